@@ -1,0 +1,109 @@
+//! # Sotto
+//!
+//! The end-to-end encryption core of a messenger's secret chats: accounts with
+//! identity keys and signed prekeys, an asynchronous post-quantum hybrid
+//! handshake (X25519 + ML-KEM-768, PQXDH-style), a Double Ratchet with header
+//! encryption and XChaCha20-Poly1305, bounded out-of-order delivery,
+//! transactional decryption, length-hiding padding, safety numbers, and
+//! sealed state at rest.
+//!
+//! Sotto is **sans-IO**: the caller owns storage, transport and randomness;
+//! Sotto owns the cryptography. It is `no_std` (with `alloc`), contains no
+//! `unsafe` code, and runs natively, in WebAssembly and on microcontrollers.
+//! The protocol is specified in `docs/PROTOCOL.md`, with known-answer
+//! vectors in `tests/vectors/sotto-v1.json`.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use sotto::{Account, OsRng, Session, SessionContext, StorageKey};
+//!
+//! // Each device has an account; Bob publishes a bundle through the server.
+//! let alice = Account::new(&mut OsRng)?;
+//! let mut bob = Account::new(&mut OsRng)?;
+//! bob.generate_one_time_prekeys(20, &mut OsRng)?;
+//! let bundle_bytes = bob.prekey_bundle()?.to_bytes();
+//!
+//! // Alice starts a session from Bob's bundle and can write at once.
+//! let bundle = sotto::PrekeyBundle::from_bytes(&bundle_bytes)?; // verifies signatures
+//! let mut alice_session =
+//!     Session::initiate(&alice, &bundle, &SessionContext::new(b"alice#1", b"bob#1"), &mut OsRng)?;
+//! let first = alice_session.encrypt(b"Are we alone?", &mut OsRng)?;
+//!
+//! // Bob creates his side from Alice's first message.
+//! let (mut bob_session, text) =
+//!     Session::accept(&mut bob, &first, &SessionContext::new(b"bob#1", b"alice#1"))?;
+//! assert_eq!(text, b"Are we alone?");
+//!
+//! // They compare safety numbers in person (or scan each other's QR code).
+//! assert_eq!(alice_session.safety_number().digits(), bob_session.safety_number().digits());
+//!
+//! // Replies ratchet forward; state is sealed at rest under a keystore key.
+//! let reply = bob_session.encrypt(b"Now we are.", &mut OsRng)?;
+//! assert_eq!(alice_session.decrypt(&reply)?, b"Now we are.");
+//! let key = StorageKey::generate(&mut OsRng)?;
+//! let sealed = bob_session.seal(&key, &mut OsRng)?;
+//! assert_eq!(Session::unseal(&key, &sealed)?, bob_session);
+//! # Ok::<(), sotto::Error>(())
+//! ```
+//!
+//! ## Modules mirror the protocol
+//!
+//! | module | PROTOCOL.md section |
+//! |---|---|
+//! | [`primitives`] | Primitives |
+//! | [`keys`], [`account`], [`bundle`] | Keys, accounts and prekey bundles |
+//! | [`handshake`] | Handshake |
+//! | `ratchet` | Double Ratchet with header encryption |
+//! | [`message`], [`wire`] | Wire format |
+//! | [`padding`] | Padding |
+//! | [`sealed`] | Sealed state |
+//! | [`fingerprint`] | Safety numbers |
+//! | [`limits`] | Bounds |
+//! | [`error`] | Errors |
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+extern crate alloc;
+
+pub mod account;
+pub mod bundle;
+pub mod error;
+pub mod fingerprint;
+pub mod handshake;
+pub mod keys;
+pub mod limits;
+pub mod message;
+pub mod padding;
+pub mod primitives;
+mod ratchet;
+pub mod sealed;
+mod session;
+pub mod wire;
+
+#[cfg(test)]
+mod tests;
+
+pub use account::Account;
+pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
+pub use error::{Error, Result};
+pub use fingerprint::SafetyNumber;
+pub use handshake::SessionContext;
+pub use keys::IdentityKey;
+pub use message::{MessageType, PrekeyMessage, SessionId, message_type};
+pub use padding::Padding;
+#[cfg(feature = "getrandom")]
+pub use primitives::OsRng;
+pub use sealed::StorageKey;
+pub use session::{Role, Session};

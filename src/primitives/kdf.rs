@@ -1,0 +1,122 @@
+//! HKDF-SHA256 (RFC 5869) and HMAC-SHA256 (RFC 2104), plus SHA-256/512.
+
+use super::Secret;
+use crate::{Error, Result};
+use hmac::{KeyInit, Mac};
+use sha2::{Digest, Sha256, Sha512};
+
+/// HKDF-SHA256: extract with `salt` (empty salt = no salt), then expand to
+/// `out.len()` bytes with `info`.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] when `out` is longer than 255 × 32 bytes.
+pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
+    let salt = if salt.is_empty() { None } else { Some(salt) };
+    hkdf::Hkdf::<Sha256>::new(salt, ikm)
+        .expand(info, out)
+        .map_err(|_| Error::InvalidArgument)
+}
+
+/// HKDF-SHA256 into a fixed number of secret bytes.
+pub(crate) fn hkdf_secret<const N: usize>(salt: &[u8], ikm: &[u8], info: &[u8]) -> Secret<N> {
+    let mut out = Secret::zeroed();
+    // N is a compile-time constant no larger than 96 at every call site, far
+    // below HKDF's limit of 8160 bytes, so expand cannot fail.
+    let _ = hkdf_sha256(salt, ikm, info, out.expose_mut());
+    out
+}
+
+/// HMAC-SHA256 of `data` under `key`.
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| <hmac::Hmac<Sha256> as KeyInit>::new(&Default::default()));
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// SHA-256 of the concatenation of `parts`.
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part);
+    }
+    hash.finalize().into()
+}
+
+/// SHA-512 of the concatenation of `parts`.
+pub fn sha512(parts: &[&[u8]]) -> [u8; 64] {
+    let mut hash = Sha512::new();
+    for part in parts {
+        hash.update(part);
+    }
+    hash.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 5869 Appendix A.1 (basic test case with SHA-256).
+    #[test]
+    fn rfc5869_a1() {
+        let mut okm = [0u8; 42];
+        hkdf_sha256(
+            &hex("000102030405060708090a0b0c"),
+            &hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"),
+            &hex("f0f1f2f3f4f5f6f7f8f9"),
+            &mut okm,
+        )
+        .unwrap();
+        assert_eq!(
+            okm.to_vec(),
+            hex(
+                "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+            )
+        );
+    }
+
+    /// RFC 5869 Appendix A.3 (zero-length salt and info).
+    #[test]
+    fn rfc5869_a3() {
+        let mut okm = [0u8; 42];
+        hkdf_sha256(
+            &[],
+            &hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"),
+            &[],
+            &mut okm,
+        )
+        .unwrap();
+        assert_eq!(
+            okm.to_vec(),
+            hex(
+                "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"
+            )
+        );
+    }
+
+    /// RFC 4231 test case 2 (HMAC-SHA256 with a short key).
+    #[test]
+    fn rfc4231_case_2() {
+        assert_eq!(
+            hmac_sha256(b"Jefe", b"what do ya want for nothing?").to_vec(),
+            hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        );
+    }
+
+    #[test]
+    fn hkdf_rejects_overlong_output() {
+        let mut out = alloc::vec![0u8; 255 * 32 + 1];
+        assert_eq!(
+            hkdf_sha256(b"s", b"k", b"i", &mut out),
+            Err(Error::InvalidArgument)
+        );
+    }
+}

@@ -1,0 +1,382 @@
+//! Sessions: one end of a secret chat.
+
+use crate::account::Account;
+use crate::bundle::PrekeyBundle;
+use crate::fingerprint::SafetyNumber;
+use crate::handshake::{self, InitiatorOutput, SessionContext};
+use crate::keys::IdentityKey;
+use crate::limits::MAX_PLAINTEXT_LEN;
+use crate::message::{PrekeyMessage, SessionId, read_handshake, write_handshake};
+use crate::padding::Padding;
+use crate::primitives::x25519;
+use crate::ratchet::{MessageParts, Ratchet, TraceSink};
+use crate::sealed::{self, StorageKey};
+use crate::wire::{Kind, Reader, Writer};
+use crate::{Error, Result};
+use alloc::vec::Vec;
+use core::fmt;
+use rand_core::TryCryptoRng;
+use zeroize::Zeroizing;
+
+/// Format version of the serialized session inside a sealed session.
+const SESSION_FORMAT: u8 = 1;
+
+/// Which side of the handshake this session was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Started the session from the peer's prekey bundle.
+    Initiator,
+    /// Created the session from the peer's first prekey message.
+    Responder,
+}
+
+/// One end of an end-to-end encrypted conversation with one peer device.
+///
+/// Created by [`Session::initiate`] (from the peer's bundle; can send at
+/// once) or [`Session::accept`] (from the peer's first prekey message).
+/// Persist it with [`seal`](Self::seal) after every call that changed it.
+///
+/// `Debug` shows only public information.
+///
+/// ```
+/// use sotto::{Account, OsRng, Session, SessionContext};
+///
+/// let mut alice = Account::new(&mut OsRng)?;
+/// let mut bob = Account::new(&mut OsRng)?;
+/// bob.generate_one_time_prekeys(1, &mut OsRng)?;
+/// let bundle = bob.prekey_bundle()?;
+///
+/// let mut a = Session::initiate(&alice, &bundle, &SessionContext::new(b"alice", b"bob"), &mut OsRng)?;
+/// let first = a.encrypt(b"hi Bob", &mut OsRng)?;
+///
+/// let (mut b, plaintext) = Session::accept(&mut bob, &first, &SessionContext::new(b"bob", b"alice"))?;
+/// assert_eq!(plaintext, b"hi Bob");
+/// let reply = b.encrypt(b"hi Alice", &mut OsRng)?;
+/// assert_eq!(a.decrypt(&reply)?, b"hi Alice");
+/// assert_eq!(a.safety_number().digits(), b.safety_number().digits());
+/// # Ok::<(), sotto::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    role: Role,
+    padding: Padding,
+    session_id: SessionId,
+    ad_hash: [u8; 32],
+    local_identity: IdentityKey,
+    remote_identity: IdentityKey,
+    ratchet: Ratchet,
+    /// The initiator's handshake fields, repeated until the first reply.
+    pending_handshake: Option<InitiatorOutput>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.session_id)
+            .field("role", &self.role)
+            .field("remote_identity", &self.remote_identity)
+            .field("awaiting_reply", &self.pending_handshake.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Starts a session with the owner of `bundle`. The session can encrypt
+    /// at once; its messages are prekey messages until the first reply.
+    ///
+    /// Randomness is drawn in this order: base key (32 bytes), ML-KEM
+    /// encapsulation randomness (32), first ratchet key (32).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an over-long context,
+    /// [`Error::NonContributory`] for a low-order prekey, [`Error::Randomness`].
+    pub fn initiate<R: TryCryptoRng + ?Sized>(
+        account: &Account,
+        bundle: &PrekeyBundle,
+        context: &SessionContext<'_>,
+        rng: &mut R,
+    ) -> Result<Self> {
+        let identity = account.identity_pair();
+        let (keys, handshake, ad_hash) = handshake::initiate(identity, bundle, context, rng)?;
+        let ratchet_key = x25519::PrivateKey::generate(rng)?;
+        let ratchet = Ratchet::initiator(
+            &keys.root_key,
+            keys.initiator_header_key,
+            keys.responder_header_key,
+            *bundle.signed_prekey().public_key(),
+            ratchet_key,
+        )?;
+        Ok(Session {
+            role: Role::Initiator,
+            padding: Padding::default(),
+            session_id: SessionId::derive(&identity.public, &handshake.base_key),
+            ad_hash,
+            local_identity: identity.public.clone(),
+            remote_identity: bundle.identity().clone(),
+            ratchet,
+            pending_handshake: Some(handshake),
+        })
+    }
+
+    /// Creates a session from a peer's first prekey message and decrypts it.
+    ///
+    /// The account changes only on success: the one-time prekeys the message
+    /// used are deleted and its base key is remembered, so the same prekey
+    /// message cannot create a second session. Persist the account and the
+    /// new session together.
+    ///
+    /// # Errors
+    /// Any decoding error; [`Error::UnknownPrekey`] when the message names a
+    /// prekey the account does not hold; [`Error::DuplicateMessage`] for a
+    /// prekey message already accepted; [`Error::DecryptionFailed`] when the
+    /// message was tampered with, made for another account, or the contexts
+    /// of the two sides do not match.
+    pub fn accept(
+        account: &mut Account,
+        prekey_message: &[u8],
+        context: &SessionContext<'_>,
+    ) -> Result<(Self, Vec<u8>)> {
+        Self::accept_traced(account, prekey_message, context, None)
+    }
+
+    pub(crate) fn accept_traced(
+        account: &mut Account,
+        prekey_message: &[u8],
+        context: &SessionContext<'_>,
+        trace: TraceSink<'_>,
+    ) -> Result<(Self, Vec<u8>)> {
+        let message = PrekeyMessage::from_bytes(prekey_message)?;
+        let handshake = &message.handshake;
+        if account.has_used_base_key(&handshake.base_key) {
+            return Err(Error::DuplicateMessage);
+        }
+        let secrets = account.prekey_secrets(&handshake.ids)?;
+        let (keys, ad_hash) = handshake::respond(&secrets, &message.initiator, handshake, context)?;
+        let ratchet = Ratchet::responder(
+            keys.root_key,
+            keys.responder_header_key,
+            keys.initiator_header_key,
+            secrets.signed_prekey.clone(),
+        );
+        let mut session = Session {
+            role: Role::Responder,
+            padding: Padding::default(),
+            session_id: message.session_id(),
+            ad_hash,
+            local_identity: account.identity_key().clone(),
+            remote_identity: message.initiator.clone(),
+            ratchet,
+            pending_handshake: None,
+        };
+        let parts = MessageParts::parse(&message.message)?;
+        let plaintext = session.ratchet.decrypt(&session.ad_hash, &parts, trace)?;
+        account.consume_prekeys(&handshake.ids, handshake.base_key);
+        Ok((session, plaintext))
+    }
+
+    /// Encrypts `plaintext` (at most [`MAX_PLAINTEXT_LEN`] bytes), padded
+    /// according to [`padding`](Self::padding).
+    ///
+    /// Randomness: a new ratchet key (32 bytes) when a DH ratchet step is
+    /// due, then the 24-byte nonce.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`], [`Error::Randomness`], or
+    /// [`Error::LimitExceeded`] after 2³² − 1 messages in one chain.
+    pub fn encrypt<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        plaintext: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>> {
+        self.encrypt_traced(plaintext, rng, None)
+    }
+
+    pub(crate) fn encrypt_traced<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        plaintext: &[u8],
+        rng: &mut R,
+        trace: TraceSink<'_>,
+    ) -> Result<Vec<u8>> {
+        if plaintext.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::TooLarge);
+        }
+        let message = self
+            .ratchet
+            .encrypt(&self.ad_hash, plaintext, self.padding, rng, trace)?;
+        Ok(match &self.pending_handshake {
+            Some(handshake) => PrekeyMessage::encode(&self.local_identity, handshake, &message),
+            None => message,
+        })
+    }
+
+    /// Decrypts a message (normal, or a repeated prekey message of this
+    /// session).
+    ///
+    /// On any error the session is left exactly as it was, so a forged,
+    /// corrupted or replayed message cannot disturb the conversation.
+    ///
+    /// # Errors
+    /// [`Error::DecryptionFailed`] (tampered or not for this session),
+    /// [`Error::DuplicateMessage`] (replayed, or its skipped key was
+    /// evicted), [`Error::TooFarAhead`], [`Error::SessionMismatch`] (a prekey
+    /// message of another session), or a decoding error.
+    pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>> {
+        self.decrypt_traced(message, None)
+    }
+
+    pub(crate) fn decrypt_traced(
+        &mut self,
+        message: &[u8],
+        trace: TraceSink<'_>,
+    ) -> Result<Vec<u8>> {
+        let prekey;
+        let bytes = match crate::message::message_type(message)? {
+            crate::MessageType::Normal => message,
+            crate::MessageType::Prekey => {
+                prekey = PrekeyMessage::from_bytes(message)?;
+                if self.role != Role::Responder || prekey.session_id() != self.session_id {
+                    return Err(Error::SessionMismatch);
+                }
+                &prekey.message
+            }
+        };
+        let parts = MessageParts::parse(bytes)?;
+        let plaintext = self.ratchet.decrypt(&self.ad_hash, &parts, trace)?;
+        // Any authenticated message from the peer proves it has the session.
+        self.pending_handshake = None;
+        Ok(plaintext)
+    }
+
+    /// This session's identifier (equal on both sides).
+    pub const fn id(&self) -> SessionId {
+        self.session_id
+    }
+
+    /// Whether this side initiated or accepted the session.
+    pub const fn role(&self) -> Role {
+        self.role
+    }
+
+    /// This device's identity.
+    pub const fn local_identity(&self) -> &IdentityKey {
+        &self.local_identity
+    }
+
+    /// The peer's identity. Compare [`safety_number`](Self::safety_number)
+    /// out of band to be sure it is really theirs.
+    pub const fn remote_identity(&self) -> &IdentityKey {
+        &self.remote_identity
+    }
+
+    /// Whether the initiator is still waiting for the first reply (and so
+    /// still sends prekey messages).
+    pub const fn awaiting_reply(&self) -> bool {
+        self.pending_handshake.is_some()
+    }
+
+    /// The safety number of the two identities.
+    pub fn safety_number(&self) -> SafetyNumber {
+        SafetyNumber::new(&self.local_identity, &self.remote_identity)
+    }
+
+    /// The padding applied to outgoing messages.
+    pub const fn padding(&self) -> Padding {
+        self.padding
+    }
+
+    /// Changes the padding of outgoing messages (incoming messages are
+    /// unpadded whatever the sender chose).
+    pub fn set_padding(&mut self, padding: Padding) {
+        self.padding = padding;
+    }
+
+    /// Seals the session under `storage_key`.
+    ///
+    /// Restoring an older sealed session and sending again is safe: keys may
+    /// be reused but with fresh random nonces (PROTOCOL.md §"Nonces"), though
+    /// the peer will reject messages whose indexes it has already seen.
+    ///
+    /// # Errors
+    /// [`Error::Randomness`], or [`Error::TooLarge`] for a session over the
+    /// sealed size limit (cannot happen within the skipped-key bounds).
+    pub fn seal<R: TryCryptoRng + ?Sized>(
+        &self,
+        storage_key: &StorageKey,
+        rng: &mut R,
+    ) -> Result<Vec<u8>> {
+        sealed::seal(Kind::SealedSession, &self.serialize(), storage_key, rng)
+    }
+
+    /// Restores a session sealed by [`seal`](Self::seal).
+    ///
+    /// # Errors
+    /// [`Error::UnsealFailed`] for a wrong key or corrupted bytes,
+    /// [`Error::WrongObjectType`] for a sealed account, or a decoding error.
+    pub fn unseal(storage_key: &StorageKey, sealed_bytes: &[u8]) -> Result<Self> {
+        let plaintext = sealed::unseal(Kind::SealedSession, sealed_bytes, storage_key)?;
+        Self::deserialize(&plaintext)
+    }
+
+    pub(crate) fn serialize(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(1024));
+        out.put_u8(SESSION_FORMAT);
+        out.put_u8(match self.role {
+            Role::Initiator => 0,
+            Role::Responder => 1,
+        });
+        out.put_u8(self.padding.to_byte());
+        out.put(self.session_id.as_bytes());
+        out.put(&self.ad_hash);
+        self.local_identity.write(&mut out);
+        self.remote_identity.write(&mut out);
+        self.ratchet.write(&mut out);
+        out.put_flag(self.pending_handshake.is_some());
+        if let Some(handshake) = &self.pending_handshake {
+            write_handshake(&mut out, handshake);
+        }
+        out
+    }
+
+    pub(crate) fn deserialize(bytes: &[u8]) -> Result<Self> {
+        let mut reader = Reader::new(bytes);
+        if reader.u8()? != SESSION_FORMAT {
+            return Err(Error::UnsupportedVersion);
+        }
+        let role = match reader.u8()? {
+            0 => Role::Initiator,
+            1 => Role::Responder,
+            _ => return Err(Error::Malformed),
+        };
+        let padding = Padding::from_byte(reader.u8()?)?;
+        let session_id = SessionId::from_bytes(reader.array()?);
+        let ad_hash = reader.array()?;
+        let local_identity = IdentityKey::read(&mut reader)?;
+        let remote_identity = IdentityKey::read(&mut reader)?;
+        let ratchet = Ratchet::read(&mut reader)?;
+        let pending_handshake = if reader.flag()? {
+            Some(read_handshake(&mut reader)?)
+        } else {
+            None
+        };
+        reader.finish()?;
+        if pending_handshake.is_some() && role != Role::Initiator {
+            return Err(Error::Malformed);
+        }
+        Ok(Session {
+            role,
+            padding,
+            session_id,
+            ad_hash,
+            local_identity,
+            remote_identity,
+            ratchet,
+            pending_handshake,
+        })
+    }
+
+    /// Whether this session can encrypt (always true for sessions built by
+    /// the public constructors).
+    pub const fn can_encrypt(&self) -> bool {
+        self.ratchet.can_send()
+    }
+}
