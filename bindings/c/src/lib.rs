@@ -1,0 +1,1 @@
+//! C ABI of Sotto (work in progress).

@@ -1,0 +1,1 @@
+//! WebAssembly bindings of Sotto (work in progress).
