@@ -74,6 +74,18 @@ impl fmt::Debug for Account {
     }
 }
 
+/// Equality of the whole private state, compared in constant time (for tests
+/// and for callers checking that an operation left an account unchanged).
+impl PartialEq for Account {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        let (a, b) = (self.serialize(), other.serialize());
+        a.len() == b.len() && bool::from(a.as_slice().ct_eq(b.as_slice()))
+    }
+}
+
+impl Eq for Account {}
+
 /// The private prekeys a prekey message asks for, borrowed from the account.
 pub(crate) struct PrekeySecrets<'a> {
     pub(crate) identity: &'a IdentityKeyPair,

@@ -53,18 +53,18 @@ pub fn message_type(bytes: &[u8]) -> Result<MessageType> {
     }
 }
 
-/// Identifies a session on both sides: a hash of the initiator's identity and
-/// the handshake's base key.
+/// Identifies a session on both sides: the hash of its prekey header.
+///
+/// `SHA-256("Sotto v1 session id" || prekey header)`, where the prekey header
+/// is every byte of a prekey message before the embedded message. Because it
+/// covers the whole header, a repeated prekey message whose header was
+/// altered in any byte no longer matches its session.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId([u8; 32]);
 
 impl SessionId {
-    pub(crate) fn derive(initiator: &IdentityKey, base_key: &[u8; 32]) -> Self {
-        SessionId(sha256(&[
-            SESSION_ID_LABEL,
-            &initiator.key_bytes(),
-            &encode_x25519(base_key),
-        ]))
+    pub(crate) fn derive(initiator: &IdentityKey, handshake: &InitiatorOutput) -> Self {
+        SessionId(sha256(&[SESSION_ID_LABEL, &prekey_header(initiator, handshake)]))
     }
 
     pub(crate) const fn from_bytes(bytes: [u8; 32]) -> Self {
@@ -108,7 +108,7 @@ impl PrekeyMessage {
 
     /// The session this message belongs to.
     pub fn session_id(&self) -> SessionId {
-        SessionId::derive(&self.initiator, &self.handshake.base_key)
+        SessionId::derive(&self.initiator, &self.handshake)
     }
 
     pub(crate) fn encode(
@@ -116,10 +116,7 @@ impl PrekeyMessage {
         handshake: &InitiatorOutput,
         message: &[u8],
     ) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1300 + message.len());
-        wire::write_header(&mut out, Kind::PrekeyMessage);
-        initiator.write(&mut out);
-        write_handshake(&mut out, handshake);
+        let mut out = prekey_header(initiator, handshake);
         out.put(message);
         out
     }
@@ -142,6 +139,17 @@ impl PrekeyMessage {
             message: message.to_vec(),
         })
     }
+}
+
+/// Every byte of a prekey message before the embedded message. Decoding is
+/// strict (fixed type bytes, flags 0 or 1), so this re-encoding equals the
+/// bytes that were received.
+pub(crate) fn prekey_header(initiator: &IdentityKey, handshake: &InitiatorOutput) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1300);
+    wire::write_header(&mut out, Kind::PrekeyMessage);
+    initiator.write(&mut out);
+    write_handshake(&mut out, handshake);
+    out
 }
 
 pub(crate) fn write_handshake(out: &mut Vec<u8>, handshake: &InitiatorOutput) {

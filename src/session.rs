@@ -109,7 +109,7 @@ impl Session {
         Ok(Session {
             role: Role::Initiator,
             padding: Padding::default(),
-            session_id: SessionId::derive(&identity.public, &handshake.base_key),
+            session_id: SessionId::derive(&identity.public, &handshake),
             ad_hash,
             local_identity: identity.public.clone(),
             remote_identity: bundle.identity().clone(),

@@ -99,6 +99,13 @@ pub fn open(
     aad: &[u8],
     ciphertext_and_tag: &[u8],
 ) -> Result<Vec<u8>> {
+    let expected_nonce_len = match algorithm {
+        Algorithm::ChaCha20Poly1305 => NONCE_LEN,
+        Algorithm::XChaCha20Poly1305 => XNONCE_LEN,
+    };
+    if nonce.len() != expected_nonce_len {
+        return Err(Error::InvalidArgument);
+    }
     let body_len = ciphertext_and_tag
         .len()
         .checked_sub(TAG_LEN)
