@@ -1,1 +1,426 @@
-//! WebAssembly bindings of Sotto (work in progress).
+//! WebAssembly bindings of Sotto: the raw layer of the npm package `sotto`.
+//!
+//! This crate exports thin `wasm-bindgen` classes (`WasmAccount`,
+//! `WasmBundle`, `WasmSession`, `WasmSafetyNumber`) and a few free
+//! functions. They are not the public JavaScript API: the package wraps them
+//! in hand-written classes (`pkg/src/api.js`) that check argument types,
+//! refuse use after `free()`, support `Symbol.dispose`, and turn failures
+//! into `SottoError` objects.
+//!
+//! Error convention: every fallible export returns `Result<_, JsValue>` whose
+//! error is the core's stable numeric code ([`sotto::Error::code`], 1–99) as a
+//! JavaScript number. The JavaScript layer maps it to a `SottoError` with the
+//! name and message from [`error_name`] and [`error_message`]. Codes 100–199
+//! are defined by the JavaScript layer (see `pkg/src/api.js`).
+//!
+//! No function here panics on any input: all decoding goes through the
+//! core's checked parsers, and arguments arrive as already-typed slices and
+//! numbers (the JavaScript layer validates JavaScript types first).
+
+#![deny(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use sotto::{
+    Account, Error, KemPrekey, MessageType, OneTimePrekey, OsRng, Padding, PrekeyBundle,
+    PrekeyMessage, Role, SafetyNumber, Session, SessionContext, SignedPrekey, StorageKey,
+};
+use wasm_bindgen::prelude::*;
+
+type JsResult<T> = Result<T, JsValue>;
+
+/// Converts a core error into the value thrown to JavaScript: its code.
+fn code(error: Error) -> JsValue {
+    JsValue::from(error.code())
+}
+
+trait IntoJs<T> {
+    fn js(self) -> JsResult<T>;
+}
+
+impl<T> IntoJs<T> for sotto::Result<T> {
+    fn js(self) -> JsResult<T> {
+        self.map_err(code)
+    }
+}
+
+/// A storage key must be exactly 32 bytes.
+fn storage_key(bytes: &[u8]) -> JsResult<StorageKey> {
+    let array: [u8; 32] = bytes.try_into().map_err(|_| code(Error::InvalidArgument))?;
+    Ok(StorageKey::from_bytes(array))
+}
+
+fn bytes_array(items: impl Iterator<Item = Vec<u8>>) -> js_sys::Array {
+    items
+        .map(|bytes| JsValue::from(js_sys::Uint8Array::from(bytes.as_slice())))
+        .collect()
+}
+
+/// The stable identifier of a core error code (`"DUPLICATE_MESSAGE"`), or
+/// `undefined` for a code the core does not define.
+#[wasm_bindgen]
+pub fn error_name(code: u32) -> Option<String> {
+    Error::from_code(code).map(|e| e.name().to_string())
+}
+
+/// The developer-facing message of a core error code, or `undefined`.
+#[wasm_bindgen]
+pub fn error_message(code: u32) -> Option<String> {
+    Error::from_code(code).map(|e| e.message().to_string())
+}
+
+/// 0 for a prekey message, 1 for a normal message.
+#[wasm_bindgen]
+pub fn message_type(bytes: &[u8]) -> JsResult<u8> {
+    Ok(match sotto::message_type(bytes).js()? {
+        MessageType::Prekey => 0,
+        MessageType::Normal => 1,
+    })
+}
+
+/// The session id a prekey message belongs to (32 bytes).
+#[wasm_bindgen]
+pub fn prekey_session_id(bytes: &[u8]) -> JsResult<Vec<u8>> {
+    Ok(PrekeyMessage::from_bytes(bytes)
+        .js()?
+        .session_id()
+        .as_bytes()
+        .to_vec())
+}
+
+/// Checks a 130-byte identity record (key types and binding signature).
+#[wasm_bindgen]
+pub fn check_identity(bytes: &[u8]) -> JsResult<()> {
+    sotto::IdentityKey::from_bytes(bytes).js().map(|_| ())
+}
+
+/// A fresh random 32-byte storage key.
+#[wasm_bindgen]
+pub fn generate_storage_key() -> JsResult<Vec<u8>> {
+    Ok(StorageKey::generate(&mut OsRng).js()?.expose().to_vec())
+}
+
+/// A device's long-term keys and prekeys.
+#[wasm_bindgen]
+pub struct WasmAccount {
+    inner: Account,
+}
+
+#[wasm_bindgen]
+impl WasmAccount {
+    /// A fresh account.
+    pub fn create() -> JsResult<WasmAccount> {
+        Ok(WasmAccount {
+            inner: Account::new(&mut OsRng).js()?,
+        })
+    }
+
+    /// Restores a sealed account.
+    pub fn unseal(key: &[u8], sealed: &[u8]) -> JsResult<WasmAccount> {
+        Ok(WasmAccount {
+            inner: Account::unseal(&storage_key(key)?, sealed).js()?,
+        })
+    }
+
+    /// Seals the account.
+    pub fn seal(&self, key: &[u8]) -> JsResult<Vec<u8>> {
+        self.inner.seal(&storage_key(key)?, &mut OsRng).js()
+    }
+
+    /// The 130-byte identity record.
+    pub fn identity_key(&self) -> Vec<u8> {
+        self.inner.identity_key().to_bytes()
+    }
+
+    /// Generates `count` one-time prekeys of each kind.
+    pub fn generate_one_time_prekeys(&mut self, count: u32) -> JsResult<()> {
+        let count = usize::try_from(count).map_err(|_| code(Error::InvalidArgument))?;
+        self.inner.generate_one_time_prekeys(count, &mut OsRng).js()
+    }
+
+    /// A bundle using fresh one-time prekeys (marked published).
+    pub fn prekey_bundle(&mut self) -> JsResult<WasmBundle> {
+        Ok(WasmBundle {
+            inner: self.inner.prekey_bundle().js()?,
+        })
+    }
+
+    /// The encoded current signed prekey.
+    pub fn signed_prekey(&self) -> JsResult<Vec<u8>> {
+        Ok(self.inner.signed_prekey().js()?.to_bytes())
+    }
+
+    /// The encoded current last-resort ML-KEM prekey.
+    pub fn last_resort_prekey(&self) -> JsResult<Vec<u8>> {
+        Ok(self.inner.last_resort_prekey().js()?.to_bytes())
+    }
+
+    /// The encoded unpublished one-time X25519 prekeys.
+    pub fn unpublished_one_time_prekeys(&self) -> js_sys::Array {
+        bytes_array(
+            self.inner
+                .unpublished_one_time_prekeys()
+                .iter()
+                .map(OneTimePrekey::to_bytes),
+        )
+    }
+
+    /// The encoded unpublished one-time ML-KEM prekeys.
+    pub fn unpublished_one_time_kem_prekeys(&self) -> JsResult<js_sys::Array> {
+        Ok(bytes_array(
+            self.inner
+                .unpublished_one_time_kem_prekeys()
+                .js()?
+                .iter()
+                .map(KemPrekey::to_bytes),
+        ))
+    }
+
+    /// Marks every prekey as published.
+    pub fn mark_prekeys_published(&mut self) {
+        self.inner.mark_prekeys_published();
+    }
+
+    /// `[x25519, mlkem]` one-time prekeys held.
+    pub fn one_time_prekey_counts(&self) -> Vec<u32> {
+        let (ec, pq) = self.inner.one_time_prekey_counts();
+        [ec, pq]
+            .into_iter()
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+            .collect()
+    }
+
+    /// Rotates the signed prekey.
+    pub fn rotate_signed_prekey(&mut self) -> JsResult<()> {
+        self.inner.rotate_signed_prekey(&mut OsRng).js()
+    }
+
+    /// Rotates the last-resort ML-KEM prekey.
+    pub fn rotate_last_resort_prekey(&mut self) -> JsResult<()> {
+        self.inner.rotate_last_resort_prekey(&mut OsRng).js()
+    }
+}
+
+/// A verified prekey bundle.
+#[wasm_bindgen]
+pub struct WasmBundle {
+    inner: PrekeyBundle,
+}
+
+#[wasm_bindgen]
+impl WasmBundle {
+    /// Decodes and verifies a bundle.
+    pub fn from_bytes(bytes: &[u8]) -> JsResult<WasmBundle> {
+        Ok(WasmBundle {
+            inner: PrekeyBundle::from_bytes(bytes).js()?,
+        })
+    }
+
+    /// Assembles and verifies a bundle from separately published parts.
+    pub fn from_parts(
+        identity: &[u8],
+        signed_prekey: &[u8],
+        kem_prekey: &[u8],
+        one_time_prekey: Option<Vec<u8>>,
+    ) -> JsResult<WasmBundle> {
+        let identity = sotto::IdentityKey::from_bytes(identity).js()?;
+        let signed = SignedPrekey::from_bytes(signed_prekey).js()?;
+        let kem = KemPrekey::from_bytes(kem_prekey).js()?;
+        let one_time = match one_time_prekey {
+            Some(bytes) => Some(OneTimePrekey::from_bytes(&bytes).js()?),
+            None => None,
+        };
+        Ok(WasmBundle {
+            inner: PrekeyBundle::new(identity, signed, kem, one_time).js()?,
+        })
+    }
+
+    /// The encoded bundle.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.inner.to_bytes()
+    }
+
+    /// The owner's 130-byte identity record.
+    pub fn identity_key(&self) -> Vec<u8> {
+        self.inner.identity().to_bytes()
+    }
+
+    /// Whether the bundle carries a one-time X25519 prekey.
+    pub fn has_one_time_prekey(&self) -> bool {
+        self.inner.one_time_prekey().is_some()
+    }
+}
+
+/// One end of a conversation.
+#[wasm_bindgen]
+pub struct WasmSession {
+    inner: Session,
+    accepted_plaintext: Option<Vec<u8>>,
+}
+
+#[wasm_bindgen]
+impl WasmSession {
+    /// Starts a session from a bundle.
+    pub fn initiate(
+        account: &WasmAccount,
+        bundle: &WasmBundle,
+        local_id: &[u8],
+        remote_id: &[u8],
+    ) -> JsResult<WasmSession> {
+        let context = SessionContext::new(local_id, remote_id);
+        Ok(WasmSession {
+            inner: Session::initiate(&account.inner, &bundle.inner, &context, &mut OsRng).js()?,
+            accepted_plaintext: None,
+        })
+    }
+
+    /// Accepts a prekey message; the plaintext is then fetched once with
+    /// [`take_plaintext`](Self::take_plaintext).
+    pub fn accept(
+        account: &mut WasmAccount,
+        message: &[u8],
+        local_id: &[u8],
+        remote_id: &[u8],
+    ) -> JsResult<WasmSession> {
+        let context = SessionContext::new(local_id, remote_id);
+        let (inner, plaintext) = Session::accept(&mut account.inner, message, &context).js()?;
+        Ok(WasmSession {
+            inner,
+            accepted_plaintext: Some(plaintext),
+        })
+    }
+
+    /// The plaintext of the accepted prekey message (empty after the first call).
+    pub fn take_plaintext(&mut self) -> Vec<u8> {
+        self.accepted_plaintext.take().unwrap_or_default()
+    }
+
+    /// Restores a sealed session.
+    pub fn unseal(key: &[u8], sealed: &[u8]) -> JsResult<WasmSession> {
+        Ok(WasmSession {
+            inner: Session::unseal(&storage_key(key)?, sealed).js()?,
+            accepted_plaintext: None,
+        })
+    }
+
+    /// Seals the session.
+    pub fn seal(&self, key: &[u8]) -> JsResult<Vec<u8>> {
+        self.inner.seal(&storage_key(key)?, &mut OsRng).js()
+    }
+
+    /// Encrypts a plaintext.
+    pub fn encrypt(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
+        self.inner.encrypt(plaintext, &mut OsRng).js()
+    }
+
+    /// Decrypts a message (transactional).
+    pub fn decrypt(&mut self, message: &[u8]) -> JsResult<Vec<u8>> {
+        self.inner.decrypt(message).js()
+    }
+
+    /// The 32-byte session id.
+    pub fn id(&self) -> Vec<u8> {
+        self.inner.id().as_bytes().to_vec()
+    }
+
+    /// 0 initiator, 1 responder.
+    pub fn role(&self) -> u8 {
+        match self.inner.role() {
+            Role::Initiator => 0,
+            Role::Responder => 1,
+        }
+    }
+
+    /// Whether the initiator still waits for the first reply.
+    pub fn awaiting_reply(&self) -> bool {
+        self.inner.awaiting_reply()
+    }
+
+    /// Whether the session can encrypt.
+    pub fn can_encrypt(&self) -> bool {
+        self.inner.can_encrypt()
+    }
+
+    /// This device's identity record.
+    pub fn local_identity(&self) -> Vec<u8> {
+        self.inner.local_identity().to_bytes()
+    }
+
+    /// The peer's identity record.
+    pub fn remote_identity(&self) -> Vec<u8> {
+        self.inner.remote_identity().to_bytes()
+    }
+
+    /// The safety number of the two identities.
+    pub fn safety_number(&self) -> WasmSafetyNumber {
+        WasmSafetyNumber {
+            inner: self.inner.safety_number(),
+        }
+    }
+
+    /// 1 Padmé, 0 none.
+    pub fn padding(&self) -> u8 {
+        match self.inner.padding() {
+            Padding::Padme => 1,
+            Padding::None => 0,
+        }
+    }
+
+    /// Sets the padding: 1 Padmé, 0 none.
+    pub fn set_padding(&mut self, padding: u8) -> JsResult<()> {
+        let padding = match padding {
+            1 => Padding::Padme,
+            0 => Padding::None,
+            _ => return Err(code(Error::InvalidArgument)),
+        };
+        self.inner.set_padding(padding);
+        Ok(())
+    }
+}
+
+/// A safety number.
+#[wasm_bindgen]
+pub struct WasmSafetyNumber {
+    inner: SafetyNumber,
+}
+
+#[wasm_bindgen]
+impl WasmSafetyNumber {
+    /// The safety number of two verified identity records.
+    pub fn from_identities(local: &[u8], remote: &[u8]) -> JsResult<WasmSafetyNumber> {
+        let local = sotto::IdentityKey::from_bytes(local).js()?;
+        let remote = sotto::IdentityKey::from_bytes(remote).js()?;
+        Ok(WasmSafetyNumber {
+            inner: SafetyNumber::new(&local, &remote),
+        })
+    }
+
+    /// 60 digits.
+    pub fn digits(&self) -> String {
+        self.inner.digits()
+    }
+
+    /// 12 groups of 5 digits.
+    pub fn display(&self) -> String {
+        self.inner.display()
+    }
+
+    /// The 10 emoji.
+    pub fn emoji(&self) -> Vec<String> {
+        self.inner.emoji().iter().map(|(e, _)| e.to_string()).collect()
+    }
+
+    /// The names of the 10 emoji.
+    pub fn emoji_names(&self) -> Vec<String> {
+        self.inner.emoji().iter().map(|(_, n)| n.to_string()).collect()
+    }
+
+    /// The QR payload this side displays.
+    pub fn qr_payload(&self) -> Vec<u8> {
+        self.inner.qr_payload()
+    }
+
+    /// Whether a scanned QR payload matches.
+    pub fn matches_qr(&self, scanned: &[u8]) -> JsResult<bool> {
+        self.inner.matches_qr(scanned).js()
+    }
+}

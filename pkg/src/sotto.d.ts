@@ -1,0 +1,328 @@
+// Type declarations of the npm package `sotto` (the same for `import` and
+// `require`, for the web build and the Node build).
+
+/**
+ * Stable error codes. 1–99 come from the Rust core and never change meaning;
+ * 100–199 are defined by the JavaScript bindings.
+ */
+export declare const ErrorCode: Readonly<{
+  /** The input ended before a complete structure could be read. */
+  TRUNCATED: 1;
+  /** The input had bytes left over after a complete structure. */
+  TRAILING_BYTES: 2;
+  /** The input starts with a format version this library does not know. */
+  UNSUPPORTED_VERSION: 3;
+  /** The input is a different kind of object than the call expects. */
+  WRONG_OBJECT_TYPE: 4;
+  /** A field has a value outside its allowed set. */
+  MALFORMED: 5;
+  /** A public key is not a valid encoding of the expected key type. */
+  INVALID_KEY: 6;
+  /** An X25519 computation produced the all-zero output (low-order key). */
+  NON_CONTRIBUTORY: 7;
+  /** An Ed25519 signature did not verify. */
+  BAD_SIGNATURE: 8;
+  /** A ciphertext did not authenticate (tampered, or for another session). */
+  DECRYPTION_FAILED: 9;
+  /** The message was already decrypted (replay) or its key was evicted. */
+  DUPLICATE_MESSAGE: 10;
+  /** The message skips more messages than allowed (1000). */
+  TOO_FAR_AHEAD: 11;
+  /** A prekey message names a prekey this account does not hold. */
+  UNKNOWN_PREKEY: 12;
+  /** A prekey message belongs to another session. */
+  SESSION_MISMATCH: 13;
+  /** An input or output exceeds a documented size limit (plaintexts: 1 MiB). */
+  TOO_LARGE: 14;
+  /** A decrypted plaintext has invalid padding. */
+  INVALID_PADDING: 15;
+  /** Sealed state did not authenticate: wrong storage key or corrupted bytes. */
+  UNSEAL_FAILED: 16;
+  /** The random number generator (crypto.getRandomValues) failed. */
+  RANDOMNESS: 17;
+  /** A counter or bounded store reached its documented limit. */
+  LIMIT_EXCEEDED: 18;
+  /** An argument is invalid (over-long context id, storage key not 32 bytes, count over 100). */
+  INVALID_ARGUMENT: 19;
+  /** Bindings: an argument has the wrong JavaScript type. */
+  WRONG_ARGUMENT_TYPE: 100;
+  /** Bindings: the object was freed (free() or Symbol.dispose). */
+  OBJECT_FREED: 101;
+  /** Bindings: the web build was used before `await init()`. */
+  NOT_INITIALIZED: 102;
+  /** Bindings: the WebAssembly module trapped (out of memory or a bug). */
+  INTERNAL: 103;
+  /** Bindings: the WebAssembly module could not be loaded by init(). */
+  INIT_FAILED: 104;
+}>;
+
+/** The name of an error code, e.g. `"DUPLICATE_MESSAGE"`. */
+export type ErrorKind = keyof typeof ErrorCode;
+
+/**
+ * The one error type thrown by Sotto. Use `code` (stable number) or `kind`
+ * (stable identifier) to tell errors apart; `message` explains what to do.
+ *
+ * @example
+ * try { session.decrypt(bytes) } catch (e) {
+ *   if (e instanceof SottoError && e.code === ErrorCode.DUPLICATE_MESSAGE) { ignore() }
+ * }
+ */
+export declare class SottoError extends Error {
+  /** Always `"SottoError"`. */
+  readonly name: 'SottoError';
+  /** The stable numeric code (see {@link ErrorCode}). */
+  readonly code: number;
+  /** The stable identifier of the code, e.g. `"DUPLICATE_MESSAGE"`. */
+  readonly kind: ErrorKind | 'UNKNOWN';
+}
+
+/**
+ * Objects backed by WebAssembly memory. Call `free()` (or use `using`) when
+ * done; objects never freed are released when garbage-collected. Using a freed
+ * object throws a {@link SottoError} with code `OBJECT_FREED` (101).
+ */
+export interface Freeable {
+  /** Releases the WebAssembly memory now. Safe to call twice. */
+  free(): void;
+  /** Same as `free()`, so that `using x = ...` works. */
+  [Symbol.dispose](): void;
+  /** Whether `free()` was called. */
+  readonly freed: boolean;
+}
+
+/** Bytes, or a string (encoded as UTF-8). */
+export type BytesOrText = Uint8Array | string;
+
+/**
+ * The application's identifiers of the two sides, each from its own point of
+ * view: Alice passes `{ localId: 'alice', remoteId: 'bob' }`, Bob passes
+ * `{ localId: 'bob', remoteId: 'alice' }`. At most 1024 bytes each.
+ */
+export interface SessionContext {
+  localId: BytesOrText;
+  remoteId: BytesOrText;
+}
+
+/**
+ * A device's long-term identity and prekeys. Persist it with
+ * {@link Account.seal} after every change (creating sessions with
+ * {@link Session.accept} consumes one-time prekeys).
+ */
+export declare class Account implements Freeable {
+  private constructor();
+  /** A fresh account: identity keys, a signed prekey and a last-resort ML-KEM prekey. */
+  static create(): Account;
+  /**
+   * Restores an account sealed by {@link Account.seal}.
+   * @throws SottoError `UNSEAL_FAILED` (wrong key or corrupted), `WRONG_OBJECT_TYPE` (a sealed session), `INVALID_ARGUMENT` (key not 32 bytes).
+   */
+  static unseal(storageKey: Uint8Array, sealed: Uint8Array): Account;
+  /** Encrypts the whole account (private keys included) under a 32-byte storage key. */
+  seal(storageKey: Uint8Array): Uint8Array;
+  /** The public identity record (130 bytes), as found in bundles and sessions. */
+  readonly identityKey: Uint8Array;
+  /**
+   * Generates `count` one-time X25519 prekeys and as many one-time ML-KEM
+   * prekeys (at most 100 each are held; older ones are dropped).
+   * @throws SottoError `INVALID_ARGUMENT` when count > 100, `WRONG_ARGUMENT_TYPE` when not a non-negative integer.
+   */
+  generateOneTimePrekeys(count: number): void;
+  /**
+   * A prekey bundle for this account using its oldest unpublished one-time
+   * prekeys (which are then marked published). For deployments where the
+   * device hands out bundles itself, and for tests and demos.
+   */
+  prekeyBundle(): PrekeyBundle;
+  /** The encoded current signed prekey, to upload to the server. */
+  signedPrekey(): Uint8Array;
+  /** The encoded current last-resort ML-KEM prekey, to upload. */
+  lastResortPrekey(): Uint8Array;
+  /** The encoded one-time X25519 prekeys not yet marked published. */
+  unpublishedOneTimePrekeys(): Uint8Array[];
+  /** The encoded one-time ML-KEM prekeys not yet marked published. */
+  unpublishedOneTimeKemPrekeys(): Uint8Array[];
+  /** Marks every prekey as published (after a successful upload). */
+  markPrekeysPublished(): void;
+  /** How many one-time prekeys of each kind the account still holds. */
+  oneTimePrekeyCounts(): { x25519: number; mlkem: number };
+  /** Replaces the signed prekey (the previous two remain usable). */
+  rotateSignedPrekey(): void;
+  /** Replaces the last-resort ML-KEM prekey (the previous two remain usable). */
+  rotateLastResortPrekey(): void;
+  free(): void;
+  [Symbol.dispose](): void;
+  readonly freed: boolean;
+}
+
+/** A peer's prekey bundle, with every signature verified. */
+export declare class PrekeyBundle implements Freeable {
+  private constructor();
+  /**
+   * Decodes a bundle and verifies its signatures.
+   * @throws SottoError `TRUNCATED`, `TRAILING_BYTES`, `WRONG_OBJECT_TYPE`, `INVALID_KEY`, `BAD_SIGNATURE`, ...
+   */
+  static fromBytes(bytes: Uint8Array): PrekeyBundle;
+  /**
+   * Assembles a bundle from parts uploaded separately (identity record,
+   * signed prekey, one KEM prekey, an optional one-time prekey), as a
+   * server does. Verifies the signatures.
+   */
+  static fromParts(parts: {
+    identityKey: Uint8Array;
+    signedPrekey: Uint8Array;
+    kemPrekey: Uint8Array;
+    oneTimePrekey?: Uint8Array | null;
+  }): PrekeyBundle;
+  /** The encoded bundle (1524 bytes with a one-time prekey, 1487 without). */
+  toBytes(): Uint8Array;
+  /** The owner's identity record (130 bytes). */
+  readonly identityKey: Uint8Array;
+  /** Whether the bundle includes a one-time X25519 prekey. */
+  readonly hasOneTimePrekey: boolean;
+  free(): void;
+  [Symbol.dispose](): void;
+  readonly freed: boolean;
+}
+
+/** The result of {@link Session.accept}. */
+export interface Accepted {
+  /** The new session (the responder's side). */
+  session: Session;
+  /** The plaintext of the prekey message. */
+  plaintext: Uint8Array;
+}
+
+/**
+ * One end of an end-to-end encrypted conversation with one peer device.
+ * Persist it with {@link Session.seal} after every `encrypt` or `decrypt`.
+ */
+export declare class Session implements Freeable {
+  private constructor();
+  /**
+   * Starts a session with the owner of `bundle`; it can encrypt at once
+   * (its messages are prekey messages until the peer's first reply).
+   * @throws SottoError `INVALID_ARGUMENT` (context id over 1024 bytes), a bundle decoding error when given bytes, `NON_CONTRIBUTORY`.
+   */
+  static initiate(account: Account, bundle: PrekeyBundle | Uint8Array, context: SessionContext): Session;
+  /**
+   * Creates the responder's session from the peer's first (prekey) message
+   * and decrypts it. Consumes one-time prekeys of `account`: seal the account
+   * and the session together afterwards.
+   * @throws SottoError `UNKNOWN_PREKEY`, `DUPLICATE_MESSAGE` (already accepted), `DECRYPTION_FAILED` (tampered, or contexts differ), decoding errors.
+   */
+  static accept(account: Account, prekeyMessage: Uint8Array, context: SessionContext): Accepted;
+  /**
+   * Restores a session sealed by {@link Session.seal}.
+   * @throws SottoError `UNSEAL_FAILED`, `WRONG_OBJECT_TYPE` (a sealed account), `INVALID_ARGUMENT` (key not 32 bytes).
+   */
+  static unseal(storageKey: Uint8Array, sealed: Uint8Array): Session;
+  /** Encrypts the session state under a 32-byte storage key. */
+  seal(storageKey: Uint8Array): Uint8Array;
+  /**
+   * Encrypts a message (a string is encoded as UTF-8), padded per {@link Session.padding}.
+   * @throws SottoError `TOO_LARGE` over 1 MiB.
+   */
+  encrypt(plaintext: BytesOrText): Uint8Array;
+  /**
+   * Decrypts a message of this session. On any error the session is left
+   * unchanged, so forged or replayed messages cannot disturb it.
+   * @throws SottoError `DECRYPTION_FAILED`, `DUPLICATE_MESSAGE`, `TOO_FAR_AHEAD`, `SESSION_MISMATCH`, decoding errors.
+   */
+  decrypt(message: Uint8Array): Uint8Array;
+  /** The 32-byte session id, equal on both sides (see {@link prekeySessionId}). */
+  readonly id: Uint8Array;
+  /** Which side of the handshake this session was. */
+  readonly role: 'initiator' | 'responder';
+  /** Whether the initiator still waits for the first reply. */
+  readonly awaitingReply: boolean;
+  /** Whether the session can encrypt (always true for sessions from the public constructors). */
+  readonly canEncrypt: boolean;
+  /** This device's identity record (130 bytes). */
+  readonly localIdentity: Uint8Array;
+  /** The peer's identity record (130 bytes); verify it with {@link Session.safetyNumber}. */
+  readonly remoteIdentity: Uint8Array;
+  /** Padding of outgoing messages: `"padme"` (default, hides lengths) or `"none"`. */
+  padding: 'padme' | 'none';
+  /** The safety number of the two identities (about 10,400 SHA-512 computations). */
+  safetyNumber(): SafetyNumber;
+  free(): void;
+  [Symbol.dispose](): void;
+  readonly freed: boolean;
+}
+
+/** One emoji of a safety number, with its name. */
+export interface SafetyEmoji {
+  emoji: string;
+  name: string;
+}
+
+/**
+ * The safety number of two identities: identical on both devices, so people
+ * can compare it in person (digits, emoji, or by scanning a QR code).
+ */
+export declare class SafetyNumber implements Freeable {
+  private constructor();
+  /** The safety number of two identity records, as seen from `localIdentity`'s side. */
+  static fromIdentities(localIdentity: Uint8Array, remoteIdentity: Uint8Array): SafetyNumber;
+  /** The 60 decimal digits. */
+  digits(): string;
+  /** The digits in 12 groups of 5 separated by spaces. */
+  display(): string;
+  /** The 10 emoji with their names. */
+  emoji(): SafetyEmoji[];
+  /** The payload this side shows as a QR code (66 bytes). */
+  qrPayload(): Uint8Array;
+  /** Whether a payload scanned from the peer's screen matches (constant-time). */
+  matchesQr(scanned: Uint8Array): boolean;
+  free(): void;
+  [Symbol.dispose](): void;
+  readonly freed: boolean;
+}
+
+/** Same as {@link SafetyNumber.fromIdentities}. */
+export declare function safetyNumber(localIdentity: Uint8Array, remoteIdentity: Uint8Array): SafetyNumber;
+
+/**
+ * The kind of a received message, from its header: a `"prekey"` message
+ * starts a session (pass it to {@link Session.accept} unless a session with
+ * its {@link prekeySessionId} exists); a `"normal"` one belongs to a session.
+ * @throws SottoError `TRUNCATED`, `UNSUPPORTED_VERSION`, `WRONG_OBJECT_TYPE`.
+ */
+export declare function messageType(message: Uint8Array): 'prekey' | 'normal';
+
+/** The id (32 bytes) of the session a prekey message belongs to. */
+export declare function prekeySessionId(prekeyMessage: Uint8Array): Uint8Array;
+
+/**
+ * Checks an identity record (130 bytes: key types and the binding
+ * signature); throws a SottoError when it is invalid.
+ */
+export declare function checkIdentityKey(identity: Uint8Array): void;
+
+/** A fresh random 32-byte storage key (keep it in a keystore, not next to the sealed data). */
+export declare function generateStorageKey(): Uint8Array;
+
+/** Anything {@link init} can load the module from. */
+export type InitInput =
+  | URL
+  | string
+  | Request
+  | Response
+  | ArrayBuffer
+  | ArrayBufferView
+  | WebAssembly.Module;
+
+/**
+ * Loads the WebAssembly module (web build). Call once and await it before
+ * anything else; later calls return the same promise. Without an argument it
+ * fetches the `.wasm` next to the module (bundlers rewrite that URL). In the
+ * Node build the module is loaded on import and this resolves at once.
+ * @throws SottoError `INIT_FAILED` (fetch or compile failed), `WRONG_ARGUMENT_TYPE`.
+ */
+export declare function init(source?: InitInput | Promise<InitInput>): Promise<void>;
+
+/** Loads the module synchronously from bytes or a compiled module (no-op in Node). */
+export declare function initSync(source: ArrayBuffer | ArrayBufferView | WebAssembly.Module): void;
+
+export default init;
