@@ -99,7 +99,7 @@ pub(crate) struct Transcript<'a> {
 
 impl Transcript<'_> {
     /// `SHA-256(label || EK_A || SPK_B || [OPK_B] || PQPK_B || CT)`, keys type-tagged.
-    fn hash(&self) -> [u8; 32] {
+    pub(crate) fn hash(&self) -> [u8; 32] {
         let mut data = Vec::with_capacity(TRANSCRIPT_LABEL.len() + 99 + 1185 + kem::CIPHERTEXT_LEN);
         data.put(TRANSCRIPT_LABEL);
         data.put(&encode_x25519(self.base_key));

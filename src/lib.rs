@@ -93,7 +93,7 @@ mod session;
 pub mod wire;
 
 #[cfg(test)]
-mod tests;
+mod vectors;
 
 pub use account::Account;
 pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};

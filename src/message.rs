@@ -64,7 +64,10 @@ pub struct SessionId([u8; 32]);
 
 impl SessionId {
     pub(crate) fn derive(initiator: &IdentityKey, handshake: &InitiatorOutput) -> Self {
-        SessionId(sha256(&[SESSION_ID_LABEL, &prekey_header(initiator, handshake)]))
+        SessionId(sha256(&[
+            SESSION_ID_LABEL,
+            &prekey_header(initiator, handshake),
+        ]))
     }
 
     pub(crate) const fn from_bytes(bytes: [u8; 32]) -> Self {
