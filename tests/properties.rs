@@ -65,13 +65,23 @@ struct World {
 impl World {
     fn new(seed: u64) -> Self {
         let mut rng = rng(seed);
-        let p = pair(&mut rng, seed % 2 == 0);
+        let p = pair(&mut rng, seed.is_multiple_of(2));
         let storage_key = StorageKey::generate(&mut rng).unwrap();
         World {
             rng,
             parties: [
-                Party { account: p.alice, session: Some(p.alice_session), inbox: vec![], delivered: vec![] },
-                Party { account: p.bob, session: None, inbox: vec![], delivered: vec![] },
+                Party {
+                    account: p.alice,
+                    session: Some(p.alice_session),
+                    inbox: vec![],
+                    delivered: vec![],
+                },
+                Party {
+                    account: p.bob,
+                    session: None,
+                    inbox: vec![],
+                    delivered: vec![],
+                },
             ],
             storage_key,
             sent: 0,
@@ -84,7 +94,8 @@ impl World {
         match &mut party.session {
             Some(session) => session.decrypt(bytes),
             None => {
-                let (session, plaintext) = Session::accept(&mut party.account, bytes, &bob_context())?;
+                let (session, plaintext) =
+                    Session::accept(&mut party.account, bytes, &bob_context())?;
                 party.session = Some(session);
                 Ok(plaintext)
             }
@@ -96,8 +107,14 @@ impl World {
         let session_before = self.parties[to].session.clone();
         let account_before = self.parties[to].account.clone();
         let error = self.receive(to, bytes).expect_err("bad input was accepted");
-        assert_eq!(self.parties[to].session, session_before, "session changed on {error:?}");
-        assert!(self.parties[to].account == account_before, "account changed on {error:?}");
+        assert_eq!(
+            self.parties[to].session, session_before,
+            "session changed on {error:?}"
+        );
+        assert!(
+            self.parties[to].account == account_before,
+            "account changed on {error:?}"
+        );
         error
     }
 
@@ -105,8 +122,14 @@ impl World {
         match op {
             Op::Send(side, len) => {
                 let from = usize::from(*side);
-                let Some(session) = self.parties[from].session.as_mut() else { return };
-                let plaintext: Vec<u8> = format!("#{} ", self.sent).into_bytes().into_iter().chain(0..*len).collect();
+                let Some(session) = self.parties[from].session.as_mut() else {
+                    return;
+                };
+                let plaintext: Vec<u8> = format!("#{} ", self.sent)
+                    .into_bytes()
+                    .into_iter()
+                    .chain(0..*len)
+                    .collect();
                 self.sent += 1;
                 let bytes = session.encrypt(&plaintext, &mut self.rng).unwrap();
                 self.parties[1 - from].inbox.push((bytes, plaintext));
@@ -118,7 +141,9 @@ impl World {
                 }
                 let index = pick.index(self.parties[to].inbox.len());
                 let (bytes, plaintext) = self.parties[to].inbox.remove(index);
-                let decrypted = self.receive(to, &bytes).expect("untampered message must decrypt");
+                let decrypted = self
+                    .receive(to, &bytes)
+                    .expect("untampered message must decrypt");
                 assert_eq!(decrypted, plaintext);
                 self.parties[to].delivered.push(bytes);
             }
@@ -133,7 +158,9 @@ impl World {
                 if self.parties[to].delivered.is_empty() {
                     return;
                 }
-                let bytes = self.parties[to].delivered[pick.index(self.parties[to].delivered.len())].clone();
+                let bytes = self.parties[to].delivered
+                    [pick.index(self.parties[to].delivered.len())]
+                .clone();
                 let error = self.receive_bad(to, &bytes);
                 assert_eq!(error, Error::DuplicateMessage);
             }
@@ -142,7 +169,9 @@ impl World {
                 if self.parties[to].inbox.is_empty() {
                     return;
                 }
-                let mut bytes = self.parties[to].inbox[pick.index(self.parties[to].inbox.len())].0.clone();
+                let mut bytes = self.parties[to].inbox[pick.index(self.parties[to].inbox.len())]
+                    .0
+                    .clone();
                 let position = byte.index(bytes.len());
                 bytes[position] ^= 1 << bit;
                 self.receive_bad(to, &bytes);
@@ -164,7 +193,10 @@ impl World {
         for to in [1, 0] {
             while !self.parties[to].inbox.is_empty() {
                 let (bytes, plaintext) = self.parties[to].inbox.remove(0);
-                assert_eq!(self.receive(to, &bytes).expect("late message must decrypt"), plaintext);
+                assert_eq!(
+                    self.receive(to, &bytes).expect("late message must decrypt"),
+                    plaintext
+                );
             }
         }
     }
