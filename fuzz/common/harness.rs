@@ -1,0 +1,836 @@
+// Shared logic of the fuzz targets (fuzz/fuzz_targets/*.rs) and of the corpus
+// replay test (tests/fuzz_corpus_replay.rs). Both `include!` this file, so a
+// corpus file replayed by `cargo test` goes through exactly the code that the
+// fuzzer ran on it.
+//
+// Every target panics (= a crash for libFuzzer, a failure for the test) only
+// when an invariant is violated; decoding errors are the expected outcome of
+// almost every input.
+//
+// Fixtures are deterministic (seeded ChaCha20): the seed corpora are written
+// by `cargo test --test fuzz_corpus_replay -- --ignored generate_seed_corpora`
+// and stay valid as long as the core draws randomness in the same order.
+
+#[allow(unused_imports)]
+use rand_chacha::ChaCha20Rng;
+#[allow(unused_imports)]
+use rand_core::SeedableRng;
+#[allow(unused_imports)]
+use sotto::{
+    Account, Error, IdentityKey, KemPrekey, MessageType, OneTimePrekey, PrekeyBundle,
+    PrekeyMessage, SafetyNumber, Session, SessionContext, SignedPrekey, StorageKey,
+};
+#[allow(unused_imports)]
+use std::sync::OnceLock;
+
+/// Every fuzz target, by the name of its file in fuzz/fuzz_targets and of its
+/// corpus directory in fuzz/corpus.
+#[allow(dead_code)]
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("prekey_bundle", fuzz_prekey_bundle),
+    ("prekey_parts", fuzz_prekey_parts),
+    ("identity_key", fuzz_identity_key),
+    ("prekey_message", fuzz_prekey_message),
+    ("message", fuzz_message),
+    ("sealed_account", fuzz_sealed_account),
+    ("sealed_account_state", fuzz_sealed_account_state),
+    ("sealed_session", fuzz_sealed_session),
+    ("sealed_session_state", fuzz_sealed_session_state),
+    ("qr_payload", fuzz_qr_payload),
+    ("conversation", fuzz_conversation),
+];
+
+const ALICE_ID: &[u8] = b"alice#1";
+const BOB_ID: &[u8] = b"bob#1";
+const STORAGE_KEY: [u8; 32] = [0x5a; 32];
+/// Associated data of sealed state (src/sealed.rs): label || version || kind.
+const SEALED_LABEL: &[u8] = b"Sotto v1 sealed state";
+const KIND_SEALED_ACCOUNT: u8 = 0x04;
+const KIND_SEALED_SESSION: u8 = 0x05;
+/// Fixed nonce used when the harness seals fuzzer bytes itself.
+const HARNESS_NONCE: [u8; 24] = [0x42; 24];
+
+fn alice_ctx() -> SessionContext<'static> {
+    SessionContext::new(ALICE_ID, BOB_ID)
+}
+
+fn bob_ctx() -> SessionContext<'static> {
+    SessionContext::new(BOB_ID, ALICE_ID)
+}
+
+fn storage_key() -> StorageKey {
+    StorageKey::from_bytes(STORAGE_KEY)
+}
+
+/// A message of the fixture conversation: its bytes, its plaintext, and
+/// whether the fixture session of its recipient has already decrypted it.
+#[allow(dead_code)]
+pub struct FixtureMessage {
+    pub name: &'static str,
+    pub bytes: Vec<u8>,
+    pub plaintext: Vec<u8>,
+    pub to_bob: bool,
+    pub delivered: bool,
+}
+
+/// A short deterministic conversation, stopped in a state with skipped keys
+/// in a current and a retired chain on both sides.
+#[allow(dead_code)]
+pub struct Fixture {
+    pub alice_account: Account,
+    /// Bob before accepting anything (holds two one-time prekeys).
+    pub bob_account_fresh: Account,
+    /// Bob after accepting Alice's session.
+    pub bob_account: Account,
+    pub bob_bundle: PrekeyBundle,
+    pub bob_bundle_bytes: Vec<u8>,
+    pub alice_bundle_bytes: Vec<u8>,
+    pub alice: Session,
+    pub bob: Session,
+    /// Sessions right after the handshake (Alice still sends prekey messages).
+    pub alice_initial: Session,
+    pub messages: Vec<FixtureMessage>,
+    pub alice_safety: SafetyNumber,
+    pub bob_qr: Vec<u8>,
+    pub alice_qr: Vec<u8>,
+}
+
+#[allow(dead_code)]
+pub fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(build_fixture)
+}
+
+fn build_fixture() -> Fixture {
+    let mut rng = ChaCha20Rng::seed_from_u64(0x5077_0F00);
+    let mut alice_account = Account::new(&mut rng).unwrap();
+    let mut bob_account = Account::new(&mut rng).unwrap();
+    bob_account.generate_one_time_prekeys(2, &mut rng).unwrap();
+    let bob_bundle = bob_account.prekey_bundle().unwrap();
+    let bob_bundle_bytes = bob_bundle.to_bytes();
+    let alice_bundle_bytes = alice_account.prekey_bundle().unwrap().to_bytes();
+    let bob_account_fresh = bob_account.clone();
+
+    let mut messages = Vec::new();
+    let mut send = |session: &mut Session, name: &'static str, to_bob: bool, rng: &mut ChaCha20Rng| {
+        let plaintext = format!("fixture message {name}").into_bytes();
+        let bytes = session.encrypt(&plaintext, rng).unwrap();
+        messages.push(FixtureMessage {
+            name,
+            bytes: bytes.clone(),
+            plaintext,
+            to_bob,
+            delivered: false,
+        });
+        bytes
+    };
+
+    let mut alice =
+        Session::initiate(&alice_account, &bob_bundle, &alice_ctx(), &mut rng).unwrap();
+    let alice_initial = alice.clone();
+    let _p0 = send(&mut alice, "p0", true, &mut rng);
+    let p1 = send(&mut alice, "p1", true, &mut rng);
+    let p2 = send(&mut alice, "p2", true, &mut rng);
+    let (mut bob, _) = Session::accept(&mut bob_account, &p1, &bob_ctx()).unwrap();
+    bob.decrypt(&p2).unwrap();
+    let _r0 = send(&mut bob, "r0", false, &mut rng);
+    let _r1 = send(&mut bob, "r1", false, &mut rng);
+    let r2 = send(&mut bob, "r2", false, &mut rng);
+    alice.decrypt(&r2).unwrap();
+    let _m0 = send(&mut alice, "m0", true, &mut rng);
+    let m1 = send(&mut alice, "m1", true, &mut rng);
+    let _m2 = send(&mut alice, "m2", true, &mut rng);
+    let m3 = send(&mut alice, "m3", true, &mut rng);
+    bob.decrypt(&m1).unwrap();
+    bob.decrypt(&m3).unwrap();
+    let _s0 = send(&mut bob, "s0", false, &mut rng);
+    for message in &mut messages {
+        message.delivered = matches!(message.name, "p1" | "p2" | "r2" | "m1" | "m3");
+    }
+    let alice_safety = alice.safety_number();
+    let bob_qr = bob.safety_number().qr_payload();
+    let alice_qr = alice_safety.qr_payload();
+    Fixture {
+        alice_account,
+        bob_account_fresh,
+        bob_account,
+        bob_bundle,
+        bob_bundle_bytes,
+        alice_bundle_bytes,
+        alice,
+        bob,
+        alice_initial,
+        messages,
+        alice_safety,
+        bob_qr,
+        alice_qr,
+    }
+}
+
+/// Seals arbitrary bytes as the *plaintext* of a sealed object, following
+/// the documented sealed format (src/sealed.rs) with the public AEAD
+/// primitive. This is how the fuzzer reaches the state deserializers through
+/// the public API without a test hook.
+#[allow(dead_code)]
+pub fn seal_raw(kind: u8, state: &[u8]) -> Vec<u8> {
+    let mut ad = SEALED_LABEL.to_vec();
+    ad.extend_from_slice(&[1, kind]);
+    let mut out = vec![1, kind];
+    out.extend_from_slice(&HARNESS_NONCE);
+    sotto::primitives::aead::seal_into(
+        sotto::primitives::aead::Algorithm::XChaCha20Poly1305,
+        &STORAGE_KEY,
+        &HARNESS_NONCE,
+        &ad,
+        state,
+        &mut out,
+    )
+    .unwrap();
+    out
+}
+
+/// The inverse of [`seal_raw`]: the serialized state inside a sealed object.
+#[allow(dead_code)]
+pub fn unseal_raw(kind: u8, sealed: &[u8]) -> Vec<u8> {
+    assert_eq!(&sealed[..2], &[1, kind]);
+    let mut ad = SEALED_LABEL.to_vec();
+    ad.extend_from_slice(&[1, kind]);
+    sotto::primitives::aead::open(
+        sotto::primitives::aead::Algorithm::XChaCha20Poly1305,
+        &STORAGE_KEY,
+        &sealed[2..26],
+        &ad,
+        &sealed[26..],
+    )
+    .unwrap()
+}
+
+/// Accounts have no `PartialEq`: compare them by their serialization.
+fn account_state(account: &Account) -> Vec<u8> {
+    let sealed = account
+        .seal(&storage_key(), &mut ChaCha20Rng::seed_from_u64(0))
+        .unwrap();
+    unseal_raw(KIND_SEALED_ACCOUNT, &sealed)
+}
+
+fn session_state(session: &Session) -> Vec<u8> {
+    let sealed = session
+        .seal(&storage_key(), &mut ChaCha20Rng::seed_from_u64(0))
+        .unwrap();
+    unseal_raw(KIND_SEALED_SESSION, &sealed)
+}
+
+/// `message_type` never panics and agrees with the first two bytes.
+fn check_message_type(data: &[u8]) {
+    let kind = sotto::message_type(data);
+    match data {
+        [] | [1] => assert_eq!(kind, Err(Error::Truncated)),
+        [1, 2, ..] => assert_eq!(kind, Ok(MessageType::Prekey)),
+        [1, 3, ..] => assert_eq!(kind, Ok(MessageType::Normal)),
+        [1, _, ..] => assert_eq!(kind, Err(Error::WrongObjectType)),
+        _ => assert_eq!(kind, Err(Error::UnsupportedVersion)),
+    }
+}
+
+// ---------------------------------------------------------------- decoders
+
+/// Prekey bundles arrive from the server: decode (verifying signatures); a
+/// bundle that decodes re-encodes to exactly the same bytes.
+pub fn fuzz_prekey_bundle(data: &[u8]) {
+    check_message_type(data);
+    if let Ok(bundle) = PrekeyBundle::from_bytes(data) {
+        assert_eq!(bundle.to_bytes(), data, "bundle encoding is not canonical");
+        assert_eq!(PrekeyBundle::from_bytes(&bundle.to_bytes()).as_ref(), Ok(&bundle));
+    }
+}
+
+/// The published parts a server stores and hands out separately.
+pub fn fuzz_prekey_parts(data: &[u8]) {
+    if let Ok(key) = SignedPrekey::from_bytes(data) {
+        assert_eq!(key.to_bytes(), data);
+    }
+    if let Ok(key) = KemPrekey::from_bytes(data) {
+        assert_eq!(key.to_bytes(), data);
+    }
+    if let Ok(key) = OneTimePrekey::from_bytes(data) {
+        assert_eq!(key.to_bytes(), data);
+    }
+}
+
+/// Identity records (in bundles, prekey messages, contact exchange).
+pub fn fuzz_identity_key(data: &[u8]) {
+    if let Ok(key) = IdentityKey::from_bytes(data) {
+        assert_eq!(key.to_bytes(), data, "identity encoding is not canonical");
+    }
+}
+
+/// Prekey messages: decode, and run `Session::accept` on a real account.
+/// A failed accept leaves the account unchanged; a successful one can only
+/// come from one of Alice's real prekey messages, and cannot be repeated.
+pub fn fuzz_prekey_message(data: &[u8]) {
+    let fx = fixture();
+    check_message_type(data);
+    let decoded = PrekeyMessage::from_bytes(data);
+    let mut account = fx.bob_account_fresh.clone();
+    let before = account_state(&account);
+    match Session::accept(&mut account, data, &bob_ctx()) {
+        Err(_) => assert_eq!(account_state(&account), before, "failed accept changed the account"),
+        Ok((session, plaintext)) => {
+            assert!(decoded.is_ok());
+            assert_eq!(session.id(), fx.alice.id());
+            assert!(
+                fx.messages
+                    .iter()
+                    .any(|m| m.to_bob && m.name.starts_with('p') && m.plaintext == plaintext),
+                "accept produced a plaintext nobody sent"
+            );
+            let after = account_state(&account);
+            assert_ne!(after, before, "accept must consume prekeys");
+            assert_eq!(
+                Session::accept(&mut account, data, &bob_ctx()).map(|_| ()),
+                Err(Error::DuplicateMessage)
+            );
+            assert_eq!(account_state(&account), after);
+        }
+    }
+}
+
+/// Arbitrary bytes as an incoming message for both fixture sessions. Errors
+/// leave the session exactly as it was; success is possible only for a real
+/// message the session has not decrypted yet, and only once.
+pub fn fuzz_message(data: &[u8]) {
+    let fx = fixture();
+    check_message_type(data);
+    for (original, to_bob) in [(&fx.bob, true), (&fx.alice, false)] {
+        let mut session = original.clone();
+        match session.decrypt(data) {
+            Err(_) => assert!(session == *original, "failed decryption changed the session"),
+            Ok(plaintext) => {
+                assert!(
+                    fx.messages.iter().any(|m| m.to_bob == to_bob
+                        && !m.delivered
+                        && m.plaintext == plaintext),
+                    "decrypted something that was not sent or was already delivered"
+                );
+                let after = session.clone();
+                assert_eq!(session.decrypt(data), Err(Error::DuplicateMessage));
+                assert!(session == after);
+            }
+        }
+    }
+}
+
+/// Sealed accounts as read back from storage, under the right key.
+pub fn fuzz_sealed_account(data: &[u8]) {
+    if let Ok(account) = Account::unseal(&storage_key(), data) {
+        // Only bytes produced by `seal` under this key authenticate.
+        let state = unseal_raw(KIND_SEALED_ACCOUNT, data);
+        assert_eq!(account_state(&account), state);
+    }
+    let _ = Session::unseal(&storage_key(), data);
+}
+
+/// The account deserializer itself: the fuzzer's bytes are the plaintext.
+pub fn fuzz_sealed_account_state(data: &[u8]) {
+    let sealed = seal_raw(KIND_SEALED_ACCOUNT, data);
+    assert!(Session::unseal(&storage_key(), &sealed).is_err());
+    let Ok(mut account) = Account::unseal(&storage_key(), &sealed) else {
+        return;
+    };
+    // Canonical: re-serializing gives back the same bytes.
+    assert_eq!(account_state(&account), data, "account serialization is not canonical");
+    // Whatever was stored, using the account must not panic, and a bundle it
+    // builds must verify.
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    if let Ok(bundle) = account.prekey_bundle() {
+        assert_eq!(PrekeyBundle::from_bytes(&bundle.to_bytes()), Ok(bundle));
+    }
+    let fx = fixture();
+    for message in fx.messages.iter().filter(|m| m.name.starts_with('p')) {
+        let before = account_state(&account);
+        if Session::accept(&mut account, &message.bytes, &bob_ctx()).is_err() {
+            assert_eq!(account_state(&account), before);
+        }
+    }
+    let _ = account.generate_one_time_prekeys(1, &mut rng);
+    let _ = account.rotate_signed_prekey(&mut rng);
+}
+
+/// Sealed sessions as read back from storage, under the right key.
+pub fn fuzz_sealed_session(data: &[u8]) {
+    if let Ok(session) = Session::unseal(&storage_key(), data) {
+        let state = unseal_raw(KIND_SEALED_SESSION, data);
+        assert_eq!(session_state(&session), state);
+    }
+    let _ = Account::unseal(&storage_key(), data);
+}
+
+/// The session deserializer itself: the fuzzer's bytes are the plaintext.
+pub fn fuzz_sealed_session_state(data: &[u8]) {
+    let sealed = seal_raw(KIND_SEALED_SESSION, data);
+    assert!(Account::unseal(&storage_key(), &sealed).is_err());
+    let Ok(session) = Session::unseal(&storage_key(), &sealed) else {
+        return;
+    };
+    assert_eq!(session_state(&session), data, "session serialization is not canonical");
+    let restored = Session::unseal(&storage_key(), &seal_raw(KIND_SEALED_SESSION, data)).unwrap();
+    assert!(restored == session);
+    let _ = format!("{session:?}");
+    // Decrypting real messages into a corrupted state: no panic, and a failure
+    // changes nothing.
+    let fx = fixture();
+    let mut working = session.clone();
+    for message in &fx.messages {
+        let before = working.clone();
+        if working.decrypt(&message.bytes).is_err() {
+            assert!(working == before);
+        }
+    }
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let mut sender = session;
+    for _ in 0..3 {
+        let before = sender.clone();
+        match sender.encrypt(b"from a restored state", &mut rng) {
+            Ok(bytes) => assert!(sotto::message_type(&bytes).is_ok()),
+            Err(_) => {
+                assert!(sender == before, "failed encryption changed the session");
+                break;
+            }
+        }
+    }
+}
+
+/// Safety-number QR payloads scanned from the peer's screen: only the peer's
+/// exact payload matches; any other well-formed payload is a clean `false`.
+pub fn fuzz_qr_payload(data: &[u8]) {
+    let fx = fixture();
+    match fx.alice_safety.matches_qr(data) {
+        Ok(true) => assert_eq!(data, fx.bob_qr.as_slice()),
+        Ok(false) => assert_ne!(data, fx.bob_qr.as_slice()),
+        Err(_) => assert!(data.len() != 66 || data[..2] != [1, 6]),
+    }
+}
+
+// ---------------------------------------------------------------- conversation
+
+/// Bounds of the core (src/limits.rs), restated so the model below does not
+/// compute its expectations with the code under test.
+const MODEL_MAX_SKIP: u32 = 1000;
+const MODEL_MAX_SKIPPED_KEYS: usize = 2000;
+const MODEL_MAX_RETIRED_CHAINS: usize = 5;
+
+/// Prekey message layout with a one-time prekey (src/message.rs): header (2)
+/// || identity record (130) || base key (33) || handshake fields up to here.
+const PREKEY_BASE_KEY_END: usize = 2 + 130 + 33;
+const PREKEY_HANDSHAKE_END: usize = PREKEY_BASE_KEY_END + 4 + 4 + 1 + 1 + 4 + 1088;
+
+/// Whether a repeated prekey message whose handshake fields after the base
+/// key were altered must be rejected by an existing session. The core does
+/// not authenticate those fields on that path (reported with a failing test
+/// in tests/misuse.rs); set to `true` once it does.
+const STRICT_PREKEY_ENVELOPE: bool = false;
+
+#[derive(Clone, Debug, Default)]
+struct ModelChain {
+    seq: u32,
+    next_index: u32,
+    /// Skipped indexes, oldest first.
+    skipped: Vec<u32>,
+}
+
+/// What a party's ratchet should do, tracked independently of the core.
+#[derive(Clone, Debug, Default)]
+struct ModelParty {
+    // Sending side.
+    has_sending: bool,
+    send_seq: u32,
+    send_next: u32,
+    send_prev_len: u32,
+    step_pending: bool,
+    // Receiving side (the peer's chains).
+    current: Option<ModelChain>,
+    retired: Vec<ModelChain>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outcome {
+    Ok,
+    Err(Error),
+}
+
+impl ModelParty {
+    /// (chain, index, previous chain length) of the next message sent.
+    fn send(&mut self) -> (u32, u32, u32) {
+        if self.step_pending {
+            self.send_prev_len = if self.has_sending { self.send_next } else { 0 };
+            self.send_seq = if self.has_sending { self.send_seq + 1 } else { 0 };
+            self.send_next = 0;
+            self.has_sending = true;
+            self.step_pending = false;
+        }
+        assert!(self.has_sending);
+        let index = self.send_next;
+        self.send_next += 1;
+        (self.send_seq, index, self.send_prev_len)
+    }
+
+    fn skipped_total(&self) -> usize {
+        self.retired.iter().map(|c| c.skipped.len()).sum::<usize>()
+            + self.current.as_ref().map_or(0, |c| c.skipped.len())
+    }
+
+    fn evict(&mut self) {
+        let mut excess = self.skipped_total().saturating_sub(MODEL_MAX_SKIPPED_KEYS);
+        for chain in self.retired.iter_mut().chain(self.current.as_mut()) {
+            let take = excess.min(chain.skipped.len());
+            chain.skipped.drain(..take);
+            excess -= take;
+        }
+    }
+
+    /// Applies receiving a message of the peer's chain `seq` (on success only).
+    fn receive(&mut self, seq: u32, index: u32, prev_len: u32) -> Outcome {
+        let expected_next = self.current.as_ref().map_or(0, |c| c.seq + 1);
+        assert!(seq <= expected_next, "model: peer more than one chain ahead");
+        if let Some(chain) = self.current.as_mut().filter(|c| c.seq == seq) {
+            if index < chain.next_index {
+                return match chain.skipped.iter().position(|&i| i == index) {
+                    Some(p) => {
+                        chain.skipped.remove(p);
+                        Outcome::Ok
+                    }
+                    None => Outcome::Err(Error::DuplicateMessage),
+                };
+            }
+            if index - chain.next_index > MODEL_MAX_SKIP {
+                return Outcome::Err(Error::TooFarAhead);
+            }
+            chain.skipped.extend(chain.next_index..index);
+            chain.next_index = index + 1;
+            self.evict();
+            return Outcome::Ok;
+        }
+        if seq == expected_next {
+            if let Some(chain) = &self.current {
+                if prev_len > chain.next_index && prev_len - chain.next_index > MODEL_MAX_SKIP {
+                    return Outcome::Err(Error::TooFarAhead);
+                }
+            }
+            if index > MODEL_MAX_SKIP {
+                return Outcome::Err(Error::TooFarAhead);
+            }
+            if let Some(mut old) = self.current.take() {
+                if prev_len > old.next_index {
+                    old.skipped.extend(old.next_index..prev_len);
+                }
+                self.retired.push(old);
+                if self.retired.len() > MODEL_MAX_RETIRED_CHAINS {
+                    self.retired.remove(0);
+                }
+            }
+            self.current = Some(ModelChain {
+                seq,
+                next_index: index + 1,
+                skipped: (0..index).collect(),
+            });
+            self.step_pending = true;
+            self.evict();
+            return Outcome::Ok;
+        }
+        if let Some(chain) = self.retired.iter_mut().find(|c| c.seq == seq) {
+            return match chain.skipped.iter().position(|&i| i == index) {
+                Some(p) => {
+                    chain.skipped.remove(p);
+                    Outcome::Ok
+                }
+                None => Outcome::Err(Error::DuplicateMessage),
+            };
+        }
+        Outcome::Err(Error::DecryptionFailed)
+    }
+}
+
+struct InFlight {
+    bytes: Vec<u8>,
+    plaintext: Vec<u8>,
+    from_alice: bool,
+    seq: u32,
+    index: u32,
+    prev_len: u32,
+}
+
+struct Conversation {
+    rng: ChaCha20Rng,
+    bob_account: Account,
+    sessions: [Option<Session>; 2],
+    models: [ModelParty; 2],
+    network: Vec<InFlight>,
+    counter: u32,
+    /// Untampered deliveries that decrypted.
+    decrypted: u32,
+    /// Errors of untampered deliveries (each one matched the model).
+    errors: Vec<Error>,
+}
+
+/// Reads the fuzzer's bytes one at a time; runs out as zeros.
+struct Input<'a>(&'a [u8]);
+
+impl Input<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&first, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(first)
+    }
+    fn arg(&mut self) -> u8 {
+        self.byte().unwrap_or(0)
+    }
+}
+
+impl Conversation {
+    fn new() -> Self {
+        let fx = fixture();
+        let mut rng = ChaCha20Rng::seed_from_u64(0xC0FFEE);
+        let alice = Session::initiate(&fx.alice_account, &fx.bob_bundle, &alice_ctx(), &mut rng).unwrap();
+        assert!(fx.bob_bundle.one_time_prekey().is_some());
+        let models = [
+            ModelParty {
+                has_sending: true,
+                ..ModelParty::default()
+            },
+            ModelParty::default(),
+        ];
+        Conversation {
+            rng,
+            bob_account: fx.bob_account_fresh.clone(),
+            sessions: [Some(alice), None],
+            models,
+            network: Vec::new(),
+            counter: 0,
+            decrypted: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, party: usize, len: u8) {
+        let Some(session) = self.sessions[party].as_mut() else {
+            return;
+        };
+        self.counter += 1;
+        let mut plaintext = format!("{}#{}:", ["alice", "bob"][party], self.counter).into_bytes();
+        plaintext.resize(plaintext.len() + usize::from(len), b'.');
+        let bytes = session.encrypt(&plaintext, &mut self.rng).unwrap();
+        let (seq, index, prev_len) = self.models[party].send();
+        let prekey = party == 0 && seq == 0;
+        assert_eq!(
+            sotto::message_type(&bytes),
+            Ok(if prekey { MessageType::Prekey } else { MessageType::Normal })
+        );
+        self.network.push(InFlight {
+            bytes,
+            plaintext,
+            from_alice: party == 0,
+            seq,
+            index,
+            prev_len,
+        });
+    }
+
+    /// Delivers `bytes` (message `k`, possibly tampered) to its recipient and
+    /// checks the outcome against the model.
+    fn deliver(&mut self, k: usize, tamper: Option<(usize, u8)>) {
+        let message = &self.network[k];
+        let recipient = usize::from(message.from_alice);
+        let mut bytes = message.bytes.clone();
+        if let Some((position, mask)) = tamper {
+            bytes[position] ^= mask;
+        }
+        let (seq, index, prev_len) = (message.seq, message.index, message.prev_len);
+        let plaintext = message.plaintext.clone();
+        let is_prekey = message.from_alice && seq == 0;
+
+        // Bob has no session yet: the first prekey message creates it.
+        if self.sessions[recipient].is_none() {
+            let before = account_state(&self.bob_account);
+            let result = Session::accept(&mut self.bob_account, &bytes, &bob_ctx());
+            let mut model = self.models[1].clone();
+            let expected = if tamper.is_some() { Outcome::Err(Error::DecryptionFailed) } else { model.receive(seq, index, prev_len) };
+            match (result, expected) {
+                (Ok((session, got)), Outcome::Ok) => {
+                    assert_eq!(got, plaintext);
+                    self.sessions[1] = Some(session);
+                    self.models[1] = model;
+                    self.decrypted += 1;
+                }
+                (Err(error), Outcome::Err(expected)) => {
+                    if tamper.is_none() {
+                        assert_eq!(error, expected);
+                        self.errors.push(error);
+                    }
+                    assert_eq!(account_state(&self.bob_account), before);
+                }
+                (result, expected) => panic!(
+                    "accept: got {:?}, model expected {expected:?} (tampered: {tamper:?})",
+                    result.map(|(_, p)| p)
+                ),
+            }
+            return;
+        }
+
+        let session = self.sessions[recipient].as_mut().unwrap();
+        let before = session.clone();
+        let result = session.decrypt(&bytes);
+        let envelope_only = is_prekey
+            && !STRICT_PREKEY_ENVELOPE
+            && tamper.is_some_and(|(p, _)| (PREKEY_BASE_KEY_END..PREKEY_HANDSHAKE_END).contains(&p));
+        let mut model = self.models[recipient].clone();
+        let expected = match tamper {
+            Some(_) if !envelope_only => Outcome::Err(Error::DecryptionFailed),
+            _ => model.receive(seq, index, prev_len),
+        };
+        match (result, expected) {
+            (Ok(got), Outcome::Ok) => {
+                assert_eq!(got, plaintext, "decrypted to a different plaintext");
+                self.models[recipient] = model;
+                if tamper.is_none() {
+                    self.decrypted += 1;
+                }
+            }
+            (Err(error), Outcome::Err(expected)) => {
+                if tamper.is_none() {
+                    assert_eq!(error, expected, "wrong error");
+                    self.errors.push(error);
+                }
+                assert!(*session == before, "failed decryption changed the session");
+            }
+            (Err(_), Outcome::Ok) if envelope_only => {
+                assert!(*session == before, "failed decryption changed the session");
+            }
+            (result, expected) => panic!(
+                "decrypt: got {result:?}, model expected {expected:?} (message {k}, chain {seq}, index {index}, tampered {tamper:?})"
+            ),
+        }
+    }
+
+    /// Delivers message `k` to its own sender: always rejected, no change.
+    fn misdeliver(&mut self, k: usize) {
+        let sender = usize::from(!self.network[k].from_alice);
+        let bytes = self.network[k].bytes.clone();
+        let session = self.sessions[sender].as_mut().unwrap();
+        let before = session.clone();
+        assert!(session.decrypt(&bytes).is_err(), "a party decrypted its own message");
+        assert!(*session == before);
+    }
+
+    /// Passes message `k` to `Session::accept` although Bob already has the
+    /// session (a replayed or misrouted prekey message): always rejected.
+    fn reaccept(&mut self, k: usize) {
+        if self.sessions[1].is_none() {
+            return self.deliver(k, None);
+        }
+        let bytes = self.network[k].bytes.clone();
+        let is_prekey = self.network[k].from_alice && self.network[k].seq == 0;
+        let before = account_state(&self.bob_account);
+        let result = Session::accept(&mut self.bob_account, &bytes, &bob_ctx()).map(|_| ());
+        if is_prekey {
+            assert_eq!(result, Err(Error::DuplicateMessage));
+        } else {
+            assert!(result.is_err());
+        }
+        assert_eq!(account_state(&self.bob_account), before);
+    }
+
+    fn seal_and_restore(&mut self, which: u8) {
+        let party = usize::from(which & 1);
+        let key = storage_key();
+        if let Some(session) = self.sessions[party].as_mut() {
+            let sealed = session.seal(&key, &mut self.rng).unwrap();
+            let restored = Session::unseal(&key, &sealed).unwrap();
+            assert!(restored == *session, "sealed session did not round-trip");
+            *session = restored;
+        }
+        if which & 2 != 0 {
+            let before = account_state(&self.bob_account);
+            let sealed = self.bob_account.seal(&key, &mut self.rng).unwrap();
+            self.bob_account = Account::unseal(&key, &sealed).unwrap();
+            assert_eq!(account_state(&self.bob_account), before);
+        }
+    }
+}
+
+/// A two-party conversation driven by the fuzzer's bytes: send, deliver in
+/// any order, drop, duplicate, tamper, misroute, seal and restore. Every
+/// outcome is checked against an independent model of the ratchet's
+/// bookkeeping: an untampered message decrypts exactly once, to its
+/// plaintext, unless a documented bound (MAX_SKIP, MAX_SKIPPED_KEYS,
+/// MAX_RETIRED_CHAINS) says it must be rejected with a specific error;
+/// everything else is rejected and leaves the session unchanged.
+pub fn fuzz_conversation(data: &[u8]) {
+    run_conversation(data);
+}
+
+fn run_conversation(data: &[u8]) -> Conversation {
+    let mut input = Input(data);
+    let mut c = Conversation::new();
+    let mut ops = 0;
+    while let Some(op) = input.byte() {
+        ops += 1;
+        if ops > 3000 {
+            break;
+        }
+        let pick = |c: &Conversation, b: u8| (!c.network.is_empty()).then(|| usize::from(b) % c.network.len());
+        match op % 8 {
+            0 => {
+                let len = input.arg();
+                c.send(0, len);
+            }
+            1 => {
+                let len = input.arg();
+                c.send(1, len);
+            }
+            2 => {
+                let b = input.arg();
+                if let Some(k) = pick(&c, b) {
+                    c.deliver(k, None);
+                }
+            }
+            3 => {
+                let b = input.arg();
+                if let Some(k) = pick(&c, b) {
+                    c.network.remove(k);
+                }
+            }
+            4 => {
+                let (b, hi, lo, mask) = (input.arg(), input.arg(), input.arg(), input.arg());
+                if let Some(k) = pick(&c, b) {
+                    let position = usize::from(u16::from_be_bytes([hi, lo])) % c.network[k].bytes.len();
+                    c.deliver(k, Some((position, mask.max(1))));
+                }
+            }
+            5 => {
+                let b = input.arg();
+                if let Some(k) = pick(&c, b) {
+                    if c.sessions[usize::from(!c.network[k].from_alice)].is_some() {
+                        c.misdeliver(k);
+                    }
+                }
+            }
+            6 => {
+                let which = input.arg();
+                c.seal_and_restore(which);
+            }
+            _ => {
+                let b = input.arg();
+                if let Some(k) = pick(&c, b) {
+                    c.reaccept(k);
+                }
+            }
+        }
+    }
+    // Finally deliver everything still in flight, in order: each message
+    // meets its model outcome (most decrypt, replays and messages beyond the
+    // bounds are rejected with the documented error).
+    for k in 0..c.network.len() {
+        c.deliver(k, None);
+    }
+    c
+}

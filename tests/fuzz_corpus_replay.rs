@@ -1,0 +1,465 @@
+//! Replays the committed fuzz corpora (fuzz/corpus/<target>/*) and any
+//! committed crash regressions (fuzz/regressions/<target>/*) through the very
+//! code the fuzz targets run (fuzz/common/harness.rs, included below), on
+//! stable Rust, as part of the ordinary test suite.
+//!
+//! Regenerate the seed corpora (deterministic) with
+//! `cargo test --release --test fuzz_corpus_replay -- --ignored generate_seed_corpora`.
+
+include!("../fuzz/common/harness.rs");
+
+use std::path::{Path, PathBuf};
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    files.sort();
+    files
+}
+
+fn replay(target: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let run = TARGETS.iter().find(|(name, _)| *name == target).unwrap().1;
+    let corpus = files_under(&root.join("corpus").join(target));
+    assert!(
+        corpus.len() >= 3,
+        "fuzz/corpus/{target} should hold a seed corpus (found {} files)",
+        corpus.len()
+    );
+    let regressions = files_under(&root.join("regressions").join(target));
+    for file in corpus.iter().chain(&regressions) {
+        let data = std::fs::read(file).unwrap();
+        let outcome = std::panic::catch_unwind(|| run(&data));
+        assert!(
+            outcome.is_ok(),
+            "{target}: {} violates an invariant",
+            file.display()
+        );
+    }
+}
+
+macro_rules! replay_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                replay(stringify!($name));
+            }
+        )*
+
+        #[test]
+        fn every_fuzz_target_is_replayed() {
+            let replayed = [$(stringify!($name)),*];
+            let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
+            assert_eq!(names, replayed);
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/fuzz_targets");
+            let mut files: Vec<String> = files_under(&dir)
+                .iter()
+                .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            let mut sorted = names.clone();
+            sorted.sort();
+            assert_eq!(files, sorted, "fuzz/fuzz_targets and TARGETS disagree");
+        }
+    };
+}
+
+replay_tests!(
+    prekey_bundle,
+    prekey_parts,
+    identity_key,
+    prekey_message,
+    message,
+    sealed_account,
+    sealed_account_state,
+    sealed_session,
+    sealed_session_state,
+    qr_payload,
+    conversation,
+);
+
+// ------------------------------------------------------------ harness checks
+
+/// The harness must be able to fail: each invariant it checks is violated by
+/// a deliberately wrong input to the checking code.
+#[test]
+fn fixture_messages_behave_as_documented() {
+    let fx = fixture();
+    for message in &fx.messages {
+        let mut recipient = if message.to_bob {
+            fx.bob.clone()
+        } else {
+            fx.alice.clone()
+        };
+        let result = recipient.decrypt(&message.bytes);
+        if message.delivered {
+            assert_eq!(result, Err(Error::DuplicateMessage), "{}", message.name);
+        } else {
+            assert_eq!(
+                result.as_deref(),
+                Ok(message.plaintext.as_slice()),
+                "{}",
+                message.name
+            );
+        }
+    }
+    // Seals of the raw state are what the sealed-state targets feed in.
+    let state = session_state(&fx.bob);
+    let restored = Session::unseal(&storage_key(), &seal_raw(KIND_SEALED_SESSION, &state)).unwrap();
+    assert!(restored == fx.bob);
+}
+
+#[test]
+fn scripted_conversation_decrypts_each_message_once() {
+    // Two messages, each delivered twice: only the first deliveries decrypt
+    // (`deliver` itself panics if the core disagrees with the model).
+    let ops = Ops::default()
+        .send(0, 3)
+        .deliver(0)
+        .send(1, 1)
+        .deliver(1)
+        .deliver(1)
+        .deliver(0)
+        .0;
+    let mut c = Conversation::new();
+    let mut input = Input(&ops);
+    while let Some(op) = input.byte() {
+        let arg = input.arg();
+        match op {
+            0 => c.send(0, arg),
+            1 => c.send(1, arg),
+            _ => c.deliver(usize::from(arg), None),
+        }
+    }
+    assert_eq!(c.decrypted, 2, "exactly the two first deliveries decrypt");
+}
+
+#[test]
+fn tampered_prekey_envelope_is_only_tolerated_where_documented() {
+    // Outside the unauthenticated envelope fields, every flipped bit of a
+    // repeated prekey message is rejected by the existing session.
+    let fx = fixture();
+    let message = fx.messages.iter().find(|m| m.name == "p0").unwrap();
+    for position in (0..PREKEY_BASE_KEY_END).chain(PREKEY_HANDSHAKE_END..message.bytes.len()) {
+        let mut bytes = message.bytes.clone();
+        bytes[position] ^= 0x01;
+        let mut bob = fx.bob.clone();
+        assert!(
+            bob.decrypt(&bytes).is_err(),
+            "flipped byte {position} accepted"
+        );
+        assert!(bob == fx.bob);
+    }
+}
+
+/// The scripted seeds reach the documented bounds, and the model and the core
+/// agree on them (`deliver` panics otherwise).
+#[test]
+fn conversation_seeds_reach_the_documented_outcomes() {
+    let seeds = conversation_seeds();
+    let run = |name: &str| run_conversation(&seeds.iter().find(|(n, _)| *n == name).unwrap().1);
+
+    let hello = run("hello");
+    // The final flush delivers both again: rejected as replays.
+    assert_eq!(hello.decrypted, 2);
+    assert_eq!(hello.errors, [Error::DuplicateMessage; 2]);
+
+    let far = run("too_far_ahead");
+    assert!(far.errors.contains(&Error::TooFarAhead), "{:?}", far.errors);
+    // The first two messages, the chain's last two, nothing dropped.
+    assert_eq!(far.decrypted, 4);
+
+    let turns = run("many_turns");
+    // The held-back message's chain was forgotten: its header opens nowhere.
+    assert!(
+        turns.errors.contains(&Error::DecryptionFailed),
+        "{:?}",
+        turns.errors
+    );
+
+    let duplicates = run("duplicates");
+    assert!(
+        duplicates
+            .errors
+            .iter()
+            .all(|e| *e == Error::DuplicateMessage)
+    );
+    assert!(duplicates.errors.len() >= 3);
+
+    let reorder = run("reorder");
+    assert_eq!((reorder.decrypted, reorder.errors.len()), (7, 7));
+}
+
+// ------------------------------------------------------------ seed corpora
+
+/// Builds conversation-target inputs op by op (see `fuzz_conversation`).
+#[derive(Default, Clone)]
+struct Ops(Vec<u8>);
+
+impl Ops {
+    fn send(mut self, party: u8, len: u8) -> Self {
+        self.0.extend([party, len]);
+        self
+    }
+    fn deliver(mut self, k: u8) -> Self {
+        self.0.extend([2, k]);
+        self
+    }
+    fn drop_message(mut self, k: u8) -> Self {
+        self.0.extend([3, k]);
+        self
+    }
+    fn tamper(mut self, k: u8, position: u16, mask: u8) -> Self {
+        let [hi, lo] = position.to_be_bytes();
+        self.0.extend([4, k, hi, lo, mask]);
+        self
+    }
+    fn misdeliver(mut self, k: u8) -> Self {
+        self.0.extend([5, k]);
+        self
+    }
+    fn seal(mut self, which: u8) -> Self {
+        self.0.extend([6, which]);
+        self
+    }
+    fn reaccept(mut self, k: u8) -> Self {
+        self.0.extend([7, k]);
+        self
+    }
+}
+
+fn conversation_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    let hello = Ops::default().send(0, 5).deliver(0).send(1, 7).deliver(1);
+    seeds.push(("hello", hello.clone().0));
+    seeds.push((
+        "reorder",
+        Ops::default()
+            .send(0, 1)
+            .send(0, 2)
+            .send(0, 3)
+            .send(0, 4)
+            .deliver(2)
+            .deliver(0)
+            .deliver(3)
+            .deliver(1)
+            .send(1, 0)
+            .send(1, 0)
+            .send(1, 0)
+            .deliver(6)
+            .deliver(4)
+            .deliver(5)
+            .0,
+    ));
+    seeds.push((
+        "duplicates",
+        hello
+            .clone()
+            .deliver(0)
+            .deliver(1)
+            .reaccept(0)
+            .send(0, 9)
+            .deliver(2)
+            .deliver(2)
+            .0,
+    ));
+    seeds.push((
+        "tamper",
+        hello
+            .clone()
+            .send(0, 1)
+            .tamper(2, 0, 1)
+            .tamper(2, 30, 0x80)
+            .tamper(2, 100, 0x01)
+            .deliver(2)
+            .send(0, 1)
+            .tamper(3, 1, 0xff)
+            .0,
+    ));
+    seeds.push((
+        "tamper_prekey",
+        Ops::default()
+            .send(0, 1)
+            .send(0, 2)
+            .tamper(0, 10, 1)
+            .tamper(0, 140, 2)
+            .tamper(0, 200, 4)
+            .tamper(0, 1300, 8)
+            .deliver(0)
+            .tamper(1, 170, 1)
+            .tamper(1, 600, 0x10)
+            .tamper(1, 1280, 1)
+            .deliver(1)
+            .0,
+    ));
+    seeds.push((
+        "misdeliver",
+        hello
+            .clone()
+            .misdeliver(0)
+            .misdeliver(1)
+            .send(0, 0)
+            .misdeliver(2)
+            .0,
+    ));
+    seeds.push((
+        "seal_restore",
+        hello
+            .clone()
+            .seal(0)
+            .seal(1)
+            .seal(3)
+            .send(0, 2)
+            .seal(0)
+            .deliver(2)
+            .seal(1)
+            .0,
+    ));
+    seeds.push((
+        "drop",
+        hello
+            .clone()
+            .send(0, 1)
+            .send(0, 2)
+            .drop_message(2)
+            .deliver(2)
+            .send(1, 3)
+            .deliver(3)
+            .0,
+    ));
+    // Seven ratchet turns with the first message of the second turn held
+    // back: its chain is forgotten (MAX_RETIRED_CHAINS) before it arrives.
+    let mut turns = Ops::default()
+        .send(0, 0)
+        .deliver(0)
+        .send(1, 0)
+        .send(1, 0)
+        .deliver(2);
+    let mut next = 3u8;
+    for _ in 0..7 {
+        turns = turns.send(0, 0).deliver(next).send(1, 0).deliver(next + 1);
+        next += 2;
+    }
+    seeds.push(("many_turns", turns.deliver(1).0));
+    // More than MAX_SKIP messages in one chain, the last delivered first.
+    let mut far = Ops::default().send(0, 0).deliver(0).send(1, 0).deliver(1);
+    for _ in 0..1002 {
+        far = far.send(0, 0);
+    }
+    // Keep only the chain's last two messages (indexes 1000 and 1001): the
+    // second is one past MAX_SKIP and is rejected until the first arrives.
+    for _ in 0..1000 {
+        far = far.drop_message(2);
+    }
+    seeds.push(("too_far_ahead", far.deliver(3).deliver(2).0));
+    seeds
+}
+
+#[test]
+#[ignore = "writes fuzz/corpus: run by hand to regenerate the seed corpora"]
+fn generate_seed_corpora() {
+    let fx = fixture();
+    let key = storage_key();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    };
+    let by_name = |name: &str| &fx.messages.iter().find(|m| m.name == name).unwrap().bytes;
+
+    // prekey_bundle
+    write("prekey_bundle", "bob", &fx.bob_bundle_bytes);
+    write("prekey_bundle", "alice-no-one-time", &fx.alice_bundle_bytes);
+    write("prekey_bundle", "truncated", &fx.bob_bundle_bytes[..200]);
+    write("prekey_bundle", "prekey-message", by_name("p0"));
+    // prekey_parts
+    let bundle = &fx.bob_bundle;
+    write("prekey_parts", "signed", &bundle.signed_prekey().to_bytes());
+    write("prekey_parts", "kem", &bundle.kem_prekey().to_bytes());
+    write(
+        "prekey_parts",
+        "one-time",
+        &bundle.one_time_prekey().unwrap().to_bytes(),
+    );
+    // identity_key
+    write(
+        "identity_key",
+        "alice",
+        &fx.alice_account.identity_key().to_bytes(),
+    );
+    write(
+        "identity_key",
+        "bob",
+        &fx.bob_account.identity_key().to_bytes(),
+    );
+    write(
+        "identity_key",
+        "short",
+        &fx.bob_account.identity_key().to_bytes()[..66],
+    );
+    // prekey_message and message
+    for name in ["p0", "p1", "p2"] {
+        write("prekey_message", name, by_name(name));
+    }
+    write("prekey_message", "normal", by_name("m0"));
+    for message in &fx.messages {
+        write("message", message.name, &message.bytes);
+    }
+    write("message", "header-only", &by_name("m0")[..82]);
+    // sealed_account(_state)
+    for (name, account) in [
+        ("alice", &fx.alice_account),
+        ("bob", &fx.bob_account),
+        ("bob-fresh", &fx.bob_account_fresh),
+    ] {
+        let sealed = account.seal(&key, &mut rng).unwrap();
+        write("sealed_account", name, &sealed);
+        write(
+            "sealed_account_state",
+            name,
+            &unseal_raw(KIND_SEALED_ACCOUNT, &sealed),
+        );
+    }
+    write(
+        "sealed_account",
+        "a-session",
+        &fx.bob.seal(&key, &mut rng).unwrap(),
+    );
+    // sealed_session(_state)
+    for (name, session) in [
+        ("alice", &fx.alice),
+        ("bob", &fx.bob),
+        ("alice-initial", &fx.alice_initial),
+    ] {
+        let sealed = session.seal(&key, &mut rng).unwrap();
+        write("sealed_session", name, &sealed);
+        write(
+            "sealed_session_state",
+            name,
+            &unseal_raw(KIND_SEALED_SESSION, &sealed),
+        );
+    }
+    write(
+        "sealed_session",
+        "an-account",
+        &fx.alice_account.seal(&key, &mut rng).unwrap(),
+    );
+    // qr_payload
+    write("qr_payload", "peer", &fx.bob_qr);
+    write("qr_payload", "own", &fx.alice_qr);
+    let mut swapped = fx.bob_qr.clone();
+    swapped[2..].rotate_left(32);
+    write("qr_payload", "swapped", &swapped);
+    // conversation
+    for (name, ops) in conversation_seeds() {
+        write("conversation", name, &ops);
+    }
+}
