@@ -1,1 +1,78 @@
-//! C ABI of Sotto (work in progress).
+//! The C ABI of Sotto: `libsotto.a`, `libsotto.so` and `include/sotto.h`.
+//!
+//! Every function returns a status code: `SOTTO_OK` (0), one of the core's
+//! stable codes (1–99, see `sotto::Error::code`), or a binding code
+//! (100–199, defined in [`status`]). Nothing a C caller passes can cause
+//! undefined behaviour on this side as long as the pointer/length pairs it
+//! passes describe memory it owns: NULL pointers, empty or wrongly sized
+//! inputs, handles of the wrong kind, freed or forged handles and buffers are
+//! all reported as errors, and panics are caught at the boundary.
+//!
+//! Handles are not pointers to memory: they are opaque tokens looked up in a
+//! registry of live objects, each entry tagged with its kind. A token is
+//! never reused, so double frees and use after free are detected too.
+//!
+//! All of the project's `unsafe` code lives in this crate; each block states
+//! why it is sound in a `// SAFETY:` comment.
+
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![allow(non_camel_case_types)]
+
+// Declaration order is the order of the generated header.
+mod account;
+mod buffer;
+mod handles;
+mod rng;
+mod session;
+mod status;
+
+pub use account::*;
+pub use buffer::*;
+pub use handles::{sotto_account, sotto_rng, sotto_session};
+pub use rng::*;
+pub use session::*;
+pub use status::*;
+
+/// Length of a storage key, in bytes.
+pub const SOTTO_STORAGE_KEY_LEN: usize = 32;
+/// Length of a session id, in bytes.
+pub const SOTTO_SESSION_ID_LEN: usize = 32;
+/// Length of an encoded identity record, in bytes.
+pub const SOTTO_IDENTITY_LEN: usize = 130;
+/// Size of the buffer `sotto_session_safety_number` needs: 60 digits and a
+/// terminating NUL.
+pub const SOTTO_SAFETY_NUMBER_SIZE: usize = 61;
+/// Length of a safety-number QR payload, in bytes.
+pub const SOTTO_QR_PAYLOAD_LEN: usize = 66;
+/// Largest plaintext `sotto_session_encrypt` accepts (1 MiB).
+pub const SOTTO_MAX_PLAINTEXT_LEN: usize = 1048576;
+/// Most one-time prekeys of each kind one call (and one account) holds.
+pub const SOTTO_MAX_ONE_TIME_PREKEYS: usize = 100;
+/// Longest local or remote identifier of a session context, in bytes.
+pub const SOTTO_MAX_CONTEXT_ID_LEN: usize = 1024;
+/// `sotto_message_type`: a prekey message (pass it to `sotto_session_accept`
+/// unless a session with its id exists).
+pub const SOTTO_MESSAGE_PREKEY: i32 = 1;
+/// `sotto_message_type`: a message within an existing session.
+pub const SOTTO_MESSAGE_NORMAL: i32 = 2;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constants_match_the_core() {
+        use sotto_core::{fingerprint, limits};
+        assert_eq!(super::SOTTO_QR_PAYLOAD_LEN, fingerprint::QR_PAYLOAD_LEN);
+        assert_eq!(super::SOTTO_MAX_PLAINTEXT_LEN, limits::MAX_PLAINTEXT_LEN);
+        assert_eq!(
+            super::SOTTO_MAX_ONE_TIME_PREKEYS,
+            limits::MAX_ONE_TIME_PREKEYS
+        );
+        assert_eq!(super::SOTTO_MAX_CONTEXT_ID_LEN, limits::MAX_CONTEXT_ID_LEN);
+        assert_eq!(
+            super::SOTTO_IDENTITY_LEN,
+            sotto_core::keys::IDENTITY_RECORD_LEN
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! Accounts, bundles and storage keys.
+
+use crate::buffer::{OutBuffer, OutHandle, OutValue, array_in, array_out, bytes_in, token};
+use crate::handles::sotto_rng;
+use crate::handles::{Kind, Object, free, guard, register, sotto_account, with_account};
+use crate::rng::with_rng;
+use crate::status::core_code;
+use crate::{SOTTO_STORAGE_KEY_LEN, sotto_buffer};
+use sotto_core::{Account, PrekeyBundle, StorageKey};
+use std::sync::Mutex;
+use zeroize::Zeroize;
+
+/// Creates an account: a new identity, a signed prekey and a last-resort
+/// ML-KEM prekey (no one-time prekeys yet: see
+/// `sotto_account_generate_one_time_prekeys`).
+///
+/// `rng` is NULL for the OS generator, or a `sotto_rng`.
+/// On success `*out` receives a new handle owned by the caller (free it with
+/// `sotto_account_free`); on error `*out` is NULL.
+///
+/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_RANDOMNESS`, handle errors
+/// for `rng`. Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_new(
+    rng: *const sotto_rng,
+    out: *mut *mut sotto_account,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutHandle::new(out) }?;
+        let account = with_rng(rng, |rng| Account::new(rng).map_err(core_code))?;
+        out.set(register(Object::Account(Mutex::new(account))));
+        Ok(())
+    })
+}
+
+/// Frees an account, zeroizing its private keys. NULL is a no-op.
+///
+/// Sessions created from the account stay valid (they do not reference it).
+/// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
+/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+/// using the account on another thread completes first on its own reference.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_account_free(account: *mut sotto_account) -> i32 {
+    guard(|| free(token(account), Kind::Account))
+}
+
+/// The account's public identity record (`SOTTO_IDENTITY_LEN` = 130 bytes),
+/// to publish or compare.
+///
+/// On success `*out` holds a new buffer owned by the caller (free it with
+/// `sotto_buffer_free`); on error it is empty.
+/// Thread safety: any thread; calls on one account are serialized.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_identity(
+    account: *const sotto_account,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        let bytes = with_account(token(account), |account| {
+            Ok(account.identity_key().to_bytes())
+        })?;
+        out.set(bytes);
+        Ok(())
+    })
+}
+
+/// Generates `count` one-time X25519 prekeys and `count` one-time ML-KEM
+/// prekeys (an account holds at most `SOTTO_MAX_ONE_TIME_PREKEYS` of each;
+/// the oldest are discarded beyond that). Seal the account afterwards.
+///
+/// Errors: `SOTTO_ERR_INVALID_ARGUMENT` when `count` exceeds
+/// `SOTTO_MAX_ONE_TIME_PREKEYS`, `SOTTO_ERR_RANDOMNESS`, handle errors.
+/// Thread safety: any thread; calls on one account are serialized.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_account_generate_one_time_prekeys(
+    account: *mut sotto_account,
+    count: usize,
+    rng: *const sotto_rng,
+) -> i32 {
+    guard(|| {
+        with_rng(rng, |rng| {
+            with_account(token(account), |account| {
+                account
+                    .generate_one_time_prekeys(count, rng)
+                    .map_err(core_code)
+            })
+        })
+    })
+}
+
+/// The numbers of one-time X25519 and ML-KEM prekeys the account still
+/// holds (to decide when to generate and upload more).
+///
+/// Errors: `SOTTO_ERR_NULL_POINTER` if an output is NULL, handle errors.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `x25519_out` and `ml_kem_out` are NULL or valid for writing a `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_one_time_prekey_counts(
+    account: *const sotto_account,
+    x25519_out: *mut usize,
+    ml_kem_out: *mut usize,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let x25519_out = unsafe { OutValue::new(x25519_out, 0) }?;
+        // SAFETY: per this function's contract.
+        let ml_kem_out = unsafe { OutValue::new(ml_kem_out, 0) }?;
+        let (x25519, ml_kem) = with_account(token(account), |account| {
+            Ok(account.one_time_prekey_counts())
+        })?;
+        x25519_out.set(x25519);
+        ml_kem_out.set(ml_kem);
+        Ok(())
+    })
+}
+
+/// Builds a prekey bundle (the bytes a peer needs to start a session with
+/// this account). Each call uses fresh one-time prekeys while any are left
+/// and marks them published, so the account changes: seal it afterwards.
+///
+/// On success `*out` holds a new buffer owned by the caller (free it with
+/// `sotto_buffer_free`); on error it is empty.
+/// Thread safety: any thread; calls on one account are serialized.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_prekey_bundle(
+    account: *mut sotto_account,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        let bytes = with_account(token(account), |account| {
+            account
+                .prekey_bundle()
+                .map(|bundle| bundle.to_bytes())
+                .map_err(core_code)
+        })?;
+        out.set(bytes);
+        Ok(())
+    })
+}
+
+/// Replaces the signed prekey with a fresh one (do this regularly, e.g.
+/// weekly, then publish a new bundle). The previous two stay usable for
+/// prekey messages in flight. Seal the account afterwards.
+///
+/// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
+/// Thread safety: any thread; calls on one account are serialized.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_account_rotate_signed_prekey(
+    account: *mut sotto_account,
+    rng: *const sotto_rng,
+) -> i32 {
+    guard(|| {
+        with_rng(rng, |rng| {
+            with_account(token(account), |account| {
+                account.rotate_signed_prekey(rng).map_err(core_code)
+            })
+        })
+    })
+}
+
+/// Replaces the last-resort ML-KEM prekey with a fresh one, keeping the
+/// previous two. Seal the account afterwards.
+///
+/// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
+/// Thread safety: any thread; calls on one account are serialized.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_account_rotate_last_resort_prekey(
+    account: *mut sotto_account,
+    rng: *const sotto_rng,
+) -> i32 {
+    guard(|| {
+        with_rng(rng, |rng| {
+            with_account(token(account), |account| {
+                account.rotate_last_resort_prekey(rng).map_err(core_code)
+            })
+        })
+    })
+}
+
+/// Marks every prekey as published (call after a successful upload).
+///
+/// Errors: handle errors. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_account_mark_prekeys_published(account: *mut sotto_account) -> i32 {
+    guard(|| {
+        with_account(token(account), |account| {
+            account.mark_prekeys_published();
+            Ok(())
+        })
+    })
+}
+
+/// Seals (encrypts and authenticates) the account under a 32-byte storage
+/// key, for storage at rest. Keep the key in the platform keystore.
+///
+/// On success `*out` holds a new buffer owned by the caller (free it with
+/// `sotto_buffer_free`); on error it is empty.
+///
+/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH` (key not 32
+/// bytes), `SOTTO_ERR_RANDOMNESS`, handle errors.
+/// Thread safety: any thread; calls on one account are serialized.
+///
+/// # Safety
+/// `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid for
+/// writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_seal(
+    account: *const sotto_account,
+    key: *const u8,
+    key_len: usize,
+    rng: *const sotto_rng,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        // SAFETY: per this function's contract.
+        let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
+        let key = StorageKey::from_bytes(key_bytes);
+        key_bytes.zeroize();
+        let sealed = with_rng(rng, |rng| {
+            with_account(token(account), |account| {
+                account.seal(&key, rng).map_err(core_code)
+            })
+        })?;
+        out.set(sealed);
+        Ok(())
+    })
+}
+
+/// Restores an account sealed by `sotto_account_seal`.
+///
+/// On success `*out` receives a new handle owned by the caller (free it with
+/// `sotto_account_free`); on error `*out` is NULL.
+///
+/// Errors: `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
+/// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed session), decoding errors,
+/// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+/// `SOTTO_ERR_WRONG_LENGTH`. Thread safety: any thread.
+///
+/// # Safety
+/// `key` is NULL or readable for `key_len` bytes; `sealed` is NULL or
+/// readable for `sealed_len` bytes; `out` is NULL or valid for writing a
+/// pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_unseal(
+    key: *const u8,
+    key_len: usize,
+    sealed: *const u8,
+    sealed_len: usize,
+    out: *mut *mut sotto_account,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutHandle::new(out) }?;
+        // SAFETY: per this function's contract.
+        let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
+        let key = StorageKey::from_bytes(key_bytes);
+        key_bytes.zeroize();
+        // SAFETY: per this function's contract.
+        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
+        let account = Account::unseal(&key, sealed).map_err(core_code)?;
+        out.set(register(Object::Account(Mutex::new(account))));
+        Ok(())
+    })
+}
+
+/// Decodes a prekey bundle, verifies every signature in it, and returns the
+/// owner's identity record (`SOTTO_IDENTITY_LEN` bytes), e.g. to compare
+/// with the identity a directory claims.
+///
+/// On success `*out` holds a new buffer owned by the caller; on error it is
+/// empty. Errors: decoding errors, `SOTTO_ERR_INVALID_KEY`,
+/// `SOTTO_ERR_BAD_SIGNATURE`, `SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+///
+/// # Safety
+/// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
+/// valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_bundle_identity(
+    bundle: *const u8,
+    bundle_len: usize,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        // SAFETY: per this function's contract.
+        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
+        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+        out.set(bundle.identity().to_bytes());
+        Ok(())
+    })
+}
+
+/// Generates a random 32-byte storage key into `out` (at least
+/// `SOTTO_STORAGE_KEY_LEN` bytes; exactly 32 are written). The caller owns
+/// the key: keep it in the platform keystore and wipe copies after use.
+///
+/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`,
+/// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or writable for `out_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_storage_key_generate(
+    rng: *const sotto_rng,
+    out: *mut u8,
+    out_len: usize,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { array_out(out, out_len, SOTTO_STORAGE_KEY_LEN) }?;
+        let key = with_rng(rng, |rng| StorageKey::generate(rng).map_err(core_code))?;
+        out.copy_from_slice(key.expose());
+        Ok(())
+    })
+}

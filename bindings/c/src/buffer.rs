@@ -1,0 +1,273 @@
+//! Owned output buffers, and the checked conversions of C inputs and
+//! outputs that every exported function uses.
+
+use crate::handles::{FfiResult, guard, live_handles, registry};
+use crate::status::{
+    SOTTO_ERR_BUFFER_TOO_SMALL, SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER,
+    SOTTO_ERR_WRONG_LENGTH, SOTTO_ERR_ZERO_LENGTH,
+};
+use core::marker::PhantomData;
+use core::ptr;
+use zeroize::Zeroize;
+
+/// Bytes allocated by libsotto and owned by the caller: a message, a sealed
+/// state, a plaintext, a bundle.
+///
+/// `ptr` is NULL exactly when `len` is 0. Release it with
+/// `sotto_buffer_free`, which zeroizes the bytes first; never with `free(3)`,
+/// and never change `ptr` or `len`. Declare one as `sotto_buffer b = {0};`
+/// (`{NULL, 0}`); functions overwrite their output buffer without reading
+/// it, so free a previous result before reusing the variable.
+#[repr(C)]
+#[derive(Debug)]
+pub struct sotto_buffer {
+    /// The bytes (NULL when `len` is 0).
+    pub ptr: *mut u8,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+impl sotto_buffer {
+    const EMPTY: sotto_buffer = sotto_buffer {
+        ptr: ptr::null_mut(),
+        len: 0,
+    };
+}
+
+/// Frees a buffer returned by libsotto: zeroizes its bytes, releases them and
+/// sets `buffer->ptr` to NULL and `buffer->len` to 0, so freeing the same
+/// variable twice is harmless.
+///
+/// `buffer` may be NULL, and `*buffer` may be empty (`{NULL, 0}`): both are
+/// no-ops returning `SOTTO_OK`. A buffer not allocated by libsotto, already
+/// freed through a copy of the struct, or whose `len` was changed gives
+/// `SOTTO_ERR_INVALID_BUFFER` and is left alone (a copy of a freed buffer
+/// whose address has since been reused for a new buffer of the same length
+/// cannot be told apart from it: never keep copies after freeing).
+///
+/// Thread safety: any thread; a buffer is not tied to the handle it came
+/// from and stays valid after that handle is freed.
+///
+/// # Safety
+/// `buffer` is NULL or points to a readable and writable `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_buffer_free(buffer: *mut sotto_buffer) -> i32 {
+    guard(|| {
+        if buffer.is_null() {
+            return Ok(());
+        }
+        // SAFETY: `buffer` is non-NULL and the caller guarantees it points to
+        // a readable `sotto_buffer`; `read_unaligned` needs no alignment.
+        let sotto_buffer { ptr: data, len } = unsafe { buffer.read_unaligned() };
+        if data.is_null() {
+            return if len == 0 {
+                Ok(())
+            } else {
+                Err(SOTTO_ERR_INVALID_BUFFER)
+            };
+        }
+        {
+            let mut registry = registry();
+            if registry.buffers.get(&(data as usize)) != Some(&len) {
+                return Err(SOTTO_ERR_INVALID_BUFFER);
+            }
+            registry.buffers.remove(&(data as usize));
+        }
+        // SAFETY: the registry held exactly (data, len), which `OutBuffer::set`
+        // inserted after leaking a `Box<[u8]>` of that address and length, and
+        // we removed the entry under the lock, so this is the only
+        // reconstruction of that box and nobody else frees it.
+        let mut bytes = unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(data, len)) };
+        bytes.zeroize();
+        drop(bytes);
+        // SAFETY: as above, `buffer` is valid for writes.
+        unsafe { buffer.write_unaligned(sotto_buffer::EMPTY) };
+        Ok(())
+    })
+}
+
+/// Number of live handles (accounts, sessions, random sources) not yet
+/// freed. Intended for leak checks in tests. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_live_handle_count() -> usize {
+    std::panic::catch_unwind(live_handles).unwrap_or(0)
+}
+
+/// Number of live buffers not yet freed with `sotto_buffer_free`. Intended
+/// for leak checks in tests. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_live_buffer_count() -> usize {
+    std::panic::catch_unwind(|| registry().buffers.len()).unwrap_or(0)
+}
+
+/// Reads a required, non-empty input.
+///
+/// # Safety
+/// `data` is NULL or valid for reads of `len` bytes for `'a`, and not
+/// written during `'a`.
+pub(crate) unsafe fn bytes_in<'a>(data: *const u8, len: usize) -> FfiResult<&'a [u8]> {
+    if data.is_null() {
+        return Err(SOTTO_ERR_NULL_POINTER);
+    }
+    if len == 0 {
+        return Err(SOTTO_ERR_ZERO_LENGTH);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { bytes_in_maybe_empty(data, len) }
+}
+
+/// Reads an input that may be empty: (NULL, 0) is the empty input.
+///
+/// # Safety
+/// As [`bytes_in`].
+pub(crate) unsafe fn bytes_in_maybe_empty<'a>(data: *const u8, len: usize) -> FfiResult<&'a [u8]> {
+    if data.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(SOTTO_ERR_NULL_POINTER)
+        };
+    }
+    if len > isize::MAX as usize {
+        return Err(SOTTO_ERR_WRONG_LENGTH);
+    }
+    // SAFETY: `data` is non-NULL (and, as a `u8` pointer, trivially aligned),
+    // `len` is at most `isize::MAX`, and the caller guarantees `len` readable
+    // bytes that are not mutated while the slice lives.
+    Ok(unsafe { core::slice::from_raw_parts(data, len) })
+}
+
+/// Reads a fixed-length input.
+///
+/// # Safety
+/// As [`bytes_in`].
+pub(crate) unsafe fn array_in<const N: usize>(data: *const u8, len: usize) -> FfiResult<[u8; N]> {
+    if data.is_null() {
+        return Err(SOTTO_ERR_NULL_POINTER);
+    }
+    if len != N {
+        return Err(if len == 0 {
+            SOTTO_ERR_ZERO_LENGTH
+        } else {
+            SOTTO_ERR_WRONG_LENGTH
+        });
+    }
+    // SAFETY: forwarded from the caller.
+    let bytes = unsafe { bytes_in(data, len) }?;
+    bytes.try_into().map_err(|_| SOTTO_ERR_WRONG_LENGTH)
+}
+
+/// A caller-provided output array of at least some size.
+///
+/// # Safety
+/// `data` is NULL or valid for writes of `len` bytes for `'a`, and not
+/// accessed otherwise during `'a`.
+pub(crate) unsafe fn array_out<'a>(
+    data: *mut u8,
+    len: usize,
+    needed: usize,
+) -> FfiResult<&'a mut [u8]> {
+    if data.is_null() {
+        return Err(SOTTO_ERR_NULL_POINTER);
+    }
+    if len < needed {
+        return Err(SOTTO_ERR_BUFFER_TOO_SMALL);
+    }
+    // SAFETY: `data` is non-NULL, `needed <= len` bytes are writable per the
+    // caller, `u8` needs no alignment, and nothing else accesses them while
+    // the slice lives. `needed` is one of our small constants.
+    Ok(unsafe { core::slice::from_raw_parts_mut(data, needed) })
+}
+
+/// An output `sotto_buffer`, emptied on creation and set on success.
+pub(crate) struct OutBuffer(*mut sotto_buffer);
+
+impl OutBuffer {
+    /// Checks the pointer and empties the buffer it points to.
+    ///
+    /// # Safety
+    /// `out` is NULL or valid for writes of a `sotto_buffer` until the
+    /// returned value is dropped.
+    pub(crate) unsafe fn new(out: *mut sotto_buffer) -> FfiResult<Self> {
+        if out.is_null() {
+            return Err(SOTTO_ERR_NULL_POINTER);
+        }
+        // SAFETY: non-NULL and writable per the caller; unaligned write.
+        unsafe { out.write_unaligned(sotto_buffer::EMPTY) };
+        Ok(OutBuffer(out))
+    }
+
+    /// Hands `bytes` to the caller in an exact-size, registered allocation.
+    /// The intermediate vector is zeroized (it may hold a plaintext).
+    pub(crate) fn set(self, mut bytes: Vec<u8>) {
+        let value = if bytes.is_empty() {
+            sotto_buffer::EMPTY
+        } else {
+            let boxed: Box<[u8]> = Box::from(bytes.as_slice());
+            let len = boxed.len();
+            let data = Box::into_raw(boxed).cast::<u8>();
+            registry().buffers.insert(data as usize, len);
+            sotto_buffer { ptr: data, len }
+        };
+        bytes.zeroize();
+        // SAFETY: `OutBuffer::new`'s caller guaranteed the pointer stays
+        // writable while `self` lives.
+        unsafe { self.0.write_unaligned(value) };
+    }
+}
+
+/// An output handle (`T **out`), set to NULL on creation.
+pub(crate) struct OutHandle<T>(*mut *mut T, PhantomData<T>);
+
+impl<T> OutHandle<T> {
+    /// Checks the pointer and sets `*out` to NULL.
+    ///
+    /// # Safety
+    /// `out` is NULL or valid for writes of a pointer until the returned
+    /// value is dropped.
+    pub(crate) unsafe fn new(out: *mut *mut T) -> FfiResult<Self> {
+        if out.is_null() {
+            return Err(SOTTO_ERR_NULL_POINTER);
+        }
+        // SAFETY: non-NULL and writable per the caller; unaligned write.
+        unsafe { out.write_unaligned(ptr::null_mut()) };
+        Ok(OutHandle(out, PhantomData))
+    }
+
+    /// Stores a handle token.
+    pub(crate) fn set(self, token: usize) {
+        // SAFETY: writable per `OutHandle::new`'s caller. The token is
+        // opaque to C and never dereferenced by either side.
+        unsafe { self.0.write_unaligned(ptr::without_provenance_mut(token)) };
+    }
+}
+
+/// An output scalar (`bool *out`, `size_t *out`, ...).
+pub(crate) struct OutValue<T: Copy>(*mut T);
+
+impl<T: Copy> OutValue<T> {
+    /// Checks the pointer and stores `initial`.
+    ///
+    /// # Safety
+    /// `out` is NULL or valid for writes of a `T` until the returned value
+    /// is dropped.
+    pub(crate) unsafe fn new(out: *mut T, initial: T) -> FfiResult<Self> {
+        if out.is_null() {
+            return Err(SOTTO_ERR_NULL_POINTER);
+        }
+        // SAFETY: non-NULL and writable per the caller; unaligned write.
+        unsafe { out.write_unaligned(initial) };
+        Ok(OutValue(out))
+    }
+
+    /// Stores the result.
+    pub(crate) fn set(self, value: T) {
+        // SAFETY: writable per `OutValue::new`'s caller.
+        unsafe { self.0.write_unaligned(value) };
+    }
+}
+
+/// Handle tokens as the integers they are.
+pub(crate) fn token<T>(handle: *const T) -> usize {
+    handle as usize
+}

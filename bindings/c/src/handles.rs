@@ -1,0 +1,264 @@
+//! Handles, the registry of live objects, and the panic/re-entrancy guard
+//! every exported function runs in.
+//!
+//! A handle given to C is an opaque token, never dereferenced: it is a key
+//! into a registry that maps it to a reference-counted object whose variant
+//! is its kind tag. Looking a handle up therefore cannot touch freed or
+//! foreign memory whatever the caller passes, and:
+//! - NULL → `SOTTO_ERR_NULL_POINTER`;
+//! - a token not in the registry (garbage, freed, double free) →
+//!   `SOTTO_ERR_INVALID_HANDLE` (tokens are never reused);
+//! - a live token of another kind → `SOTTO_ERR_WRONG_HANDLE_KIND`.
+//!
+//! Each object sits behind its own mutex, so concurrent calls on one handle
+//! are serialized; freeing removes the registry's reference, and a call
+//! already running on another thread keeps its own reference until it ends.
+
+use crate::rng::CallbackRng;
+use crate::status::{
+    SOTTO_ERR_INVALID_HANDLE, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_POISONED,
+    SOTTO_ERR_REENTRANT, SOTTO_ERR_WRONG_HANDLE_KIND, SOTTO_OK,
+};
+use sotto_core::{Account, Session};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// A status code (0 = OK).
+pub(crate) type Status = i32;
+/// The result type of the internal functions.
+pub(crate) type FfiResult<T> = Result<T, Status>;
+
+/// An account: a device's identity and prekeys (opaque).
+pub struct sotto_account {
+    _opaque: [u8; 0],
+}
+
+/// A session with one peer device (opaque).
+pub struct sotto_session {
+    _opaque: [u8; 0],
+}
+
+/// A caller-provided random number source (opaque).
+pub struct sotto_rng {
+    _opaque: [u8; 0],
+}
+
+/// The kind tag of a live handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Account,
+    Session,
+    Rng,
+}
+
+/// A live object. The variant is the handle's kind tag.
+// Objects live behind an `Arc`, one allocation each: the size difference
+// between variants only costs a few kilobytes per random source.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Object {
+    Account(Mutex<Account>),
+    Session(Mutex<Session>),
+    Rng(Mutex<CallbackRng>),
+}
+
+impl Object {
+    const fn kind(&self) -> Kind {
+        match self {
+            Object::Account(_) => Kind::Account,
+            Object::Session(_) => Kind::Session,
+            Object::Rng(_) => Kind::Rng,
+        }
+    }
+}
+
+/// Handle tokens start here and advance by 16, so they look like aligned,
+/// non-NULL addresses but never collide with one another.
+const TOKEN_BASE: usize = 0x5077_0000;
+const TOKEN_STEP: usize = 16;
+
+pub(crate) struct Registry {
+    next: usize,
+    handles: BTreeMap<usize, Arc<Object>>,
+    /// Live output buffers: address → length.
+    pub(crate) buffers: BTreeMap<usize, usize>,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    next: 0,
+    handles: BTreeMap::new(),
+    buffers: BTreeMap::new(),
+});
+
+/// Locks the registry. Its operations cannot leave it inconsistent, so a
+/// poisoned lock is simply taken over.
+pub(crate) fn registry() -> MutexGuard<'static, Registry> {
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Registers a new object and returns its handle token.
+pub(crate) fn register(object: Object) -> usize {
+    let object = Arc::new(object);
+    let mut registry = registry();
+    loop {
+        registry.next = registry.next.wrapping_add(1);
+        let token = TOKEN_BASE.wrapping_add(registry.next.wrapping_mul(TOKEN_STEP));
+        if token != 0 && !registry.handles.contains_key(&token) {
+            registry.handles.insert(token, object);
+            return token;
+        }
+    }
+}
+
+/// Looks up a live handle of the expected kind.
+pub(crate) fn lookup(token: usize, expected: Kind) -> FfiResult<Arc<Object>> {
+    if token == 0 {
+        return Err(SOTTO_ERR_NULL_POINTER);
+    }
+    let object = registry()
+        .handles
+        .get(&token)
+        .cloned()
+        .ok_or(SOTTO_ERR_INVALID_HANDLE)?;
+    if object.kind() != expected {
+        return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+    }
+    Ok(object)
+}
+
+/// Frees a handle of the expected kind. NULL is a no-op.
+pub(crate) fn free(token: usize, expected: Kind) -> FfiResult<()> {
+    if token == 0 {
+        return Ok(());
+    }
+    let removed = {
+        let mut registry = registry();
+        match registry.handles.get(&token) {
+            None => return Err(SOTTO_ERR_INVALID_HANDLE),
+            Some(object) if object.kind() != expected => return Err(SOTTO_ERR_WRONG_HANDLE_KIND),
+            Some(_) => registry.handles.remove(&token),
+        }
+    };
+    // Dropped outside the registry lock: dropping an account or session
+    // zeroizes its keys.
+    drop(removed);
+    Ok(())
+}
+
+/// Number of live handles (for leak checks in tests).
+pub(crate) fn live_handles() -> usize {
+    registry().handles.len()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> FfiResult<MutexGuard<'_, T>> {
+    mutex.lock().map_err(|_: PoisonError<_>| SOTTO_ERR_POISONED)
+}
+
+/// Runs `f` on the account behind `token`, holding its lock.
+pub(crate) fn with_account<T>(
+    token: usize,
+    f: impl FnOnce(&mut Account) -> FfiResult<T>,
+) -> FfiResult<T> {
+    let object = lookup(token, Kind::Account)?;
+    let Object::Account(mutex) = &*object else {
+        return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+    };
+    f(&mut *lock(mutex)?)
+}
+
+/// Runs `f` on the session behind `token`, holding its lock.
+pub(crate) fn with_session<T>(
+    token: usize,
+    f: impl FnOnce(&mut Session) -> FfiResult<T>,
+) -> FfiResult<T> {
+    let object = lookup(token, Kind::Session)?;
+    let Object::Session(mutex) = &*object else {
+        return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+    };
+    f(&mut *lock(mutex)?)
+}
+
+/// Runs `f` on the callback generator behind `token`, holding its lock.
+pub(crate) fn with_callback_rng<T>(
+    token: usize,
+    f: impl FnOnce(&mut CallbackRng) -> FfiResult<T>,
+) -> FfiResult<T> {
+    let object = lookup(token, Kind::Rng)?;
+    let Object::Rng(mutex) = &*object else {
+        return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+    };
+    f(&mut *lock(mutex)?)
+}
+
+thread_local! {
+    /// Set while this thread runs a caller's random-number callback.
+    static IN_CALLBACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as running a callback until dropped.
+pub(crate) struct CallbackScope(());
+
+impl CallbackScope {
+    pub(crate) fn enter() -> Self {
+        IN_CALLBACK.with(|flag| flag.set(true));
+        CallbackScope(())
+    }
+}
+
+impl Drop for CallbackScope {
+    fn drop(&mut self) {
+        IN_CALLBACK.with(|flag| flag.set(false));
+    }
+}
+
+/// Runs the body of an exported function: refuses re-entrant calls from a
+/// callback, catches panics, and turns the result into a status code.
+pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> Status {
+    if IN_CALLBACK.with(Cell::get) {
+        return SOTTO_ERR_REENTRANT;
+    }
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => SOTTO_OK,
+        Ok(Err(code)) => code,
+        Err(payload) => {
+            // Dropping the payload could itself panic; never let that escape.
+            if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+                std::mem::forget(again);
+            }
+            SOTTO_ERR_PANIC
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_checks_kind_and_liveness() {
+        let mut rng = sotto_core::OsRng;
+        let account = Account::new(&mut rng).unwrap();
+        let token = register(Object::Account(Mutex::new(account)));
+        assert!(lookup(token, Kind::Account).is_ok());
+        assert_eq!(
+            lookup(token, Kind::Session).err(),
+            Some(SOTTO_ERR_WRONG_HANDLE_KIND)
+        );
+        assert_eq!(free(token, Kind::Rng), Err(SOTTO_ERR_WRONG_HANDLE_KIND));
+        assert_eq!(free(token, Kind::Account), Ok(()));
+        assert_eq!(free(token, Kind::Account), Err(SOTTO_ERR_INVALID_HANDLE));
+        assert_eq!(
+            lookup(token, Kind::Account).err(),
+            Some(SOTTO_ERR_INVALID_HANDLE)
+        );
+        assert_eq!(lookup(0, Kind::Account).err(), Some(SOTTO_ERR_NULL_POINTER));
+    }
+
+    #[test]
+    fn guard_catches_panics() {
+        assert_eq!(guard(|| panic!("boom")), SOTTO_ERR_PANIC);
+        assert_eq!(guard(|| Err(5)), 5);
+        assert_eq!(guard(|| Ok(())), SOTTO_OK);
+    }
+}
