@@ -56,15 +56,18 @@ export function bind(glue, isReady) {
   /** The one error type thrown by Sotto. */
   class SottoError extends Error {
     constructor(code, detail, options) {
-      const kind = NAMES[code] ?? 'UNKNOWN';
+      let kind = NAMES[code];
       let text = BINDING_MESSAGES[code];
-      if (text === undefined) {
+      if (text === undefined && isReady()) {
+        // Core codes: the name and message come from the Rust core itself.
         try {
+          kind = glue.error_name(code) ?? kind;
           text = glue.error_message(code);
         } catch {
           text = undefined;
         }
       }
+      kind = kind ?? 'UNKNOWN';
       text = text ?? 'unknown error';
       super(`${kind} (sotto error ${code}): ${text}${detail ? ` [${detail}]` : ''}`, options);
       this.name = 'SottoError';
@@ -413,7 +416,13 @@ export function bind(glue, isReady) {
     return call(() => glue.generate_storage_key());
   }
 
+  function wasmMemoryBytes() {
+    ensureReady();
+    return call(() => glue.memory_bytes());
+  }
+
   return {
+    wasmMemoryBytes,
     ErrorCode,
     SottoError,
     Account,

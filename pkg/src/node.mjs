@@ -14,6 +14,7 @@ export const {
   prekeySessionId,
   checkIdentityKey,
   generateStorageKey,
+  wasmMemoryBytes,
   init,
   initSync,
 } = api;

@@ -303,6 +303,12 @@ export declare function checkIdentityKey(identity: Uint8Array): void;
 /** A fresh random 32-byte storage key (keep it in a keystore, not next to the sealed data). */
 export declare function generateStorageKey(): Uint8Array;
 
+/**
+ * The current size in bytes of the WebAssembly module's linear memory
+ * (diagnostics; WebAssembly memory grows but never shrinks).
+ */
+export declare function wasmMemoryBytes(): number;
+
 /** Anything {@link init} can load the module from. */
 export type InitInput =
   | URL

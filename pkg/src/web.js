@@ -20,6 +20,7 @@ export const {
   prekeySessionId,
   checkIdentityKey,
   generateStorageKey,
+  wasmMemoryBytes,
 } = api;
 
 function checkSource(source) {

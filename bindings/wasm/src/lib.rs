@@ -99,6 +99,18 @@ pub fn generate_storage_key() -> JsResult<Vec<u8>> {
     Ok(StorageKey::generate(&mut OsRng).js()?.expose().to_vec())
 }
 
+/// The current size of the module's linear memory in bytes (diagnostics:
+/// lets applications and tests check that memory stops growing).
+#[wasm_bindgen]
+pub fn memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    let pages = core::arch::wasm32::memory_size::<0>();
+    #[cfg(not(target_arch = "wasm32"))]
+    let pages = 0usize;
+    // Memory is at most 2^16 pages of 2^16 bytes: exact in an f64.
+    (pages as f64) * 65536.0
+}
+
 /// A device's long-term keys and prekeys.
 #[wasm_bindgen]
 pub struct WasmAccount {
