@@ -141,21 +141,24 @@ fn scripted_conversation_decrypts_each_message_once() {
 }
 
 #[test]
-fn tampered_prekey_envelope_is_only_tolerated_where_documented() {
-    // Outside the unauthenticated envelope fields, every flipped bit of a
-    // repeated prekey message is rejected by the existing session.
+fn every_flipped_bit_of_a_repeated_prekey_message_is_rejected() {
+    // What the conversation target relies on when it expects every tampered
+    // delivery to fail: an existing session authenticates every byte of a
+    // repeated prekey message, header included (the session id covers it).
     let fx = fixture();
     let message = fx.messages.iter().find(|m| m.name == "p0").unwrap();
-    for position in (0..PREKEY_BASE_KEY_END).chain(PREKEY_HANDSHAKE_END..message.bytes.len()) {
-        let mut bytes = message.bytes.clone();
-        bytes[position] ^= 0x01;
-        let mut bob = fx.bob.clone();
-        assert!(
-            bob.decrypt(&bytes).is_err(),
-            "flipped byte {position} accepted"
-        );
-        assert!(bob == fx.bob);
+    assert!(message.bytes.len() > PREKEY_HEADER_LEN);
+    for position in 0..message.bytes.len() {
+        for mask in [0x01, 0x80] {
+            let mut bytes = message.bytes.clone();
+            bytes[position] ^= mask;
+            let mut bob = fx.bob.clone();
+            assert!(bob.decrypt(&bytes).is_err(), "flipped byte {position} ^ {mask:#x} accepted");
+            assert!(bob == fx.bob);
+        }
     }
+    let mut bob = fx.bob.clone();
+    assert_eq!(bob.decrypt(&message.bytes).unwrap(), message.plaintext);
 }
 
 /// The scripted seeds reach the documented bounds, and the model and the core

@@ -205,7 +205,7 @@ pub fn unseal_raw(kind: u8, sealed: &[u8]) -> Vec<u8> {
     .unwrap()
 }
 
-/// Accounts have no `PartialEq`: compare them by their serialization.
+/// An account's serialized private state (what `seal` encrypts).
 fn account_state(account: &Account) -> Vec<u8> {
     let sealed = account
         .seal(&storage_key(), &mut ChaCha20Rng::seed_from_u64(0))
@@ -420,15 +420,10 @@ const MODEL_MAX_SKIPPED_KEYS: usize = 2000;
 const MODEL_MAX_RETIRED_CHAINS: usize = 5;
 
 /// Prekey message layout with a one-time prekey (src/message.rs): header (2)
-/// || identity record (130) || base key (33) || handshake fields up to here.
-const PREKEY_BASE_KEY_END: usize = 2 + 130 + 33;
-const PREKEY_HANDSHAKE_END: usize = PREKEY_BASE_KEY_END + 4 + 4 + 1 + 1 + 4 + 1088;
-
-/// Whether a repeated prekey message whose handshake fields after the base
-/// key were altered must be rejected by an existing session. The core does
-/// not authenticate those fields on that path (reported with a failing test
-/// in tests/misuse.rs); set to `true` once it does.
-const STRICT_PREKEY_ENVELOPE: bool = false;
+/// || identity record (130) || base key (33) || ids, kind, flag, one-time id
+/// || KEM ciphertext (1088) || embedded message.
+#[allow(dead_code)]
+const PREKEY_HEADER_LEN: usize = 2 + 130 + 33 + 4 + 4 + 1 + 1 + 4 + 1088;
 
 #[derive(Clone, Debug, Default)]
 struct ModelChain {
@@ -646,7 +641,6 @@ impl Conversation {
         }
         let (seq, index, prev_len) = (message.seq, message.index, message.prev_len);
         let plaintext = message.plaintext.clone();
-        let is_prekey = message.from_alice && seq == 0;
 
         // Bob has no session yet: the first prekey message creates it.
         if self.sessions[recipient].is_none() {
@@ -679,30 +673,25 @@ impl Conversation {
         let session = self.sessions[recipient].as_mut().unwrap();
         let before = session.clone();
         let result = session.decrypt(&bytes);
-        let envelope_only = is_prekey
-            && !STRICT_PREKEY_ENVELOPE
-            && tamper.is_some_and(|(p, _)| (PREKEY_BASE_KEY_END..PREKEY_HANDSHAKE_END).contains(&p));
         let mut model = self.models[recipient].clone();
+        // Every byte of every message is authenticated (for prekey messages
+        // the session id covers the whole prekey header): tampering always
+        // fails (the exact error depends on the byte).
         let expected = match tamper {
-            Some(_) if !envelope_only => Outcome::Err(Error::DecryptionFailed),
-            _ => model.receive(seq, index, prev_len),
+            Some(_) => Outcome::Err(Error::DecryptionFailed),
+            None => model.receive(seq, index, prev_len),
         };
         match (result, expected) {
             (Ok(got), Outcome::Ok) => {
                 assert_eq!(got, plaintext, "decrypted to a different plaintext");
                 self.models[recipient] = model;
-                if tamper.is_none() {
-                    self.decrypted += 1;
-                }
+                self.decrypted += 1;
             }
             (Err(error), Outcome::Err(expected)) => {
                 if tamper.is_none() {
                     assert_eq!(error, expected, "wrong error");
                     self.errors.push(error);
                 }
-                assert!(*session == before, "failed decryption changed the session");
-            }
-            (Err(_), Outcome::Ok) if envelope_only => {
                 assert!(*session == before, "failed decryption changed the session");
             }
             (result, expected) => panic!(
