@@ -372,7 +372,7 @@ impl PrekeyBundle {
         self.one_time_prekey.as_ref()
     }
 
-    /// Encodes the bundle (1524 bytes with a one-time prekey, 1487 without).
+    /// Encodes the bundle (1525 bytes with a one-time prekey, 1488 without).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1530);
         wire::write_header(&mut out, Kind::PrekeyBundle);
