@@ -502,7 +502,11 @@ impl Ratchet {
             .ok()
             .map(|bytes| Header::from_bytes(&bytes))
         };
-        if let Some(header) = self.receiving.as_ref().and_then(|chain| open(&chain.header_key)) {
+        if let Some(header) = self
+            .receiving
+            .as_ref()
+            .and_then(|chain| open(&chain.header_key))
+        {
             return Ok(Route::Current(header?));
         }
         if let Some(header) = open(&self.next_receive_header_key) {

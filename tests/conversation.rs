@@ -19,7 +19,8 @@ fn handshake_with_and_without_one_time_prekey() {
         let first = p.alice_session.encrypt(b"first", &mut rng).unwrap();
         assert_eq!(message_type(&first), Ok(MessageType::Prekey));
         let counts_before = p.bob.one_time_prekey_counts();
-        let (mut bob_session, plaintext) = Session::accept(&mut p.bob, &first, &bob_context()).unwrap();
+        let (mut bob_session, plaintext) =
+            Session::accept(&mut p.bob, &first, &bob_context()).unwrap();
         assert_eq!(plaintext, b"first");
         let counts_after = p.bob.one_time_prekey_counts();
         if one_time {
@@ -62,7 +63,10 @@ fn prekey_messages_repeat_until_reply_and_may_arrive_out_of_order() {
     assert_eq!(bob_session.decrypt(&m1).unwrap(), b"one");
     assert_eq!(bob_session.decrypt(&m2).unwrap(), b"two");
     // Accepting any of them again is refused: the base key was used.
-    assert_eq!(Session::accept(&mut p.bob, &m1, &bob_context()).unwrap_err(), Error::DuplicateMessage);
+    assert_eq!(
+        Session::accept(&mut p.bob, &m1, &bob_context()).unwrap_err(),
+        Error::DuplicateMessage
+    );
 }
 
 #[test]
@@ -86,7 +90,10 @@ fn mismatched_context_fails_and_keeps_one_time_prekeys() {
     let first = p.alice_session.encrypt(b"hi", &mut rng).unwrap();
     let before = p.bob.clone();
     let wrong = SessionContext::new(BOB_ID, b"mallory@example.org/phone");
-    assert_eq!(Session::accept(&mut p.bob, &first, &wrong).unwrap_err(), Error::DecryptionFailed);
+    assert_eq!(
+        Session::accept(&mut p.bob, &first, &wrong).unwrap_err(),
+        Error::DecryptionFailed
+    );
     assert_eq!(p.bob, before, "a failed accept must not touch the account");
     // The right context still works afterwards.
     Session::accept(&mut p.bob, &first, &bob_context()).unwrap();
@@ -100,9 +107,13 @@ fn a_consumed_one_time_prekey_cannot_be_used_again() {
     Session::accept(&mut p.bob, &first, &bob_context()).unwrap();
     // A second initiator using the same (stale) bundle names a consumed prekey.
     let carol = Account::new(&mut rng).unwrap();
-    let mut carol_session = Session::initiate(&carol, &p.bundle, &alice_context(), &mut rng).unwrap();
+    let mut carol_session =
+        Session::initiate(&carol, &p.bundle, &alice_context(), &mut rng).unwrap();
     let m = carol_session.encrypt(b"hello", &mut rng).unwrap();
-    assert_eq!(Session::accept(&mut p.bob, &m, &bob_context()).unwrap_err(), Error::UnknownPrekey);
+    assert_eq!(
+        Session::accept(&mut p.bob, &m, &bob_context()).unwrap_err(),
+        Error::UnknownPrekey
+    );
 }
 
 #[test]
@@ -112,7 +123,10 @@ fn prekey_message_for_another_account_fails() {
     let first = p.alice_session.encrypt(b"hi", &mut rng).unwrap();
     let mut eve = Account::new(&mut rng).unwrap();
     let err = Session::accept(&mut eve, &first, &bob_context()).unwrap_err();
-    assert!(matches!(err, Error::UnknownPrekey | Error::DecryptionFailed), "{err:?}");
+    assert!(
+        matches!(err, Error::UnknownPrekey | Error::DecryptionFailed),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -136,13 +150,17 @@ fn long_conversation_with_ratchet_steps_in_both_directions() {
 #[test]
 fn out_of_order_across_ratchet_steps() {
     let (mut alice, mut bob, mut rng) = established(8);
-    let a1: Vec<_> = (0..5).map(|i| alice.encrypt(&[i], &mut rng).unwrap()).collect();
+    let a1: Vec<_> = (0..5)
+        .map(|i| alice.encrypt(&[i], &mut rng).unwrap())
+        .collect();
     // Bob receives only the last of the first chain, then replies.
     assert_eq!(bob.decrypt(&a1[4]).unwrap(), [4]);
     let b1 = bob.encrypt(b"b", &mut rng).unwrap();
     assert_eq!(alice.decrypt(&b1).unwrap(), b"b");
     // Alice's new chain; Bob gets a message of it before the old stragglers.
-    let a2: Vec<_> = (10..13).map(|i| alice.encrypt(&[i], &mut rng).unwrap()).collect();
+    let a2: Vec<_> = (10..13)
+        .map(|i| alice.encrypt(&[i], &mut rng).unwrap())
+        .collect();
     assert_eq!(bob.decrypt(&a2[2]).unwrap(), [12]);
     for i in [3usize, 0, 2, 1] {
         assert_eq!(bob.decrypt(&a1[i]).unwrap(), [i as u8]);
@@ -203,12 +221,21 @@ fn skip_bound_is_enforced_and_harmless() {
         .collect();
     let before = bob.clone();
     // Index MAX_SKIP + 1 would skip MAX_SKIP + 1 keys: refused.
-    assert_eq!(bob.decrypt(&messages[(MAX_SKIP + 1) as usize]), Err(Error::TooFarAhead));
+    assert_eq!(
+        bob.decrypt(&messages[(MAX_SKIP + 1) as usize]),
+        Err(Error::TooFarAhead)
+    );
     assert_eq!(bob, before);
     // Index MAX_SKIP skips exactly MAX_SKIP keys: allowed.
-    assert_eq!(bob.decrypt(&messages[MAX_SKIP as usize]).unwrap(), MAX_SKIP.to_be_bytes());
+    assert_eq!(
+        bob.decrypt(&messages[MAX_SKIP as usize]).unwrap(),
+        MAX_SKIP.to_be_bytes()
+    );
     assert_eq!(bob.decrypt(&messages[0]).unwrap(), 0u32.to_be_bytes());
-    assert_eq!(bob.decrypt(&messages[(MAX_SKIP + 1) as usize]).unwrap(), (MAX_SKIP + 1).to_be_bytes());
+    assert_eq!(
+        bob.decrypt(&messages[(MAX_SKIP + 1) as usize]).unwrap(),
+        (MAX_SKIP + 1).to_be_bytes()
+    );
 }
 
 #[test]
@@ -217,7 +244,9 @@ fn skipped_key_store_is_bounded_and_evicts_oldest_first() {
     // Three chains, each skipping MAX_SKIP keys: 3000 skipped > MAX_SKIPPED_KEYS.
     let mut skipped_firsts = Vec::new();
     for _ in 0..3 {
-        let chain: Vec<_> = (0..=MAX_SKIP).map(|i| alice.encrypt(&i.to_be_bytes(), &mut rng).unwrap()).collect();
+        let chain: Vec<_> = (0..=MAX_SKIP)
+            .map(|i| alice.encrypt(&i.to_be_bytes(), &mut rng).unwrap())
+            .collect();
         assert!(bob.decrypt(&chain[MAX_SKIP as usize]).is_ok());
         skipped_firsts.push((chain[0].clone(), chain[(MAX_SKIP - 1) as usize].clone()));
         let reply = bob.encrypt(b"ack", &mut rng).unwrap();
@@ -228,18 +257,33 @@ fn skipped_key_store_is_bounded_and_evicts_oldest_first() {
     let evicted = total - MAX_SKIPPED_KEYS; // 1000: exactly the whole first chain
     assert_eq!(evicted, MAX_SKIP as usize);
     // The first chain's keys were evicted (oldest first) ...
-    assert_eq!(bob.decrypt(&skipped_firsts[0].0), Err(Error::DuplicateMessage));
-    assert_eq!(bob.decrypt(&skipped_firsts[0].1), Err(Error::DuplicateMessage));
+    assert_eq!(
+        bob.decrypt(&skipped_firsts[0].0),
+        Err(Error::DuplicateMessage)
+    );
+    assert_eq!(
+        bob.decrypt(&skipped_firsts[0].1),
+        Err(Error::DuplicateMessage)
+    );
     // ... the later chains' keys were kept.
-    assert_eq!(bob.decrypt(&skipped_firsts[1].0).unwrap(), 0u32.to_be_bytes());
-    assert_eq!(bob.decrypt(&skipped_firsts[2].1).unwrap(), (MAX_SKIP - 1).to_be_bytes());
+    assert_eq!(
+        bob.decrypt(&skipped_firsts[1].0).unwrap(),
+        0u32.to_be_bytes()
+    );
+    assert_eq!(
+        bob.decrypt(&skipped_firsts[2].1).unwrap(),
+        (MAX_SKIP - 1).to_be_bytes()
+    );
 }
 
 #[test]
 fn plaintext_size_limit() {
     let (mut alice, mut bob, mut rng) = established(15);
     let before = alice.clone();
-    assert_eq!(alice.encrypt(&vec![0u8; MAX_PLAINTEXT_LEN + 1], &mut rng), Err(Error::TooLarge));
+    assert_eq!(
+        alice.encrypt(&vec![0u8; MAX_PLAINTEXT_LEN + 1], &mut rng),
+        Err(Error::TooLarge)
+    );
     assert_eq!(alice, before);
     let big = vec![0x5a; MAX_PLAINTEXT_LEN];
     let m = alice.encrypt(&big, &mut rng).unwrap();
@@ -253,7 +297,10 @@ fn padding_hides_short_lengths_and_is_configurable() {
         .iter()
         .map(|&n| alice.encrypt(&vec![b'x'; n], &mut rng).unwrap().len())
         .collect();
-    assert!(short.windows(2).all(|w| w[0] == w[1]), "short messages must have one size: {short:?}");
+    assert!(
+        short.windows(2).all(|w| w[0] == w[1]),
+        "short messages must have one size: {short:?}"
+    );
     // 100 bytes -> 101 with the marker -> Padmé 104; overhead 2 + 24 + 56 + 16.
     let m = alice.encrypt(&[7u8; 100], &mut rng).unwrap();
     assert_eq!(m.len(), 104 + 98);
@@ -281,15 +328,25 @@ fn sealed_session_round_trip_and_errors() {
     for i in [2usize, 30, sealed.len() - 1] {
         let mut bad = sealed.clone();
         bad[i] ^= 1;
-        assert_eq!(Session::unseal(&key, &bad), Err(Error::UnsealFailed), "byte {i}");
+        assert_eq!(
+            Session::unseal(&key, &bad),
+            Err(Error::UnsealFailed),
+            "byte {i}"
+        );
     }
     assert_eq!(Session::unseal(&key, &sealed[..20]), Err(Error::Truncated));
     let mut other_kind = sealed.clone();
     other_kind[1] = 0x04;
-    assert_eq!(Session::unseal(&key, &other_kind), Err(Error::WrongObjectType));
+    assert_eq!(
+        Session::unseal(&key, &other_kind),
+        Err(Error::WrongObjectType)
+    );
     let mut newer = sealed.clone();
     newer[0] = 2;
-    assert_eq!(Session::unseal(&key, &newer), Err(Error::UnsupportedVersion));
+    assert_eq!(
+        Session::unseal(&key, &newer),
+        Err(Error::UnsupportedVersion)
+    );
     // The restored session keeps talking.
     let mut bob2 = restored;
     let m = alice.encrypt(b"after restore", &mut rng).unwrap();
@@ -306,8 +363,14 @@ fn sealed_account_round_trip_keeps_prekeys() {
     let mut restored = Account::unseal(&key, &sealed).unwrap();
     assert_eq!(restored, p.bob);
     assert_eq!(Session::unseal(&key, &sealed), Err(Error::WrongObjectType));
-    assert_eq!(Account::unseal(&StorageKey::from_bytes([1; 32]), &sealed), Err(Error::UnsealFailed));
-    let first = p.alice_session.encrypt(b"to the restored account", &mut rng).unwrap();
+    assert_eq!(
+        Account::unseal(&StorageKey::from_bytes([1; 32]), &sealed),
+        Err(Error::UnsealFailed)
+    );
+    let first = p
+        .alice_session
+        .encrypt(b"to the restored account", &mut rng)
+        .unwrap();
     let (_, plaintext) = Session::accept(&mut restored, &first, &bob_context()).unwrap();
     assert_eq!(plaintext, b"to the restored account");
 }
@@ -324,7 +387,10 @@ fn rotated_prekeys_stay_usable_for_a_while() {
         p.bob.rotate_signed_prekey(&mut rng).unwrap();
         p.bob.rotate_last_resort_prekey(&mut rng).unwrap();
     }
-    assert_eq!(Session::accept(&mut p.bob, &first, &bob_context()).unwrap_err(), Error::UnknownPrekey);
+    assert_eq!(
+        Session::accept(&mut p.bob, &first, &bob_context()).unwrap_err(),
+        Error::UnknownPrekey
+    );
 }
 
 #[test]
@@ -344,13 +410,23 @@ fn bundles_round_trip_and_reject_tampering() {
             bad[i] ^= 0x04;
             let flag_or_one_time = i >= bytes.len() - 38 && bundle.one_time_prekey().is_some();
             if !flag_or_one_time {
-                assert!(PrekeyBundle::from_bytes(&bad).is_err(), "byte {i} of {}", bytes.len());
+                assert!(
+                    PrekeyBundle::from_bytes(&bad).is_err(),
+                    "byte {i} of {}",
+                    bytes.len()
+                );
             }
         }
-        assert_eq!(PrekeyBundle::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(), Error::Truncated);
+        assert_eq!(
+            PrekeyBundle::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(),
+            Error::Truncated
+        );
         let mut long = bytes.clone();
         long.push(0);
-        assert_eq!(PrekeyBundle::from_bytes(&long).unwrap_err(), Error::TrailingBytes);
+        assert_eq!(
+            PrekeyBundle::from_bytes(&long).unwrap_err(),
+            Error::TrailingBytes
+        );
     }
 }
 
@@ -368,7 +444,13 @@ fn components_assemble_into_verified_bundles() {
     let spk = sotto::SignedPrekey::from_bytes(&bob.signed_prekey().unwrap().to_bytes()).unwrap();
     let kem0 = sotto::KemPrekey::from_bytes(&kem[0].to_bytes()).unwrap();
     let otk = sotto::OneTimePrekey::from_bytes(&one_time[1].to_bytes()).unwrap();
-    let bundle = PrekeyBundle::new(bob.identity_key().clone(), spk.clone(), kem0.clone(), Some(otk)).unwrap();
+    let bundle = PrekeyBundle::new(
+        bob.identity_key().clone(),
+        spk.clone(),
+        kem0.clone(),
+        Some(otk),
+    )
+    .unwrap();
     // Another identity's prekeys are refused.
     assert_eq!(
         PrekeyBundle::new(mallory.identity_key().clone(), spk, kem0, None).unwrap_err(),
@@ -377,7 +459,10 @@ fn components_assemble_into_verified_bundles() {
     let alice = Account::new(&mut rng).unwrap();
     let mut a = Session::initiate(&alice, &bundle, &alice_context(), &mut rng).unwrap();
     let m = a.encrypt(b"assembled", &mut rng).unwrap();
-    assert_eq!(Session::accept(&mut bob, &m, &bob_context()).unwrap().1, b"assembled");
+    assert_eq!(
+        Session::accept(&mut bob, &m, &bob_context()).unwrap().1,
+        b"assembled"
+    );
 }
 
 #[test]
@@ -408,8 +493,14 @@ fn decoders_report_typed_errors() {
     assert_eq!(message_type(&[]), Err(Error::Truncated));
     assert_eq!(message_type(&[9, 3]), Err(Error::UnsupportedVersion));
     assert_eq!(message_type(&[1, 1]), Err(Error::WrongObjectType));
-    assert_eq!(PrekeyMessage::from_bytes(&[1, 2, 3]).unwrap_err(), Error::InvalidKey);
-    assert_eq!(PrekeyMessage::from_bytes(&[1, 3]).unwrap_err(), Error::WrongObjectType);
+    assert_eq!(
+        PrekeyMessage::from_bytes(&[1, 2, 3]).unwrap_err(),
+        Error::InvalidKey
+    );
+    assert_eq!(
+        PrekeyMessage::from_bytes(&[1, 3]).unwrap_err(),
+        Error::WrongObjectType
+    );
     let (mut alice, _, _) = established(23);
     assert_eq!(alice.decrypt(&[1, 3, 0, 0]), Err(Error::Truncated));
     assert_eq!(alice.decrypt(&[1, 1, 0, 0]), Err(Error::WrongObjectType));
@@ -430,5 +521,8 @@ fn context_identifiers_are_bounded() {
     );
     let first = p.alice_session.encrypt(b"x", &mut rng).unwrap();
     let context = SessionContext::new(BOB_ID, &long);
-    assert_eq!(Session::accept(&mut p.bob, &first, &context).unwrap_err(), Error::InvalidArgument);
+    assert_eq!(
+        Session::accept(&mut p.bob, &first, &context).unwrap_err(),
+        Error::InvalidArgument
+    );
 }

@@ -21,7 +21,10 @@ use sotto::primitives::aead::{self, Algorithm};
 use sotto::primitives::{Secret, ed25519, kdf, kem, x25519};
 
 fn load(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/wycheproof/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/vectors/wycheproof/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -41,7 +44,11 @@ fn for_each(file: &Value, mut check: impl FnMut(&Value, &Value)) -> usize {
             count += 1;
         }
     }
-    assert_eq!(count as u64, file["numberOfTests"].as_u64().unwrap(), "not every vector ran");
+    assert_eq!(
+        count as u64,
+        file["numberOfTests"].as_u64().unwrap(),
+        "not every vector ran"
+    );
     count
 }
 
@@ -68,7 +75,11 @@ fn x25519() {
             rejected += 1;
         } else {
             assert!(matches!(result(t), "valid" | "acceptable"), "tc {id}");
-            assert_eq!(shared.unwrap().expose().to_vec(), hex(&t["shared"]), "tc {id}");
+            assert_eq!(
+                shared.unwrap().expose().to_vec(),
+                hex(&t["shared"]),
+                "tc {id}"
+            );
         }
     });
     assert!(rejected >= 30, "the low-order cases must be exercised");
@@ -85,7 +96,13 @@ fn ed25519() {
         let verified = signature
             .map(|sig| ed25519::verify(&public, &message, &sig).is_ok())
             .unwrap_or(false);
-        assert_eq!(verified, result(t) == "valid", "tc {}: {}", t["tcId"], t["comment"]);
+        assert_eq!(
+            verified,
+            result(t) == "valid",
+            "tc {}: {}",
+            t["tcId"],
+            t["comment"]
+        );
     });
     println!("ed25519: {n} vectors");
 }
@@ -100,14 +117,28 @@ fn aead_file(name: &str, algorithm: Algorithm, nonce_len: usize) {
         let id = &t["tcId"];
         if nonce.len() != nonce_len {
             assert_eq!(result(t), "invalid", "tc {id}");
-            assert_eq!(aead::seal(algorithm, &key, &nonce, &aad, &msg), Err(Error::InvalidArgument));
-            assert_eq!(aead::open(algorithm, &key, &nonce, &aad, &sealed), Err(Error::InvalidArgument));
+            assert_eq!(
+                aead::seal(algorithm, &key, &nonce, &aad, &msg),
+                Err(Error::InvalidArgument)
+            );
+            assert_eq!(
+                aead::open(algorithm, &key, &nonce, &aad, &sealed),
+                Err(Error::InvalidArgument)
+            );
             return;
         }
         match result(t) {
             "valid" => {
-                assert_eq!(aead::seal(algorithm, &key, &nonce, &aad, &msg).unwrap(), sealed, "tc {id}");
-                assert_eq!(aead::open(algorithm, &key, &nonce, &aad, &sealed).unwrap(), msg, "tc {id}");
+                assert_eq!(
+                    aead::seal(algorithm, &key, &nonce, &aad, &msg).unwrap(),
+                    sealed,
+                    "tc {id}"
+                );
+                assert_eq!(
+                    aead::open(algorithm, &key, &nonce, &aad, &sealed).unwrap(),
+                    msg,
+                    "tc {id}"
+                );
             }
             "invalid" => assert_eq!(
                 aead::open(algorithm, &key, &nonce, &aad, &sealed),
@@ -122,12 +153,20 @@ fn aead_file(name: &str, algorithm: Algorithm, nonce_len: usize) {
 
 #[test]
 fn chacha20_poly1305() {
-    aead_file("chacha20_poly1305_test.json", Algorithm::ChaCha20Poly1305, 12);
+    aead_file(
+        "chacha20_poly1305_test.json",
+        Algorithm::ChaCha20Poly1305,
+        12,
+    );
 }
 
 #[test]
 fn xchacha20_poly1305() {
-    aead_file("xchacha20_poly1305_test.json", Algorithm::XChaCha20Poly1305, 24);
+    aead_file(
+        "xchacha20_poly1305_test.json",
+        Algorithm::XChaCha20Poly1305,
+        24,
+    );
 }
 
 #[test]
@@ -136,7 +175,12 @@ fn hkdf_sha256() {
     let n = for_each(&file, |_, t| {
         let size = t["size"].as_u64().unwrap() as usize;
         let mut okm = vec![0u8; size];
-        let outcome = kdf::hkdf_sha256(&hex(&t["salt"]), &hex(&t["ikm"]), &hex(&t["info"]), &mut okm);
+        let outcome = kdf::hkdf_sha256(
+            &hex(&t["salt"]),
+            &hex(&t["ikm"]),
+            &hex(&t["info"]),
+            &mut okm,
+        );
         match result(t) {
             "valid" => {
                 outcome.unwrap();
@@ -184,7 +228,12 @@ fn ml_kem_768_decapsulation() {
                 assert_eq!(result(t), "valid", "tc {}", t["tcId"]);
                 let key = kem::PrivateKey::from_seed(Secret::from_bytes(seed));
                 assert_eq!(key.public_key().to_vec(), hex(&t["ek"]));
-                assert_eq!(key.decapsulate(&ciphertext).expose().to_vec(), hex(&t["K"]), "tc {}", t["tcId"]);
+                assert_eq!(
+                    key.decapsulate(&ciphertext).expose().to_vec(),
+                    hex(&t["K"]),
+                    "tc {}",
+                    t["tcId"]
+                );
                 valid += 1;
             }
             // Wrong lengths cannot reach the primitive: the types refuse them.

@@ -36,7 +36,12 @@ pub fn pair(rng: &mut ChaCha20Rng, one_time: bool) -> Pair {
     }
     let bundle = bob.prekey_bundle().unwrap();
     let alice_session = Session::initiate(&alice, &bundle, &alice_context(), rng).unwrap();
-    Pair { alice, bob, bundle, alice_session }
+    Pair {
+        alice,
+        bob,
+        bundle,
+        alice_session,
+    }
 }
 
 /// A pair whose sessions are both established: Bob accepted Alice's first
