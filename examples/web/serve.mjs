@@ -1,0 +1,38 @@
+// Serves the demo at http://127.0.0.1:8080/ (override with PORT): this folder
+// at /, and the package's web build (pkg/dist/web, made by
+// scripts/build-wasm.sh) at /sotto/. No dependencies.
+//
+//   scripts/build-wasm.sh && node examples/web/serve.mjs
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dist = fileURLToPath(new URL('../../pkg/dist/web/', import.meta.url));
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+};
+
+const server = createServer(async (req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const [root, rest] = path.startsWith('/sotto/') ? [dist, path.slice(7)] : [here, path.slice(1) || 'index.html'];
+  const file = normalize(join(root, rest));
+  if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) {
+    res.writeHead(403).end();
+    return;
+  }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+  }
+});
+const port = Number(process.env.PORT ?? 8080);
+server.listen(port, '127.0.0.1', () => console.log(`Sotto demo: http://127.0.0.1:${port}/`));
