@@ -107,3 +107,8 @@ pub use padding::Padding;
 pub use primitives::OsRng;
 pub use sealed::StorageKey;
 pub use session::{Role, Session};
+
+/// The Rust code blocks of README.md, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
