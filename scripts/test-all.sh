@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 sections=("$@")
 if [ ${#sections[@]} -eq 0 ]; then
-  sections=(core wasm c hardening bench)
+  sections=(core interop c wasm hardening bench)
 fi
 
 started=$(date +%s)

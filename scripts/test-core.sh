@@ -8,9 +8,12 @@ rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown >/dev/null 2>&1 |
 
 cargo fmt --all -- --check
 cargo clippy -p sotto --all-targets -- -D warnings
+# Unit, integration (conversations, properties, Wycheproof, vectors, corpus
+# replay, secrets, misuse) and doctests, including the README's Rust block.
 cargo test -p sotto --release
-cargo test -p sotto --release --doc
 # no_std: a microcontroller target without an OS, allocator-only.
 cargo build -p sotto --no-default-features --target thumbv7em-none-eabihf
 cargo build -p sotto --no-default-features --target wasm32-unknown-unknown
-cargo doc -p sotto --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -p sotto --no-deps
+# The main job must keep running.
+cargo run -p sotto --release --example secret_chat
