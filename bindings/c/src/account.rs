@@ -1,6 +1,6 @@
 //! Accounts, bundles and storage keys.
 
-use crate::buffer::{OutBuffer, OutHandle, OutValue, array_in, array_out, bytes_in, token};
+use crate::buffer::{OutArray, OutBuffer, OutHandle, OutValue, array_in, bytes_in, token};
 use crate::handles::sotto_rng;
 use crate::handles::{Kind, Object, free, guard, register, sotto_account, with_account};
 use crate::rng::with_rng;
@@ -327,9 +327,8 @@ pub unsafe extern "C" fn sotto_storage_key_generate(
 ) -> i32 {
     guard(|| {
         // SAFETY: per this function's contract.
-        let out = unsafe { array_out(out, out_len, SOTTO_STORAGE_KEY_LEN) }?;
+        let out = unsafe { OutArray::new(out, out_len, SOTTO_STORAGE_KEY_LEN) }?;
         let key = with_rng(rng, |rng| StorageKey::generate(rng).map_err(core_code))?;
-        out.copy_from_slice(key.expose());
-        Ok(())
+        out.set(key.expose())
     })
 }

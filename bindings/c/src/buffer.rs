@@ -3,7 +3,7 @@
 
 use crate::handles::{FfiResult, guard, live_handles, registry};
 use crate::status::{
-    SOTTO_ERR_BUFFER_TOO_SMALL, SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER,
+    SOTTO_ERR_BUFFER_TOO_SMALL, SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC,
     SOTTO_ERR_WRONG_LENGTH, SOTTO_ERR_ZERO_LENGTH,
 };
 use core::marker::PhantomData;
@@ -157,26 +157,42 @@ pub(crate) unsafe fn array_in<const N: usize>(data: *const u8, len: usize) -> Ff
     bytes.try_into().map_err(|_| SOTTO_ERR_WRONG_LENGTH)
 }
 
-/// A caller-provided output array of at least some size.
-///
-/// # Safety
-/// `data` is NULL or valid for writes of `len` bytes for `'a`, and not
-/// accessed otherwise during `'a`.
-pub(crate) unsafe fn array_out<'a>(
+/// A caller-provided output array of at least `needed` bytes. No Rust
+/// reference to it is ever created: the result is copied in with a raw,
+/// overlap-tolerant copy, so it may even alias an input.
+pub(crate) struct OutArray {
     data: *mut u8,
-    len: usize,
     needed: usize,
-) -> FfiResult<&'a mut [u8]> {
-    if data.is_null() {
-        return Err(SOTTO_ERR_NULL_POINTER);
+}
+
+impl OutArray {
+    /// Checks the pointer and the size.
+    ///
+    /// # Safety
+    /// `data` is NULL or valid for writes of `len` bytes until the returned
+    /// value is dropped.
+    pub(crate) unsafe fn new(data: *mut u8, len: usize, needed: usize) -> FfiResult<Self> {
+        if data.is_null() {
+            return Err(SOTTO_ERR_NULL_POINTER);
+        }
+        if len < needed {
+            return Err(SOTTO_ERR_BUFFER_TOO_SMALL);
+        }
+        Ok(OutArray { data, needed })
     }
-    if len < needed {
-        return Err(SOTTO_ERR_BUFFER_TOO_SMALL);
+
+    /// Writes exactly `needed` bytes (`bytes` must have that length).
+    pub(crate) fn set(self, bytes: &[u8]) -> FfiResult<()> {
+        if bytes.len() != self.needed {
+            return Err(SOTTO_ERR_PANIC);
+        }
+        // SAFETY: `data` is writable for at least `needed` bytes per
+        // `OutArray::new`'s caller, `bytes` is readable for `needed` bytes,
+        // `u8` needs no alignment, and `ptr::copy` allows the two regions to
+        // overlap.
+        unsafe { ptr::copy(bytes.as_ptr(), self.data, self.needed) };
+        Ok(())
     }
-    // SAFETY: `data` is non-NULL, `needed <= len` bytes are writable per the
-    // caller, `u8` needs no alignment, and nothing else accesses them while
-    // the slice lives. `needed` is one of our small constants.
-    Ok(unsafe { core::slice::from_raw_parts_mut(data, needed) })
 }
 
 /// An output `sotto_buffer`, emptied on creation and set on success.

@@ -1,14 +1,14 @@
 //! Sessions, messages and safety numbers.
 
 use crate::buffer::{
-    OutBuffer, OutHandle, OutValue, array_in, array_out, bytes_in, bytes_in_maybe_empty, token,
+    OutArray, OutBuffer, OutHandle, OutValue, array_in, bytes_in, bytes_in_maybe_empty, token,
 };
 use crate::handles::sotto_rng;
 use crate::handles::{
     Kind, Object, free, guard, register, sotto_account, sotto_session, with_account, with_session,
 };
 use crate::rng::with_rng;
-use crate::status::{SOTTO_ERR_PANIC, core_code};
+use crate::status::core_code;
 use crate::{
     SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_SAFETY_NUMBER_SIZE, SOTTO_SESSION_ID_LEN,
     SOTTO_STORAGE_KEY_LEN, sotto_buffer,
@@ -248,10 +248,9 @@ pub unsafe extern "C" fn sotto_session_id(
 ) -> i32 {
     guard(|| {
         // SAFETY: per this function's contract.
-        let out = unsafe { array_out(out, out_len, SOTTO_SESSION_ID_LEN) }?;
+        let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
         let id = with_session(token(session), |session| Ok(*session.id().as_bytes()))?;
-        out.copy_from_slice(&id);
-        Ok(())
+        out.set(&id)
     })
 }
 
@@ -319,17 +318,13 @@ pub unsafe extern "C" fn sotto_session_safety_number(
     guard(|| {
         // SAFETY: per this function's contract (`c_char` and `u8` have the
         // same size and alignment).
-        let out = unsafe { array_out(out.cast::<u8>(), out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
+        let out = unsafe { OutArray::new(out.cast::<u8>(), out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
         let digits = with_session(token(session), |session| {
             Ok(session.safety_number().digits())
         })?;
-        let (text, nul) = out.split_at_mut(SOTTO_SAFETY_NUMBER_SIZE - 1);
-        if digits.len() != text.len() {
-            return Err(SOTTO_ERR_PANIC);
-        }
-        text.copy_from_slice(digits.as_bytes());
-        nul.fill(0);
-        Ok(())
+        let mut text = digits.into_bytes();
+        text.push(0);
+        out.set(&text)
     })
 }
 
@@ -533,11 +528,10 @@ pub unsafe extern "C" fn sotto_prekey_message_session_id(
 ) -> i32 {
     guard(|| {
         // SAFETY: per this function's contract.
-        let out = unsafe { array_out(out, out_len, SOTTO_SESSION_ID_LEN) }?;
+        let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
         let decoded = PrekeyMessage::from_bytes(message).map_err(core_code)?;
-        out.copy_from_slice(decoded.session_id().as_bytes());
-        Ok(())
+        out.set(decoded.session_id().as_bytes())
     })
 }

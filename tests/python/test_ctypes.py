@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""A second language through the same C ABI: a conversation driven from
+Python's ctypes (standard library only) against libsotto.so.
+
+Usage: python3 tests/python/test_ctypes.py [path/to/libsotto.so]
+(default: $SOTTO_LIB, else $CARGO_TARGET_DIR/release/libsotto.so, else
+target/release/libsotto.so). Prints "N passed, 0 failed" and exits non-zero
+on failure.
+"""
+
+import ctypes
+import os
+import sys
+from ctypes import (POINTER, byref, c_bool, c_char, c_char_p, c_int32,
+                    c_size_t, c_uint8, c_void_p)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def library_path():
+    if len(sys.argv) > 1:
+        return sys.argv[1]
+    if os.environ.get("SOTTO_LIB"):
+        return os.environ["SOTTO_LIB"]
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    return os.path.join(target, "release", "libsotto.so")
+
+
+class Buffer(ctypes.Structure):
+    """struct sotto_buffer { uint8_t *ptr; size_t len; }"""
+    _fields_ = [("ptr", POINTER(c_uint8)), ("len", c_size_t)]
+
+
+lib = ctypes.CDLL(library_path())
+u8p = POINTER(c_uint8)
+handle = c_void_p
+FILL_FN = ctypes.CFUNCTYPE(c_int32, c_void_p, u8p, c_size_t)
+
+SIGNATURES = {
+    "sotto_version": ([], c_char_p),
+    "sotto_error_message": ([c_int32], c_char_p),
+    "sotto_error_name": ([c_int32], c_char_p),
+    "sotto_buffer_free": ([POINTER(Buffer)], c_int32),
+    "sotto_live_handle_count": ([], c_size_t),
+    "sotto_live_buffer_count": ([], c_size_t),
+    "sotto_rng_new_callback": ([FILL_FN, c_void_p, POINTER(handle)], c_int32),
+    "sotto_rng_free": ([handle], c_int32),
+    "sotto_account_new": ([handle, POINTER(handle)], c_int32),
+    "sotto_account_free": ([handle], c_int32),
+    "sotto_account_identity": ([handle, POINTER(Buffer)], c_int32),
+    "sotto_account_generate_one_time_prekeys": ([handle, c_size_t, handle], c_int32),
+    "sotto_account_prekey_bundle": ([handle, POINTER(Buffer)], c_int32),
+    "sotto_account_seal": ([handle, u8p, c_size_t, handle, POINTER(Buffer)], c_int32),
+    "sotto_account_unseal": ([u8p, c_size_t, u8p, c_size_t, POINTER(handle)], c_int32),
+    "sotto_storage_key_generate": ([handle, u8p, c_size_t], c_int32),
+    "sotto_session_initiate": ([handle, u8p, c_size_t, u8p, c_size_t, u8p, c_size_t,
+                                handle, POINTER(handle)], c_int32),
+    "sotto_session_accept": ([handle, u8p, c_size_t, u8p, c_size_t, u8p, c_size_t,
+                              POINTER(handle), POINTER(Buffer)], c_int32),
+    "sotto_session_free": ([handle], c_int32),
+    "sotto_session_encrypt": ([handle, u8p, c_size_t, handle, POINTER(Buffer)], c_int32),
+    "sotto_session_decrypt": ([handle, u8p, c_size_t, POINTER(Buffer)], c_int32),
+    "sotto_session_id": ([handle, u8p, c_size_t], c_int32),
+    "sotto_session_safety_number": ([handle, ctypes.c_char_p, c_size_t], c_int32),
+    "sotto_session_seal": ([handle, u8p, c_size_t, handle, POINTER(Buffer)], c_int32),
+    "sotto_session_unseal": ([u8p, c_size_t, u8p, c_size_t, POINTER(handle)], c_int32),
+    "sotto_message_type": ([u8p, c_size_t, POINTER(c_int32)], c_int32),
+}
+for name, (argtypes, restype) in SIGNATURES.items():
+    function = getattr(lib, name)
+    function.argtypes = argtypes
+    function.restype = restype
+
+SOTTO_OK = 0
+SOTTO_ERR_DECRYPTION_FAILED = 9
+SOTTO_ERR_DUPLICATE_MESSAGE = 10
+SOTTO_ERR_UNSEAL_FAILED = 16
+SOTTO_ERR_NULL_POINTER = 100
+SOTTO_ERR_WRONG_HANDLE_KIND = 102
+SOTTO_MESSAGE_PREKEY = 1
+SOTTO_MESSAGE_NORMAL = 2
+
+
+class SottoError(Exception):
+    def __init__(self, code):
+        self.code = code
+        name = lib.sotto_error_name(code).decode()
+        message = lib.sotto_error_message(code).decode()
+        super().__init__(f"{name} ({code}): {message}")
+
+
+def check(code):
+    if code != SOTTO_OK:
+        raise SottoError(code)
+
+
+def bytes_arg(data):
+    """(pointer, length) for a bytes object; ctypes keeps it alive for the call."""
+    return ctypes.cast(ctypes.c_char_p(data), u8p), len(data)
+
+
+def take(buffer):
+    """Copies a sotto_buffer into Python bytes and frees (wipes) it."""
+    data = ctypes.string_at(buffer.ptr, buffer.len) if buffer.len else b""
+    check(lib.sotto_buffer_free(byref(buffer)))
+    return data
+
+
+def call_buffer(function, *args):
+    out = Buffer()
+    check(function(*args, byref(out)))
+    return take(out)
+
+
+def new_account(rng=None):
+    account = handle()
+    check(lib.sotto_account_new(rng, byref(account)))
+    return account
+
+
+def initiate(account, bundle, local_id, remote_id):
+    session = handle()
+    check(lib.sotto_session_initiate(account, *bytes_arg(bundle), *bytes_arg(local_id),
+                                     *bytes_arg(remote_id), None, byref(session)))
+    return session
+
+
+def accept(account, message, local_id, remote_id):
+    session, plaintext = handle(), Buffer()
+    check(lib.sotto_session_accept(account, *bytes_arg(message), *bytes_arg(local_id),
+                                   *bytes_arg(remote_id), byref(session), byref(plaintext)))
+    return session, take(plaintext)
+
+
+def encrypt(session, plaintext):
+    return call_buffer(lib.sotto_session_encrypt, session, *bytes_arg(plaintext), None)
+
+
+def decrypt(session, message):
+    return call_buffer(lib.sotto_session_decrypt, session, *bytes_arg(message))
+
+
+def safety_number(session):
+    out = ctypes.create_string_buffer(61)
+    check(lib.sotto_session_safety_number(session, out, len(out)))
+    return out.value.decode()
+
+
+def message_type(message):
+    kind = c_int32()
+    check(lib.sotto_message_type(*bytes_arg(message), byref(kind)))
+    return kind.value
+
+
+passed = failed = 0
+
+
+def expect(condition, what):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {what}", file=sys.stderr)
+
+
+def expect_error(code, thunk, what):
+    try:
+        thunk()
+    except SottoError as error:
+        expect(error.code == code, f"{what}: got {error.code}, expected {code}")
+    else:
+        expect(False, f"{what}: no error")
+
+
+def main():
+    expect(lib.sotto_version().decode().count(".") == 2, "version")
+
+    alice, bob = new_account(), new_account()
+    check(lib.sotto_account_generate_one_time_prekeys(bob, 3, None))
+    bundle = call_buffer(lib.sotto_account_prekey_bundle, bob)
+
+    alice_session = initiate(alice, bundle, b"alice", b"bob")
+    first = encrypt(alice_session, "Grüße, Bob".encode())
+    expect(message_type(first) == SOTTO_MESSAGE_PREKEY, "first is a prekey message")
+    bob_session, plaintext = accept(bob, first, b"bob", b"alice")
+    expect(plaintext.decode() == "Grüße, Bob", "accept decrypts the first message")
+    expect_error(SOTTO_ERR_DUPLICATE_MESSAGE, lambda: accept(bob, first, b"bob", b"alice"),
+                 "replayed prekey message")
+
+    reply = encrypt(bob_session, b"hi Alice")
+    expect(message_type(reply) == SOTTO_MESSAGE_NORMAL, "reply is a normal message")
+    expect(decrypt(alice_session, reply) == b"hi Alice", "reply decrypts")
+
+    # Out of order.
+    messages = [encrypt(alice_session, f"#{i}".encode()) for i in range(5)]
+    for i in (4, 0, 3, 1, 2):
+        expect(decrypt(bob_session, messages[i]) == f"#{i}".encode(), f"out of order #{i}")
+    expect_error(SOTTO_ERR_DUPLICATE_MESSAGE, lambda: decrypt(bob_session, messages[2]),
+                 "replay")
+    tampered = bytearray(encrypt(alice_session, b"fresh"))
+    tampered[-3] ^= 1
+    expect_error(SOTTO_ERR_DECRYPTION_FAILED, lambda: decrypt(bob_session, bytes(tampered)),
+                 "tampered")
+
+    # Safety numbers agree.
+    digits = safety_number(alice_session)
+    expect(len(digits) == 60 and digits.isdigit(), "60 digits")
+    expect(digits == safety_number(bob_session), "safety numbers match")
+
+    # Sealed state.
+    key = (c_uint8 * 32)()
+    check(lib.sotto_storage_key_generate(None, key, 32))
+    sealed = call_buffer(lib.sotto_session_seal, alice_session, key, 32, None)
+    check(lib.sotto_session_free(alice_session))
+    restored = handle()
+    check(lib.sotto_session_unseal(key, 32, *bytes_arg(sealed), byref(restored)))
+    expect(decrypt(bob_session, encrypt(restored, b"restored")) == b"restored",
+           "restored session sends")
+    expect(decrypt(restored, encrypt(bob_session, b"and receives")) == b"and receives",
+           "restored session receives")
+    wrong = (c_uint8 * 32)()
+    expect_error(SOTTO_ERR_UNSEAL_FAILED,
+                 lambda: check(lib.sotto_session_unseal(wrong, 32, *bytes_arg(sealed),
+                                                        byref(handle()))),
+                 "wrong storage key")
+
+    # Handle and pointer misuse are errors.
+    expect_error(SOTTO_ERR_WRONG_HANDLE_KIND,
+                 lambda: call_buffer(lib.sotto_account_identity, restored),
+                 "session passed as account")
+    expect_error(SOTTO_ERR_NULL_POINTER, lambda: decrypt(None, reply), "NULL session")
+
+    # A deterministic callback generator written in Python.
+    state = {"counter": 0}
+
+    def fill(_user_data, out, length):
+        for i in range(length):
+            state["counter"] = (state["counter"] * 6364136223846793005 + 1442695040888963407) % 2**64
+            out[i] = state["counter"] >> 56
+        return 0
+
+    fill_fn = FILL_FN(fill)
+    identities = []
+    for _ in range(2):
+        state["counter"] = 7
+        rng = handle()
+        check(lib.sotto_rng_new_callback(fill_fn, None, byref(rng)))
+        account = new_account(rng)
+        identities.append(call_buffer(lib.sotto_account_identity, account))
+        check(lib.sotto_account_free(account))
+        check(lib.sotto_rng_free(rng))
+    expect(identities[0] == identities[1] and len(identities[0]) == 130,
+           "callback generator is deterministic")
+
+    for h in (restored, bob_session):
+        check(lib.sotto_session_free(h))
+    for h in (alice, bob):
+        check(lib.sotto_account_free(h))
+    expect(lib.sotto_live_handle_count() == 0, "no live handles")
+    expect(lib.sotto_live_buffer_count() == 0, "no live buffers")
+
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
