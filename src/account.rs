@@ -9,7 +9,7 @@
 use crate::bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
 use crate::keys::{IdentityKey, IdentityKeyPair};
 use crate::limits::{MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_BASE_KEYS, MAX_RETIRED_PREKEYS};
-use crate::primitives::{Secret, ed25519, kem, x25519};
+use crate::primitives::{Secret, ed25519, kem, reserve_wiping, wipe_spare_capacity, x25519};
 use crate::sealed::{self, StorageKey};
 use crate::wire::{Kind, Reader, Writer};
 use crate::{Error, Result};
@@ -28,11 +28,57 @@ struct EcPrekey {
     published: bool,
 }
 
+impl EcPrekey {
+    fn zero() -> Self {
+        EcPrekey {
+            id: 0,
+            key: x25519::PrivateKey::from_bytes([0; 32]),
+            published: false,
+        }
+    }
+}
+
+/// An ML-KEM prekey, kept as its 64-byte seed and expanded only when used.
 #[derive(Clone)]
 struct KemPrivatePrekey {
     id: u32,
-    key: kem::PrivateKey,
+    seed: Secret<{ kem::SEED_LEN }>,
     published: bool,
+}
+
+impl KemPrivatePrekey {
+    fn zero() -> Self {
+        KemPrivatePrekey {
+            id: 0,
+            seed: Secret::from_bytes([0; kem::SEED_LEN]),
+            published: false,
+        }
+    }
+
+    /// Draws a seed (one 64-byte draw, like `kem::PrivateKey::generate`).
+    fn generate_seed<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Secret<{ kem::SEED_LEN }>> {
+        let mut seed = Secret::from_bytes([0; kem::SEED_LEN]);
+        rng.try_fill_bytes(seed.expose_mut())
+            .map_err(|_| Error::Randomness)?;
+        Ok(seed)
+    }
+
+    fn expand(&self) -> kem::PrivateKey {
+        kem::PrivateKey::from_seed(self.seed.clone())
+    }
+
+    fn sign(&self, signer: &ed25519::PrivateKey, kind: KemPrekeyKind) -> Result<KemPrekey> {
+        KemPrekey::sign(signer, self.id, kind, &self.expand())
+    }
+}
+
+/// Appends to a list of secrets, keeping at most `max` (oldest dropped),
+/// without leaving copies of secrets in freed or spare memory.
+fn push_bounded<T>(list: &mut Vec<T>, item: T, max: usize, zero: fn() -> T) {
+    reserve_wiping(list, 1, zero);
+    list.push(item);
+    trim_front(list, max);
+    wipe_spare_capacity(list, zero);
 }
 
 /// A device's long-term identity and its prekeys.
@@ -90,7 +136,7 @@ impl Eq for Account {}
 pub(crate) struct PrekeySecrets<'a> {
     pub(crate) identity: &'a IdentityKeyPair,
     pub(crate) signed_prekey: &'a x25519::PrivateKey,
-    pub(crate) kem_prekey: &'a kem::PrivateKey,
+    pub(crate) kem_prekey: kem::PrivateKey,
     pub(crate) one_time_prekey: Option<&'a x25519::PrivateKey>,
 }
 
@@ -149,12 +195,17 @@ impl Account {
     pub fn rotate_signed_prekey<R: TryCryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<()> {
         let key = x25519::PrivateKey::generate(rng)?;
         let id = self.take_prekey_id()?;
-        self.signed_prekeys.push(EcPrekey {
+        let prekey = EcPrekey {
             id,
             key,
             published: false,
-        });
-        trim_front(&mut self.signed_prekeys, 1 + MAX_RETIRED_PREKEYS);
+        };
+        push_bounded(
+            &mut self.signed_prekeys,
+            prekey,
+            1 + MAX_RETIRED_PREKEYS,
+            EcPrekey::zero,
+        );
         Ok(())
     }
 
@@ -167,14 +218,19 @@ impl Account {
         &mut self,
         rng: &mut R,
     ) -> Result<()> {
-        let key = kem::PrivateKey::generate(rng)?;
+        let seed = KemPrivatePrekey::generate_seed(rng)?;
         let id = self.take_prekey_id()?;
-        self.last_resort_prekeys.push(KemPrivatePrekey {
+        let prekey = KemPrivatePrekey {
             id,
-            key,
+            seed,
             published: false,
-        });
-        trim_front(&mut self.last_resort_prekeys, 1 + MAX_RETIRED_PREKEYS);
+        };
+        push_bounded(
+            &mut self.last_resort_prekeys,
+            prekey,
+            1 + MAX_RETIRED_PREKEYS,
+            KemPrivatePrekey::zero,
+        );
         Ok(())
     }
 
@@ -197,24 +253,34 @@ impl Account {
         let mut pq = Vec::with_capacity(count);
         for _ in 0..count {
             ec.push(x25519::PrivateKey::generate(rng)?);
-            pq.push(kem::PrivateKey::generate(rng)?);
+            pq.push(KemPrivatePrekey::generate_seed(rng)?);
         }
-        for (ec_key, kem_key) in ec.into_iter().zip(pq) {
+        for (key, seed) in ec.into_iter().zip(pq) {
             let id = self.take_prekey_id()?;
-            self.one_time_prekeys.push(EcPrekey {
+            let prekey = EcPrekey {
                 id,
-                key: ec_key,
+                key,
                 published: false,
-            });
+            };
+            push_bounded(
+                &mut self.one_time_prekeys,
+                prekey,
+                MAX_ONE_TIME_PREKEYS,
+                EcPrekey::zero,
+            );
             let id = self.take_prekey_id()?;
-            self.one_time_kem_prekeys.push(KemPrivatePrekey {
+            let prekey = KemPrivatePrekey {
                 id,
-                key: kem_key,
+                seed,
                 published: false,
-            });
+            };
+            push_bounded(
+                &mut self.one_time_kem_prekeys,
+                prekey,
+                MAX_ONE_TIME_PREKEYS,
+                KemPrivatePrekey::zero,
+            );
         }
-        trim_front(&mut self.one_time_prekeys, MAX_ONE_TIME_PREKEYS);
-        trim_front(&mut self.one_time_kem_prekeys, MAX_ONE_TIME_PREKEYS);
         Ok(())
     }
 
@@ -234,12 +300,7 @@ impl Account {
             .last_resort_prekeys
             .last()
             .ok_or(Error::LimitExceeded)?;
-        KemPrekey::sign(
-            &self.identity.signing,
-            current.id,
-            KemPrekeyKind::LastResort,
-            &current.key,
-        )
+        current.sign(&self.identity.signing, KemPrekeyKind::LastResort)
     }
 
     /// One-time X25519 prekeys not yet marked as published, to upload.
@@ -256,7 +317,7 @@ impl Account {
         self.one_time_kem_prekeys
             .iter()
             .filter(|k| !k.published)
-            .map(|k| KemPrekey::sign(&self.identity.signing, k.id, KemPrekeyKind::OneTime, &k.key))
+            .map(|k| k.sign(&self.identity.signing, KemPrekeyKind::OneTime))
             .collect()
     }
 
@@ -303,7 +364,7 @@ impl Account {
         let kem_prekey = match self.one_time_kem_prekeys.iter_mut().find(|k| !k.published) {
             Some(k) => {
                 k.published = true;
-                KemPrekey::sign(&self.identity.signing, k.id, KemPrekeyKind::OneTime, &k.key)?
+                k.sign(&self.identity.signing, KemPrekeyKind::OneTime)?
             }
             None => self.last_resort_prekey()?,
         };
@@ -327,11 +388,11 @@ impl Account {
             KemPrekeyKind::LastResort => &self.last_resort_prekeys,
             KemPrekeyKind::OneTime => &self.one_time_kem_prekeys,
         };
-        let kem_prekey = &kem_pool
+        let kem_prekey = kem_pool
             .iter()
             .find(|k| k.id == ids.kem_prekey)
             .ok_or(Error::UnknownPrekey)?
-            .key;
+            .expand();
         let one_time_prekey = match ids.one_time_prekey {
             Some(id) => Some(
                 &self
@@ -361,9 +422,11 @@ impl Account {
     pub(crate) fn consume_prekeys(&mut self, ids: &PrekeyIds, base_key: [u8; 32]) {
         if let Some(id) = ids.one_time_prekey {
             self.one_time_prekeys.retain(|k| k.id != id);
+            wipe_spare_capacity(&mut self.one_time_prekeys, EcPrekey::zero);
         }
         if ids.kem_kind == KemPrekeyKind::OneTime {
             self.one_time_kem_prekeys.retain(|k| k.id != ids.kem_prekey);
+            wipe_spare_capacity(&mut self.one_time_kem_prekeys, KemPrivatePrekey::zero);
         }
         self.used_base_keys.push(base_key);
         trim_front(&mut self.used_base_keys, MAX_REMEMBERED_BASE_KEYS);
@@ -412,7 +475,7 @@ impl Account {
             for key in list.iter() {
                 out.put_u32(key.id);
                 out.put_flag(key.published);
-                out.put(key.key.seed().expose());
+                out.put(key.seed.expose());
             }
         }
         out.put_u16(len_u16(self.used_base_keys.len()));
@@ -436,6 +499,8 @@ impl Account {
             .zip([1 + MAX_RETIRED_PREKEYS, MAX_ONE_TIME_PREKEYS])
         {
             let count = bounded_count(&mut reader, max)?;
+            // Exact capacity: growing would free buffers holding secrets.
+            *list = Vec::with_capacity(count);
             for _ in 0..count {
                 list.push(EcPrekey {
                     id: reader.u32()?,
@@ -450,11 +515,13 @@ impl Account {
             .zip([1 + MAX_RETIRED_PREKEYS, MAX_ONE_TIME_PREKEYS])
         {
             let count = bounded_count(&mut reader, max)?;
+            // Exact capacity: growing would free buffers holding secrets.
+            *list = Vec::with_capacity(count);
             for _ in 0..count {
                 list.push(KemPrivatePrekey {
                     id: reader.u32()?,
                     published: reader.flag()?,
-                    key: kem::PrivateKey::from_seed(Secret::from_bytes(reader.array()?)),
+                    seed: Secret::from_bytes(reader.array()?),
                 });
             }
         }

@@ -22,7 +22,7 @@ use crate::account::{bounded_count, len_u16, trim_front};
 use crate::limits::{MAX_RETIRED_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
 use crate::primitives::aead::{self, Algorithm, TAG_LEN, XNONCE_LEN};
 use crate::primitives::kdf::{hkdf_secret, hmac_sha256};
-use crate::primitives::{Secret, random_array, x25519};
+use crate::primitives::{Secret, random_array, reserve_wiping, wipe_spare_capacity, x25519};
 use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
 use alloc::vec::Vec;
@@ -147,6 +147,29 @@ struct SkippedKey {
     message_key: Key,
 }
 
+impl SkippedKey {
+    fn zero() -> Self {
+        SkippedKey {
+            index: 0,
+            message_key: Key::zeroed(),
+        }
+    }
+}
+
+/// Appends skipped keys without leaving copies of the old ones in a freed buffer.
+fn append_skipped(list: &mut Vec<SkippedKey>, keys: Vec<SkippedKey>) {
+    reserve_wiping(list, keys.len(), SkippedKey::zero);
+    list.extend(keys);
+}
+
+/// Removes one skipped key and wipes the copies the shift left behind.
+fn remove_skipped(list: &mut Vec<SkippedKey>, position: usize) {
+    if position < list.len() {
+        list.remove(position);
+        wipe_spare_capacity(list, SkippedKey::zero);
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct SendingChain {
     chain_key: Key,
@@ -167,6 +190,15 @@ struct ReceivingChain {
 struct RetiredChain {
     header_key: Key,
     skipped: Vec<SkippedKey>,
+}
+
+impl RetiredChain {
+    fn zero() -> Self {
+        RetiredChain {
+            header_key: Key::zeroed(),
+            skipped: Vec::new(),
+        }
+    }
 }
 
 /// Values exposed to the test-vector generator.
@@ -399,7 +431,7 @@ impl Ratchet {
                     let plaintext = open_body(&key.message_key, ad_hash, message)?;
                     trace_key(&mut trace, &key.message_key, None);
                     if let Some(chain) = self.receiving.as_mut() {
-                        chain.skipped.remove(position);
+                        remove_skipped(&mut chain.skipped, position);
                     }
                     return Ok(plaintext);
                 }
@@ -409,7 +441,7 @@ impl Ratchet {
                 if let Some(chain) = self.receiving.as_mut() {
                     chain.chain_key = advanced.chain_key;
                     chain.next_index = advanced.next_index;
-                    chain.skipped.extend(advanced.skipped);
+                    append_skipped(&mut chain.skipped, advanced.skipped);
                 }
                 self.enforce_skipped_bound();
                 Ok(plaintext)
@@ -439,13 +471,15 @@ impl Ratchet {
                     if let Some(finished) = finished {
                         // `advance` derived one key past the end: that index
                         // was never sent, so it is not stored.
-                        skipped.extend(finished.skipped);
+                        append_skipped(&mut skipped, finished.skipped);
                     }
+                    reserve_wiping(&mut self.retired, 1, RetiredChain::zero);
                     self.retired.push(RetiredChain {
                         header_key: old.header_key,
                         skipped,
                     });
                     trim_front(&mut self.retired, MAX_RETIRED_CHAINS);
+                    wipe_spare_capacity(&mut self.retired, RetiredChain::zero);
                 }
                 let header_key =
                     core::mem::replace(&mut self.next_receive_header_key, next_receive_header_key);
@@ -480,7 +514,7 @@ impl Ratchet {
                 let plaintext = open_body(&key.message_key, ad_hash, message)?;
                 trace_key(&mut trace, &key.message_key, None);
                 if let Some(chain) = self.retired.get_mut(chain_index) {
-                    chain.skipped.remove(position);
+                    remove_skipped(&mut chain.skipped, position);
                 }
                 Ok(plaintext)
             }
@@ -539,6 +573,7 @@ impl Ratchet {
             }
             let take = excess.min(list.len());
             list.drain(..take);
+            wipe_spare_capacity(list, SkippedKey::zero);
             excess -= take;
         }
     }

@@ -31,3 +31,4 @@ mod secret;
 pub use rng::OsRng;
 pub use rng::random_array;
 pub use secret::Secret;
+pub(crate) use secret::{reserve_wiping, wipe_spare_capacity};

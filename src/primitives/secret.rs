@@ -77,3 +77,63 @@ mod tests {
         );
     }
 }
+
+/// Overwrites the spare capacity of `list` with `zero()` values.
+///
+/// `Vec::remove`, `drain` and `retain` move elements down by bitwise copy and
+/// leave the old bytes of the moved elements beyond the new length, where no
+/// destructor will ever wipe them. Call this after such an operation on a list
+/// of secrets. It never reallocates (it only fills existing capacity).
+pub(crate) fn wipe_spare_capacity<T>(list: &mut alloc::vec::Vec<T>, zero: impl Fn() -> T) {
+    let len = list.len();
+    while list.len() < list.capacity() {
+        list.push(zero());
+    }
+    list.truncate(len);
+}
+
+/// Makes room for `additional` more elements without leaving secrets in a
+/// freed buffer: when the list must grow, its elements move to a fresh buffer
+/// and the old one is overwritten with `zero()` values before it is freed
+/// (a plain `Vec` reallocation would free it with the secrets still in it).
+pub(crate) fn reserve_wiping<T>(
+    list: &mut alloc::vec::Vec<T>,
+    additional: usize,
+    zero: impl Fn() -> T,
+) {
+    let needed = list.len().saturating_add(additional);
+    if needed <= list.capacity() {
+        return;
+    }
+    let mut grown = alloc::vec::Vec::with_capacity(needed.max(list.capacity().saturating_mul(2)));
+    grown.extend(list.drain(..));
+    wipe_spare_capacity(list, zero);
+    *list = grown;
+}
+
+#[cfg(test)]
+mod wipe_tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn wiping_keeps_the_live_elements() {
+        let mut list: Vec<Secret<4>> = (1..=4u8).map(|i| Secret::from_bytes([i; 4])).collect();
+        list.remove(0);
+        wipe_spare_capacity(&mut list, Secret::zeroed);
+        // Refill the capacity without writing to observe what was left there.
+        let len = list.len();
+        assert_eq!(len, 3);
+        let values: Vec<[u8; 4]> = list.iter().map(|s| *s.expose()).collect();
+        assert_eq!(values, [[2; 4], [3; 4], [4; 4]]);
+    }
+
+    #[test]
+    fn growth_keeps_elements() {
+        let mut list: Vec<Secret<4>> = Vec::with_capacity(1);
+        list.push(Secret::from_bytes([9; 4]));
+        reserve_wiping(&mut list, 10, Secret::zeroed);
+        assert!(list.capacity() >= 11);
+        assert_eq!(list[0].expose(), &[9; 4]);
+    }
+}
