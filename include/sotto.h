@@ -246,6 +246,9 @@ int32_t sotto_account_identity(const struct sotto_account *account, struct sotto
 // Errors: `SOTTO_ERR_INVALID_ARGUMENT` when `count` exceeds
 // `SOTTO_MAX_ONE_TIME_PREKEYS`, `SOTTO_ERR_RANDOMNESS`, handle errors.
 // Thread safety: any thread; calls on one account are serialized.
+//
+// Ownership: allocates nothing for the caller; the account and `rng` are
+// borrowed for the call only.
 int32_t sotto_account_generate_one_time_prekeys(struct sotto_account *account,
                                                 size_t count,
                                                 const struct sotto_rng *rng);
@@ -255,6 +258,9 @@ int32_t sotto_account_generate_one_time_prekeys(struct sotto_account *account,
 //
 // Errors: `SOTTO_ERR_NULL_POINTER` if an output is NULL, handle errors.
 // Thread safety: any thread.
+//
+// Ownership: allocates nothing; writes two `size_t`s; the account is
+// borrowed for the call only.
 //
 // # Safety
 // `x25519_out` and `ml_kem_out` are NULL or valid for writing a `size_t`.
@@ -280,6 +286,9 @@ int32_t sotto_account_prekey_bundle(struct sotto_account *account, struct sotto_
 //
 // Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
 // Thread safety: any thread; calls on one account are serialized.
+//
+// Ownership: allocates nothing for the caller; the account and `rng` are
+// borrowed for the call only.
 int32_t sotto_account_rotate_signed_prekey(struct sotto_account *account,
                                            const struct sotto_rng *rng);
 
@@ -288,12 +297,17 @@ int32_t sotto_account_rotate_signed_prekey(struct sotto_account *account,
 //
 // Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
 // Thread safety: any thread; calls on one account are serialized.
+//
+// Ownership: allocates nothing for the caller; the account and `rng` are
+// borrowed for the call only.
 int32_t sotto_account_rotate_last_resort_prekey(struct sotto_account *account,
                                                 const struct sotto_rng *rng);
 
 // Marks every prekey as published (call after a successful upload).
 //
 // Errors: handle errors. Thread safety: any thread.
+//
+// Ownership: allocates nothing; the account is borrowed for the call only.
 int32_t sotto_account_mark_prekeys_published(struct sotto_account *account);
 
 // Seals (encrypts and authenticates) the account under a 32-byte storage
@@ -545,6 +559,9 @@ int32_t sotto_session_decrypt(struct sotto_session *session,
 // Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
 // errors. Thread safety: any thread.
 //
+// Ownership: allocates nothing; writes into the caller's array; the session
+// is borrowed for the call only.
+//
 // # Safety
 // `out` is NULL or writable for `out_len` bytes.
 int32_t sotto_session_id(const struct sotto_session *session, uint8_t *out, size_t out_len);
@@ -553,6 +570,8 @@ int32_t sotto_session_id(const struct sotto_session *session, uint8_t *out, size
 // so still sends prekey messages). Stores the answer in `*out`.
 //
 // Errors: `SOTTO_ERR_NULL_POINTER`, handle errors. Thread safety: any thread.
+//
+// Ownership: allocates nothing; the session is borrowed for the call only.
 //
 // # Safety
 // `out` is NULL or valid for writing a `bool`.
@@ -575,6 +594,9 @@ int32_t sotto_session_remote_identity(const struct sotto_session *session,
 //
 // Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
 // errors. Thread safety: any thread.
+//
+// Ownership: allocates nothing; writes into the caller's array; the session
+// is borrowed for the call only.
 //
 // # Safety
 // `out` is NULL or writable for `out_len` bytes.
@@ -606,6 +628,8 @@ int32_t sotto_session_safety_qr(const struct sotto_session *session, struct sott
 // Errors: decoding errors for bytes that are not a QR payload (then
 // `*matches` is false), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
 // handle errors. Thread safety: any thread.
+//
+// Ownership: allocates nothing; `scanned` is only read during the call.
 //
 // # Safety
 // `scanned` is NULL or readable for `scanned_len` bytes; `matches` is NULL
@@ -659,6 +683,8 @@ int32_t sotto_session_unseal(const uint8_t *key,
 // `SOTTO_ERR_WRONG_OBJECT_TYPE`, `SOTTO_ERR_NULL_POINTER`,
 // `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
 //
+// Ownership: allocates nothing; `message` is only read during the call.
+//
 // # Safety
 // `message` is NULL or readable for `message_len` bytes; `out` is NULL or
 // valid for writing an `int32_t`.
@@ -671,6 +697,9 @@ int32_t sotto_message_type(const uint8_t *message, size_t message_len, int32_t *
 // Errors: decoding errors (`SOTTO_ERR_WRONG_OBJECT_TYPE` for a normal
 // message), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
 // `SOTTO_ERR_BUFFER_TOO_SMALL`. Thread safety: any thread.
+//
+// Ownership: allocates nothing; writes into the caller's array; `message` is
+// only read during the call.
 //
 // # Safety
 // `message` is NULL or readable for `message_len` bytes; `out` is NULL or
@@ -705,6 +734,8 @@ const char *sotto_version(void);
 // boundary instead of crossing into C. It prints nothing.
 //
 // Returns `SOTTO_ERR_PANIC` (always). Thread safety: any thread.
+//
+// Ownership: allocates nothing that outlives the call.
 int32_t sotto_selftest_panic(void);
 
 #ifdef __cplusplus

@@ -80,6 +80,9 @@ pub unsafe extern "C" fn sotto_account_identity(
 /// Errors: `SOTTO_ERR_INVALID_ARGUMENT` when `count` exceeds
 /// `SOTTO_MAX_ONE_TIME_PREKEYS`, `SOTTO_ERR_RANDOMNESS`, handle errors.
 /// Thread safety: any thread; calls on one account are serialized.
+///
+/// Ownership: allocates nothing for the caller; the account and `rng` are
+/// borrowed for the call only.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_generate_one_time_prekeys(
     account: *mut sotto_account,
@@ -102,6 +105,9 @@ pub extern "C" fn sotto_account_generate_one_time_prekeys(
 ///
 /// Errors: `SOTTO_ERR_NULL_POINTER` if an output is NULL, handle errors.
 /// Thread safety: any thread.
+///
+/// Ownership: allocates nothing; writes two `size_t`s; the account is
+/// borrowed for the call only.
 ///
 /// # Safety
 /// `x25519_out` and `ml_kem_out` are NULL or valid for writing a `size_t`.
@@ -160,6 +166,9 @@ pub unsafe extern "C" fn sotto_account_prekey_bundle(
 ///
 /// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
 /// Thread safety: any thread; calls on one account are serialized.
+///
+/// Ownership: allocates nothing for the caller; the account and `rng` are
+/// borrowed for the call only.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_rotate_signed_prekey(
     account: *mut sotto_account,
@@ -179,6 +188,9 @@ pub extern "C" fn sotto_account_rotate_signed_prekey(
 ///
 /// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
 /// Thread safety: any thread; calls on one account are serialized.
+///
+/// Ownership: allocates nothing for the caller; the account and `rng` are
+/// borrowed for the call only.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_rotate_last_resort_prekey(
     account: *mut sotto_account,
@@ -196,6 +208,8 @@ pub extern "C" fn sotto_account_rotate_last_resort_prekey(
 /// Marks every prekey as published (call after a successful upload).
 ///
 /// Errors: handle errors. Thread safety: any thread.
+///
+/// Ownership: allocates nothing; the account is borrowed for the call only.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_mark_prekeys_published(account: *mut sotto_account) -> i32 {
     guard(|| {

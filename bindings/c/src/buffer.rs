@@ -158,8 +158,9 @@ pub(crate) unsafe fn array_in<const N: usize>(data: *const u8, len: usize) -> Ff
 }
 
 /// A caller-provided output array of at least `needed` bytes. No Rust
-/// reference to it is ever created: the result is copied in with a raw,
-/// overlap-tolerant copy, so it may even alias an input.
+/// reference to it is ever created: the result (always a value owned by
+/// this crate) is copied in with a raw copy after the inputs were last
+/// used, so the array may even alias an input.
 pub(crate) struct OutArray {
     data: *mut u8,
     needed: usize,
@@ -286,4 +287,111 @@ impl<T: Copy> OutValue<T> {
 /// Handle tokens as the integers they are.
 pub(crate) fn token<T>(handle: *const T) -> usize {
     handle as usize
+}
+
+#[cfg(test)]
+mod tests {
+    //! The raw-pointer helpers, exercised without any cryptography so that
+    //! they can also run under Miri:
+    //! `cargo +nightly miri test -p sotto-ffi --lib buffer::`.
+    use super::*;
+    use crate::status::{SOTTO_ERR_INVALID_BUFFER, SOTTO_OK};
+
+    #[test]
+    fn buffers_are_owned_wiped_and_double_frees_detected() {
+        let mut buffer = sotto_buffer {
+            ptr: ptr::dangling_mut(),
+            len: 9,
+        };
+        // SAFETY: `buffer` is a valid, writable `sotto_buffer`.
+        let out = unsafe { OutBuffer::new(&mut buffer) }.unwrap();
+        assert!(buffer.ptr.is_null() && buffer.len == 0);
+        out.set(vec![1, 2, 3]);
+        assert_eq!(buffer.len, 3);
+        // SAFETY: the buffer was just set to a live 3-byte allocation.
+        assert_eq!(unsafe { *buffer.ptr.add(2) }, 3);
+        let mut copy = sotto_buffer {
+            ptr: buffer.ptr,
+            len: buffer.len,
+        };
+        // SAFETY: valid `sotto_buffer`s (the library checks the contents).
+        unsafe {
+            assert_eq!(sotto_buffer_free(&mut buffer), SOTTO_OK);
+            assert!(buffer.ptr.is_null() && buffer.len == 0);
+            assert_eq!(sotto_buffer_free(&mut buffer), SOTTO_OK);
+            assert_eq!(sotto_buffer_free(&mut copy), SOTTO_ERR_INVALID_BUFFER);
+            assert_eq!(sotto_buffer_free(ptr::null_mut()), SOTTO_OK);
+        }
+        let mut stack = [0u8; 4];
+        let mut forged = sotto_buffer {
+            ptr: stack.as_mut_ptr(),
+            len: 4,
+        };
+        // SAFETY: a valid `sotto_buffer` whose contents are not ours.
+        let status = unsafe { sotto_buffer_free(&mut forged) };
+        assert_eq!(status, SOTTO_ERR_INVALID_BUFFER);
+        let mut empty = sotto_buffer {
+            ptr: ptr::dangling_mut(),
+            len: 1,
+        };
+        // SAFETY: valid `sotto_buffer`.
+        let out = unsafe { OutBuffer::new(&mut empty) }.unwrap();
+        out.set(Vec::new());
+        assert!(empty.ptr.is_null() && empty.len == 0);
+    }
+
+    #[test]
+    fn inputs_are_checked() {
+        let data = [7u8; 8];
+        // SAFETY: `data` is readable for 8 bytes; NULL is checked.
+        unsafe {
+            assert_eq!(bytes_in(ptr::null(), 3), Err(SOTTO_ERR_NULL_POINTER));
+            assert_eq!(bytes_in(data.as_ptr(), 0), Err(SOTTO_ERR_ZERO_LENGTH));
+            assert_eq!(bytes_in(data.as_ptr(), 8), Ok(&data[..]));
+            assert_eq!(bytes_in_maybe_empty(ptr::null(), 0), Ok(&[][..]));
+            assert_eq!(
+                bytes_in_maybe_empty(ptr::null(), 1),
+                Err(SOTTO_ERR_NULL_POINTER)
+            );
+            assert_eq!(
+                bytes_in(data.as_ptr(), usize::MAX),
+                Err(SOTTO_ERR_WRONG_LENGTH)
+            );
+            assert_eq!(array_in::<8>(data.as_ptr(), 8), Ok(data));
+            assert_eq!(array_in::<8>(data.as_ptr(), 7), Err(SOTTO_ERR_WRONG_LENGTH));
+            assert_eq!(array_in::<8>(data.as_ptr(), 0), Err(SOTTO_ERR_ZERO_LENGTH));
+        }
+    }
+
+    #[test]
+    fn outputs_are_checked_and_may_overlap_inputs() {
+        let mut data = [1u8, 2, 3, 4, 5, 6];
+        let base = data.as_mut_ptr();
+        // SAFETY: `base` covers 6 writable bytes; the copy tolerates overlap.
+        unsafe {
+            assert!(OutArray::new(ptr::null_mut(), 4, 4).is_err());
+            assert_eq!(
+                OutArray::new(base, 3, 4).err(),
+                Some(SOTTO_ERR_BUFFER_TOO_SMALL)
+            );
+            // As in the exported functions: the result is computed from the
+            // input, then written over it.
+            let input = bytes_in(base, 4).unwrap();
+            let result: [u8; 4] = input.try_into().unwrap();
+            let out = OutArray::new(base.add(1), 5, 4).unwrap();
+            out.set(&result).unwrap();
+        }
+        assert_eq!(data, [1, 1, 2, 3, 4, 6]);
+        let mut value = 5usize;
+        // SAFETY: `value` is writable.
+        let out = unsafe { OutValue::new(&mut value, 0) }.unwrap();
+        out.set(9);
+        assert_eq!(value, 9);
+        let mut handle: *mut u8 = ptr::dangling_mut();
+        // SAFETY: `handle` is writable.
+        let out = unsafe { OutHandle::new(&mut handle) }.unwrap();
+        assert!(handle.is_null());
+        out.set(0x5077_0010);
+        assert_eq!(handle as usize, 0x5077_0010);
+    }
 }

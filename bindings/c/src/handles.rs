@@ -256,6 +256,22 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_inside_a_handle_poisons_only_that_handle() {
+        let mut rng = sotto_core::OsRng;
+        let victim = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
+        let other = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
+        let status = guard(|| with_account(victim, |_| -> FfiResult<()> { panic!("bug") }));
+        assert_eq!(status, SOTTO_ERR_PANIC);
+        assert_eq!(
+            guard(|| with_account(victim, |_| Ok(()))),
+            SOTTO_ERR_POISONED
+        );
+        assert_eq!(guard(|| with_account(other, |_| Ok(()))), SOTTO_OK);
+        assert_eq!(free(victim, Kind::Account), Ok(()));
+        assert_eq!(free(other, Kind::Account), Ok(()));
+    }
+
+    #[test]
     fn guard_catches_panics() {
         assert_eq!(guard(|| panic!("boom")), SOTTO_ERR_PANIC);
         assert_eq!(guard(|| Err(5)), 5);

@@ -238,6 +238,9 @@ pub unsafe extern "C" fn sotto_session_decrypt(
 /// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
 /// errors. Thread safety: any thread.
 ///
+/// Ownership: allocates nothing; writes into the caller's array; the session
+/// is borrowed for the call only.
+///
 /// # Safety
 /// `out` is NULL or writable for `out_len` bytes.
 #[unsafe(no_mangle)]
@@ -258,6 +261,8 @@ pub unsafe extern "C" fn sotto_session_id(
 /// so still sends prekey messages). Stores the answer in `*out`.
 ///
 /// Errors: `SOTTO_ERR_NULL_POINTER`, handle errors. Thread safety: any thread.
+///
+/// Ownership: allocates nothing; the session is borrowed for the call only.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a `bool`.
@@ -306,6 +311,9 @@ pub unsafe extern "C" fn sotto_session_remote_identity(
 ///
 /// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
 /// errors. Thread safety: any thread.
+///
+/// Ownership: allocates nothing; writes into the caller's array; the session
+/// is borrowed for the call only.
 ///
 /// # Safety
 /// `out` is NULL or writable for `out_len` bytes.
@@ -383,6 +391,8 @@ pub unsafe extern "C" fn sotto_session_safety_qr(
 /// Errors: decoding errors for bytes that are not a QR payload (then
 /// `*matches` is false), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
 /// handle errors. Thread safety: any thread.
+///
+/// Ownership: allocates nothing; `scanned` is only read during the call.
 ///
 /// # Safety
 /// `scanned` is NULL or readable for `scanned_len` bytes; `matches` is NULL
@@ -486,6 +496,8 @@ pub unsafe extern "C" fn sotto_session_unseal(
 /// `SOTTO_ERR_WRONG_OBJECT_TYPE`, `SOTTO_ERR_NULL_POINTER`,
 /// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
 ///
+/// Ownership: allocates nothing; `message` is only read during the call.
+///
 /// # Safety
 /// `message` is NULL or readable for `message_len` bytes; `out` is NULL or
 /// valid for writing an `int32_t`.
@@ -515,6 +527,9 @@ pub unsafe extern "C" fn sotto_message_type(
 /// Errors: decoding errors (`SOTTO_ERR_WRONG_OBJECT_TYPE` for a normal
 /// message), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
 /// `SOTTO_ERR_BUFFER_TOO_SMALL`. Thread safety: any thread.
+///
+/// Ownership: allocates nothing; writes into the caller's array; `message` is
+/// only read during the call.
 ///
 /// # Safety
 /// `message` is NULL or readable for `message_len` bytes; `out` is NULL or

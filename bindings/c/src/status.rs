@@ -199,6 +199,8 @@ pub extern "C" fn sotto_version() -> *const c_char {
 /// boundary instead of crossing into C. It prints nothing.
 ///
 /// Returns `SOTTO_ERR_PANIC` (always). Thread safety: any thread.
+///
+/// Ownership: allocates nothing that outlives the call.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_selftest_panic() -> i32 {
     crate::handles::guard(|| -> Result<(), i32> {
