@@ -106,7 +106,7 @@ pub(crate) fn reserve_wiping<T>(
         return;
     }
     let mut grown = alloc::vec::Vec::with_capacity(needed.max(list.capacity().saturating_mul(2)));
-    grown.extend(list.drain(..));
+    grown.append(list);
     wipe_spare_capacity(list, zero);
     *list = grown;
 }
