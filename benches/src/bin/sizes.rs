@@ -1,0 +1,126 @@
+//! Prints the sizes of Sotto's and vodozemac's objects as JSON (measured from
+//! the libraries, nothing computed from specifications).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    use serde_json::json;
+    use sotto::{Account, OsRng, StorageKey};
+    use sotto_bench::{
+        MESSAGE_LEN, OlmResponder, SottoResponder, message, olm_handshake, olm_pair, olm_wire_len,
+        sotto_handshake, sotto_pair,
+    };
+    use vodozemac::olm;
+
+    /// `0x01 || kind || nonce (24)` before and a 16-byte tag after the state
+    /// (src/sealed.rs).
+    const SEALED_OVERHEAD: usize = 2 + 24 + 16;
+
+    let m = message();
+    let key = StorageKey::generate(&mut OsRng).unwrap();
+
+    // Sotto.
+    let alice = Account::new(&mut OsRng).unwrap();
+    let mut bob = SottoResponder::new();
+    let bundle_with_otk = bob.bundle_bytes.len();
+    let bundle_without_otk = {
+        let mut account = Account::new(&mut OsRng).unwrap();
+        account.prekey_bundle().unwrap().to_bytes().len()
+    };
+    let (mut a, mut b, first) = sotto_handshake(&alice, &mut bob.account, &bob.bundle_bytes, &m);
+    let sealed_initiator_awaiting_reply = a.seal(&key, &mut OsRng).unwrap().len();
+    let sealed_responder_fresh = b.seal(&key, &mut OsRng).unwrap().len();
+    let reply = b.encrypt(&m, &mut OsRng).unwrap();
+    a.decrypt(&reply).unwrap();
+    let normal = a.encrypt(&m, &mut OsRng).unwrap();
+    b.decrypt(&normal).unwrap();
+    let sealed_established = a.seal(&key, &mut OsRng).unwrap().len();
+    // After a long ping-pong (retired chains at their bound).
+    for i in 0..20 {
+        let (s, r) = if i % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+        let ct = s.encrypt(&m, &mut OsRng).unwrap();
+        r.decrypt(&ct).unwrap();
+    }
+    let sealed_after_pingpong = a.seal(&key, &mut OsRng).unwrap().len();
+    let sealed_after_pingpong_b = b.seal(&key, &mut OsRng).unwrap().len();
+    // With 1000 skipped message keys stored.
+    let (mut x, mut y) = sotto_pair();
+    let msgs: Vec<_> = (0..=1000).map(|_| x.encrypt(&m, &mut OsRng).unwrap()).collect();
+    y.decrypt(&msgs[1000]).unwrap();
+    let sealed_with_1000_skipped = y.seal(&key, &mut OsRng).unwrap().len();
+    let sealed_account = bob.account.seal(&key, &mut OsRng).unwrap().len();
+    let padme_len = sotto::Padding::Padme.padded_len(MESSAGE_LEN);
+    let none_message = {
+        let (mut p, _) = sotto_pair();
+        p.set_padding(sotto::Padding::None);
+        p.encrypt(&m, &mut OsRng).unwrap().len()
+    };
+
+    // vodozemac.
+    let olm_alice = olm::Account::new();
+    let mut olm_bob = OlmResponder::new();
+    let (mut oa, mut ob, olm_first) = olm_handshake(&olm_alice, &mut olm_bob, &m);
+    let olm_reply = ob.encrypt(&m).unwrap();
+    oa.decrypt(&olm_reply).unwrap();
+    let olm_normal = oa.encrypt(&m).unwrap();
+    ob.decrypt(&olm_normal).unwrap();
+    let pickle_key = [0x24u8; 32];
+    let olm_pickle_encrypted = oa.pickle().encrypt(&pickle_key).len();
+    let olm_pickle_json = serde_json::to_vec(&oa.pickle()).unwrap().len();
+    for i in 0..20 {
+        let (s, r) = if i % 2 == 0 { (&mut oa, &mut ob) } else { (&mut ob, &mut oa) };
+        let ct = s.encrypt(&m).unwrap();
+        r.decrypt(&ct).unwrap();
+    }
+    let olm_pickle_after_pingpong = oa.pickle().encrypt(&pickle_key).len();
+    let olm_pickle_after_pingpong_json = serde_json::to_vec(&oa.pickle()).unwrap().len();
+    let (mut ox, mut oy) = olm_pair();
+    let omsgs: Vec<_> = (0..=1000).map(|_| ox.encrypt(&m).unwrap()).collect();
+    oy.decrypt(&omsgs[1000]).unwrap();
+    let olm_pickle_with_skipped = oy.pickle().encrypt(&pickle_key).len();
+    // Olm's "bundle": what a Matrix client fetches to start a session.
+    let olm_published_keys = {
+        let bob = olm::Account::new();
+        bob.curve25519_key().as_bytes().len()
+            + bob.ed25519_key().as_bytes().len()
+            + olm_bob.one_time_key.as_bytes().len()
+            + bob.sign("signed one-time key").to_bytes().len()
+    };
+
+    let out = json!({
+        "message_plaintext_bytes": MESSAGE_LEN,
+        "sotto": {
+            "bundle_bytes_with_one_time_prekey": bundle_with_otk,
+            "bundle_bytes_without_one_time_prekey": bundle_without_otk,
+            "prekey_message_bytes": first.len(),
+            "message_bytes": normal.len(),
+            "message_overhead_bytes": normal.len() - MESSAGE_LEN,
+            "message_padded_plaintext_bytes": padme_len,
+            "message_bytes_padding_none": none_message,
+            "message_overhead_bytes_padding_none": none_message - MESSAGE_LEN,
+            "sealed_overhead_bytes": SEALED_OVERHEAD,
+            "serialized_session_bytes_established": sealed_established - SEALED_OVERHEAD,
+            "sealed_session_bytes_established": sealed_established,
+            "sealed_session_bytes_after_20_pingpong": sealed_after_pingpong.max(sealed_after_pingpong_b),
+            "sealed_session_bytes_initiator_awaiting_reply": sealed_initiator_awaiting_reply,
+            "sealed_session_bytes_responder_fresh": sealed_responder_fresh,
+            "sealed_session_bytes_with_1000_skipped_keys": sealed_with_1000_skipped,
+            "sealed_account_bytes_with_1_one_time_prekey": sealed_account,
+        },
+        "vodozemac": {
+            "published_keys_bytes_identity_ed25519_otk_signature": olm_published_keys,
+            "prekey_message_bytes": olm_wire_len(&olm_first),
+            "message_bytes": olm_wire_len(&olm_normal),
+            "message_overhead_bytes": olm_wire_len(&olm_normal) - MESSAGE_LEN,
+            "message_base64_chars": olm_normal.to_parts().1.len().div_ceil(3) * 4,
+            "pickle_encrypted_base64_chars_established": olm_pickle_encrypted,
+            "pickle_json_bytes_established": olm_pickle_json,
+            "pickle_encrypted_base64_chars_after_20_pingpong": olm_pickle_after_pingpong,
+            "pickle_json_bytes_after_20_pingpong": olm_pickle_after_pingpong_json,
+            "pickle_encrypted_base64_chars_with_1000_skipped_keys": olm_pickle_with_skipped,
+        }
+    });
+    println!("{}", serde_json::to_string_pretty(&out).unwrap());
+}

@@ -1,0 +1,147 @@
+use sotto::{Account, OsRng, PrekeyBundle, Session, SessionContext};
+use vodozemac::olm::{self, OlmMessage, SessionConfig};
+
+pub use sotto;
+pub use vodozemac;
+
+/// Every benchmarked message has this many plaintext bytes.
+pub const MESSAGE_LEN: usize = 100;
+
+/// The 100-byte plaintext.
+pub fn message() -> Vec<u8> {
+    (0..MESSAGE_LEN).map(|i| (i * 7 + 3) as u8).collect()
+}
+
+pub const ALICE: &[u8] = b"alice@example.org/phone";
+pub const BOB: &[u8] = b"bob@example.org/laptop";
+
+pub fn alice_ctx() -> SessionContext<'static> {
+    SessionContext::new(ALICE, BOB)
+}
+
+pub fn bob_ctx() -> SessionContext<'static> {
+    SessionContext::new(BOB, ALICE)
+}
+
+/// Bob's account (with one-time prekeys) and a bundle of it, encoded.
+pub struct SottoResponder {
+    pub account: Account,
+    pub bundle_bytes: Vec<u8>,
+}
+
+impl SottoResponder {
+    pub fn new() -> Self {
+        let mut account = Account::new(&mut OsRng).expect("account");
+        account
+            .generate_one_time_prekeys(1, &mut OsRng)
+            .expect("prekeys");
+        let bundle_bytes = account.prekey_bundle().expect("bundle").to_bytes();
+        SottoResponder {
+            account,
+            bundle_bytes,
+        }
+    }
+}
+
+impl Default for SottoResponder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The whole Sotto handshake from the initiator's point of view and the
+/// responder's: verify the bundle, initiate, encrypt the first message,
+/// accept it (which decrypts it). Returns both sessions and the prekey message.
+pub fn sotto_handshake(
+    alice: &Account,
+    bob: &mut Account,
+    bundle_bytes: &[u8],
+    plaintext: &[u8],
+) -> (Session, Session, Vec<u8>) {
+    let bundle = PrekeyBundle::from_bytes(bundle_bytes).expect("bundle verifies");
+    let mut a = Session::initiate(alice, &bundle, &alice_ctx(), &mut OsRng).expect("initiate");
+    let first = a.encrypt(plaintext, &mut OsRng).expect("encrypt");
+    let (b, text) = Session::accept(bob, &first, &bob_ctx()).expect("accept");
+    assert_eq!(text.len(), plaintext.len());
+    (a, b, first)
+}
+
+/// Two established Sotto sessions (one message each way already exchanged,
+/// so neither sends prekey messages any more).
+pub fn sotto_pair() -> (Session, Session) {
+    let alice = Account::new(&mut OsRng).expect("account");
+    let mut bob = SottoResponder::new();
+    let m = message();
+    let (mut a, mut b, _) = sotto_handshake(&alice, &mut bob.account, &bob.bundle_bytes, &m);
+    let reply = b.encrypt(&m, &mut OsRng).expect("encrypt");
+    a.decrypt(&reply).expect("decrypt");
+    assert!(!a.awaiting_reply());
+    (a, b)
+}
+
+/// Bob's Olm account with one unpublished one-time key, and that key.
+pub struct OlmResponder {
+    pub account: olm::Account,
+    pub identity: vodozemac::Curve25519PublicKey,
+    pub one_time_key: vodozemac::Curve25519PublicKey,
+}
+
+impl OlmResponder {
+    pub fn new() -> Self {
+        let mut account = olm::Account::new();
+        account.generate_one_time_keys(1);
+        let one_time_key = *account.one_time_keys().values().next().expect("otk");
+        account.mark_keys_as_published();
+        OlmResponder {
+            identity: account.curve25519_key(),
+            account,
+            one_time_key,
+        }
+    }
+}
+
+impl Default for OlmResponder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The Olm handshake: create_outbound_session, the first (prekey) message,
+/// create_inbound_session (which decrypts it).
+pub fn olm_handshake(
+    alice: &olm::Account,
+    bob: &mut OlmResponder,
+    plaintext: &[u8],
+) -> (olm::Session, olm::Session, OlmMessage) {
+    let mut a = alice
+        .create_outbound_session(SessionConfig::version_1(), bob.identity, bob.one_time_key)
+        .expect("outbound");
+    let first = a.encrypt(plaintext).expect("encrypt");
+    let OlmMessage::PreKey(prekey) = &first else {
+        panic!("first Olm message is not a prekey message")
+    };
+    let result = bob
+        .account
+        .create_inbound_session(SessionConfig::version_1(), alice.curve25519_key(), prekey)
+        .expect("inbound");
+    assert_eq!(result.plaintext.len(), plaintext.len());
+    (a, result.session, first)
+}
+
+/// Two established Olm sessions (one message each way already exchanged).
+pub fn olm_pair() -> (olm::Session, olm::Session) {
+    let alice = olm::Account::new();
+    let mut bob = OlmResponder::new();
+    let m = message();
+    let (mut a, mut b, _) = olm_handshake(&alice, &mut bob, &m);
+    let reply = b.encrypt(&m).expect("encrypt");
+    a.decrypt(&reply).expect("decrypt");
+    assert!(a.has_received_message());
+    (a, b)
+}
+
+/// The bytes an Olm message puts on the wire (type byte excluded: Matrix
+/// carries it as a separate JSON field).
+pub fn olm_wire_len(message: &OlmMessage) -> usize {
+    message.to_parts().1.len()
+}
