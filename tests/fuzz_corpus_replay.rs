@@ -153,7 +153,10 @@ fn every_flipped_bit_of_a_repeated_prekey_message_is_rejected() {
             let mut bytes = message.bytes.clone();
             bytes[position] ^= mask;
             let mut bob = fx.bob.clone();
-            assert!(bob.decrypt(&bytes).is_err(), "flipped byte {position} ^ {mask:#x} accepted");
+            assert!(
+                bob.decrypt(&bytes).is_err(),
+                "flipped byte {position} ^ {mask:#x} accepted"
+            );
             assert!(bob == fx.bob);
         }
     }

@@ -7,8 +7,8 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sotto::{
-    Account, Error, IdentityKey, MessageType, PrekeyBundle, PrekeyMessage, Session,
-    SessionContext, StorageKey,
+    Account, Error, IdentityKey, MessageType, PrekeyBundle, PrekeyMessage, Session, SessionContext,
+    StorageKey,
 };
 
 #[test]
@@ -23,7 +23,10 @@ fn handshake_reordering_and_sealed_state() {
     let bundle = PrekeyBundle::from_bytes(&bundle_bytes).unwrap();
     assert_eq!(bundle.to_bytes(), bundle_bytes);
     let identity = bob_account.identity_key().to_bytes();
-    assert_eq!(&IdentityKey::from_bytes(&identity).unwrap(), bob_account.identity_key());
+    assert_eq!(
+        &IdentityKey::from_bytes(&identity).unwrap(),
+        bob_account.identity_key()
+    );
     let mut bad = bundle_bytes.clone();
     bad[40] ^= 1;
     assert!(PrekeyBundle::from_bytes(&bad).is_err());
@@ -72,11 +75,17 @@ fn handshake_reordering_and_sealed_state() {
         Session::unseal(&StorageKey::from_bytes([8; 32]), &sealed),
         Err(Error::UnsealFailed)
     );
-    assert_eq!(Account::unseal(&key, &sealed).map(|_| ()), Err(Error::WrongObjectType));
+    assert_eq!(
+        Account::unseal(&key, &sealed).map(|_| ()),
+        Err(Error::WrongObjectType)
+    );
     let sealed_account = bob_account.seal(&key, &mut rng).unwrap();
     let restored = Account::unseal(&key, &sealed_account).unwrap();
     assert_eq!(restored.identity_key(), bob_account.identity_key());
-    assert_eq!(restored.one_time_prekey_counts(), bob_account.one_time_prekey_counts());
+    assert_eq!(
+        restored.one_time_prekey_counts(),
+        bob_account.one_time_prekey_counts()
+    );
 }
 
 #[test]

@@ -70,7 +70,8 @@ fn pair(rng: &mut ChaCha20Rng, replied: bool) -> Pair {
     let alice_account = Account::new(rng).unwrap();
     let mut bob_account = Account::new(rng).unwrap();
     bob_account.generate_one_time_prekeys(1, rng).unwrap();
-    let bundle = PrekeyBundle::from_bytes(&bob_account.prekey_bundle().unwrap().to_bytes()).unwrap();
+    let bundle =
+        PrekeyBundle::from_bytes(&bob_account.prekey_bundle().unwrap().to_bytes()).unwrap();
     let mut alice = Session::initiate(&alice_account, &bundle, &alice_ctx(), rng).unwrap();
     let first = alice.encrypt(b"hello", rng).unwrap();
     let (mut bob, text) = Session::accept(&mut bob_account, &first, &bob_ctx()).unwrap();
@@ -106,7 +107,11 @@ fn every_message_gets_a_fresh_nonce_from_the_library() {
             assert!(bodies.insert(message.clone()));
             assert_eq!(bob.decrypt(&message).unwrap(), b"same text");
         }
-        let expected = if turn == 0 { MessageType::Prekey } else { MessageType::Normal };
+        let expected = if turn == 0 {
+            MessageType::Prekey
+        } else {
+            MessageType::Normal
+        };
         let probe = alice.encrypt(b"probe", &mut rng).unwrap();
         assert_eq!(sotto::message_type(&probe), Ok(expected));
         assert!(nonces.insert(nonce_of(&probe)));
@@ -312,7 +317,10 @@ fn a_session_exists_only_after_a_handshake() {
     assert!(Session::unseal(&key, &sealed).unwrap() == bob);
     // A sealed account is not a session.
     let sealed_account = other.bob_account.seal(&key, &mut rng).unwrap();
-    assert_eq!(Session::unseal(&key, &sealed_account), Err(Error::WrongObjectType));
+    assert_eq!(
+        Session::unseal(&key, &sealed_account),
+        Err(Error::WrongObjectType)
+    );
     let _ = &mut other.bob;
 }
 
@@ -347,7 +355,11 @@ fn rollback(
 
 fn assert_all_nonces_distinct(first: &[Vec<u8>], second: &[Vec<u8>]) {
     let nonces: HashSet<[u8; 24]> = first.iter().chain(second).map(|m| nonce_of(m)).collect();
-    assert_eq!(nonces.len(), first.len() + second.len(), "a nonce repeated across the rollback");
+    assert_eq!(
+        nonces.len(),
+        first.len() + second.len(),
+        "a nonce repeated across the rollback"
+    );
 }
 
 #[test]
@@ -388,7 +400,11 @@ fn restoring_during_the_prekey_phase_never_reuses_a_key_nonce_pair() {
     } = pair(&mut rng, false);
     assert!(alice.awaiting_reply());
     let (first, second) = rollback(&mut alice, &mut bob, 20, &mut rng);
-    assert!(second.iter().all(|m| sotto::message_type(m) == Ok(MessageType::Prekey)));
+    assert!(
+        second
+            .iter()
+            .all(|m| sotto::message_type(m) == Ok(MessageType::Prekey))
+    );
     assert_all_nonces_distinct(&first, &second);
     for message in &second {
         let before = bob.clone();
@@ -416,7 +432,10 @@ fn restoring_before_a_pending_ratchet_step_starts_a_fresh_chain() {
     assert_all_nonces_distinct(&first, &second);
     for message in &second {
         let before = bob.clone();
-        assert!(bob.decrypt(message).is_err(), "a forked chain must not decrypt");
+        assert!(
+            bob.decrypt(message).is_err(),
+            "a forked chain must not decrypt"
+        );
         assert!(bob == before);
     }
 }
@@ -457,7 +476,11 @@ fn repeated_prekey_message_with_altered_handshake_fields_is_rejected() {
     assert_eq!(decoded.session_id(), bob.id());
     // Alter one byte of a prekey id, the KEM kind, or the KEM ciphertext:
     // fields that the responder's existing session does not otherwise use.
-    for position in [2 + 130 + 33 + 1, PREKEY_FLAG_OFFSET - 1, PREKEY_FLAG_OFFSET + 1 + 4 + 100] {
+    for position in [
+        2 + 130 + 33 + 1,
+        PREKEY_FLAG_OFFSET - 1,
+        PREKEY_FLAG_OFFSET + 1 + 4 + 100,
+    ] {
         let mut tampered = second.clone();
         tampered[position] ^= 0x03;
         let before = bob.clone();

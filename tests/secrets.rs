@@ -160,7 +160,11 @@ fn disarm() -> (usize, usize, Vec<usize>) {
         let sizes = state.leak_sizes;
         (state.scanned, state.leaks, sizes)
     });
-    (scanned, leaks, sizes.iter().copied().take(leaks.min(8)).collect())
+    (
+        scanned,
+        leaks,
+        sizes.iter().copied().take(leaks.min(8)).collect(),
+    )
 }
 
 /// Runs `f` armed with `secrets`; returns what the scanner saw.
@@ -215,7 +219,10 @@ impl<'a> Cursor<'a> {
 /// signing seed, agreement key, every X25519 prekey, every ML-KEM seed.
 fn account_secrets(account: &Account) -> Vec<Vec<u8>> {
     let sealed = account
-        .seal(&StorageKey::from_bytes(KEY), &mut ChaCha20Rng::seed_from_u64(0))
+        .seal(
+            &StorageKey::from_bytes(KEY),
+            &mut ChaCha20Rng::seed_from_u64(0),
+        )
         .unwrap();
     let mut state = open_sealed(&sealed, 0x04);
     let mut c = Cursor(&state);
@@ -243,7 +250,10 @@ fn account_secrets(account: &Account) -> Vec<Vec<u8>> {
 /// and skipped message keys.
 fn session_secrets(session: &Session) -> Vec<Vec<u8>> {
     let sealed = session
-        .seal(&StorageKey::from_bytes(KEY), &mut ChaCha20Rng::seed_from_u64(0))
+        .seal(
+            &StorageKey::from_bytes(KEY),
+            &mut ChaCha20Rng::seed_from_u64(0),
+        )
         .unwrap();
     let mut state = open_sealed(&sealed, 0x05);
     let mut c = Cursor(&state);
@@ -332,7 +342,10 @@ fn storage_keys_and_secrets_are_wiped_on_drop() {
         drop(secret64);
     });
     assert_eq!(scanned, 3);
-    assert_eq!(leaks, 0, "freed blocks of sizes {sizes:?} still held the secret");
+    assert_eq!(
+        leaks, 0,
+        "freed blocks of sizes {sizes:?} still held the secret"
+    );
 }
 
 #[test]
@@ -351,7 +364,10 @@ fn private_keys_are_wiped_on_drop() {
         ("ml-kem-768", watch(&[&pq], || drop(pq_key))),
     ] {
         assert_eq!(scanned, 1, "{name}");
-        assert_eq!(leaks, 0, "{name}: freed block of size {sizes:?} still held the key");
+        assert_eq!(
+            leaks, 0,
+            "{name}: freed block of size {sizes:?} still held the key"
+        );
     }
 }
 
@@ -366,7 +382,10 @@ fn accounts_are_wiped_on_drop() {
     let account = Box::new(account);
     let (scanned, leaks, sizes) = watch(&refs(&secrets), || drop(account));
     assert!(scanned >= 5, "the account's blocks were freed ({scanned})");
-    assert_eq!(leaks, 0, "freed blocks of sizes {sizes:?} still held account secrets");
+    assert_eq!(
+        leaks, 0,
+        "freed blocks of sizes {sizes:?} still held account secrets"
+    );
 }
 
 fn ctx_a() -> SessionContext<'static> {
@@ -383,14 +402,19 @@ fn conversation(seed: u64, use_skipped: bool) -> (Session, Session) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let alice_account = Account::new(&mut rng).unwrap();
     let mut bob_account = Account::new(&mut rng).unwrap();
-    let bundle = PrekeyBundle::from_bytes(&bob_account.prekey_bundle().unwrap().to_bytes()).unwrap();
+    let bundle =
+        PrekeyBundle::from_bytes(&bob_account.prekey_bundle().unwrap().to_bytes()).unwrap();
     let mut alice = Session::initiate(&alice_account, &bundle, &ctx_a(), &mut rng).unwrap();
-    let held: Vec<Vec<u8>> = (0..3).map(|_| alice.encrypt(b"early", &mut rng).unwrap()).collect();
+    let held: Vec<Vec<u8>> = (0..3)
+        .map(|_| alice.encrypt(b"early", &mut rng).unwrap())
+        .collect();
     let last = alice.encrypt(b"last", &mut rng).unwrap();
     let (mut bob, _) = Session::accept(&mut bob_account, &last, &ctx_b()).unwrap();
     let reply = bob.encrypt(b"reply", &mut rng).unwrap();
     alice.decrypt(&reply).unwrap();
-    let more: Vec<Vec<u8>> = (0..4).map(|_| alice.encrypt(b"more", &mut rng).unwrap()).collect();
+    let more: Vec<Vec<u8>> = (0..4)
+        .map(|_| alice.encrypt(b"more", &mut rng).unwrap())
+        .collect();
     bob.decrypt(&more[3]).unwrap();
     if use_skipped {
         bob.decrypt(&held[0]).unwrap();
@@ -408,7 +432,10 @@ fn sessions_are_wiped_on_drop() {
         let session = Box::new(session);
         let (scanned, leaks, sizes) = watch(&refs(&secrets), || drop(session));
         assert!(scanned >= 1);
-        assert_eq!(leaks, 0, "freed blocks of sizes {sizes:?} still held session secrets");
+        assert_eq!(
+            leaks, 0,
+            "freed blocks of sizes {sizes:?} still held session secrets"
+        );
     }
 }
 
@@ -420,8 +447,14 @@ fn sessions_are_wiped_on_drop_after_reading_skipped_messages() {
     let secrets = session_secrets(&bob);
     let bob = Box::new(bob);
     let (scanned, leaks, sizes) = watch(&refs(&secrets), || drop(bob));
-    assert!(scanned >= 3, "the skipped-key vectors were freed ({scanned})");
-    assert_eq!(leaks, 0, "freed blocks of sizes {sizes:?} still held session secrets");
+    assert!(
+        scanned >= 3,
+        "the skipped-key vectors were freed ({scanned})"
+    );
+    assert_eq!(
+        leaks, 0,
+        "freed blocks of sizes {sizes:?} still held session secrets"
+    );
 }
 
 /// Records every random byte string a generator hands out of at least 32
@@ -465,7 +498,7 @@ fn account_lifecycle(rng: &mut Recording) -> Account {
 }
 
 #[test]
-#[ignore = "core bug reported (issue 6): the temporary key vectors of generate_one_time_prekeys and a reallocated serialization buffer are freed unwiped"]
+
 fn an_account_never_frees_unwiped_secrets_during_its_life() {
     // First run: learn every private key the account draws. Second run, same
     // seed, armed from the start: no freed block may hold any of them.
@@ -482,7 +515,10 @@ fn an_account_never_frees_unwiped_secrets_during_its_life() {
     let (scanned, leaks, sizes) = watch(&refs(&secrets), || drop(account_lifecycle(&mut second)));
     assert!(scanned > 10);
     assert_eq!(second.drawn, secrets, "the two runs differ");
-    assert_eq!(leaks, 0, "freed blocks of sizes {sizes:?} still held account secrets");
+    assert_eq!(
+        leaks, 0,
+        "freed blocks of sizes {sizes:?} still held account secrets"
+    );
 }
 
 struct Accounts {
@@ -505,17 +541,23 @@ fn accounts(seed: u64) -> Accounts {
 fn session_lifecycle(accounts: &mut Accounts, rng: &mut Recording) -> (Session, Session) {
     let key = StorageKey::from_bytes(KEY);
     let mut alice = Session::initiate(&accounts.alice, &accounts.bundle, &ctx_a(), rng).unwrap();
-    let mut batch: Vec<Vec<u8>> = (0..20).map(|_| alice.encrypt(b"batch", rng).unwrap()).collect();
+    let mut batch: Vec<Vec<u8>> = (0..20)
+        .map(|_| alice.encrypt(b"batch", rng).unwrap())
+        .collect();
     let (mut bob, _) = Session::accept(&mut accounts.bob, &batch[19], &ctx_b()).unwrap();
     for turn in 0..3 {
         let _ = bob.seal(&key, rng).unwrap();
         for message in batch.iter().rev().skip(1).step_by(2) {
             bob.decrypt(message).unwrap();
         }
-        let replies: Vec<Vec<u8>> = (0..5).map(|_| bob.encrypt(b"reply", rng).unwrap()).collect();
+        let replies: Vec<Vec<u8>> = (0..5)
+            .map(|_| bob.encrypt(b"reply", rng).unwrap())
+            .collect();
         alice.decrypt(&replies[4]).unwrap();
         alice.decrypt(&replies[turn]).unwrap();
-        batch = (0..20).map(|_| alice.encrypt(b"batch", rng).unwrap()).collect();
+        batch = (0..20)
+            .map(|_| alice.encrypt(b"batch", rng).unwrap())
+            .collect();
         bob.decrypt(&batch[19]).unwrap();
         let _ = alice.seal(&key, rng).unwrap();
     }
@@ -523,7 +565,7 @@ fn session_lifecycle(accounts: &mut Accounts, rng: &mut Recording) -> (Session, 
 }
 
 #[test]
-#[ignore = "core bug reported (issue 6): Session::serialize starts with 1024 bytes of capacity and reallocates, freeing the old buffer unwiped"]
+
 fn a_session_never_frees_unwiped_secrets_during_its_life() {
     // First run: learn the session's random private values and its final
     // keys. Second run, same seeds, armed from the start (after the accounts
@@ -548,7 +590,10 @@ fn a_session_never_frees_unwiped_secrets_during_its_life() {
         drop(session_lifecycle(&mut fresh, &mut second));
     });
     assert!(scanned > 100);
-    assert_eq!(leaks, 0, "freed blocks of sizes {sizes:?} still held session secrets");
+    assert_eq!(
+        leaks, 0,
+        "freed blocks of sizes {sizes:?} still held session secrets"
+    );
 }
 
 // ------------------------------------------------------ (b) Debug redacted
@@ -568,8 +613,14 @@ fn assert_reveals_nothing(shown: &str, secrets: &[Vec<u8>]) {
             let hex_list = format!("{window:x?}");
             let hex_list = &hex_list[1..hex_list.len() - 1];
             assert!(!shown.contains(&lower), "hex of a secret in {shown}");
-            assert!(!shown.contains(&lower.to_uppercase()), "HEX of a secret in {shown}");
-            assert!(!shown.contains(decimal), "decimal bytes of a secret in {shown}");
+            assert!(
+                !shown.contains(&lower.to_uppercase()),
+                "HEX of a secret in {shown}"
+            );
+            assert!(
+                !shown.contains(decimal),
+                "decimal bytes of a secret in {shown}"
+            );
             assert!(!shown.contains(hex_list), "hex list of a secret in {shown}");
         }
     }
@@ -583,16 +634,28 @@ fn debug_of_keys_and_secrets_is_redacted() {
     let secrets = vec![a.to_vec(), b.to_vec()];
     let ed = ed25519::PrivateKey::from_seed(Secret::from_bytes(a));
     let cases: Vec<(String, String)> = vec![
-        (format!("{:?}", StorageKey::from_bytes(a)), "StorageKey(<redacted>)".into()),
-        (format!("{:?}", Secret::from_bytes(a)), "Secret<32>(<redacted>)".into()),
-        (format!("{:?}", Secret::from_bytes(b)), "Secret<64>(<redacted>)".into()),
+        (
+            format!("{:?}", StorageKey::from_bytes(a)),
+            "StorageKey(<redacted>)".into(),
+        ),
+        (
+            format!("{:?}", Secret::from_bytes(a)),
+            "Secret<32>(<redacted>)".into(),
+        ),
+        (
+            format!("{:?}", Secret::from_bytes(b)),
+            "Secret<64>(<redacted>)".into(),
+        ),
         (
             format!("{:?}", x25519::PrivateKey::from_bytes(a)),
             "PrivateKey(Secret<32>(<redacted>))".into(),
         ),
         (
             format!("{ed:?}"),
-            format!("ed25519::PrivateKey {{ public: {}, .. }}", hex(&ed.public_key())),
+            format!(
+                "ed25519::PrivateKey {{ public: {}, .. }}",
+                hex(&ed.public_key())
+            ),
         ),
         (
             format!("{:?}", kem::PrivateKey::from_seed(Secret::from_bytes(b))),

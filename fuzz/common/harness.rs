@@ -26,7 +26,10 @@ use std::sync::OnceLock;
 /// Every fuzz target, by the name of its file in fuzz/fuzz_targets and of its
 /// corpus directory in fuzz/corpus.
 #[allow(dead_code)]
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub type Target = (&'static str, fn(&[u8]));
+
+#[allow(dead_code)]
+pub const TARGETS: &[Target] = &[
     ("prekey_bundle", fuzz_prekey_bundle),
     ("prekey_parts", fuzz_prekey_parts),
     ("identity_key", fuzz_identity_key),
@@ -112,21 +115,21 @@ fn build_fixture() -> Fixture {
     let bob_account_fresh = bob_account.clone();
 
     let mut messages = Vec::new();
-    let mut send = |session: &mut Session, name: &'static str, to_bob: bool, rng: &mut ChaCha20Rng| {
-        let plaintext = format!("fixture message {name}").into_bytes();
-        let bytes = session.encrypt(&plaintext, rng).unwrap();
-        messages.push(FixtureMessage {
-            name,
-            bytes: bytes.clone(),
-            plaintext,
-            to_bob,
-            delivered: false,
-        });
-        bytes
-    };
+    let mut send =
+        |session: &mut Session, name: &'static str, to_bob: bool, rng: &mut ChaCha20Rng| {
+            let plaintext = format!("fixture message {name}").into_bytes();
+            let bytes = session.encrypt(&plaintext, rng).unwrap();
+            messages.push(FixtureMessage {
+                name,
+                bytes: bytes.clone(),
+                plaintext,
+                to_bob,
+                delivered: false,
+            });
+            bytes
+        };
 
-    let mut alice =
-        Session::initiate(&alice_account, &bob_bundle, &alice_ctx(), &mut rng).unwrap();
+    let mut alice = Session::initiate(&alice_account, &bob_bundle, &alice_ctx(), &mut rng).unwrap();
     let alice_initial = alice.clone();
     let _p0 = send(&mut alice, "p0", true, &mut rng);
     let p1 = send(&mut alice, "p1", true, &mut rng);
@@ -240,7 +243,10 @@ pub fn fuzz_prekey_bundle(data: &[u8]) {
     check_message_type(data);
     if let Ok(bundle) = PrekeyBundle::from_bytes(data) {
         assert_eq!(bundle.to_bytes(), data, "bundle encoding is not canonical");
-        assert_eq!(PrekeyBundle::from_bytes(&bundle.to_bytes()).as_ref(), Ok(&bundle));
+        assert_eq!(
+            PrekeyBundle::from_bytes(&bundle.to_bytes()).as_ref(),
+            Ok(&bundle)
+        );
     }
 }
 
@@ -274,7 +280,11 @@ pub fn fuzz_prekey_message(data: &[u8]) {
     let mut account = fx.bob_account_fresh.clone();
     let before = account_state(&account);
     match Session::accept(&mut account, data, &bob_ctx()) {
-        Err(_) => assert_eq!(account_state(&account), before, "failed accept changed the account"),
+        Err(_) => assert_eq!(
+            account_state(&account),
+            before,
+            "failed accept changed the account"
+        ),
         Ok((session, plaintext)) => {
             assert!(decoded.is_ok());
             assert_eq!(session.id(), fx.alice.id());
@@ -304,12 +314,15 @@ pub fn fuzz_message(data: &[u8]) {
     for (original, to_bob) in [(&fx.bob, true), (&fx.alice, false)] {
         let mut session = original.clone();
         match session.decrypt(data) {
-            Err(_) => assert!(session == *original, "failed decryption changed the session"),
+            Err(_) => assert!(
+                session == *original,
+                "failed decryption changed the session"
+            ),
             Ok(plaintext) => {
                 assert!(
-                    fx.messages.iter().any(|m| m.to_bob == to_bob
-                        && !m.delivered
-                        && m.plaintext == plaintext),
+                    fx.messages
+                        .iter()
+                        .any(|m| m.to_bob == to_bob && !m.delivered && m.plaintext == plaintext),
                     "decrypted something that was not sent or was already delivered"
                 );
                 let after = session.clone();
@@ -338,7 +351,11 @@ pub fn fuzz_sealed_account_state(data: &[u8]) {
         return;
     };
     // Canonical: re-serializing gives back the same bytes.
-    assert_eq!(account_state(&account), data, "account serialization is not canonical");
+    assert_eq!(
+        account_state(&account),
+        data,
+        "account serialization is not canonical"
+    );
     // Whatever was stored, using the account must not panic, and a bundle it
     // builds must verify.
     let mut rng = ChaCha20Rng::seed_from_u64(1);
@@ -372,7 +389,11 @@ pub fn fuzz_sealed_session_state(data: &[u8]) {
     let Ok(session) = Session::unseal(&storage_key(), &sealed) else {
         return;
     };
-    assert_eq!(session_state(&session), data, "session serialization is not canonical");
+    assert_eq!(
+        session_state(&session),
+        data,
+        "session serialization is not canonical"
+    );
     let restored = Session::unseal(&storage_key(), &seal_raw(KIND_SEALED_SESSION, data)).unwrap();
     assert!(restored == session);
     let _ = format!("{session:?}");
@@ -458,7 +479,11 @@ impl ModelParty {
     fn send(&mut self) -> (u32, u32, u32) {
         if self.step_pending {
             self.send_prev_len = if self.has_sending { self.send_next } else { 0 };
-            self.send_seq = if self.has_sending { self.send_seq + 1 } else { 0 };
+            self.send_seq = if self.has_sending {
+                self.send_seq + 1
+            } else {
+                0
+            };
             self.send_next = 0;
             self.has_sending = true;
             self.step_pending = false;
@@ -486,7 +511,10 @@ impl ModelParty {
     /// Applies receiving a message of the peer's chain `seq` (on success only).
     fn receive(&mut self, seq: u32, index: u32, prev_len: u32) -> Outcome {
         let expected_next = self.current.as_ref().map_or(0, |c| c.seq + 1);
-        assert!(seq <= expected_next, "model: peer more than one chain ahead");
+        assert!(
+            seq <= expected_next,
+            "model: peer more than one chain ahead"
+        );
         if let Some(chain) = self.current.as_mut().filter(|c| c.seq == seq) {
             if index < chain.next_index {
                 return match chain.skipped.iter().position(|&i| i == index) {
@@ -506,10 +534,11 @@ impl ModelParty {
             return Outcome::Ok;
         }
         if seq == expected_next {
-            if let Some(chain) = &self.current {
-                if prev_len > chain.next_index && prev_len - chain.next_index > MODEL_MAX_SKIP {
-                    return Outcome::Err(Error::TooFarAhead);
-                }
+            if let Some(chain) = &self.current
+                && prev_len > chain.next_index
+                && prev_len - chain.next_index > MODEL_MAX_SKIP
+            {
+                return Outcome::Err(Error::TooFarAhead);
             }
             if index > MODEL_MAX_SKIP {
                 return Outcome::Err(Error::TooFarAhead);
@@ -585,7 +614,8 @@ impl Conversation {
     fn new() -> Self {
         let fx = fixture();
         let mut rng = ChaCha20Rng::seed_from_u64(0xC0FFEE);
-        let alice = Session::initiate(&fx.alice_account, &fx.bob_bundle, &alice_ctx(), &mut rng).unwrap();
+        let alice =
+            Session::initiate(&fx.alice_account, &fx.bob_bundle, &alice_ctx(), &mut rng).unwrap();
         assert!(fx.bob_bundle.one_time_prekey().is_some());
         let models = [
             ModelParty {
@@ -618,7 +648,11 @@ impl Conversation {
         let prekey = party == 0 && seq == 0;
         assert_eq!(
             sotto::message_type(&bytes),
-            Ok(if prekey { MessageType::Prekey } else { MessageType::Normal })
+            Ok(if prekey {
+                MessageType::Prekey
+            } else {
+                MessageType::Normal
+            })
         );
         self.network.push(InFlight {
             bytes,
@@ -647,7 +681,11 @@ impl Conversation {
             let before = account_state(&self.bob_account);
             let result = Session::accept(&mut self.bob_account, &bytes, &bob_ctx());
             let mut model = self.models[1].clone();
-            let expected = if tamper.is_some() { Outcome::Err(Error::DecryptionFailed) } else { model.receive(seq, index, prev_len) };
+            let expected = if tamper.is_some() {
+                Outcome::Err(Error::DecryptionFailed)
+            } else {
+                model.receive(seq, index, prev_len)
+            };
             match (result, expected) {
                 (Ok((session, got)), Outcome::Ok) => {
                     assert_eq!(got, plaintext);
@@ -706,7 +744,10 @@ impl Conversation {
         let bytes = self.network[k].bytes.clone();
         let session = self.sessions[sender].as_mut().unwrap();
         let before = session.clone();
-        assert!(session.decrypt(&bytes).is_err(), "a party decrypted its own message");
+        assert!(
+            session.decrypt(&bytes).is_err(),
+            "a party decrypted its own message"
+        );
         assert!(*session == before);
     }
 
@@ -766,7 +807,9 @@ fn run_conversation(data: &[u8]) -> Conversation {
         if ops > 3000 {
             break;
         }
-        let pick = |c: &Conversation, b: u8| (!c.network.is_empty()).then(|| usize::from(b) % c.network.len());
+        let pick = |c: &Conversation, b: u8| {
+            (!c.network.is_empty()).then(|| usize::from(b) % c.network.len())
+        };
         match op % 8 {
             0 => {
                 let len = input.arg();
@@ -791,16 +834,17 @@ fn run_conversation(data: &[u8]) -> Conversation {
             4 => {
                 let (b, hi, lo, mask) = (input.arg(), input.arg(), input.arg(), input.arg());
                 if let Some(k) = pick(&c, b) {
-                    let position = usize::from(u16::from_be_bytes([hi, lo])) % c.network[k].bytes.len();
+                    let position =
+                        usize::from(u16::from_be_bytes([hi, lo])) % c.network[k].bytes.len();
                     c.deliver(k, Some((position, mask.max(1))));
                 }
             }
             5 => {
                 let b = input.arg();
-                if let Some(k) = pick(&c, b) {
-                    if c.sessions[usize::from(!c.network[k].from_alice)].is_some() {
-                        c.misdeliver(k);
-                    }
+                if let Some(k) = pick(&c, b)
+                    && c.sessions[usize::from(!c.network[k].from_alice)].is_some()
+                {
+                    c.misdeliver(k);
                 }
             }
             6 => {
