@@ -46,6 +46,11 @@ export async function serve(mounts) {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((ok) => server.close(ok)),
+    close: () =>
+      new Promise((ok) => {
+        server.close(ok);
+        // Browsers keep idle connections open; do not wait for them.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -1,0 +1,164 @@
+// The package as a user gets it: `npm pack`, installed from the tarball into a
+// fresh project, used by name from Node (import and require), type-checked
+// with TypeScript, and bundled by Vite into a browser app run in Chromium.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from './lib/server.mjs';
+import { launch, openPage } from './lib/browser.mjs';
+
+const pkgDir = fileURLToPath(new URL('../pkg/', import.meta.url));
+const bin = (name) => fileURLToPath(new URL(`./node_modules/.bin/${name}`, import.meta.url));
+function run(cmd, args, cwd) {
+  try {
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
+  } catch (error) {
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${error.stdout}\n${error.stderr}`);
+  }
+}
+
+const CONVERSATION = `
+  const alice = Account.create();
+  const bob = Account.create();
+  bob.generateOneTimePrekeys(1);
+  const a = Session.initiate(alice, bob.prekeyBundle().toBytes(), { localId: 'alice', remoteId: 'bob' });
+  const { session: b, plaintext } = Session.accept(bob, a.encrypt('hello'), { localId: 'bob', remoteId: 'alice' });
+  const reply = new TextDecoder().decode(a.decrypt(b.encrypt('hi')));
+  let replay = 'accepted';
+  try { a.decrypt(b.encrypt('x')); a.decrypt(b.encrypt('y')); } catch (e) { replay = String(e); }
+  const same = a.safetyNumber().digits() === b.safetyNumber().digits();
+  const result = new TextDecoder().decode(plaintext) + ' ' + reply + ' ' + same + ' ' + (SottoError.prototype instanceof Error);
+`;
+
+let project;
+let tarball;
+
+const started = Date.now();
+const elapsed = (what) => console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+test.before(async () => {
+  project = await mkdtemp(join(tmpdir(), 'sotto-consumer-'));
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], pkgDir));
+  tarball = join(project, packed[0].filename);
+  elapsed('npm pack');
+  const files = packed[0].files.map((f) => f.path).sort();
+  test.files = files;
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
+  // The package has no dependencies, so this needs no network.
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
+  elapsed('npm install');
+});
+
+test.after(async () => {
+  if (project) await rm(project, { recursive: true, force: true });
+});
+
+test('the tarball holds the builds, the .wasm and the types, and nothing else', () => {
+  const files = test.files;
+  for (const f of [
+    'package.json',
+    'README.md',
+    'dist/sotto.d.ts',
+    'dist/sotto.d.cts',
+    'dist/web/index.js',
+    'dist/web/api.js',
+    'dist/web/sotto_wasm.js',
+    'dist/web/sotto_wasm_bg.wasm',
+    'dist/node/index.js',
+    'dist/node/index.mjs',
+    'dist/node/api.js',
+    'dist/node/package.json',
+    'dist/node/sotto_wasm.js',
+    'dist/node/sotto_wasm_bg.wasm',
+  ]) {
+    assert.ok(files.includes(f), `missing ${f}`);
+  }
+  assert.equal(files.length, 14, files.join('\n'));
+});
+
+test('Node: import and require by package name', async () => {
+  await writeFile(
+    join(project, 'esm.mjs'),
+    `import init, { Account, Session, SottoError } from 'sotto';\nawait init();\n${CONVERSATION}\nconsole.log(result);\n`,
+  );
+  await writeFile(
+    join(project, 'cjs.cjs'),
+    `const { Account, Session, SottoError } = require('sotto');\n${CONVERSATION}\nconsole.log(result);\n`,
+  );
+  assert.equal(run('node', ['esm.mjs'], project).trim(), 'hello hi true true');
+  assert.equal(run('node', ['cjs.cjs'], project).trim(), 'hello hi true true');
+});
+
+test('TypeScript: the declarations type-check for import and require', async () => {
+  await writeFile(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom', 'esnext.disposable'], types: [] },
+      files: ['typed.mts', 'typed.cts'],
+    }),
+  );
+  const body = `
+const alice: Account = Account.create();
+const bob = Account.create();
+bob.generateOneTimePrekeys(1);
+const bundle: PrekeyBundle = PrekeyBundle.fromBytes(bob.prekeyBundle().toBytes());
+const a: Session = Session.initiate(alice, bundle, { localId: 'alice', remoteId: new Uint8Array([1]) });
+const accepted: Accepted = Session.accept(bob, a.encrypt('hi'), { localId: 'bob', remoteId: 'alice' });
+const role: 'initiator' | 'responder' = accepted.session.role;
+const emoji: SafetyEmoji[] = a.safetyNumber().emoji();
+const kind: 'prekey' | 'normal' = messageType(a.encrypt('x'));
+const code: number = ErrorCode.DUPLICATE_MESSAGE;
+function isReplay(e: unknown): boolean { return e instanceof SottoError && e.code === ErrorCode.DUPLICATE_MESSAGE && e.kind === 'DUPLICATE_MESSAGE'; }
+a.padding = 'none';
+a[Symbol.dispose]();
+export { role, emoji, kind, code, isReplay };
+`;
+  const names = 'Account, PrekeyBundle, Session, SottoError, ErrorCode, messageType, type Accepted, type SafetyEmoji';
+  await writeFile(join(project, 'typed.mts'), `import init, { ${names} } from 'sotto';\nawait init();\n${body}`);
+  await writeFile(join(project, 'typed.cts'), `import { ${names} } from 'sotto';\n${body}`);
+  run(bin('tsc'), ['-p', 'tsconfig.json'], project);
+  elapsed('tsc');
+  // And a misuse is rejected.
+  await writeFile(join(project, 'typed.mts'), `import { Session } from 'sotto';\nexport const x: string = Session.unseal(new Uint8Array(32), 'oops');\n`);
+  assert.throws(() => run(bin('tsc'), ['-p', 'tsconfig.json'], project), /TS2345|TS2322/);
+});
+
+test('Vite: a browser app bundling the package runs in Chromium', async (t) => {
+  const app = join(project, 'app');
+  await mkdir(app);
+  await writeFile(
+    join(app, 'index.html'),
+    '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>consumer</title></head>' +
+      '<body><pre id="out">loading</pre><script type="module" src="./main.js"></script></body></html>',
+  );
+  await writeFile(
+    join(app, 'main.js'),
+    `import init, { Account, Session, SottoError } from 'sotto';\n` +
+      `await init();\n${CONVERSATION}\ndocument.getElementById('out').textContent = result;\n`,
+  );
+  run(process.execPath, [bin('vite'), 'build', '--logLevel', 'warn', '--outDir', 'dist'], app);
+  elapsed('vite build');
+  const assets = await readdir(join(app, 'dist', 'assets'));
+  assert.ok(assets.some((f) => f.endsWith('.wasm')), `no .wasm in ${assets}`);
+  const bundle = assets.find((f) => f.endsWith('.js'));
+  const code = await readFile(join(app, 'dist', 'assets', bundle), 'utf8');
+  assert.ok(!code.includes('readFileSync'), 'the browser bundle must not contain the Node build');
+
+  const server = await serve({ '/': join(app, 'dist') });
+  t.after(() => server.close());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const { page, errors } = await openPage(browser.context, `${server.url}/`);
+  await page.waitForFunction(() => document.getElementById('out').textContent !== 'loading');
+  assert.equal(await page.textContent('#out'), 'hello hi true true');
+  assert.deepEqual(errors, []);
+});
