@@ -945,6 +945,98 @@ static void test_panic_boundary(void) {
   pair_free(&p);
 }
 
+/* Mutated and random inputs: every call must fail cleanly (or, for the
+   unsigned parts of a bundle, succeed), never crash or leak, and the
+   sessions must be unaffected. */
+static uint64_t mix_state = 0x5EED;
+static uint64_t next_random(void) {
+  uint64_t z = (mix_state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* A mutated copy of `original` in `out` (capacity original.len + 8);
+   returns its length. */
+static size_t mutate(sotto_buffer original, uint8_t *out) {
+  memcpy(out, original.ptr, original.len);
+  size_t len = original.len;
+  switch (next_random() % 4) {
+    case 0: /* flip 1 to 3 bits */
+      for (uint64_t i = 0, n = 1 + next_random() % 3; i < n; i++)
+        out[next_random() % len] ^= (uint8_t)(1u << (next_random() % 8));
+      break;
+    case 1: /* truncate */
+      len = 1 + next_random() % (len - 1);
+      break;
+    case 2: /* append garbage */
+      for (uint64_t i = 0, n = 1 + next_random() % 8; i < n; i++)
+        out[len++] = (uint8_t)next_random();
+      break;
+    default: /* random bytes with a valid-looking header */
+      for (size_t i = 2; i < len; i++) out[i] = (uint8_t)next_random();
+      break;
+  }
+  return len;
+}
+
+static void test_hostile_inputs(void) {
+  cases++;
+  pair p;
+  pair_new(&p);
+  sotto_account *fresh_bob = NULL;
+  sotto_session *initiator = NULL, *s = NULL;
+  sotto_buffer bundle = {0}, prekey_msg = {0}, sealed = {0}, out = {0};
+  uint8_t key[SOTTO_STORAGE_KEY_LEN];
+  OK(sotto_storage_key_generate(NULL, key, sizeof key));
+  OK(sotto_account_new(NULL, &fresh_bob));
+  OK(sotto_account_generate_one_time_prekeys(fresh_bob, 1, NULL));
+  OK(sotto_account_prekey_bundle(fresh_bob, &bundle));
+  OK(sotto_session_initiate(p.alice, bundle.ptr, bundle.len, STR("alice"),
+                            STR("bob"), NULL, &initiator));
+  OK(sotto_session_encrypt(initiator, STR("prekey"), NULL, &prekey_msg));
+  OK(sotto_session_seal(p.as, key, sizeof key, NULL, &sealed));
+  sotto_buffer normal = encrypt_text(p.bs, "normal");
+
+  size_t cap = prekey_msg.len > bundle.len ? prekey_msg.len : bundle.len;
+  if (sealed.len > cap) cap = sealed.len;
+  uint8_t *bytes = malloc(cap + 8);
+  int failures_ok = 0, rounds = 150;
+  for (int round = 0; round < rounds; round++) {
+    size_t len = mutate(normal, bytes);
+    int32_t rc = sotto_session_decrypt(p.as, bytes, len, &out);
+    failures_ok += rc != SOTTO_OK && out.ptr == NULL;
+    len = mutate(prekey_msg, bytes);
+    rc = sotto_session_accept(fresh_bob, bytes, len, STR("bob"), STR("alice"),
+                              &s, &out);
+    failures_ok += rc != SOTTO_OK && s == NULL && out.ptr == NULL;
+    len = mutate(sealed, bytes);
+    rc = sotto_session_unseal(key, sizeof key, bytes, len, &s);
+    failures_ok += rc != SOTTO_OK && s == NULL;
+    len = mutate(bundle, bytes);
+    rc = sotto_bundle_identity(bytes, len, &out);
+    if (rc == SOTTO_OK) OK(sotto_buffer_free(&out)); /* unsigned one-time key */
+    int32_t type;
+    (void)sotto_message_type(bytes, len, &type);
+  }
+  CHECK(failures_ok == 3 * rounds);
+  free(bytes);
+
+  /* Nothing was disturbed: the real messages still decrypt. */
+  expect_decrypt(p.as, normal, "normal");
+  sotto_buffer pt = {0};
+  OK(sotto_session_accept(fresh_bob, prekey_msg.ptr, prekey_msg.len, STR("bob"),
+                          STR("alice"), &s, &pt));
+  CHECK(buffer_equals(pt, "prekey"));
+  OK(sotto_session_free(s));
+  sotto_buffer *all[] = {&bundle, &prekey_msg, &sealed, &normal, &pt};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    OK(sotto_buffer_free(all[i]));
+  OK(sotto_session_free(initiator));
+  OK(sotto_account_free(fresh_bob));
+  pair_free(&p);
+}
+
 enum { THREADS = 4, PER_THREAD = 5 };
 typedef struct {
   sotto_session *session;
@@ -1005,6 +1097,7 @@ int main(void) {
   test_handles_and_buffers();
   test_callback_rng();
   test_panic_boundary();
+  test_hostile_inputs();
   test_threads();
   test_no_leaks();
   printf("%d passed, %d failed (%d test cases)\n", passed, failed, cases);
