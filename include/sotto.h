@@ -43,6 +43,15 @@
 // Length of an encoded identity record, in bytes.
 #define SOTTO_IDENTITY_LEN 130
 
+// Length of an encoded signed X25519 prekey, in bytes.
+#define SOTTO_SIGNED_PREKEY_LEN 101
+
+// Length of an encoded signed ML-KEM-768 prekey, in bytes.
+#define SOTTO_KEM_PREKEY_LEN 1254
+
+// Length of an encoded one-time X25519 prekey, in bytes.
+#define SOTTO_ONE_TIME_PREKEY_LEN 37
+
 // Size of the buffer `sotto_session_safety_number` needs: 60 digits and a
 // terminating NUL.
 #define SOTTO_SAFETY_NUMBER_SIZE 61
@@ -373,6 +382,87 @@ int32_t sotto_bundle_identity(const uint8_t *bundle, size_t bundle_len, struct s
 // # Safety
 // `out` is NULL or writable for `out_len` bytes.
 int32_t sotto_storage_key_generate(const struct sotto_rng *rng, uint8_t *out, size_t out_len);
+
+// The current signed X25519 prekey (`SOTTO_SIGNED_PREKEY_LEN` = 101 bytes),
+// to upload to the server that assembles bundles (see
+// `sotto_bundle_assemble`).
+//
+// On success `*out` holds a new buffer owned by the caller (free it with
+// `sotto_buffer_free`); on error it is empty.
+// Thread safety: any thread; calls on one account are serialized.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_account_signed_prekey(const struct sotto_account *account, struct sotto_buffer *out);
+
+// The current signed last-resort ML-KEM prekey (`SOTTO_KEM_PREKEY_LEN` =
+// 1254 bytes), to upload; the server uses it when no one-time ML-KEM prekey
+// is left.
+//
+// On success `*out` holds a new buffer owned by the caller (free it with
+// `sotto_buffer_free`); on error it is empty.
+// Thread safety: any thread; calls on one account are serialized.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_account_last_resort_prekey(const struct sotto_account *account,
+                                         struct sotto_buffer *out);
+
+// The one-time X25519 prekeys not yet marked published, to upload: `*out`
+// receives their encodings concatenated (`*count` records of
+// `SOTTO_ONE_TIME_PREKEY_LEN` = 37 bytes; an empty buffer when there are
+// none). Call `sotto_account_mark_prekeys_published` after the upload.
+//
+// On success `*out` holds a new buffer owned by the caller (free it with
+// `sotto_buffer_free`); on error it is empty and `*count` is 0.
+// Thread safety: any thread; calls on one account are serialized.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`; `count` is NULL or
+// valid for writing a `size_t`.
+int32_t sotto_account_unpublished_one_time_prekeys(const struct sotto_account *account,
+                                                   struct sotto_buffer *out,
+                                                   size_t *count);
+
+// The signed one-time ML-KEM prekeys not yet marked published, to upload:
+// `*out` receives their encodings concatenated (`*count` records of
+// `SOTTO_KEM_PREKEY_LEN` = 1254 bytes; an empty buffer when there are
+// none). Call `sotto_account_mark_prekeys_published` after the upload.
+//
+// On success `*out` holds a new buffer owned by the caller (free it with
+// `sotto_buffer_free`); on error it is empty and `*count` is 0.
+// Thread safety: any thread; calls on one account are serialized.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`; `count` is NULL or
+// valid for writing a `size_t`.
+int32_t sotto_account_unpublished_one_time_kem_prekeys(const struct sotto_account *account,
+                                                       struct sotto_buffer *out,
+                                                       size_t *count);
+
+// Server side: assembles a bundle from the parts an account uploaded (an
+// identity record, its signed prekey, one ML-KEM prekey: a one-time one
+// while any remain, else the last-resort one, and optionally one one-time
+// X25519 prekey, passed as NULL/0 when none is left), verifying both
+// signatures. Each one-time prekey must be handed out only once.
+//
+// On success `*out` holds the bundle in a new buffer owned by the caller;
+// on error it is empty. Errors: `SOTTO_ERR_BAD_SIGNATURE` (a prekey not
+// signed by this identity), decoding errors, `SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+//
+// # Safety
+// Each input is NULL or readable for its length; `out` is NULL or valid for
+// writing a `sotto_buffer`.
+int32_t sotto_bundle_assemble(const uint8_t *identity,
+                              size_t identity_len,
+                              const uint8_t *signed_prekey,
+                              size_t signed_prekey_len,
+                              const uint8_t *kem_prekey,
+                              size_t kem_prekey_len,
+                              const uint8_t *one_time_prekey,
+                              size_t one_time_prekey_len,
+                              struct sotto_buffer *out);
 
 // Frees a buffer returned by libsotto: zeroizes its bytes, releases them and
 // sets `buffer->ptr` to NULL and `buffer->len` to 0, so freeing the same

@@ -336,6 +336,110 @@ static void test_conversation(void) {
   OK(sotto_account_free(bob));
 }
 
+/* The server flow: Bob uploads his prekeys, the server assembles bundles. */
+static void test_server_assembled_bundles(void) {
+  cases++;
+  sotto_account *alice = NULL, *bob = NULL, *mallory = NULL;
+  sotto_buffer identity = {0}, spk = {0}, last_resort = {0}, ot = {0},
+               ot_kem = {0}, bundle = {0}, pt = {0}, mallory_spk = {0};
+  size_t ot_count = 99, kem_count = 99;
+  OK(sotto_account_new(NULL, &alice));
+  OK(sotto_account_new(NULL, &bob));
+  OK(sotto_account_new(NULL, &mallory));
+  OK(sotto_account_generate_one_time_prekeys(bob, 3, NULL));
+  OK(sotto_account_identity(bob, &identity));
+  OK(sotto_account_signed_prekey(bob, &spk));
+  OK(sotto_account_last_resort_prekey(bob, &last_resort));
+  OK(sotto_account_unpublished_one_time_prekeys(bob, &ot, &ot_count));
+  OK(sotto_account_unpublished_one_time_kem_prekeys(bob, &ot_kem, &kem_count));
+  CHECK(spk.len == SOTTO_SIGNED_PREKEY_LEN);
+  CHECK(last_resort.len == SOTTO_KEM_PREKEY_LEN);
+  CHECK(ot_count == 3 && ot.len == 3 * SOTTO_ONE_TIME_PREKEY_LEN);
+  CHECK(kem_count == 3 && ot_kem.len == 3 * SOTTO_KEM_PREKEY_LEN);
+  OK(sotto_account_mark_prekeys_published(bob));
+  sotto_buffer none = {(uint8_t *)0x1, 1};
+  size_t zero = 7;
+  OK(sotto_account_unpublished_one_time_prekeys(bob, &none, &zero));
+  CHECK(zero == 0);
+  EMPTY(none);
+
+  /* With the second one-time prekeys of each kind. */
+  OK(sotto_bundle_assemble(identity.ptr, identity.len, spk.ptr, spk.len,
+                           ot_kem.ptr + SOTTO_KEM_PREKEY_LEN,
+                           SOTTO_KEM_PREKEY_LEN,
+                           ot.ptr + SOTTO_ONE_TIME_PREKEY_LEN,
+                           SOTTO_ONE_TIME_PREKEY_LEN, &bundle));
+  sotto_session *as = NULL, *bs = NULL;
+  OK(sotto_session_initiate(alice, bundle.ptr, bundle.len, STR("a"), STR("b"),
+                            NULL, &as));
+  sotto_buffer first = encrypt_text(as, "via the server");
+  OK(sotto_session_accept(bob, first.ptr, first.len, STR("b"), STR("a"), &bs,
+                          &pt));
+  CHECK(buffer_equals(pt, "via the server"));
+  OK(sotto_buffer_free(&pt));
+  OK(sotto_buffer_free(&bundle));
+  OK(sotto_buffer_free(&first));
+  OK(sotto_session_free(as));
+  OK(sotto_session_free(bs));
+  size_t x25519 = 0, ml_kem = 0;
+  OK(sotto_account_one_time_prekey_counts(bob, &x25519, &ml_kem));
+  CHECK(x25519 == 2 && ml_kem == 2);
+
+  /* Out of one-time keys: last-resort KEM prekey, no one-time X25519. */
+  OK(sotto_bundle_assemble(identity.ptr, identity.len, spk.ptr, spk.len,
+                           last_resort.ptr, last_resort.len, NULL, 0, &bundle));
+  OK(sotto_session_initiate(alice, bundle.ptr, bundle.len, STR("a"), STR("b"),
+                            NULL, &as));
+  first = encrypt_text(as, "last resort");
+  OK(sotto_session_accept(bob, first.ptr, first.len, STR("b"), STR("a"), &bs,
+                          &pt));
+  CHECK(buffer_equals(pt, "last resort"));
+
+  /* A prekey signed by someone else, tampering, wrong sizes. */
+  sotto_buffer bad = {0};
+  OK(sotto_account_signed_prekey(mallory, &mallory_spk));
+  CHECK_RC(sotto_bundle_assemble(identity.ptr, identity.len, mallory_spk.ptr,
+                                 mallory_spk.len, last_resort.ptr,
+                                 last_resort.len, NULL, 0, &bad),
+           SOTTO_ERR_BAD_SIGNATURE);
+  uint8_t *tampered = copy_of(last_resort);
+  tampered[last_resort.len - 1] ^= 1; /* its signature */
+  CHECK_RC(sotto_bundle_assemble(identity.ptr, identity.len, spk.ptr, spk.len,
+                                 tampered, last_resort.len, NULL, 0, &bad),
+           SOTTO_ERR_BAD_SIGNATURE);
+  free(tampered);
+  CHECK_RC(sotto_bundle_assemble(identity.ptr, identity.len, spk.ptr,
+                                 spk.len - 1, last_resort.ptr, last_resort.len,
+                                 NULL, 0, &bad),
+           SOTTO_ERR_TRUNCATED);
+  CHECK_RC(sotto_bundle_assemble(identity.ptr, identity.len, spk.ptr, spk.len,
+                                 last_resort.ptr, last_resort.len, ot.ptr,
+                                 2 * SOTTO_ONE_TIME_PREKEY_LEN, &bad),
+           SOTTO_ERR_TRAILING_BYTES);
+  CHECK_RC(sotto_bundle_assemble(NULL, 0, spk.ptr, spk.len, last_resort.ptr,
+                                 last_resort.len, NULL, 0, &bad),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_bundle_assemble(identity.ptr, identity.len, spk.ptr, spk.len,
+                                 last_resort.ptr, last_resort.len, NULL, 5,
+                                 &bad),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_account_unpublished_one_time_prekeys(bob, &bad, NULL),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_account_signed_prekey((sotto_account *)bs, &bad),
+           SOTTO_ERR_WRONG_HANDLE_KIND);
+  EMPTY(bad);
+
+  sotto_buffer *all[] = {&identity, &spk, &last_resort, &ot, &ot_kem,
+                         &bundle, &first, &pt, &mallory_spk};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    OK(sotto_buffer_free(all[i]));
+  OK(sotto_session_free(as));
+  OK(sotto_session_free(bs));
+  OK(sotto_account_free(alice));
+  OK(sotto_account_free(bob));
+  OK(sotto_account_free(mallory));
+}
+
 static void test_sealed_state(void) {
   cases++;
   pair p;
@@ -1091,6 +1195,7 @@ static void test_no_leaks(void) {
 int main(void) {
   test_version_and_messages();
   test_conversation();
+  test_server_assembled_bundles();
   test_sealed_state();
   test_message_errors();
   test_null_and_lengths();

@@ -1,12 +1,16 @@
 //! Accounts, bundles and storage keys.
 
-use crate::buffer::{OutArray, OutBuffer, OutHandle, OutValue, array_in, bytes_in, token};
+use crate::buffer::{
+    OutArray, OutBuffer, OutHandle, OutValue, array_in, bytes_in, bytes_in_maybe_empty, token,
+};
 use crate::handles::sotto_rng;
 use crate::handles::{Kind, Object, free, guard, register, sotto_account, with_account};
 use crate::rng::with_rng;
 use crate::status::core_code;
 use crate::{SOTTO_STORAGE_KEY_LEN, sotto_buffer};
-use sotto_core::{Account, PrekeyBundle, StorageKey};
+use sotto_core::{
+    Account, IdentityKey, KemPrekey, OneTimePrekey, PrekeyBundle, SignedPrekey, StorageKey,
+};
 use std::sync::Mutex;
 use zeroize::Zeroize;
 
@@ -344,5 +348,196 @@ pub unsafe extern "C" fn sotto_storage_key_generate(
         let out = unsafe { OutArray::new(out, out_len, SOTTO_STORAGE_KEY_LEN) }?;
         let key = with_rng(rng, |rng| StorageKey::generate(rng).map_err(core_code))?;
         out.set(key.expose())
+    })
+}
+
+/// Writes the concatenated encodings of `items` and their count.
+fn concatenated<T>(items: &[T], encode: impl Fn(&T) -> Vec<u8>) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    for item in items {
+        out.extend_from_slice(&encode(item));
+    }
+    (out, items.len())
+}
+
+/// The current signed X25519 prekey (`SOTTO_SIGNED_PREKEY_LEN` = 101 bytes),
+/// to upload to the server that assembles bundles (see
+/// `sotto_bundle_assemble`).
+///
+/// On success `*out` holds a new buffer owned by the caller (free it with
+/// `sotto_buffer_free`); on error it is empty.
+/// Thread safety: any thread; calls on one account are serialized.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_signed_prekey(
+    account: *const sotto_account,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        let bytes = with_account(token(account), |account| {
+            account
+                .signed_prekey()
+                .map(|key| key.to_bytes())
+                .map_err(core_code)
+        })?;
+        out.set(bytes);
+        Ok(())
+    })
+}
+
+/// The current signed last-resort ML-KEM prekey (`SOTTO_KEM_PREKEY_LEN` =
+/// 1254 bytes), to upload; the server uses it when no one-time ML-KEM prekey
+/// is left.
+///
+/// On success `*out` holds a new buffer owned by the caller (free it with
+/// `sotto_buffer_free`); on error it is empty.
+/// Thread safety: any thread; calls on one account are serialized.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_last_resort_prekey(
+    account: *const sotto_account,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        let bytes = with_account(token(account), |account| {
+            account
+                .last_resort_prekey()
+                .map(|key| key.to_bytes())
+                .map_err(core_code)
+        })?;
+        out.set(bytes);
+        Ok(())
+    })
+}
+
+/// The one-time X25519 prekeys not yet marked published, to upload: `*out`
+/// receives their encodings concatenated (`*count` records of
+/// `SOTTO_ONE_TIME_PREKEY_LEN` = 37 bytes; an empty buffer when there are
+/// none). Call `sotto_account_mark_prekeys_published` after the upload.
+///
+/// On success `*out` holds a new buffer owned by the caller (free it with
+/// `sotto_buffer_free`); on error it is empty and `*count` is 0.
+/// Thread safety: any thread; calls on one account are serialized.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`; `count` is NULL or
+/// valid for writing a `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_unpublished_one_time_prekeys(
+    account: *const sotto_account,
+    out: *mut sotto_buffer,
+    count: *mut usize,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        // SAFETY: per this function's contract.
+        let count = unsafe { OutValue::new(count, 0) }?;
+        let (bytes, n) = with_account(token(account), |account| {
+            Ok(concatenated(
+                &account.unpublished_one_time_prekeys(),
+                |key| key.to_bytes(),
+            ))
+        })?;
+        out.set(bytes);
+        count.set(n);
+        Ok(())
+    })
+}
+
+/// The signed one-time ML-KEM prekeys not yet marked published, to upload:
+/// `*out` receives their encodings concatenated (`*count` records of
+/// `SOTTO_KEM_PREKEY_LEN` = 1254 bytes; an empty buffer when there are
+/// none). Call `sotto_account_mark_prekeys_published` after the upload.
+///
+/// On success `*out` holds a new buffer owned by the caller (free it with
+/// `sotto_buffer_free`); on error it is empty and `*count` is 0.
+/// Thread safety: any thread; calls on one account are serialized.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`; `count` is NULL or
+/// valid for writing a `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_unpublished_one_time_kem_prekeys(
+    account: *const sotto_account,
+    out: *mut sotto_buffer,
+    count: *mut usize,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        // SAFETY: per this function's contract.
+        let count = unsafe { OutValue::new(count, 0) }?;
+        let (bytes, n) = with_account(token(account), |account| {
+            let keys = account
+                .unpublished_one_time_kem_prekeys()
+                .map_err(core_code)?;
+            Ok(concatenated(&keys, |key| key.to_bytes()))
+        })?;
+        out.set(bytes);
+        count.set(n);
+        Ok(())
+    })
+}
+
+/// Server side: assembles a bundle from the parts an account uploaded (an
+/// identity record, its signed prekey, one ML-KEM prekey: a one-time one
+/// while any remain, else the last-resort one, and optionally one one-time
+/// X25519 prekey, passed as NULL/0 when none is left), verifying both
+/// signatures. Each one-time prekey must be handed out only once.
+///
+/// On success `*out` holds the bundle in a new buffer owned by the caller;
+/// on error it is empty. Errors: `SOTTO_ERR_BAD_SIGNATURE` (a prekey not
+/// signed by this identity), decoding errors, `SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+///
+/// # Safety
+/// Each input is NULL or readable for its length; `out` is NULL or valid for
+/// writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_bundle_assemble(
+    identity: *const u8,
+    identity_len: usize,
+    signed_prekey: *const u8,
+    signed_prekey_len: usize,
+    kem_prekey: *const u8,
+    kem_prekey_len: usize,
+    one_time_prekey: *const u8,
+    one_time_prekey_len: usize,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out) }?;
+        // SAFETY: per this function's contract.
+        let identity = unsafe { bytes_in(identity, identity_len) }?;
+        // SAFETY: per this function's contract.
+        let signed_prekey = unsafe { bytes_in(signed_prekey, signed_prekey_len) }?;
+        // SAFETY: per this function's contract.
+        let kem_prekey = unsafe { bytes_in(kem_prekey, kem_prekey_len) }?;
+        // SAFETY: per this function's contract.
+        let one_time_prekey =
+            unsafe { bytes_in_maybe_empty(one_time_prekey, one_time_prekey_len) }?;
+        let bundle = PrekeyBundle::new(
+            IdentityKey::from_bytes(identity).map_err(core_code)?,
+            SignedPrekey::from_bytes(signed_prekey).map_err(core_code)?,
+            KemPrekey::from_bytes(kem_prekey).map_err(core_code)?,
+            if one_time_prekey.is_empty() {
+                None
+            } else {
+                Some(OneTimePrekey::from_bytes(one_time_prekey).map_err(core_code)?)
+            },
+        )
+        .map_err(core_code)?;
+        out.set(bundle.to_bytes());
+        Ok(())
     })
 }

@@ -41,6 +41,12 @@ pub const SOTTO_STORAGE_KEY_LEN: usize = 32;
 pub const SOTTO_SESSION_ID_LEN: usize = 32;
 /// Length of an encoded identity record, in bytes.
 pub const SOTTO_IDENTITY_LEN: usize = 130;
+/// Length of an encoded signed X25519 prekey, in bytes.
+pub const SOTTO_SIGNED_PREKEY_LEN: usize = 101;
+/// Length of an encoded signed ML-KEM-768 prekey, in bytes.
+pub const SOTTO_KEM_PREKEY_LEN: usize = 1254;
+/// Length of an encoded one-time X25519 prekey, in bytes.
+pub const SOTTO_ONE_TIME_PREKEY_LEN: usize = 37;
 /// Size of the buffer `sotto_session_safety_number` needs: 60 digits and a
 /// terminating NUL.
 pub const SOTTO_SAFETY_NUMBER_SIZE: usize = 61;
@@ -73,6 +79,21 @@ mod tests {
         assert_eq!(
             super::SOTTO_IDENTITY_LEN,
             sotto_core::keys::IDENTITY_RECORD_LEN
+        );
+        let mut rng = sotto_core::OsRng;
+        let mut account = sotto_core::Account::new(&mut rng).unwrap();
+        account.generate_one_time_prekeys(1, &mut rng).unwrap();
+        assert_eq!(
+            account.signed_prekey().unwrap().to_bytes().len(),
+            super::SOTTO_SIGNED_PREKEY_LEN
+        );
+        assert_eq!(
+            account.last_resort_prekey().unwrap().to_bytes().len(),
+            super::SOTTO_KEM_PREKEY_LEN
+        );
+        assert_eq!(
+            account.unpublished_one_time_prekeys()[0].to_bytes().len(),
+            super::SOTTO_ONE_TIME_PREKEY_LEN
         );
     }
 }
