@@ -249,37 +249,55 @@ impl Account {
         if count > MAX_ONE_TIME_PREKEYS {
             return Err(Error::InvalidArgument);
         }
-        let mut ec = Vec::with_capacity(count);
-        let mut pq = Vec::with_capacity(count);
-        for _ in 0..count {
-            ec.push(x25519::PrivateKey::generate(rng)?);
-            pq.push(KemPrivatePrekey::generate_seed(rng)?);
+        let (ec_len, kem_len, next_id) = (
+            self.one_time_prekeys.len(),
+            self.one_time_kem_prekeys.len(),
+            self.next_prekey_id,
+        );
+        // Room for every new key up front, so the lists never reallocate (and
+        // free a buffer of secrets unwiped) while keys are added.
+        reserve_wiping(&mut self.one_time_prekeys, count, EcPrekey::zero);
+        reserve_wiping(
+            &mut self.one_time_kem_prekeys,
+            count,
+            KemPrivatePrekey::zero,
+        );
+        let generated = self.push_one_time_prekeys(count, rng);
+        if generated.is_err() {
+            // All or nothing: drop (and so wipe) the keys made before the failure.
+            self.one_time_prekeys.truncate(ec_len);
+            self.one_time_kem_prekeys.truncate(kem_len);
+            self.next_prekey_id = next_id;
         }
-        for (key, seed) in ec.into_iter().zip(pq) {
+        trim_front(&mut self.one_time_prekeys, MAX_ONE_TIME_PREKEYS);
+        trim_front(&mut self.one_time_kem_prekeys, MAX_ONE_TIME_PREKEYS);
+        wipe_spare_capacity(&mut self.one_time_prekeys, EcPrekey::zero);
+        wipe_spare_capacity(&mut self.one_time_kem_prekeys, KemPrivatePrekey::zero);
+        generated
+    }
+
+    /// Draws and appends `count` pairs (X25519 key then ML-KEM seed per pair,
+    /// identifiers in the same order). The caller reserved the capacity.
+    fn push_one_time_prekeys<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        count: usize,
+        rng: &mut R,
+    ) -> Result<()> {
+        for _ in 0..count {
+            let key = x25519::PrivateKey::generate(rng)?;
+            let seed = KemPrivatePrekey::generate_seed(rng)?;
             let id = self.take_prekey_id()?;
-            let prekey = EcPrekey {
+            self.one_time_prekeys.push(EcPrekey {
                 id,
                 key,
                 published: false,
-            };
-            push_bounded(
-                &mut self.one_time_prekeys,
-                prekey,
-                MAX_ONE_TIME_PREKEYS,
-                EcPrekey::zero,
-            );
+            });
             let id = self.take_prekey_id()?;
-            let prekey = KemPrivatePrekey {
+            self.one_time_kem_prekeys.push(KemPrivatePrekey {
                 id,
                 seed,
                 published: false,
-            };
-            push_bounded(
-                &mut self.one_time_kem_prekeys,
-                prekey,
-                MAX_ONE_TIME_PREKEYS,
-                KemPrivatePrekey::zero,
-            );
+            });
         }
         Ok(())
     }
@@ -455,9 +473,13 @@ impl Account {
     }
 
     fn serialize(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(
-            128 + 72 * (self.one_time_prekeys.len() + self.one_time_kem_prekeys.len()),
-        ));
+        // The exact length (§9.3 of PROTOCOL.md): the buffer never reallocates,
+        // which would free a copy of the secrets unwiped.
+        let ec_keys = self.signed_prekeys.len() + self.one_time_prekeys.len();
+        let kem_keys = self.last_resort_prekeys.len() + self.one_time_kem_prekeys.len();
+        let len =
+            1 + 32 + 32 + 4 + 5 * 2 + 37 * ec_keys + 69 * kem_keys + 32 * self.used_base_keys.len();
+        let mut out = Zeroizing::new(Vec::with_capacity(len));
         out.put_u8(ACCOUNT_FORMAT);
         out.put(self.identity.signing.seed().expose());
         out.put(self.identity.agreement.to_bytes());
@@ -482,6 +504,7 @@ impl Account {
         for key in &self.used_base_keys {
             out.put(key);
         }
+        debug_assert_eq!(out.len(), len);
         out
     }
 

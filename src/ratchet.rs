@@ -578,6 +578,13 @@ impl Ratchet {
         }
     }
 
+    /// An upper bound of the length [`write`](Self::write) produces, so that
+    /// the serialization buffer never reallocates (freeing secrets unwiped).
+    pub(crate) fn serialized_len_bound(&self) -> usize {
+        // Fixed fields: at most 11 keys of 32 bytes, counters and flags.
+        512 + 34 * self.retired.len() + 36 * self.skipped_count()
+    }
+
     /// Whether the session has received at least one message (and so can send).
     pub(crate) const fn can_send(&self) -> bool {
         self.send_header_key.is_some()

@@ -66,7 +66,12 @@ pub struct Session {
     remote_identity: IdentityKey,
     ratchet: Ratchet,
     /// The initiator's handshake fields, repeated until the first reply.
-    pending_handshake: Option<InitiatorOutput>,
+    ///
+    /// Boxed on purpose: inline, the 1.1 KB payload of a `None` would be an
+    /// uninitialised region of the struct that carries stale stack bytes
+    /// (earlier keys) wherever the session is moved or boxed, where no
+    /// destructor can wipe them. It also keeps moves of a session cheap.
+    pending_handshake: Option<alloc::boxed::Box<InitiatorOutput>>,
 }
 
 impl fmt::Debug for Session {
@@ -114,7 +119,7 @@ impl Session {
             local_identity: identity.public.clone(),
             remote_identity: bundle.identity().clone(),
             ratchet,
-            pending_handshake: Some(handshake),
+            pending_handshake: Some(alloc::boxed::Box::new(handshake)),
         })
     }
 
@@ -318,7 +323,11 @@ impl Session {
     }
 
     pub(crate) fn serialize(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(1024));
+        // An upper bound, so that the buffer never reallocates: a reallocation
+        // would free a copy of the keys unwiped. Identities 2 × 130, handshake
+        // fields at most 1131.
+        let bound = 3 + 32 + 32 + 2 * 130 + self.ratchet.serialized_len_bound() + 1 + 1131;
+        let mut out = Zeroizing::new(Vec::with_capacity(bound));
         out.put_u8(SESSION_FORMAT);
         out.put_u8(match self.role {
             Role::Initiator => 0,
@@ -334,6 +343,7 @@ impl Session {
         if let Some(handshake) = &self.pending_handshake {
             write_handshake(&mut out, handshake);
         }
+        debug_assert!(out.len() <= bound);
         out
     }
 
@@ -354,7 +364,7 @@ impl Session {
         let remote_identity = IdentityKey::read(&mut reader)?;
         let ratchet = Ratchet::read(&mut reader)?;
         let pending_handshake = if reader.flag()? {
-            Some(read_handshake(&mut reader)?)
+            Some(alloc::boxed::Box::new(read_handshake(&mut reader)?))
         } else {
             None
         };
