@@ -68,6 +68,15 @@
 // Longest local or remote identifier of a session context, in bytes.
 #define SOTTO_MAX_CONTEXT_ID_LEN 1024
 
+// `sotto_session_set_padding`: Padmé padding with a 32-byte floor (the
+// default): a message's length reveals only O(log log n) bits about the
+// plaintext length n.
+#define SOTTO_PADDING_PADME 1
+
+// `sotto_session_set_padding`: no padding beyond a one-byte terminator, so
+// plaintext lengths are visible. Only when an outer layer hides lengths.
+#define SOTTO_PADDING_NONE 0
+
 // `sotto_message_type`: a prekey message (pass it to `sotto_session_accept`
 // unless a session with its id exists).
 #define SOTTO_MESSAGE_PREKEY 1
@@ -617,6 +626,15 @@ int32_t sotto_session_encrypt(struct sotto_session *session,
                               size_t plaintext_len,
                               const struct sotto_rng *rng,
                               struct sotto_buffer *out);
+
+// Sets how outgoing messages are padded: `SOTTO_PADDING_PADME` (the
+// default) or `SOTTO_PADDING_NONE`. Incoming messages are unpadded whatever
+// the sender chose. The setting is part of the sealed session.
+//
+// Errors: `SOTTO_ERR_INVALID_ARGUMENT` for another value, handle errors.
+// Ownership: allocates nothing; the session is borrowed for the call only.
+// Thread safety: any thread; calls on one session are serialized.
+int32_t sotto_session_set_padding(struct sotto_session *session, int32_t padding);
 
 // Decrypts a message of this session (a normal message, or a repeated
 // prekey message of this session). Messages may arrive out of order.

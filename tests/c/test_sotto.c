@@ -284,6 +284,20 @@ static void test_conversation(void) {
   CHECK(big_pt.len == big_len && memcmp(big_pt.ptr, big, big_len) == 0);
   free(big);
 
+  /* Padding: Padmé by default; none on request; invalid values refused. */
+  sotto_buffer padded = encrypt_text(bs, "x"), unpadded = {0};
+  OK(sotto_session_set_padding(bs, SOTTO_PADDING_NONE));
+  unpadded = encrypt_text(bs, "x");
+  CHECK(unpadded.len < padded.len);
+  expect_decrypt(as, unpadded, "x");
+  expect_decrypt(as, padded, "x");
+  CHECK_RC(sotto_session_set_padding(bs, 7), SOTTO_ERR_INVALID_ARGUMENT);
+  CHECK_RC(sotto_session_set_padding((sotto_session *)bob, SOTTO_PADDING_NONE),
+           SOTTO_ERR_WRONG_HANDLE_KIND);
+  OK(sotto_session_set_padding(bs, SOTTO_PADDING_PADME));
+  OK(sotto_buffer_free(&padded));
+  OK(sotto_buffer_free(&unpadded));
+
   /* Safety numbers: digits, emoji, QR. */
   char digits_a[SOTTO_SAFETY_NUMBER_SIZE], digits_b[SOTTO_SAFETY_NUMBER_SIZE];
   OK(sotto_session_safety_number(as, digits_a, sizeof digits_a));

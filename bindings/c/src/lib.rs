@@ -58,6 +58,13 @@ pub const SOTTO_MAX_PLAINTEXT_LEN: usize = 1048576;
 pub const SOTTO_MAX_ONE_TIME_PREKEYS: usize = 100;
 /// Longest local or remote identifier of a session context, in bytes.
 pub const SOTTO_MAX_CONTEXT_ID_LEN: usize = 1024;
+/// `sotto_session_set_padding`: Padmé padding with a 32-byte floor (the
+/// default): a message's length reveals only O(log log n) bits about the
+/// plaintext length n.
+pub const SOTTO_PADDING_PADME: i32 = 1;
+/// `sotto_session_set_padding`: no padding beyond a one-byte terminator, so
+/// plaintext lengths are visible. Only when an outer layer hides lengths.
+pub const SOTTO_PADDING_NONE: i32 = 0;
 /// `sotto_message_type`: a prekey message (pass it to `sotto_session_accept`
 /// unless a session with its id exists).
 pub const SOTTO_MESSAGE_PREKEY: i32 = 1;

@@ -8,14 +8,15 @@ use crate::handles::{
     Kind, Object, free, guard, register, sotto_account, sotto_session, with_account, with_session,
 };
 use crate::rng::with_rng;
-use crate::status::core_code;
+use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{
-    SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_SAFETY_NUMBER_SIZE, SOTTO_SESSION_ID_LEN,
-    SOTTO_STORAGE_KEY_LEN, sotto_buffer,
+    SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_PADDING_NONE, SOTTO_PADDING_PADME,
+    SOTTO_SAFETY_NUMBER_SIZE, SOTTO_SESSION_ID_LEN, SOTTO_STORAGE_KEY_LEN, sotto_buffer,
 };
 use core::ffi::c_char;
 use sotto_core::{
-    MessageType, PrekeyBundle, PrekeyMessage, Session, SessionContext, StorageKey, message_type,
+    MessageType, Padding, PrekeyBundle, PrekeyMessage, Session, SessionContext, StorageKey,
+    message_type,
 };
 use std::sync::Mutex;
 use zeroize::Zeroize;
@@ -189,6 +190,28 @@ pub unsafe extern "C" fn sotto_session_encrypt(
         })?;
         out.set(message);
         Ok(())
+    })
+}
+
+/// Sets how outgoing messages are padded: `SOTTO_PADDING_PADME` (the
+/// default) or `SOTTO_PADDING_NONE`. Incoming messages are unpadded whatever
+/// the sender chose. The setting is part of the sealed session.
+///
+/// Errors: `SOTTO_ERR_INVALID_ARGUMENT` for another value, handle errors.
+/// Ownership: allocates nothing; the session is borrowed for the call only.
+/// Thread safety: any thread; calls on one session are serialized.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_session_set_padding(session: *mut sotto_session, padding: i32) -> i32 {
+    guard(|| {
+        let padding = match padding {
+            SOTTO_PADDING_PADME => Padding::Padme,
+            SOTTO_PADDING_NONE => Padding::None,
+            _ => return Err(SOTTO_ERR_INVALID_ARGUMENT),
+        };
+        with_session(token(session), |session| {
+            session.set_padding(padding);
+            Ok(())
+        })
     })
 }
 
