@@ -18,7 +18,12 @@
 //! numbers (the JavaScript layer validates JavaScript types first).
 
 #![deny(unsafe_code)]
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use sotto::{
     Account, Error, KemPrekey, MessageType, OneTimePrekey, OsRng, Padding, PrekeyBundle,
@@ -418,12 +423,20 @@ impl WasmSafetyNumber {
 
     /// The 10 emoji.
     pub fn emoji(&self) -> Vec<String> {
-        self.inner.emoji().iter().map(|(e, _)| e.to_string()).collect()
+        self.inner
+            .emoji()
+            .iter()
+            .map(|(e, _)| e.to_string())
+            .collect()
     }
 
     /// The names of the 10 emoji.
     pub fn emoji_names(&self) -> Vec<String> {
-        self.inner.emoji().iter().map(|(_, n)| n.to_string()).collect()
+        self.inner
+            .emoji()
+            .iter()
+            .map(|(_, n)| n.to_string())
+            .collect()
     }
 
     /// The QR payload this side displays.
