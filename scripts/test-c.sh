@@ -18,7 +18,6 @@ ROOT=$PWD
 
 target_dir=${CARGO_TARGET_DIR:-target}
 case $target_dir in /*) ;; *) target_dir=$ROOT/$target_dir ;; esac
-LIB_DIR=$target_dir/release
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -36,6 +35,12 @@ command -v cbindgen >/dev/null || cargo install cbindgen --locked
 command -v gcc >/dev/null || apt_install gcc libc6-dev
 command -v valgrind >/dev/null || apt_install valgrind
 command -v python3 >/dev/null || apt_install python3
+# Where cargo puts artifacts (honours CARGO_TARGET_DIR and cargo config).
+target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null ||
+  echo "$target_dir")
+LIB_DIR=$target_dir/release
+echo "artifacts: $LIB_DIR"
 echo "cbindgen $(cbindgen --version | awk '{print $2}'), $(gcc --version | head -1), $(valgrind --version), $(python3 --version)"
 
 # ---- 2. Rust side ----------------------------------------------------------
