@@ -7,7 +7,8 @@
 //! foreign memory whatever the caller passes, and:
 //! - NULL → `SOTTO_ERR_NULL_POINTER`;
 //! - a token not in the registry (garbage, freed, double free) →
-//!   `SOTTO_ERR_INVALID_HANDLE` (tokens are never reused);
+//!   `SOTTO_ERR_INVALID_HANDLE` (tokens are not reused: on 64-bit targets
+//!   never, on 32-bit targets not before 2^28 handles were created);
 //! - a live token of another kind → `SOTTO_ERR_WRONG_HANDLE_KIND`.
 //!
 //! Each object sits behind its own mutex, so concurrent calls on one handle

@@ -10,7 +10,8 @@
 //!
 //! Handles are not pointers to memory: they are opaque tokens looked up in a
 //! registry of live objects, each entry tagged with its kind. A token is
-//! never reused, so double frees and use after free are detected too.
+//! not reused (see `handles`), so double frees and use after free are
+//! detected too.
 //!
 //! All of the project's `unsafe` code lives in this crate; each block states
 //! why it is sound in a `// SAFETY:` comment.
