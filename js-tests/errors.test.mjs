@@ -20,6 +20,7 @@ import {
   checkIdentityKey,
   generateStorageKey,
   safetyNumber,
+  wasmMemoryBytes,
 } from 'sotto';
 
 const ALICE = { localId: 'alice', remoteId: 'bob' };
@@ -117,7 +118,13 @@ test('ratchet errors: tampered, replayed, too far ahead, too large', () => {
   for (let i = 0; i < 1001; i++) b.encrypt('skipped');
   fails('TOO_FAR_AHEAD', () => a.decrypt(b.encrypt('far')));
   fails('TOO_LARGE', () => a.encrypt(new Uint8Array((1 << 20) + 1)));
+  fails('TOO_LARGE', () => a.encrypt('x'.repeat((1 << 20) + 1)));
   a.encrypt(new Uint8Array(1 << 20)); // the limit itself is fine
+  // Oversized inputs are refused before they are copied into WebAssembly memory.
+  const before = wasmMemoryBytes();
+  fails('TOO_LARGE', () => a.decrypt(new Uint8Array(64 << 20)));
+  fails('TOO_LARGE', () => Session.unseal(new Uint8Array(32), new Uint8Array(64 << 20)));
+  assert.equal(wasmMemoryBytes(), before);
   for (const o of [alice, bob, a, b]) o.free();
 });
 

@@ -108,15 +108,31 @@ export function bind(glue, isReady) {
     return new SottoError(ErrorCode.WRONG_ARGUMENT_TYPE, `${what} must be ${expected}, got ${typeOf(value)}`);
   }
 
+  // Inputs are copied into WebAssembly memory, which never shrinks: refuse
+  // oversized ones before copying. No valid input is this large (plaintexts
+  // are at most 1 MiB, messages 1 MiB plus overhead, sealed state 256 KiB).
+  const MAX_PLAINTEXT = 1 << 20;
+  const MAX_INPUT = 2 << 20;
+  function limit(value, max, what) {
+    if (value.length > max) {
+      throw new SottoError(ErrorCode.TOO_LARGE, `${what} is ${value.length} bytes, more than ${max}`);
+    }
+    return value;
+  }
+
   function bytes(value, what) {
-    if (value instanceof Uint8Array) return value;
+    if (value instanceof Uint8Array) return limit(value, MAX_INPUT, what);
     throw wrongType(what, 'a Uint8Array', value);
   }
 
   const encoder = new TextEncoder();
-  function bytesOrText(value, what) {
-    if (value instanceof Uint8Array) return value;
-    if (typeof value === 'string') return encoder.encode(value);
+  function bytesOrText(value, what, max = MAX_INPUT) {
+    if (value instanceof Uint8Array) return limit(value, max, what);
+    if (typeof value === 'string') {
+      // A UTF-8 encoding is at most 3 bytes per UTF-16 code unit.
+      if (value.length > max) limit(value, max, what);
+      return limit(encoder.encode(value), max, what);
+    }
     throw wrongType(what, 'a Uint8Array or a string', value);
   }
 
@@ -309,7 +325,7 @@ export function bind(glue, isReady) {
     }
     encrypt(plaintext) {
       const raw = live(this, Session, 'this');
-      const data = bytesOrText(plaintext, 'plaintext');
+      const data = bytesOrText(plaintext, 'plaintext', MAX_PLAINTEXT);
       return call(() => raw.encrypt(data));
     }
     decrypt(message) {

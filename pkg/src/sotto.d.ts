@@ -32,7 +32,10 @@ export declare const ErrorCode: Readonly<{
   UNKNOWN_PREKEY: 12;
   /** A prekey message belongs to another session. */
   SESSION_MISMATCH: 13;
-  /** An input or output exceeds a documented size limit (plaintexts: 1 MiB). */
+  /**
+   * An input or output exceeds a documented size limit: plaintexts 1 MiB;
+   * any byte input over 2 MiB is refused before it is copied into WebAssembly memory.
+   */
   TOO_LARGE: 14;
   /** A decrypted plaintext has invalid padding. */
   INVALID_PADDING: 15;
