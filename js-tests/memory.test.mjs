@@ -37,3 +37,32 @@ test(`memory stops growing over ${CYCLES} encrypt/decrypt cycles`, () => {
   assert.ok(sizes.at(-1) < 16 * 1024 * 1024, `memory is ${sizes.at(-1)} bytes`);
   for (const o of [alice, bob, a, b]) o.free();
 });
+
+test('objects that are never freed are released by the garbage collector', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  // Each round drops 50 accounts with 100 one-time prekeys of each kind (about
+  // 600 KB of WebAssembly memory if kept) without freeing them: memory must
+  // stay flat because wasm-bindgen's FinalizationRegistry frees them.
+  const round = () => {
+    for (let i = 0; i < 50; i++) Account.create().generateOneTimePrekeys(100);
+  };
+  round();
+  await settle();
+  const after = [wasmMemoryBytes()];
+  for (let i = 0; i < 4; i++) {
+    round();
+    await settle();
+    after.push(wasmMemoryBytes());
+  }
+  console.log(`wasm memory after each round of unfreed accounts (bytes): ${after.join(' ')}`);
+  assert.ok(after.at(-1) <= after[1], `memory kept growing: ${after.join(', ')}`);
+});

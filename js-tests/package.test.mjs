@@ -102,7 +102,7 @@ test('TypeScript: the declarations type-check for import and require', async () 
   await writeFile(
     join(project, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom', 'esnext.disposable'], types: [] },
+      compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom'], types: [] },
       files: ['typed.mts', 'typed.cts'],
     }),
   );

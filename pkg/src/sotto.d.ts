@@ -1,5 +1,7 @@
 // Type declarations of the npm package `sotto` (the same for `import` and
-// `require`, for the web build and the Node build).
+// `require`, for the web build and the Node build). TypeScript 5.2 or later:
+// the objects implement `Symbol.dispose` (explicit resource management).
+/// <reference lib="esnext.disposable" />
 
 /**
  * Stable error codes. 1–99 come from the Rust core and never change meaning;
