@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Hardening (issue 6): bounded fuzzing of every target, Miri over the core's
-# unit tests and a smoke test on a big-endian target, and a report of the
-# known-issue tests.
+# Hardening (issue 6): bounded fuzzing of every target, and Miri over the
+# core's unit tests and a smoke test on a big-endian target.
 #
 # The corpus replay, secrets, misuse and Miri-smoke tests are ordinary
 # integration tests of the core: scripts/test-core.sh already runs them with
 # `cargo test -p sotto --release`, so this script does not run them again
 # unless asked:
 #
-#   scripts/test-hardening.sh                 fuzz + Miri + known issues
+#   scripts/test-hardening.sh                 fuzz + Miri
 #   scripts/test-hardening.sh --tests         also the hardening integration tests
 #   FUZZ_SECONDS=60 scripts/test-hardening.sh longer fuzzing per target (default 20)
 #   SKIP_FUZZ=1 / SKIP_MIRI=1                 skip a part
@@ -48,17 +47,6 @@ if [ "$run_tests" = 1 ]; then
   section "hardening integration tests"
   cargo test -p sotto --release --test fuzz_corpus_replay --test secrets \
     --test misuse --test miri_smoke
-fi
-
-# Known issues: ignored tests that document bugs reported to the core. They
-# are reported here, not failed on: when one starts passing, un-ignore it.
-section "known issues (ignored tests, report only)"
-mkdir -p target
-if cargo test -p sotto --release --test secrets --test misuse --test fuzz_corpus_replay \
-    -- --ignored --skip generate_seed_corpora >target/hardening-known-issues.log 2>&1; then
-  echo "all ignored known-issue tests now PASS: un-ignore them"
-else
-  grep -E "^test .* (ok|FAILED)$" target/hardening-known-issues.log || true
 fi
 
 # ------------------------------------------------------------------ fuzzing

@@ -521,6 +521,66 @@ fn an_account_never_frees_unwiped_secrets_during_its_life() {
     );
 }
 
+/// Regressions for leaks this file found (fixed in the core): each operation
+/// alone, armed only around it.
+#[test]
+fn generating_one_time_prekeys_leaves_no_key_in_freed_memory() {
+    let mut account = Account::new(&mut ChaCha20Rng::seed_from_u64(12)).unwrap();
+    let mut rng = Recording {
+        inner: ChaCha20Rng::seed_from_u64(13),
+        drawn: Vec::with_capacity(64),
+    };
+    // Learn the keys from an identical generator first.
+    let mut probe = account.clone();
+    let mut first = Recording {
+        inner: ChaCha20Rng::seed_from_u64(13),
+        drawn: Vec::new(),
+    };
+    probe.generate_one_time_prekeys(4, &mut first).unwrap();
+    let secrets = first.drawn;
+    let (_, leaks, sizes) = watch(&refs(&secrets), || {
+        account.generate_one_time_prekeys(4, &mut rng).unwrap();
+    });
+    assert_eq!(account.one_time_prekey_counts(), (4, 4));
+    assert_eq!(
+        leaks, 0,
+        "freed blocks of sizes {sizes:?} still held new prekeys"
+    );
+}
+
+#[test]
+fn sealing_leaves_no_secret_in_freed_memory() {
+    let mut rng = ChaCha20Rng::seed_from_u64(14);
+    let mut account = Account::new(&mut rng).unwrap();
+    for _ in 0..2 {
+        account.rotate_signed_prekey(&mut rng).unwrap();
+        account.rotate_last_resort_prekey(&mut rng).unwrap();
+    }
+    let secrets = account_secrets(&account);
+    let key = StorageKey::from_bytes(KEY);
+    let (_, leaks, sizes) = watch(&refs(&secrets), || {
+        drop(account.seal(&key, &mut rng).unwrap())
+    });
+    let account_leaks = (leaks, sizes);
+    // A session with 29 skipped keys: its state is larger than 1024 bytes.
+    let mut accounts = accounts(15);
+    let mut alice =
+        Session::initiate(&accounts.alice, &accounts.bundle, &ctx_a(), &mut rng).unwrap();
+    let batch: Vec<Vec<u8>> = (0..30)
+        .map(|_| alice.encrypt(b"x", &mut rng).unwrap())
+        .collect();
+    let (bob, _) = Session::accept(&mut accounts.bob, &batch[29], &ctx_b()).unwrap();
+    let secrets = session_secrets(&bob);
+    assert!(secrets.len() > 29);
+    let (_, leaks, sizes) = watch(&refs(&secrets), || drop(bob.seal(&key, &mut rng).unwrap()));
+    assert_eq!(
+        account_leaks.0, 0,
+        "account: freed blocks {:?}",
+        account_leaks.1
+    );
+    assert_eq!(leaks, 0, "session: freed blocks {sizes:?}");
+}
+
 struct Accounts {
     alice: Account,
     bob: Account,
