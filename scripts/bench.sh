@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Runs every benchmark of Sotto and writes bench-results/latest.{json,md,svg}.
+#
+#   scripts/bench.sh           full run (about 15 minutes on 2 cores)
+#   scripts/bench.sh --short   quick run for CI (a few minutes): fewer and
+#                              shorter samples, reuses pkg/dist when present
+#
+# 1. native criterion benches of the sotto-bench crate (benches/): Sotto's
+#    primitive layer, handshake steps, skipped keys, sealed state, and the
+#    head-to-head with vodozemac (Olm) in the same run;
+# 2. object sizes (the sotto-sizes binary);
+# 3. the npm package (scripts/build-wasm.sh) and Sotto's primitive layer built
+#    for wasm32 with the package's profile, benchmarked in Node against
+#    @noble, libsodium-wrappers and node:crypto (benches/js), after
+#    cross-checking their outputs;
+# 4. the report (benches/report.py: tables + an SVG chart, no network).
+#
+# Fails when a benchmark or a cross-check fails, never because of a timing.
+# Honours CARGO_TARGET_DIR. Needs what scripts/test-wasm.sh installs
+# (wasm32 target, wasm-bindgen CLI, js-tests/node_modules for wasm-opt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+mode=full
+for arg in "$@"; do
+  case "$arg" in
+    --short) mode=short ;;
+    *) echo "usage: scripts/bench.sh [--short]" >&2; exit 2 ;;
+  esac
+done
+command="scripts/bench.sh${1:+ $1}"
+started=$(date +%s)
+say() { echo "=== bench: $* ($(( $(date +%s) - started ))s)"; }
+
+results="$root/bench-results"
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+mkdir -p "$results"
+rm -rf "$results/criterion" "$results/js.json" "$results/sizes.json" "$results/package-sizes.json"
+export CRITERION_HOME="$results/criterion"
+
+if [ "$mode" = short ]; then
+  criterion_args=(--warm-up-time 0.2 --measurement-time 0.4 --sample-size 10 --noplot)
+else
+  criterion_args=(--warm-up-time 1 --measurement-time 4 --noplot)
+fi
+
+# ---------------------------------------------------------------- machine
+{
+  cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+  python3 - "$cpu" <<'EOF'
+import json, os, platform, subprocess, sys, datetime
+def run(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+    except Exception:
+        return None
+mem = None
+try:
+    with open("/proc/meminfo") as f:
+        kb = int(f.readline().split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+except Exception:
+    pass
+flags = ""
+try:
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                fl = line.split(":", 1)[1].split()
+                flags = " ".join(x for x in ["sse2", "avx2", "avx512f", "bmi2", "adx"] if x in fl)
+                break
+except Exception:
+    pass
+print(json.dumps({
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    "git_commit": run("git", "rev-parse", "--short", "HEAD"),
+    "cpu": f"{sys.argv[1]} (flags: {flags})",
+    "cores": os.cpu_count(),
+    "memory": mem,
+    "kernel": platform.release(),
+    "rustc": run("rustc", "--version"),
+    "node": run("node", "--version"),
+}, indent=2))
+EOF
+} >"$results/machine.json"
+
+# ----------------------------------------------------------------- native
+say "building the native benches and the sizes binary"
+cargo build -q -p sotto-bench --profile bench --benches --bins
+say "native benches ($mode)"
+log="$results/native.log"
+if ! cargo bench -p sotto-bench --benches -- "${criterion_args[@]}" >"$log" 2>&1; then
+  tail -40 "$log" >&2
+  echo "bench: a native benchmark failed (full log: $log)" >&2
+  exit 1
+fi
+grep -E '^[A-Za-z0-9_]+/.*time:|^ +time:|^[A-Za-z0-9_]+/[^ ]+$' "$log" | sed 's/^ */  /' || true
+found=$(find "$CRITERION_HOME" -path '*/new/estimates.json' | wc -l)
+expected=$(cargo bench -q -p sotto-bench --benches -- --list 2>/dev/null | grep -c ': benchmark$')
+if [ "$found" -lt "$expected" ]; then
+  echo "bench: only $found of $expected native benchmarks produced results" >&2
+  exit 1
+fi
+say "native: $found benchmarks"
+
+say "sizes"
+cargo run -q -p sotto-bench --profile bench --bin sotto-sizes >"$results/sizes.json"
+
+# ------------------------------------------------------------------- wasm
+if [ "$mode" = full ] || [ ! -f pkg/dist/node/sotto_wasm_bg.wasm ]; then
+  say "building the npm package"
+  bash scripts/build-wasm.sh >/dev/null
+fi
+say "building Sotto's primitive layer for wasm32 (profile wasm-release)"
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo" \
+  CARGO_PROFILE_WASM_RELEASE_STRIP=false \
+  cargo build -q -p sotto-bench --lib --target wasm32-unknown-unknown --profile wasm-release
+prims="$results/wasm-prims"
+rm -rf "$prims"
+wasm-bindgen --target nodejs --out-dir "$prims" --out-name sotto_bench --no-typescript \
+  "$target_dir/wasm32-unknown-unknown/wasm-release/sotto_bench.wasm"
+# The same wasm-opt invocation as scripts/build-wasm.sh.
+"$root/js-tests/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-bulk-memory-opt \
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  --enable-multivalue --enable-reference-types --enable-call-indirect-overlong \
+  -Oz --strip-debug --strip-producers "$prims/sotto_bench_bg.wasm" -o "$prims/opt.wasm"
+mv "$prims/opt.wasm" "$prims/sotto_bench_bg.wasm"
+
+# Package sizes: every shipped file raw and gzipped, and the npm tarball.
+python3 - "$root/pkg" >"$results/package-sizes.json" <<'EOF'
+import gzip, json, os, subprocess, sys
+pkg = sys.argv[1]
+files = []
+for d in ["dist/web", "dist/node"]:
+    for name in sorted(os.listdir(os.path.join(pkg, d))):
+        path = os.path.join(pkg, d, name)
+        data = open(path, "rb").read()
+        files.append({"file": f"{d}/{name}", "bytes": len(data),
+                      "gzip": len(gzip.compress(data, compresslevel=9, mtime=0))})
+out = {"files": files}
+try:
+    pack = json.loads(subprocess.run(["npm", "pack", "--dry-run", "--json"], cwd=pkg,
+                                     capture_output=True, text=True, check=True).stdout)
+    out["tarball_bytes"] = pack[0]["size"]
+    out["unpacked_bytes"] = pack[0]["unpackedSize"]
+except Exception as e:
+    out["npm_pack_error"] = str(e)
+print(json.dumps(out, indent=2))
+EOF
+
+# --------------------------------------------------------------------- js
+say "JavaScript benches ($mode)"
+(
+  cd benches/js
+  if [ ! -d node_modules/@noble/ciphers ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund >/dev/null
+  fi
+  js_args=(--out "$results/js.json")
+  if [ "$mode" = short ]; then js_args+=(--short); fi
+  SOTTO_PRIMS="$prims" node bench.mjs "${js_args[@]}"
+)
+
+# ----------------------------------------------------------------- report
+say "report"
+python3 benches/report.py --results "$results" --criterion "$CRITERION_HOME" \
+  --mode "$mode" --command "$command" >/dev/null
+say "wrote $results/latest.json, latest.md, latest.svg"
