@@ -371,9 +371,32 @@ fn conversation_seeds() -> Vec<(&'static str, Vec<u8>)> {
     seeds
 }
 
+/// Fixtures of tests/miri_smoke.rs: the fixture conversation's sealed
+/// sessions and messages, so that Miri runs the ratchet without the
+/// (interpreted, very slow) ML-KEM and account generation.
+fn write_miri_fixtures() {
+    let fx = fixture();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/fixtures/miri");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let key = storage_key();
+    std::fs::write(
+        dir.join("alice.sealed"),
+        fx.alice.seal(&key, &mut rng).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("bob.sealed"), fx.bob.seal(&key, &mut rng).unwrap()).unwrap();
+    std::fs::write(dir.join("bundle"), &fx.bob_bundle_bytes).unwrap();
+    std::fs::write(dir.join("qr"), &fx.bob_qr).unwrap();
+    for message in &fx.messages {
+        std::fs::write(dir.join(format!("{}.msg", message.name)), &message.bytes).unwrap();
+    }
+}
+
 #[test]
 #[ignore = "writes fuzz/corpus: run by hand to regenerate the seed corpora"]
 fn generate_seed_corpora() {
+    write_miri_fixtures();
     let fx = fixture();
     let key = storage_key();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
