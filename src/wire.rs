@@ -2,7 +2,7 @@
 //!
 //! All integers are big-endian. Every top-level object starts with two bytes,
 //! `version || kind`; see PROTOCOL.md §"Wire format" for the layouts. The
-//! [`Reader`] never panics and never allocates: it hands out borrowed slices
+//! `Reader` never panics and never allocates: it hands out borrowed slices
 //! and fixed-size arrays, and reports [`Error::Truncated`] when input runs out.
 
 use crate::{Error, Result};

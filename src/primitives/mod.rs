@@ -12,7 +12,7 @@
 //!
 //! | primitive | crate | policy |
 //! |---|---|---|
-//! | X25519 | `curve25519-dalek` | all-zero outputs are rejected ([`Error::NonContributory`]) |
+//! | X25519 | `curve25519-dalek` | all-zero outputs are rejected ([`Error::NonContributory`](crate::Error::NonContributory)) |
 //! | Ed25519 | `ed25519-dalek` | strict verification (canonical `S`, no small-order `A` or `R`) |
 //! | ML-KEM-768 | `ml-kem` (FIPS 203) | encapsulation keys are validated (modulus check) on import |
 //! | HKDF-SHA256, HMAC-SHA256 | `hkdf`, `hmac`, `sha2` | |
