@@ -63,9 +63,15 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     mkdir -p "$work/$target" "fuzz/artifacts/$target"
     # New inputs go to the scratch corpus (first directory); the committed
     # seed corpus is only read.
+    # The conversation target runs a whole two-party exchange per input:
+    # shorter inputs (up to ~500 operations) mean far more conversations. Its
+    # long committed seeds (e.g. more than MAX_SKIP messages) are replayed in
+    # full by tests/fuzz_corpus_replay.rs.
+    extra=()
+    if [ "$target" = conversation ]; then extra=(-max_len=1024); fi
     status=0
     (cd fuzz && cargo +nightly fuzz run -O "$target" "$work/$target" "corpus/$target" -- \
-      -max_total_time="$FUZZ_SECONDS" -timeout=20 -print_final_stats=1 \
+      -max_total_time="$FUZZ_SECONDS" -timeout=20 -print_final_stats=1 "${extra[@]}" \
       -artifact_prefix="artifacts/$target/") >"$work/$target.log" 2>&1 || status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$target.log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$target.log" | tail -1)
