@@ -125,6 +125,14 @@ export function bind(glue, isReady) {
     throw wrongType(what, 'a Uint8Array', value);
   }
 
+  function storageKeyBytes(value) {
+    const key = bytes(value, 'storageKey');
+    if (key.length !== 32) {
+      throw new SottoError(ErrorCode.INVALID_ARGUMENT, `storageKey must be 32 bytes, got ${key.length}`);
+    }
+    return key;
+  }
+
   const encoder = new TextEncoder();
   function bytesOrText(value, what, max = MAX_INPUT) {
     if (value instanceof Uint8Array) return limit(value, max, what);
@@ -193,13 +201,13 @@ export function bind(glue, isReady) {
     }
     static unseal(storageKey, sealed) {
       ensureReady();
-      const key = bytes(storageKey, 'storageKey');
+      const key = storageKeyBytes(storageKey);
       const data = bytes(sealed, 'sealed');
       return new Account(TOKEN, call(() => glue.WasmAccount.unseal(key, data)));
     }
     seal(storageKey) {
       const raw = live(this, Account, 'this');
-      const key = bytes(storageKey, 'storageKey');
+      const key = storageKeyBytes(storageKey);
       return call(() => raw.seal(key));
     }
     get identityKey() {
@@ -314,13 +322,13 @@ export function bind(glue, isReady) {
     }
     static unseal(storageKey, sealed) {
       ensureReady();
-      const key = bytes(storageKey, 'storageKey');
+      const key = storageKeyBytes(storageKey);
       const data = bytes(sealed, 'sealed');
       return new Session(TOKEN, call(() => glue.WasmSession.unseal(key, data)));
     }
     seal(storageKey) {
       const raw = live(this, Session, 'this');
-      const key = bytes(storageKey, 'storageKey');
+      const key = storageKeyBytes(storageKey);
       return call(() => raw.seal(key));
     }
     encrypt(plaintext) {
