@@ -179,7 +179,7 @@ export declare class PrekeyBundle implements Freeable {
     kemPrekey: Uint8Array;
     oneTimePrekey?: Uint8Array | null;
   }): PrekeyBundle;
-  /** The encoded bundle (1524 bytes with a one-time prekey, 1487 without). */
+  /** The encoded bundle (1525 bytes with a one-time prekey, 1488 without). */
   toBytes(): Uint8Array;
   /** The owner's identity record (130 bytes). */
   readonly identityKey: Uint8Array;
