@@ -4,6 +4,12 @@
 #   scripts/bench.sh           full run (about 15 minutes on 2 cores)
 #   scripts/bench.sh --short   quick run for CI (a few minutes): fewer and
 #                              shorter samples, reuses pkg/dist when present
+#   scripts/bench.sh --publish full run, then copies the report to
+#                              docs/BENCHMARKS.md, docs/benchmarks.json and
+#                              benches/report/benchmarks.svg (to commit)
+#
+# When bench-results/experiments.json exists (benches/experiments.sh), the
+# report includes it.
 #
 # 1. native criterion benches of the sotto-bench crate (benches/): Sotto's
 #    primitive layer, handshake steps, skipped keys, sealed state, and the
@@ -23,12 +29,18 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 mode=full
+publish=no
 for arg in "$@"; do
   case "$arg" in
     --short) mode=short ;;
-    *) echo "usage: scripts/bench.sh [--short]" >&2; exit 2 ;;
+    --publish) publish=yes ;;
+    *) echo "usage: scripts/bench.sh [--short | --publish]" >&2; exit 2 ;;
   esac
 done
+if [ "$mode" = short ] && [ "$publish" = yes ]; then
+  echo "bench: --publish needs a full run" >&2
+  exit 2
+fi
 command="scripts/bench.sh${1:+ $1}"
 started=$(date +%s)
 say() { echo "=== bench: $* ($(( $(date +%s) - started ))s)"; }
@@ -86,18 +98,30 @@ EOF
 } >"$results/machine.json"
 
 # ----------------------------------------------------------------- native
+# Two builds: Sotto as shipped (no vodozemac in the build, see
+# benches/Cargo.toml), and the head-to-head build with vodozemac.
 say "building the native benches and the sizes binary"
-cargo build -q -p sotto-bench --profile bench --benches --bins
-say "native benches ($mode)"
+cargo build -q -p sotto-bench --profile bench --benches --no-default-features
+cargo build -q -p sotto-bench --profile bench --bench vs_vodozemac --bins
 log="$results/native.log"
-if ! cargo bench -p sotto-bench --benches -- "${criterion_args[@]}" >"$log" 2>&1; then
-  tail -40 "$log" >&2
-  echo "bench: a native benchmark failed (full log: $log)" >&2
-  exit 1
-fi
+: >"$log"
+run_native() {
+  local home=$1; shift
+  if ! CRITERION_HOME="$CRITERION_HOME/$home" cargo bench -p sotto-bench "$@" -- "${criterion_args[@]}" >>"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "bench: a native benchmark failed (full log: $log)" >&2
+    exit 1
+  fi
+}
+say "native benches ($mode): Sotto vs vodozemac, same binary"
+run_native with-vodozemac --bench vs_vodozemac
+say "native benches ($mode): Sotto as shipped"
+run_native shipped --no-default-features --bench vs_vodozemac
+run_native shipped --no-default-features --bench primitives --bench session
 grep -E '^[A-Za-z0-9_]+/.*time:|^ +time:|^[A-Za-z0-9_]+/[^ ]+$' "$log" | sed 's/^ */  /' || true
 found=$(find "$CRITERION_HOME" -path '*/new/estimates.json' | wc -l)
-expected=$(cargo bench -q -p sotto-bench --benches -- --list 2>/dev/null | grep -c ': benchmark$')
+expected=$(( $(cargo bench -q -p sotto-bench --bench vs_vodozemac -- --list 2>/dev/null | grep -c ': benchmark$') +
+  $(cargo bench -q -p sotto-bench --no-default-features --benches -- --list 2>/dev/null | grep -c ': benchmark$') ))
 if [ "$found" -lt "$expected" ]; then
   echo "bench: only $found of $expected native benchmarks produced results" >&2
   exit 1
@@ -105,7 +129,7 @@ fi
 say "native: $found benchmarks"
 
 say "sizes"
-cargo run -q -p sotto-bench --profile bench --bin sotto-sizes >"$results/sizes.json"
+"$target_dir/release/sotto-sizes" >"$results/sizes.json"
 
 # ------------------------------------------------------------------- wasm
 if [ "$mode" = full ] || [ ! -f pkg/dist/node/sotto_wasm_bg.wasm ]; then
@@ -167,3 +191,15 @@ say "report"
 python3 benches/report.py --results "$results" --criterion "$CRITERION_HOME" \
   --mode "$mode" --command "$command" >/dev/null
 say "wrote $results/latest.json, latest.md, latest.svg"
+if [ "$publish" = yes ]; then
+  mkdir -p benches/report
+  python3 benches/report.py --results "$results" --criterion "$CRITERION_HOME" \
+    --mode "$mode" --command "$command" --svg-link ../benches/report/benchmarks.svg >/dev/null
+  cp "$results/latest.md" docs/BENCHMARKS.md
+  cp "$results/latest.json" docs/benchmarks.json
+  cp "$results/latest.svg" benches/report/benchmarks.svg
+  # bench-results/latest.md keeps its own link.
+  python3 benches/report.py --results "$results" --criterion "$CRITERION_HOME" \
+    --mode "$mode" --command "$command" >/dev/null
+  say "published docs/BENCHMARKS.md, docs/benchmarks.json, benches/report/benchmarks.svg"
+fi

@@ -317,6 +317,14 @@ function sottoPair() {
       r.decrypt(s.encrypt(msg));
     },
   });
+  if (prims) {
+    // The same core loop entirely inside WebAssembly (no JavaScript layer,
+    // no copies across the boundary): what the package's bindings cost.
+    const pair = new prims.SessionPair();
+    row('sotto_session_100B', 'burst_inside_wasm', { sotto: () => pair.burst(1) });
+    row('sotto_session_100B', 'pingpong_inside_wasm', { sotto: () => pair.ping_pong(1) });
+    pair.free();
+  }
   // What one Sotto message costs in AEAD work alone: two XChaCha20-Poly1305
   // seals and two opens (40-byte header, 128-byte padded body).
   const header = fill(40, 13);

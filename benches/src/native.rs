@@ -1,7 +1,9 @@
 use sotto::{Account, OsRng, PrekeyBundle, Session, SessionContext};
+#[cfg(feature = "vodozemac")]
 use vodozemac::olm::{self, OlmMessage, SessionConfig};
 
 pub use sotto;
+#[cfg(feature = "vodozemac")]
 pub use vodozemac;
 
 /// Every benchmarked message has this many plaintext bytes.
@@ -79,69 +81,76 @@ pub fn sotto_pair() -> (Session, Session) {
     (a, b)
 }
 
-/// Bob's Olm account with one unpublished one-time key, and that key.
-pub struct OlmResponder {
-    pub account: olm::Account,
-    pub identity: vodozemac::Curve25519PublicKey,
-    pub one_time_key: vodozemac::Curve25519PublicKey,
-}
+#[cfg(feature = "vodozemac")]
+mod olm_fixtures {
+    use super::*;
 
-impl OlmResponder {
-    pub fn new() -> Self {
-        let mut account = olm::Account::new();
-        account.generate_one_time_keys(1);
-        let one_time_key = *account.one_time_keys().values().next().expect("otk");
-        account.mark_keys_as_published();
-        OlmResponder {
-            identity: account.curve25519_key(),
-            account,
-            one_time_key,
+    /// Bob's Olm account with one unpublished one-time key, and that key.
+    pub struct OlmResponder {
+        pub account: olm::Account,
+        pub identity: vodozemac::Curve25519PublicKey,
+        pub one_time_key: vodozemac::Curve25519PublicKey,
+    }
+
+    impl OlmResponder {
+        pub fn new() -> Self {
+            let mut account = olm::Account::new();
+            account.generate_one_time_keys(1);
+            let one_time_key = *account.one_time_keys().values().next().expect("otk");
+            account.mark_keys_as_published();
+            OlmResponder {
+                identity: account.curve25519_key(),
+                account,
+                one_time_key,
+            }
         }
     }
-}
 
-impl Default for OlmResponder {
-    fn default() -> Self {
-        Self::new()
+    impl Default for OlmResponder {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    /// The Olm handshake: create_outbound_session, the first (prekey) message,
+    /// create_inbound_session (which decrypts it).
+    pub fn olm_handshake(
+        alice: &olm::Account,
+        bob: &mut OlmResponder,
+        plaintext: &[u8],
+    ) -> (olm::Session, olm::Session, OlmMessage) {
+        let mut a = alice
+            .create_outbound_session(SessionConfig::version_1(), bob.identity, bob.one_time_key)
+            .expect("outbound");
+        let first = a.encrypt(plaintext).expect("encrypt");
+        let OlmMessage::PreKey(prekey) = &first else {
+            panic!("first Olm message is not a prekey message")
+        };
+        let result = bob
+            .account
+            .create_inbound_session(SessionConfig::version_1(), alice.curve25519_key(), prekey)
+            .expect("inbound");
+        assert_eq!(result.plaintext.len(), plaintext.len());
+        (a, result.session, first)
+    }
+
+    /// Two established Olm sessions (one message each way already exchanged).
+    pub fn olm_pair() -> (olm::Session, olm::Session) {
+        let alice = olm::Account::new();
+        let mut bob = OlmResponder::new();
+        let m = message();
+        let (mut a, mut b, _) = olm_handshake(&alice, &mut bob, &m);
+        let reply = b.encrypt(&m).expect("encrypt");
+        a.decrypt(&reply).expect("decrypt");
+        assert!(a.has_received_message());
+        (a, b)
+    }
+
+    /// The bytes an Olm message puts on the wire (type byte excluded: Matrix
+    /// carries it as a separate JSON field).
+    pub fn olm_wire_len(message: &OlmMessage) -> usize {
+        message.to_parts().1.len()
     }
 }
-
-/// The Olm handshake: create_outbound_session, the first (prekey) message,
-/// create_inbound_session (which decrypts it).
-pub fn olm_handshake(
-    alice: &olm::Account,
-    bob: &mut OlmResponder,
-    plaintext: &[u8],
-) -> (olm::Session, olm::Session, OlmMessage) {
-    let mut a = alice
-        .create_outbound_session(SessionConfig::version_1(), bob.identity, bob.one_time_key)
-        .expect("outbound");
-    let first = a.encrypt(plaintext).expect("encrypt");
-    let OlmMessage::PreKey(prekey) = &first else {
-        panic!("first Olm message is not a prekey message")
-    };
-    let result = bob
-        .account
-        .create_inbound_session(SessionConfig::version_1(), alice.curve25519_key(), prekey)
-        .expect("inbound");
-    assert_eq!(result.plaintext.len(), plaintext.len());
-    (a, result.session, first)
-}
-
-/// Two established Olm sessions (one message each way already exchanged).
-pub fn olm_pair() -> (olm::Session, olm::Session) {
-    let alice = olm::Account::new();
-    let mut bob = OlmResponder::new();
-    let m = message();
-    let (mut a, mut b, _) = olm_handshake(&alice, &mut bob, &m);
-    let reply = b.encrypt(&m).expect("encrypt");
-    a.decrypt(&reply).expect("decrypt");
-    assert!(a.has_received_message());
-    (a, b)
-}
-
-/// The bytes an Olm message puts on the wire (type byte excluded: Matrix
-/// carries it as a separate JSON field).
-pub fn olm_wire_len(message: &OlmMessage) -> usize {
-    message.to_parts().1.len()
-}
+#[cfg(feature = "vodozemac")]
+pub use olm_fixtures::*;

@@ -71,3 +71,57 @@ pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], length: usize) -> Resul
     kdf::hkdf_sha256(salt, ikm, info, &mut out).map_err(|e| JsError::new(&format!("{e:?}")))?;
     Ok(out)
 }
+
+/// Two established sessions inside WebAssembly, to time the core's
+/// encrypt + decrypt without the npm package's JavaScript layer.
+#[wasm_bindgen]
+pub struct SessionPair {
+    a: sotto::Session,
+    b: sotto::Session,
+    message: Vec<u8>,
+    a_sends: bool,
+}
+
+#[wasm_bindgen]
+impl SessionPair {
+    /// A handshake and one message each way.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<SessionPair, JsError> {
+        use sotto::{Account, OsRng, PrekeyBundle, Session, SessionContext};
+        let err = |e: sotto::Error| JsError::new(&format!("{e:?}"));
+        let alice = Account::new(&mut OsRng).map_err(err)?;
+        let mut bob = Account::new(&mut OsRng).map_err(err)?;
+        bob.generate_one_time_prekeys(1, &mut OsRng).map_err(err)?;
+        let bundle = PrekeyBundle::from_bytes(&bob.prekey_bundle().map_err(err)?.to_bytes()).map_err(err)?;
+        let message: Vec<u8> = (0..100).map(|i| (i * 7 + 3) as u8).collect();
+        let mut a = Session::initiate(&alice, &bundle, &SessionContext::new(b"alice", b"bob"), &mut OsRng)
+            .map_err(err)?;
+        let first = a.encrypt(&message, &mut OsRng).map_err(err)?;
+        let (mut b, _) = Session::accept(&mut bob, &first, &SessionContext::new(b"bob", b"alice")).map_err(err)?;
+        let reply = b.encrypt(&message, &mut OsRng).map_err(err)?;
+        a.decrypt(&reply).map_err(err)?;
+        Ok(SessionPair { a, b, message, a_sends: true })
+    }
+
+    /// `n` 100-byte messages from A to B (encrypt + decrypt each).
+    pub fn burst(&mut self, n: u32) -> Result<(), JsError> {
+        let err = |e: sotto::Error| JsError::new(&format!("{e:?}"));
+        for _ in 0..n {
+            let ct = self.a.encrypt(&self.message, &mut sotto::OsRng).map_err(err)?;
+            self.b.decrypt(&ct).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// `n` 100-byte messages alternating direction.
+    pub fn ping_pong(&mut self, n: u32) -> Result<(), JsError> {
+        let err = |e: sotto::Error| JsError::new(&format!("{e:?}"));
+        for _ in 0..n {
+            let (s, r) = if self.a_sends { (&mut self.a, &mut self.b) } else { (&mut self.b, &mut self.a) };
+            self.a_sends = !self.a_sends;
+            let ct = s.encrypt(&self.message, &mut sotto::OsRng).map_err(err)?;
+            r.decrypt(&ct).map_err(err)?;
+        }
+        Ok(())
+    }
+}
