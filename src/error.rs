@@ -149,7 +149,9 @@ impl Error {
             Error::WrongObjectType => {
                 "this is a different kind of object than the call expects (e.g. a message where a bundle was expected)"
             }
-            Error::Malformed => "a field has an invalid value; the bytes were corrupted or forged",
+            Error::Malformed => {
+                "a field has an invalid value: the bytes were corrupted or forged, or the peer sent from an outdated restored copy of its session"
+            }
             Error::InvalidKey => "a public key is not valid for its type",
             Error::NonContributory => {
                 "a Diffie-Hellman key is of low order; the peer's key is invalid or malicious"

@@ -224,7 +224,10 @@ impl Session {
     /// [`Error::DecryptionFailed`] (tampered or not for this session),
     /// [`Error::DuplicateMessage`] (replayed, or its skipped key was
     /// evicted), [`Error::TooFarAhead`], [`Error::SessionMismatch`] (a prekey
-    /// message of another session), or a decoding error.
+    /// message of another session), [`Error::Malformed`] (also for a message
+    /// the peer sent from a copy of its session restored from before a
+    /// ratchet step: such a message can never be decrypted), or a decoding
+    /// error.
     pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>> {
         self.decrypt_traced(message, None)
     }
