@@ -20,6 +20,9 @@
 #   o3            opt-level 3 and wasm-opt -O3
 #   z-dalek64     --cfg curve25519_dalek_bits="64" (64-bit field arithmetic)
 #   o3-dalek64    both
+#   z-crypto-o3   opt-level "z" except opt-level 3 for the primitive crates
+#                 (chacha20, poly1305, curve25519-dalek, sha2, ...) via
+#                 profile package overrides (`cargo --config`)
 #
 # Writes bench-results/experiments.json (read by benches/report.py).
 set -euo pipefail
@@ -47,11 +50,12 @@ native() {
 
 wasm_variant() {
   local name=$1 opt=$2 rustflags=$3 wasm_opt_level=$4
+  shift 4 # the rest: extra cargo arguments
   local target="$root/target/bench-wasm-$name"
   echo "=== experiments: wasm $name"
   CARGO_TARGET_DIR=$target CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=$opt CARGO_PROFILE_WASM_RELEASE_STRIP=false \
     RUSTFLAGS="$rustflags" \
-    cargo build -q -p sotto-bench --lib --target wasm32-unknown-unknown --profile wasm-release
+    cargo build -q -p sotto-bench --lib --target wasm32-unknown-unknown --profile wasm-release "$@"
   rm -rf "$out/wasm-$name"
   wasm-bindgen --target nodejs --out-dir "$out/wasm-$name" --out-name sotto_bench --no-typescript \
     "$target/wasm32-unknown-unknown/wasm-release/sotto_bench.wasm"
@@ -77,8 +81,13 @@ if has wasm; then
   wasm_variant o3 3 "" -O3
   wasm_variant z-dalek64 z "$dalek64" -Oz
   wasm_variant o3-dalek64 3 "$dalek64" -O3
+  crypto_o3=()
+  for crate in chacha20 poly1305 chacha20poly1305 universal-hash curve25519-dalek sha2 hmac hkdf; do
+    crypto_o3+=(--config "profile.wasm-release.package.$crate.opt-level=3")
+  done
+  wasm_variant z-crypto-o3 z "" -Oz "${crypto_o3[@]}"
   echo "=== experiments: wasm measurements"
-  (cd benches/js && node experiment.mjs "$out/wasm-z" "$out/wasm-o3" "$out/wasm-z-dalek64" "$out/wasm-o3-dalek64") \
+  (cd benches/js && node experiment.mjs "$out/wasm-z" "$out/wasm-o3" "$out/wasm-z-dalek64" "$out/wasm-o3-dalek64" "$out/wasm-z-crypto-o3") \
     >"$out/wasm.json"
 fi
 

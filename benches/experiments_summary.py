@@ -57,7 +57,9 @@ if wasm:
     cols = [k for k in wasm if k != "libsodium"]
     md.append("### WebAssembly build variants (primitive layer, Node, libsodium-wrappers in the same process)\n")
     md.append("`wasm-z`: the npm package's profile (opt-level z, wasm-opt -Oz); `wasm-o3`: opt-level 3, wasm-opt -O3; "
-              "`dalek64`: `--cfg curve25519_dalek_bits=\"64\"`. Cells: ops/s (rate relative to libsodium).\n")
+              "`dalek64`: `--cfg curve25519_dalek_bits=\"64\"`; `wasm-z-crypto-o3`: opt-level z except opt-level 3 for the primitive crates "
+              "(chacha20, poly1305, chacha20poly1305, universal-hash, curve25519-dalek, sha2, hmac, hkdf) through "
+              "`[profile.wasm-release.package.<crate>] opt-level = 3`. Cells: ops/s (rate relative to libsodium).\n")
     md.append("| benchmark | libsodium | " + " | ".join(cols) + " |")
     md.append("|---|---:|" + "---:|" * len(cols))
     keys = sorted(set().union(*[set(wasm[c]) for c in cols]))

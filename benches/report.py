@@ -358,6 +358,10 @@ def main():
             L.append(e)
         L.append("")
 
+    analysis = Path(__file__).with_name("analysis.md")
+    if analysis.exists():
+        L.append(analysis.read_text())
+
     (res / "latest.md").write_text("\n".join(L) + "\n")
     print((res / "latest.md").read_text())
 
