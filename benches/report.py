@@ -354,6 +354,9 @@ def main():
 
     if experiments:
         L.append("## Experiments (profiles and proposed changes)\n")
+        L.append("Produced by `benches/experiments.sh` (a separate run on the same machine and day, shortly before the main run; "
+                 "not part of `scripts/bench.sh` or CI). Each variant is a build flag or a feature of the bench crate only; "
+                 "the core is unchanged.\n")
         for e in experiments.get("markdown", []):
             L.append(e)
         L.append("")
