@@ -354,7 +354,7 @@ def main():
 
     if experiments:
         L.append("## Experiments (profiles and proposed changes)\n")
-        L.append("Produced by `benches/experiments.sh` (a separate run on the same machine and day, shortly before the main run; "
+        L.append("Produced by `benches/experiments.sh` (a separate run on the same machine and day: native variants just before the main run, WebAssembly variants just after; "
                  "not part of `scripts/bench.sh` or CI). Each variant is a build flag or a feature of the bench crate only; "
                  "the core is unchanged.\n")
         for e in experiments.get("markdown", []):
