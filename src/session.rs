@@ -363,8 +363,9 @@ impl Session {
         let padding = Padding::from_byte(reader.u8()?)?;
         let session_id = SessionId::from_bytes(reader.array()?);
         let ad_hash = reader.array()?;
-        let local_identity = IdentityKey::read(&mut reader)?;
-        let remote_identity = IdentityKey::read(&mut reader)?;
+        // Authenticated by the sealing AEAD and verified when first received.
+        let local_identity = IdentityKey::read_sealed(&mut reader)?;
+        let remote_identity = IdentityKey::read_sealed(&mut reader)?;
         let ratchet = Ratchet::read(&mut reader)?;
         let pending_handshake = if reader.flag()? {
             Some(alloc::boxed::Box::new(read_handshake(&mut reader)?))
