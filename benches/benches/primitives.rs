@@ -17,8 +17,16 @@ const AEAD_SIZES: [(usize, &str); 4] = [
 fn aead(c: &mut Criterion) {
     let key = [0x42u8; 32];
     for (algorithm, name, nonce) in [
-        (Algorithm::ChaCha20Poly1305, "chacha20poly1305", &[7u8; 12][..]),
-        (Algorithm::XChaCha20Poly1305, "xchacha20poly1305", &[7u8; 24][..]),
+        (
+            Algorithm::ChaCha20Poly1305,
+            "chacha20poly1305",
+            &[7u8; 12][..],
+        ),
+        (
+            Algorithm::XChaCha20Poly1305,
+            "xchacha20poly1305",
+            &[7u8; 24][..],
+        ),
     ] {
         let mut group = c.benchmark_group(format!("aead/{name}"));
         for (size, label) in AEAD_SIZES {
@@ -26,10 +34,14 @@ fn aead(c: &mut Criterion) {
             let sealed = aead::seal(algorithm, &key, nonce, b"ad", &plaintext).unwrap();
             group.throughput(Throughput::Bytes(size as u64));
             group.bench_with_input(BenchmarkId::new("seal", label), &plaintext, |b, pt| {
-                b.iter(|| aead::seal(algorithm, black_box(&key), nonce, b"ad", black_box(pt)).unwrap())
+                b.iter(|| {
+                    aead::seal(algorithm, black_box(&key), nonce, b"ad", black_box(pt)).unwrap()
+                })
             });
             group.bench_with_input(BenchmarkId::new("open", label), &sealed, |b, ct| {
-                b.iter(|| aead::open(algorithm, black_box(&key), nonce, b"ad", black_box(ct)).unwrap())
+                b.iter(|| {
+                    aead::open(algorithm, black_box(&key), nonce, b"ad", black_box(ct)).unwrap()
+                })
             });
         }
         group.finish();
@@ -39,8 +51,12 @@ fn aead(c: &mut Criterion) {
 fn x25519(c: &mut Criterion) {
     let mut group = c.benchmark_group("x25519");
     let a = x25519::PrivateKey::generate(&mut OsRng).unwrap();
-    let b = x25519::PrivateKey::generate(&mut OsRng).unwrap().public_key();
-    group.bench_function("public_key", |bench| bench.iter(|| black_box(&a).public_key()));
+    let b = x25519::PrivateKey::generate(&mut OsRng)
+        .unwrap()
+        .public_key();
+    group.bench_function("public_key", |bench| {
+        bench.iter(|| black_box(&a).public_key())
+    });
     group.bench_function("diffie_hellman", |bench| {
         bench.iter(|| black_box(&a).diffie_hellman(black_box(&b)).unwrap())
     });
@@ -53,7 +69,9 @@ fn ed25519(c: &mut Criterion) {
     let public = key.public_key();
     let message = [0x5au8; 100];
     let signature = key.sign(&message);
-    group.bench_function("sign_100B", |b| b.iter(|| black_box(&key).sign(black_box(&message))));
+    group.bench_function("sign_100B", |b| {
+        b.iter(|| black_box(&key).sign(black_box(&message)))
+    });
     group.bench_function("verify_100B", |b| {
         b.iter(|| ed25519::verify(black_box(&public), black_box(&message), &signature).unwrap())
     });
@@ -78,7 +96,9 @@ fn mlkem(c: &mut Criterion) {
                 .unwrap()
         })
     });
-    group.bench_function("decaps", |b| b.iter(|| black_box(&key).decapsulate(black_box(&ciphertext))));
+    group.bench_function("decaps", |b| {
+        b.iter(|| black_box(&key).decapsulate(black_box(&ciphertext)))
+    });
     group.finish();
 }
 
@@ -88,7 +108,15 @@ fn hkdf(c: &mut Criterion) {
     let salt = [0x01u8; 32];
     let mut out = [0u8; 96];
     group.bench_function("32B_ikm_96B_out", |b| {
-        b.iter(|| kdf::hkdf_sha256(black_box(&salt), black_box(&ikm), b"Sotto v1 ratchet", &mut out).unwrap())
+        b.iter(|| {
+            kdf::hkdf_sha256(
+                black_box(&salt),
+                black_box(&ikm),
+                b"Sotto v1 ratchet",
+                &mut out,
+            )
+            .unwrap()
+        })
     });
     group.finish();
 }

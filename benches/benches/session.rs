@@ -29,9 +29,14 @@ fn handshake_steps(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut s = Session::initiate(&alice, &bundle, &alice_ctx(), &mut OsRng).unwrap();
-                (responder.account.clone(), s.encrypt(&m, &mut OsRng).unwrap())
+                (
+                    responder.account.clone(),
+                    s.encrypt(&m, &mut OsRng).unwrap(),
+                )
             },
-            |(mut account, first)| Session::accept(&mut account, black_box(&first), &bob_ctx()).unwrap(),
+            |(mut account, first)| {
+                Session::accept(&mut account, black_box(&first), &bob_ctx()).unwrap()
+            },
             BatchSize::SmallInput,
         )
     });
@@ -42,7 +47,9 @@ fn skipped(c: &mut Criterion) {
     let mut group = c.benchmark_group("sotto_skipped");
     let (mut a, b) = sotto_pair();
     let m = message();
-    let messages: Vec<Vec<u8>> = (0..=1000).map(|_| a.encrypt(&m, &mut OsRng).unwrap()).collect();
+    let messages: Vec<Vec<u8>> = (0..=1000)
+        .map(|_| a.encrypt(&m, &mut OsRng).unwrap())
+        .collect();
     // Decrypt message 1000 first (1000 keys are derived and stored), then
     // the 1000 skipped ones in order.
     group.bench_function("ahead_1000_then_1000_skipped", |bench| {
@@ -76,8 +83,12 @@ fn sealed(c: &mut Criterion) {
     let (a, _) = sotto_pair();
     let key = StorageKey::generate(&mut OsRng).unwrap();
     let sealed = a.seal(&key, &mut OsRng).unwrap();
-    group.bench_function("seal", |b| b.iter(|| black_box(&a).seal(&key, &mut OsRng).unwrap()));
-    group.bench_function("unseal", |b| b.iter(|| Session::unseal(&key, black_box(&sealed)).unwrap()));
+    group.bench_function("seal", |b| {
+        b.iter(|| black_box(&a).seal(&key, &mut OsRng).unwrap())
+    });
+    group.bench_function("unseal", |b| {
+        b.iter(|| Session::unseal(&key, black_box(&sealed)).unwrap())
+    });
     group.finish();
 }
 

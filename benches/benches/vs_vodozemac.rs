@@ -11,9 +11,9 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rand_core::SeedableRng;
 use sotto::{Account, OsRng, Session, StorageKey};
-use sotto_bench::{SottoResponder, message, sotto_handshake, sotto_pair};
 #[cfg(feature = "vodozemac")]
 use sotto_bench::{OlmResponder, olm_handshake, olm_pair};
+use sotto_bench::{SottoResponder, message, sotto_handshake, sotto_pair};
 use std::hint::black_box;
 #[cfg(feature = "vodozemac")]
 use vodozemac::olm;
@@ -56,7 +56,11 @@ fn ping_pong(c: &mut Criterion) {
         let mut a_sends = true;
         group.bench_function("sotto", |bench| {
             bench.iter(|| {
-                let (s, r) = if a_sends { (&mut a, &mut b) } else { (&mut b, &mut a) };
+                let (s, r) = if a_sends {
+                    (&mut a, &mut b)
+                } else {
+                    (&mut b, &mut a)
+                };
                 a_sends = !a_sends;
                 let ct = s.encrypt(black_box(&m), &mut OsRng).unwrap();
                 r.decrypt(&ct).unwrap()
@@ -65,11 +69,17 @@ fn ping_pong(c: &mut Criterion) {
     }
     {
         let (mut a, mut b) = sotto_pair();
-        let mut rng = rand_chacha::ChaCha20Rng::from_seed(sotto::primitives::random_array(&mut OsRng).unwrap());
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(
+            sotto::primitives::random_array(&mut OsRng).unwrap(),
+        );
         let mut a_sends = true;
         group.bench_function("sotto_userspace_rng", |bench| {
             bench.iter(|| {
-                let (s, r) = if a_sends { (&mut a, &mut b) } else { (&mut b, &mut a) };
+                let (s, r) = if a_sends {
+                    (&mut a, &mut b)
+                } else {
+                    (&mut b, &mut a)
+                };
                 a_sends = !a_sends;
                 let ct = s.encrypt(black_box(&m), &mut rng).unwrap();
                 r.decrypt(&ct).unwrap()
@@ -82,7 +92,11 @@ fn ping_pong(c: &mut Criterion) {
         let mut a_sends = true;
         group.bench_function("vodozemac", |bench| {
             bench.iter(|| {
-                let (s, r) = if a_sends { (&mut a, &mut b) } else { (&mut b, &mut a) };
+                let (s, r) = if a_sends {
+                    (&mut a, &mut b)
+                } else {
+                    (&mut b, &mut a)
+                };
                 a_sends = !a_sends;
                 let ct = s.encrypt(black_box(&m)).unwrap();
                 r.decrypt(&ct).unwrap()
@@ -107,7 +121,9 @@ fn burst(c: &mut Criterion) {
     }
     {
         let (mut a, mut b) = sotto_pair();
-        let mut rng = rand_chacha::ChaCha20Rng::from_seed(sotto::primitives::random_array(&mut OsRng).unwrap());
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(
+            sotto::primitives::random_array(&mut OsRng).unwrap(),
+        );
         group.bench_function("sotto_userspace_rng", |bench| {
             bench.iter(|| {
                 let ct = a.encrypt(black_box(&m), &mut rng).unwrap();
@@ -147,7 +163,9 @@ fn persist(c: &mut Criterion) {
         group.bench_function("vodozemac", |b| {
             b.iter(|| {
                 let pickled = black_box(&oa).pickle().encrypt(&pickle_key);
-                olm::Session::from_pickle(olm::SessionPickle::from_encrypted(&pickled, &pickle_key).unwrap())
+                olm::Session::from_pickle(
+                    olm::SessionPickle::from_encrypted(&pickled, &pickle_key).unwrap(),
+                )
             })
         });
     }

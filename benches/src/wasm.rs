@@ -6,7 +6,9 @@ use sotto::primitives::{Secret, ed25519, kdf, x25519};
 use wasm_bindgen::prelude::*;
 
 fn key32(bytes: &[u8]) -> Result<[u8; 32], JsError> {
-    bytes.try_into().map_err(|_| JsError::new("expected 32 bytes"))
+    bytes
+        .try_into()
+        .map_err(|_| JsError::new("expected 32 bytes"))
 }
 
 fn algorithm(nonce: &[u8]) -> Algorithm {
@@ -20,20 +22,29 @@ fn algorithm(nonce: &[u8]) -> Algorithm {
 /// ChaCha20-Poly1305 (12-byte nonce) or XChaCha20-Poly1305 (24-byte nonce):
 /// ciphertext || tag.
 #[wasm_bindgen]
-pub fn aead_seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, JsError> {
-    aead::seal(algorithm(nonce), &key32(key)?, nonce, aad, plaintext).map_err(|e| JsError::new(&format!("{e:?}")))
+pub fn aead_seal(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, JsError> {
+    aead::seal(algorithm(nonce), &key32(key)?, nonce, aad, plaintext)
+        .map_err(|e| JsError::new(&format!("{e:?}")))
 }
 
 /// The inverse of [`aead_seal`].
 #[wasm_bindgen]
 pub fn aead_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, JsError> {
-    aead::open(algorithm(nonce), &key32(key)?, nonce, aad, sealed).map_err(|e| JsError::new(&format!("{e:?}")))
+    aead::open(algorithm(nonce), &key32(key)?, nonce, aad, sealed)
+        .map_err(|e| JsError::new(&format!("{e:?}")))
 }
 
 /// X25519(private, 9).
 #[wasm_bindgen]
 pub fn x25519_public_key(private: &[u8]) -> Result<Vec<u8>, JsError> {
-    Ok(x25519::PrivateKey::from_bytes(key32(private)?).public_key().to_vec())
+    Ok(x25519::PrivateKey::from_bytes(key32(private)?)
+        .public_key()
+        .to_vec())
 }
 
 /// X25519(private, public).
@@ -48,25 +59,40 @@ pub fn x25519_dh(private: &[u8], public: &[u8]) -> Result<Vec<u8>, JsError> {
 /// Ed25519 public key of a seed.
 #[wasm_bindgen]
 pub fn ed25519_public_key(seed: &[u8]) -> Result<Vec<u8>, JsError> {
-    Ok(ed25519::PrivateKey::from_seed(Secret::from_bytes(key32(seed)?)).public_key().to_vec())
+    Ok(
+        ed25519::PrivateKey::from_seed(Secret::from_bytes(key32(seed)?))
+            .public_key()
+            .to_vec(),
+    )
 }
 
 /// Ed25519 signature (pure, deterministic).
 #[wasm_bindgen]
 pub fn ed25519_sign(seed: &[u8], message: &[u8]) -> Result<Vec<u8>, JsError> {
-    Ok(ed25519::PrivateKey::from_seed(Secret::from_bytes(key32(seed)?)).sign(message).to_vec())
+    Ok(
+        ed25519::PrivateKey::from_seed(Secret::from_bytes(key32(seed)?))
+            .sign(message)
+            .to_vec(),
+    )
 }
 
 /// Strict Ed25519 verification.
 #[wasm_bindgen]
 pub fn ed25519_verify(public: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, JsError> {
-    let signature: [u8; 64] = signature.try_into().map_err(|_| JsError::new("expected 64 bytes"))?;
+    let signature: [u8; 64] = signature
+        .try_into()
+        .map_err(|_| JsError::new("expected 64 bytes"))?;
     Ok(ed25519::verify(&key32(public)?, message, &signature).is_ok())
 }
 
 /// HKDF-SHA256.
 #[wasm_bindgen]
-pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], length: usize) -> Result<Vec<u8>, JsError> {
+pub fn hkdf_sha256(
+    salt: &[u8],
+    ikm: &[u8],
+    info: &[u8],
+    length: usize,
+) -> Result<Vec<u8>, JsError> {
     let mut out = vec![0u8; length];
     kdf::hkdf_sha256(salt, ikm, info, &mut out).map_err(|e| JsError::new(&format!("{e:?}")))?;
     Ok(out)
@@ -92,22 +118,37 @@ impl SessionPair {
         let alice = Account::new(&mut OsRng).map_err(err)?;
         let mut bob = Account::new(&mut OsRng).map_err(err)?;
         bob.generate_one_time_prekeys(1, &mut OsRng).map_err(err)?;
-        let bundle = PrekeyBundle::from_bytes(&bob.prekey_bundle().map_err(err)?.to_bytes()).map_err(err)?;
+        let bundle =
+            PrekeyBundle::from_bytes(&bob.prekey_bundle().map_err(err)?.to_bytes()).map_err(err)?;
         let message: Vec<u8> = (0..100).map(|i| (i * 7 + 3) as u8).collect();
-        let mut a = Session::initiate(&alice, &bundle, &SessionContext::new(b"alice", b"bob"), &mut OsRng)
-            .map_err(err)?;
+        let mut a = Session::initiate(
+            &alice,
+            &bundle,
+            &SessionContext::new(b"alice", b"bob"),
+            &mut OsRng,
+        )
+        .map_err(err)?;
         let first = a.encrypt(&message, &mut OsRng).map_err(err)?;
-        let (mut b, _) = Session::accept(&mut bob, &first, &SessionContext::new(b"bob", b"alice")).map_err(err)?;
+        let (mut b, _) = Session::accept(&mut bob, &first, &SessionContext::new(b"bob", b"alice"))
+            .map_err(err)?;
         let reply = b.encrypt(&message, &mut OsRng).map_err(err)?;
         a.decrypt(&reply).map_err(err)?;
-        Ok(SessionPair { a, b, message, a_sends: true })
+        Ok(SessionPair {
+            a,
+            b,
+            message,
+            a_sends: true,
+        })
     }
 
     /// `n` 100-byte messages from A to B (encrypt + decrypt each).
     pub fn burst(&mut self, n: u32) -> Result<(), JsError> {
         let err = |e: sotto::Error| JsError::new(&format!("{e:?}"));
         for _ in 0..n {
-            let ct = self.a.encrypt(&self.message, &mut sotto::OsRng).map_err(err)?;
+            let ct = self
+                .a
+                .encrypt(&self.message, &mut sotto::OsRng)
+                .map_err(err)?;
             self.b.decrypt(&ct).map_err(err)?;
         }
         Ok(())
@@ -117,7 +158,11 @@ impl SessionPair {
     pub fn ping_pong(&mut self, n: u32) -> Result<(), JsError> {
         let err = |e: sotto::Error| JsError::new(&format!("{e:?}"));
         for _ in 0..n {
-            let (s, r) = if self.a_sends { (&mut self.a, &mut self.b) } else { (&mut self.b, &mut self.a) };
+            let (s, r) = if self.a_sends {
+                (&mut self.a, &mut self.b)
+            } else {
+                (&mut self.b, &mut self.a)
+            };
             self.a_sends = !self.a_sends;
             let ct = s.encrypt(&self.message, &mut sotto::OsRng).map_err(err)?;
             r.decrypt(&ct).map_err(err)?;

@@ -54,7 +54,11 @@ fn main() {
             let (mut a, mut b) = sotto_pair();
             measured(|| {
                 for i in 0..n {
-                    let (s, r) = if i % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+                    let (s, r) = if i % 2 == 0 {
+                        (&mut a, &mut b)
+                    } else {
+                        (&mut b, &mut a)
+                    };
                     let ct = s.encrypt(&m, &mut OsRng).unwrap();
                     r.decrypt(&ct).unwrap();
                 }
@@ -65,7 +69,11 @@ fn main() {
             let (mut a, mut b) = olm_pair();
             measured(|| {
                 for i in 0..n {
-                    let (s, r) = if i % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+                    let (s, r) = if i % 2 == 0 {
+                        (&mut a, &mut b)
+                    } else {
+                        (&mut b, &mut a)
+                    };
                     let ct = s.encrypt(&m).unwrap();
                     r.decrypt(&ct).unwrap();
                 }
@@ -108,7 +116,9 @@ fn main() {
             let pickled = a.pickle().encrypt(&key);
             measured(|| {
                 for _ in 0..n {
-                    olm::Session::from_pickle(olm::SessionPickle::from_encrypted(&pickled, &key).unwrap());
+                    olm::Session::from_pickle(
+                        olm::SessionPickle::from_encrypted(&pickled, &key).unwrap(),
+                    );
                 }
             });
         }

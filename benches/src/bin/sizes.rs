@@ -39,7 +39,11 @@ fn main() {
     let sealed_established = a.seal(&key, &mut OsRng).unwrap().len();
     // After a long ping-pong (retired chains at their bound).
     for i in 0..20 {
-        let (s, r) = if i % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+        let (s, r) = if i % 2 == 0 {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
         let ct = s.encrypt(&m, &mut OsRng).unwrap();
         r.decrypt(&ct).unwrap();
     }
@@ -47,7 +51,9 @@ fn main() {
     let sealed_after_pingpong_b = b.seal(&key, &mut OsRng).unwrap().len();
     // With 1000 skipped message keys stored.
     let (mut x, mut y) = sotto_pair();
-    let msgs: Vec<_> = (0..=1000).map(|_| x.encrypt(&m, &mut OsRng).unwrap()).collect();
+    let msgs: Vec<_> = (0..=1000)
+        .map(|_| x.encrypt(&m, &mut OsRng).unwrap())
+        .collect();
     y.decrypt(&msgs[1000]).unwrap();
     let sealed_with_1000_skipped = y.seal(&key, &mut OsRng).unwrap().len();
     let sealed_account = bob.account.seal(&key, &mut OsRng).unwrap().len();
@@ -70,7 +76,11 @@ fn main() {
     let olm_pickle_encrypted = oa.pickle().encrypt(&pickle_key).len();
     let olm_pickle_json = serde_json::to_vec(&oa.pickle()).unwrap().len();
     for i in 0..20 {
-        let (s, r) = if i % 2 == 0 { (&mut oa, &mut ob) } else { (&mut ob, &mut oa) };
+        let (s, r) = if i % 2 == 0 {
+            (&mut oa, &mut ob)
+        } else {
+            (&mut ob, &mut oa)
+        };
         let ct = s.encrypt(&m).unwrap();
         r.decrypt(&ct).unwrap();
     }
