@@ -8,7 +8,7 @@
 
 use crate::bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
 use crate::keys::{IdentityKey, IdentityKeyPair};
-use crate::limits::{MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_BASE_KEYS, MAX_RETIRED_PREKEYS};
+use crate::limits::{MAX_ONE_TIME_PREKEYS, MAX_RETIRED_PREKEYS, MAX_SESSIONS_PER_SIGNED_PREKEY};
 use crate::primitives::{Secret, ed25519, kem, reserve_wiping, wipe_spare_capacity, x25519};
 use crate::sealed::{self, StorageKey};
 use crate::wire::{Kind, Reader, Writer};
@@ -19,7 +19,12 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 /// Format version of the serialized account inside a sealed account.
-const ACCOUNT_FORMAT: u8 = 1;
+/// Format 2 ties the remembered base keys to their signed prekey (§9.3);
+/// format 1 (one list of the last 256 base keys) is still read.
+const ACCOUNT_FORMAT: u8 = 2;
+const ACCOUNT_FORMAT_1: u8 = 1;
+/// The bound of the single base-key list of format 1.
+const FORMAT_1_MAX_BASE_KEYS: usize = 256;
 
 #[derive(Clone)]
 struct EcPrekey {
@@ -34,6 +39,27 @@ impl EcPrekey {
             id: 0,
             key: x25519::PrivateKey::from_bytes([0; 32]),
             published: false,
+        }
+    }
+}
+
+/// A signed prekey with the base keys of every prekey message it accepted.
+///
+/// The list lives exactly as long as the prekey: while the prekey can open a
+/// session, every base key it opened one with is remembered, so no replayed
+/// prekey message can open a second one (PROTOCOL.md §4.3). Base keys are
+/// public values and need no wiping.
+#[derive(Clone)]
+struct SignedPrekeyState {
+    prekey: EcPrekey,
+    accepted_base_keys: Vec<[u8; 32]>,
+}
+
+impl SignedPrekeyState {
+    fn zero() -> Self {
+        SignedPrekeyState {
+            prekey: EcPrekey::zero(),
+            accepted_base_keys: Vec::new(),
         }
     }
 }
@@ -98,14 +124,12 @@ fn push_bounded<T>(list: &mut Vec<T>, item: T, max: usize, zero: fn() -> T) {
 pub struct Account {
     identity: IdentityKeyPair,
     /// Current signed prekey last; older ones kept for late prekey messages.
-    signed_prekeys: Vec<EcPrekey>,
+    signed_prekeys: Vec<SignedPrekeyState>,
     /// Current last-resort KEM prekey last.
     last_resort_prekeys: Vec<KemPrivatePrekey>,
     one_time_prekeys: Vec<EcPrekey>,
     one_time_kem_prekeys: Vec<KemPrivatePrekey>,
     next_prekey_id: u32,
-    /// Base keys of accepted prekey messages, oldest first.
-    used_base_keys: Vec<[u8; 32]>,
 }
 
 impl fmt::Debug for Account {
@@ -164,7 +188,6 @@ impl Account {
             one_time_prekeys: Vec::new(),
             one_time_kem_prekeys: Vec::new(),
             next_prekey_id: 1,
-            used_base_keys: Vec::new(),
         };
         account.rotate_signed_prekey(rng)?;
         account.rotate_last_resort_prekey(rng)?;
@@ -188,23 +211,28 @@ impl Account {
 
     /// Replaces the signed prekey with a fresh one. The previous
     /// [`MAX_RETIRED_PREKEYS`] stay usable for prekey messages already in
-    /// flight. Rotate regularly (e.g. weekly) and upload the new one.
+    /// flight. Rotate regularly (e.g. weekly), and whenever
+    /// [`sessions_left_on_signed_prekey`](Self::sessions_left_on_signed_prekey)
+    /// runs low, and upload the new one.
     ///
     /// # Errors
     /// [`Error::Randomness`]; [`Error::LimitExceeded`] after 2³² − 1 prekeys.
     pub fn rotate_signed_prekey<R: TryCryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<()> {
         let key = x25519::PrivateKey::generate(rng)?;
         let id = self.take_prekey_id()?;
-        let prekey = EcPrekey {
-            id,
-            key,
-            published: false,
+        let prekey = SignedPrekeyState {
+            prekey: EcPrekey {
+                id,
+                key,
+                published: false,
+            },
+            accepted_base_keys: Vec::new(),
         };
         push_bounded(
             &mut self.signed_prekeys,
             prekey,
             1 + MAX_RETIRED_PREKEYS,
-            EcPrekey::zero,
+            SignedPrekeyState::zero,
         );
         Ok(())
     }
@@ -302,9 +330,33 @@ impl Account {
         Ok(())
     }
 
+    /// How many more prekey messages the current signed prekey accepts before
+    /// [`Session::accept`](crate::Session::accept) refuses new sessions on it
+    /// with [`Error::PrekeyExhausted`] (at most
+    /// [`MAX_SESSIONS_PER_SIGNED_PREKEY`]). Rotate the signed prekey before it
+    /// reaches zero; a high-volume account (a bot) should check it after
+    /// every accept.
+    ///
+    /// ```
+    /// use sotto::{Account, OsRng, limits::MAX_SESSIONS_PER_SIGNED_PREKEY};
+    ///
+    /// let account = Account::new(&mut OsRng)?;
+    /// assert_eq!(account.sessions_left_on_signed_prekey(), MAX_SESSIONS_PER_SIGNED_PREKEY);
+    /// # Ok::<(), sotto::Error>(())
+    /// ```
+    pub fn sessions_left_on_signed_prekey(&self) -> usize {
+        self.signed_prekeys.last().map_or(0, |current| {
+            MAX_SESSIONS_PER_SIGNED_PREKEY.saturating_sub(current.accepted_base_keys.len())
+        })
+    }
+
     /// The current signed prekey, to upload.
     pub fn signed_prekey(&self) -> Result<SignedPrekey> {
-        let current = self.signed_prekeys.last().ok_or(Error::LimitExceeded)?;
+        let current = &self
+            .signed_prekeys
+            .last()
+            .ok_or(Error::LimitExceeded)?
+            .prekey;
         Ok(SignedPrekey::sign(
             &self.identity.signing,
             current.id,
@@ -344,6 +396,7 @@ impl Account {
         for key in self
             .signed_prekeys
             .iter_mut()
+            .map(|state| &mut state.prekey)
             .chain(self.one_time_prekeys.iter_mut())
         {
             key.published = true;
@@ -396,12 +449,7 @@ impl Account {
 
     /// Looks up the private prekeys a prekey message names.
     pub(crate) fn prekey_secrets(&self, ids: &PrekeyIds) -> Result<PrekeySecrets<'_>> {
-        let signed_prekey = &self
-            .signed_prekeys
-            .iter()
-            .find(|k| k.id == ids.signed_prekey)
-            .ok_or(Error::UnknownPrekey)?
-            .key;
+        let signed_prekey = &self.signed_prekey_state(ids.signed_prekey)?.prekey.key;
         let kem_pool = match ids.kem_kind {
             KemPrekeyKind::LastResort => &self.last_resort_prekeys,
             KemPrekeyKind::OneTime => &self.one_time_kem_prekeys,
@@ -430,13 +478,32 @@ impl Account {
         })
     }
 
-    /// Whether a prekey message with this base key was already accepted.
-    pub(crate) fn has_used_base_key(&self, base_key: &[u8; 32]) -> bool {
-        self.used_base_keys.iter().any(|k| k == base_key)
+    fn signed_prekey_state(&self, id: u32) -> Result<&SignedPrekeyState> {
+        self.signed_prekeys
+            .iter()
+            .find(|k| k.prekey.id == id)
+            .ok_or(Error::UnknownPrekey)
     }
 
-    /// Called after the first message of a new session decrypted: deletes the
-    /// one-time prekeys it used and remembers its base key.
+    /// Steps 2 and 3 of §5.3 for the signed prekey: whether a prekey message
+    /// with this base key may open a session. [`Error::UnknownPrekey`] when
+    /// the signed prekey is not held, [`Error::DuplicateMessage`] when it
+    /// already accepted this base key, [`Error::PrekeyExhausted`] when it
+    /// accepted its maximum number of sessions.
+    pub(crate) fn check_base_key(&self, ids: &PrekeyIds, base_key: &[u8; 32]) -> Result<()> {
+        let state = self.signed_prekey_state(ids.signed_prekey)?;
+        if state.accepted_base_keys.iter().any(|k| k == base_key) {
+            return Err(Error::DuplicateMessage);
+        }
+        if state.accepted_base_keys.len() >= MAX_SESSIONS_PER_SIGNED_PREKEY {
+            return Err(Error::PrekeyExhausted);
+        }
+        Ok(())
+    }
+
+    /// Called after the first message of a new session decrypted (and after
+    /// [`check_base_key`](Self::check_base_key) passed): deletes the one-time
+    /// prekeys it used and remembers its base key with its signed prekey.
     pub(crate) fn consume_prekeys(&mut self, ids: &PrekeyIds, base_key: [u8; 32]) {
         if let Some(id) = ids.one_time_prekey {
             self.one_time_prekeys.retain(|k| k.id != id);
@@ -446,8 +513,13 @@ impl Account {
             self.one_time_kem_prekeys.retain(|k| k.id != ids.kem_prekey);
             wipe_spare_capacity(&mut self.one_time_kem_prekeys, KemPrivatePrekey::zero);
         }
-        self.used_base_keys.push(base_key);
-        trim_front(&mut self.used_base_keys, MAX_REMEMBERED_BASE_KEYS);
+        if let Some(state) = self
+            .signed_prekeys
+            .iter_mut()
+            .find(|k| k.prekey.id == ids.signed_prekey)
+        {
+            state.accepted_base_keys.push(base_key);
+        }
     }
 
     /// Seals the account under `storage_key` (see [`crate::sealed`]).
@@ -475,22 +547,30 @@ impl Account {
     fn serialize(&self) -> Zeroizing<Vec<u8>> {
         // The exact length (§9.3 of PROTOCOL.md): the buffer never reallocates,
         // which would free a copy of the secrets unwiped.
+        let base_keys: usize = self
+            .signed_prekeys
+            .iter()
+            .map(|k| 2 + 32 * k.accepted_base_keys.len())
+            .sum();
         let ec_keys = self.signed_prekeys.len() + self.one_time_prekeys.len();
         let kem_keys = self.last_resort_prekeys.len() + self.one_time_kem_prekeys.len();
-        let len =
-            1 + 32 + 32 + 4 + 5 * 2 + 37 * ec_keys + 69 * kem_keys + 32 * self.used_base_keys.len();
+        let len = 1 + 32 + 32 + 4 + 4 * 2 + 37 * ec_keys + 69 * kem_keys + base_keys;
         let mut out = Zeroizing::new(Vec::with_capacity(len));
         out.put_u8(ACCOUNT_FORMAT);
         out.put(self.identity.signing.seed().expose());
         out.put(self.identity.agreement.to_bytes());
         out.put_u32(self.next_prekey_id);
-        for list in [&self.signed_prekeys, &self.one_time_prekeys] {
-            out.put_u16(len_u16(list.len()));
-            for key in list.iter() {
-                out.put_u32(key.id);
-                out.put_flag(key.published);
-                out.put(key.key.to_bytes());
+        out.put_u16(len_u16(self.signed_prekeys.len()));
+        for state in &self.signed_prekeys {
+            put_ec_prekey(&mut out, &state.prekey);
+            out.put_u16(len_u16(state.accepted_base_keys.len()));
+            for base_key in &state.accepted_base_keys {
+                out.put(base_key);
             }
+        }
+        out.put_u16(len_u16(self.one_time_prekeys.len()));
+        for key in &self.one_time_prekeys {
+            put_ec_prekey(&mut out, key);
         }
         for list in [&self.last_resort_prekeys, &self.one_time_kem_prekeys] {
             out.put_u16(len_u16(list.len()));
@@ -500,37 +580,38 @@ impl Account {
                 out.put(key.seed.expose());
             }
         }
-        out.put_u16(len_u16(self.used_base_keys.len()));
-        for key in &self.used_base_keys {
-            out.put(key);
-        }
         debug_assert_eq!(out.len(), len);
         out
     }
 
     fn deserialize(bytes: &[u8]) -> Result<Self> {
         let mut reader = Reader::new(bytes);
-        if reader.u8()? != ACCOUNT_FORMAT {
+        let format = reader.u8()?;
+        if format != ACCOUNT_FORMAT && format != ACCOUNT_FORMAT_1 {
             return Err(Error::UnsupportedVersion);
         }
         let signing = ed25519::PrivateKey::from_seed(Secret::from_bytes(reader.array()?));
         let agreement = x25519::PrivateKey::from_bytes(reader.array()?);
         let next_prekey_id = reader.u32()?;
-        let mut ec_lists = [Vec::new(), Vec::new()];
-        for (list, max) in ec_lists
-            .iter_mut()
-            .zip([1 + MAX_RETIRED_PREKEYS, MAX_ONE_TIME_PREKEYS])
-        {
-            let count = bounded_count(&mut reader, max)?;
-            // Exact capacity: growing would free buffers holding secrets.
-            *list = Vec::with_capacity(count);
-            for _ in 0..count {
-                list.push(EcPrekey {
-                    id: reader.u32()?,
-                    published: reader.flag()?,
-                    key: x25519::PrivateKey::from_bytes(reader.array()?),
-                });
-            }
+        let count = bounded_count(&mut reader, 1 + MAX_RETIRED_PREKEYS)?;
+        // Exact capacity: growing would free buffers holding secrets.
+        let mut signed_prekeys = Vec::with_capacity(count);
+        for _ in 0..count {
+            let prekey = read_ec_prekey(&mut reader)?;
+            let accepted_base_keys = if format == ACCOUNT_FORMAT {
+                read_base_keys(&mut reader, MAX_SESSIONS_PER_SIGNED_PREKEY)?
+            } else {
+                Vec::new()
+            };
+            signed_prekeys.push(SignedPrekeyState {
+                prekey,
+                accepted_base_keys,
+            });
+        }
+        let count = bounded_count(&mut reader, MAX_ONE_TIME_PREKEYS)?;
+        let mut one_time_prekeys = Vec::with_capacity(count);
+        for _ in 0..count {
+            one_time_prekeys.push(read_ec_prekey(&mut reader)?);
         }
         let mut kem_lists = [Vec::new(), Vec::new()];
         for (list, max) in kem_lists
@@ -548,13 +629,16 @@ impl Account {
                 });
             }
         }
-        let count = bounded_count(&mut reader, MAX_REMEMBERED_BASE_KEYS)?;
-        let mut used_base_keys = Vec::with_capacity(count);
-        for _ in 0..count {
-            used_base_keys.push(reader.array()?);
+        if format == ACCOUNT_FORMAT_1 {
+            // Format 1 did not record which signed prekey a base key used:
+            // remember each with every signed prekey, so that a replay is
+            // still refused whichever one it names (at most 256 ≤ the bound).
+            let base_keys = read_base_keys(&mut reader, FORMAT_1_MAX_BASE_KEYS)?;
+            for state in &mut signed_prekeys {
+                state.accepted_base_keys.clone_from(&base_keys);
+            }
         }
         reader.finish()?;
-        let [signed_prekeys, one_time_prekeys] = ec_lists;
         let [last_resort_prekeys, one_time_kem_prekeys] = kem_lists;
         if signed_prekeys.is_empty() || last_resort_prekeys.is_empty() {
             return Err(Error::Malformed);
@@ -566,9 +650,32 @@ impl Account {
             one_time_prekeys,
             one_time_kem_prekeys,
             next_prekey_id,
-            used_base_keys,
         })
     }
+}
+
+fn put_ec_prekey(out: &mut Vec<u8>, key: &EcPrekey) {
+    out.put_u32(key.id);
+    out.put_flag(key.published);
+    out.put(key.key.to_bytes());
+}
+
+fn read_ec_prekey(reader: &mut Reader<'_>) -> Result<EcPrekey> {
+    Ok(EcPrekey {
+        id: reader.u32()?,
+        published: reader.flag()?,
+        key: x25519::PrivateKey::from_bytes(reader.array()?),
+    })
+}
+
+/// Reads a list of base keys of at most `max` entries.
+fn read_base_keys(reader: &mut Reader<'_>, max: usize) -> Result<Vec<[u8; 32]>> {
+    let count = bounded_count(reader, max)?;
+    let mut base_keys = Vec::with_capacity(count);
+    for _ in 0..count {
+        base_keys.push(reader.array()?);
+    }
+    Ok(base_keys)
 }
 
 /// Drops the oldest entries so that at most `max` remain.
@@ -591,4 +698,109 @@ pub(crate) fn bounded_count(reader: &mut Reader<'_>, max: usize) -> Result<usize
         return Err(Error::TooLarge);
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn ids(signed_prekey: u32) -> PrekeyIds {
+        PrekeyIds {
+            signed_prekey,
+            kem_prekey: 2,
+            kem_kind: KemPrekeyKind::LastResort,
+            one_time_prekey: None,
+        }
+    }
+
+    /// Format 1 of §9.3, written from the specification: signed prekeys
+    /// without lists, then one trailing list of base keys.
+    fn format_1(account: &Account, base_keys: &[[u8; 32]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.put_u8(1);
+        out.put(account.identity.signing.seed().expose());
+        out.put(account.identity.agreement.to_bytes());
+        out.put_u32(account.next_prekey_id);
+        out.put_u16(len_u16(account.signed_prekeys.len()));
+        for state in &account.signed_prekeys {
+            put_ec_prekey(&mut out, &state.prekey);
+        }
+        out.put_u16(0);
+        for list in [&account.last_resort_prekeys, &account.one_time_kem_prekeys] {
+            out.put_u16(len_u16(list.len()));
+            for key in list.iter() {
+                out.put_u32(key.id);
+                out.put_flag(key.published);
+                out.put(key.seed.expose());
+            }
+        }
+        out.put_u16(len_u16(base_keys.len()));
+        for key in base_keys {
+            out.put(key);
+        }
+        out
+    }
+
+    #[test]
+    fn format_1_base_keys_are_remembered_by_every_signed_prekey() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut account = Account::new(&mut rng).unwrap();
+        account.rotate_signed_prekey(&mut rng).unwrap();
+        let ids_held: Vec<u32> = account.signed_prekeys.iter().map(|k| k.prekey.id).collect();
+        assert_eq!(ids_held.len(), 2);
+        let remembered = [[5; 32], [6; 32]];
+        let restored = Account::deserialize(&format_1(&account, &remembered)).unwrap();
+        for id in ids_held {
+            for key in &remembered {
+                assert_eq!(
+                    restored.check_base_key(&ids(id), key),
+                    Err(Error::DuplicateMessage)
+                );
+            }
+            assert_eq!(restored.check_base_key(&ids(id), &[7; 32]), Ok(()));
+        }
+        // Written back as format 2, with the same meaning.
+        let again = Account::deserialize(&restored.serialize()).unwrap();
+        assert_eq!(again.serialize().first(), Some(&ACCOUNT_FORMAT));
+        assert!(again == restored);
+        // A format-1 list longer than its bound of 256 is refused.
+        let too_many = [[9; 32]; FORMAT_1_MAX_BASE_KEYS + 1];
+        assert_eq!(
+            Account::deserialize(&format_1(&account, &too_many)).err(),
+            Some(Error::TooLarge)
+        );
+    }
+
+    #[test]
+    fn base_key_lists_are_bounded_and_die_with_their_prekey() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let mut account = Account::new(&mut rng).unwrap();
+        let first = account.signed_prekeys[0].prekey.id;
+        for i in 0..MAX_SESSIONS_PER_SIGNED_PREKEY {
+            let mut key = [0; 32];
+            key[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            assert_eq!(account.check_base_key(&ids(first), &key), Ok(()));
+            account.consume_prekeys(&ids(first), key);
+        }
+        assert_eq!(account.sessions_left_on_signed_prekey(), 0);
+        assert_eq!(
+            account.check_base_key(&ids(first), &[0xff; 32]),
+            Err(Error::PrekeyExhausted)
+        );
+        // A full list survives the sealed format (the decoder's bound is the
+        // same number) ...
+        let full = Account::deserialize(&account.serialize()).unwrap();
+        assert!(full == account);
+        // ... and goes away with its prekey.
+        for _ in 0..=MAX_RETIRED_PREKEYS {
+            account.rotate_signed_prekey(&mut rng).unwrap();
+        }
+        assert_eq!(
+            account.check_base_key(&ids(first), &[0; 32]),
+            Err(Error::UnknownPrekey)
+        );
+        assert!(account.serialize().len() < 2_000);
+    }
 }

@@ -31,6 +31,10 @@ pub const MAX_ONE_TIME_PREKEYS: usize = 100;
 /// messages made from a slightly old bundle still decrypt.
 pub const MAX_RETIRED_PREKEYS: usize = 2;
 
-/// Base keys of accepted prekey messages an account remembers, so that a
-/// replayed prekey message cannot create a second session.
-pub const MAX_REMEMBERED_BASE_KEYS: usize = 256;
+/// Most prekey messages one signed prekey accepts. The account remembers the
+/// base key of every one of them for as long as it holds the signed prekey,
+/// so that no replay can create a second session; past this bound `accept`
+/// fails with [`Error::PrekeyExhausted`](crate::Error::PrekeyExhausted) until
+/// the signed prekey is rotated. Memory: at most
+/// `(1 + MAX_RETIRED_PREKEYS) × 1000 × 32` = 96,000 bytes of base keys.
+pub const MAX_SESSIONS_PER_SIGNED_PREKEY: usize = 1000;

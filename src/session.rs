@@ -133,7 +133,10 @@ impl Session {
     /// # Errors
     /// Any decoding error; [`Error::UnknownPrekey`] when the message names a
     /// prekey the account does not hold; [`Error::DuplicateMessage`] for a
-    /// prekey message already accepted; [`Error::DecryptionFailed`] when the
+    /// prekey message already accepted (remembered for as long as its signed
+    /// prekey is held); [`Error::PrekeyExhausted`] when its signed prekey has
+    /// accepted [`MAX_SESSIONS_PER_SIGNED_PREKEY`](crate::limits::MAX_SESSIONS_PER_SIGNED_PREKEY)
+    /// sessions (rotate it); [`Error::DecryptionFailed`] when the
     /// message was tampered with, made for another account, or the contexts
     /// of the two sides do not match.
     pub fn accept(
@@ -152,9 +155,7 @@ impl Session {
     ) -> Result<(Self, Vec<u8>)> {
         let message = PrekeyMessage::from_bytes(prekey_message)?;
         let handshake = &message.handshake;
-        if account.has_used_base_key(&handshake.base_key) {
-            return Err(Error::DuplicateMessage);
-        }
+        account.check_base_key(&handshake.ids, &handshake.base_key)?;
         let secrets = account.prekey_secrets(&handshake.ids)?;
         let (keys, ad_hash) = handshake::respond(&secrets, &message.initiator, handshake, context)?;
         let ratchet = Ratchet::responder(

@@ -227,19 +227,22 @@ fn account_secrets(account: &Account) -> Vec<Vec<u8>> {
     let mut state = open_sealed(&sealed, 0x04);
     let mut c = Cursor(&state);
     let mut secrets = Vec::new();
-    assert_eq!(c.u8(), 1);
+    assert_eq!(c.u8(), 2, "account state format 2 (PROTOCOL.md §9.3)");
     secrets.push(c.take(32).to_vec());
     secrets.push(c.take(32).to_vec());
     c.take(4);
-    for key_len in [32, 32, 64, 64] {
+    for (list, key_len) in [32, 32, 64, 64].into_iter().enumerate() {
         for _ in 0..c.u16() {
             c.take(4);
             c.flag();
             secrets.push(c.take(key_len).to_vec());
+            if list == 0 {
+                // A signed prekey's accepted base keys (public values).
+                let base_keys = c.u16();
+                c.take(32 * base_keys);
+            }
         }
     }
-    let base_keys = c.u16();
-    c.take(32 * base_keys);
     assert!(c.0.is_empty());
     state.zeroize();
     secrets

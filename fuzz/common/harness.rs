@@ -333,12 +333,26 @@ pub fn fuzz_message(data: &[u8]) {
     }
 }
 
+/// Canonical: re-serializing an account gives back the bytes it was read
+/// from. Format 1 (still read, PROTOCOL.md §9.3) is written back as format 2,
+/// which must then be canonical itself.
+fn assert_canonical_account(account: &Account, read_from: &[u8]) {
+    let state = account_state(account);
+    if read_from.first() == Some(&1) {
+        assert_eq!(state.first(), Some(&2), "format 1 is written back as format 2");
+        let again = Account::unseal(&storage_key(), &seal_raw(KIND_SEALED_ACCOUNT, &state))
+            .expect("a migrated account reads back");
+        assert_eq!(account_state(&again), state, "account serialization is not canonical");
+    } else {
+        assert_eq!(state, read_from, "account serialization is not canonical");
+    }
+}
+
 /// Sealed accounts as read back from storage, under the right key.
 pub fn fuzz_sealed_account(data: &[u8]) {
     if let Ok(account) = Account::unseal(&storage_key(), data) {
         // Only bytes produced by `seal` under this key authenticate.
-        let state = unseal_raw(KIND_SEALED_ACCOUNT, data);
-        assert_eq!(account_state(&account), state);
+        assert_canonical_account(&account, &unseal_raw(KIND_SEALED_ACCOUNT, data));
     }
     let _ = Session::unseal(&storage_key(), data);
 }
@@ -350,12 +364,7 @@ pub fn fuzz_sealed_account_state(data: &[u8]) {
     let Ok(mut account) = Account::unseal(&storage_key(), &sealed) else {
         return;
     };
-    // Canonical: re-serializing gives back the same bytes.
-    assert_eq!(
-        account_state(&account),
-        data,
-        "account serialization is not canonical"
-    );
+    assert_canonical_account(&account, data);
     // Whatever was stored, using the account must not panic, and a bundle it
     // builds must verify.
     let mut rng = ChaCha20Rng::seed_from_u64(1);
@@ -594,6 +603,8 @@ struct Conversation {
     decrypted: u32,
     /// Errors of untampered deliveries (each one matched the model).
     errors: Vec<Error>,
+    /// Sessions a malicious server opened with Bob's account.
+    server_sessions: u32,
 }
 
 /// Reads the fuzzer's bytes one at a time; runs out as zeros.
@@ -633,6 +644,7 @@ impl Conversation {
             counter: 0,
             decrypted: 0,
             errors: Vec::new(),
+            server_sessions: 0,
         }
     }
 
@@ -769,6 +781,36 @@ impl Conversation {
         assert_eq!(account_state(&self.bob_account), before);
     }
 
+    /// A malicious server opens sessions of its own with Bob's signed prekey
+    /// and last-resort KEM prekey (withholding one-time prekeys), 1 to 64 at
+    /// a time and at most `SERVER_SESSIONS` in all: far more than the 256 base
+    /// keys the account once remembered, below the signed prekey's bound.
+    /// Replays of Alice's first message must still be refused afterwards.
+    fn server_opens_sessions(&mut self, b: u8) {
+        const SERVER_SESSIONS: u32 = 600;
+        let count = u32::from(b & 0x3f) + 1;
+        let count = count.min(SERVER_SESSIONS.saturating_sub(self.server_sessions));
+        if count == 0 {
+            return;
+        }
+        let bundle = PrekeyBundle::new(
+            self.bob_account.identity_key().clone(),
+            self.bob_account.signed_prekey().unwrap(),
+            self.bob_account.last_resort_prekey().unwrap(),
+            None,
+        )
+        .unwrap();
+        for _ in 0..count {
+            let server = Account::new(&mut self.rng).unwrap();
+            let context = SessionContext::new(b"server", b"bob");
+            let mut session = Session::initiate(&server, &bundle, &context, &mut self.rng).unwrap();
+            let first = session.encrypt(b"server", &mut self.rng).unwrap();
+            let context = SessionContext::new(b"bob", b"server");
+            Session::accept(&mut self.bob_account, &first, &context).unwrap();
+        }
+        self.server_sessions += count;
+    }
+
     fn seal_and_restore(&mut self, which: u8) {
         let party = usize::from(which & 1);
         let key = storage_key();
@@ -853,7 +895,9 @@ fn run_conversation(data: &[u8]) -> Conversation {
             }
             _ => {
                 let b = input.arg();
-                if let Some(k) = pick(&c, b) {
+                if b & 0x80 != 0 {
+                    c.server_opens_sessions(b);
+                } else if let Some(k) = pick(&c, b) {
                     c.reaccept(k);
                 }
             }

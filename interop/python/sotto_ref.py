@@ -32,7 +32,7 @@ ERROR_CODES = {
     "DUPLICATE_MESSAGE": 10, "TOO_FAR_AHEAD": 11, "UNKNOWN_PREKEY": 12,
     "SESSION_MISMATCH": 13, "TOO_LARGE": 14, "INVALID_PADDING": 15,
     "UNSEAL_FAILED": 16, "RANDOMNESS": 17, "LIMIT_EXCEEDED": 18,
-    "INVALID_ARGUMENT": 19,
+    "INVALID_ARGUMENT": 19, "PREKEY_EXHAUSTED": 20,
 }
 
 
@@ -386,7 +386,16 @@ class Account:
         self.signed_prekeys: dict[int, bytes] = {}
         self.kem_prekeys: dict[tuple[int, int], bytes] = {}  # (kind, id) -> seed
         self.one_time_prekeys: dict[int, bytes] = {}
-        self.base_keys: list[bytes] = []
+        # §4.3: per signed prekey id, the base keys of every prekey message
+        # it accepted; the list goes when the signed prekey goes.
+        self.accepted_base_keys: dict[int, list[bytes]] = {}
+
+    def delete_signed_prekey(self, pid: int) -> None:
+        del self.signed_prekeys[pid]
+        self.accepted_base_keys.pop(pid, None)
+
+
+MAX_SESSIONS_PER_SIGNED_PREKEY = 1000  # §4.3, §11
 
 
 # --------------------------------------------------------------------------
@@ -476,10 +485,16 @@ def decode_prekey_message(data: bytes) -> dict:
 def accept(account: Account, data: bytes, local_id: bytes, remote_id: bytes):
     """§5.3 Session::accept -> (session, plaintext). Account changes only on success."""
     f = decode_prekey_message(data)
-    if f["ek_a_pub"] in account.base_keys:
-        raise SottoError("DUPLICATE_MESSAGE", "remembered base key")
+    # §5.3 step 2: the signed prekey, then its list of accepted base keys
+    if f["spk_id"] not in account.signed_prekeys:
+        raise SottoError("UNKNOWN_PREKEY", "signed prekey")
+    spk_priv = account.signed_prekeys[f["spk_id"]]
+    accepted = account.accepted_base_keys.get(f["spk_id"], [])
+    if f["ek_a_pub"] in accepted:
+        raise SottoError("DUPLICATE_MESSAGE", "base key already accepted by this signed prekey")
+    if len(accepted) >= MAX_SESSIONS_PER_SIGNED_PREKEY:
+        raise SottoError("PREKEY_EXHAUSTED")
     try:
-        spk_priv = account.signed_prekeys[f["spk_id"]]
         kem_seed = account.kem_prekeys[(f["kem_kind"], f["kem_id"])]
         opk_priv = account.one_time_prekeys[f["opk_id"]] if f["opk_id"] is not None else None
     except KeyError:
@@ -515,7 +530,7 @@ def accept(account: Account, data: bytes, local_id: bytes, remote_id: bytes):
         del account.one_time_prekeys[f["opk_id"]]
     if f["kem_kind"] == KEM_ONE_TIME:
         del account.kem_prekeys[(f["kem_kind"], f["kem_id"])]
-    account.base_keys = (account.base_keys + [ek])[-256:]
+    account.accepted_base_keys.setdefault(f["spk_id"], []).append(ek)
     return s, pt
 
 

@@ -6,6 +6,7 @@ Run from this directory:  python -m unittest -v test_vectors
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import unittest
@@ -303,7 +304,7 @@ def _handshake_test(name: str, with_opk: bool):
                 S.accept(acc, H(hv["first_message"]), b"mallory", ALICE_ID)
             self.assertEqual(cm.exception.name, "DECRYPTION_FAILED")
             self.assertIn(OPK_ID, acc.one_time_prekeys)   # account unchanged
-            self.assertEqual(acc.base_keys, [])
+            self.assertEqual(acc.accepted_base_keys, {})
 
     T.__name__ = T.__qualname__ = "TestHandshake_" + name
     return T
@@ -658,3 +659,50 @@ class TestSealedSession(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestReplayProtection(unittest.TestCase):
+    """§4.3 / §5.3: a replayed first message never opens a second session.
+
+    A malicious server withholds one-time prekeys (bundle without them) and
+    opens many sessions of its own between Alice's first message and its
+    replay; the base keys are remembered per signed prekey, never trimmed,
+    and a signed prekey accepts at most 1000 sessions.
+    """
+
+    def _first_message(self, identity: S.Identity, seed: int) -> bytes:
+        rnd = hashlib.sha256(b"interop replay %d" % seed).digest()
+        draw = Draws(rnd, hashlib.sha256(rnd).digest(), hashlib.sha256(b"r" + rnd).digest(),
+                     hashlib.sha256(b"n" + rnd).digest()[:24])
+        s = S.initiate(identity, bob_bundle(False), ALICE_ID, BOB_ID, draw)
+        return s.encrypt(b"hi", draw)
+
+    def test_replay_after_many_sessions_and_exhaustion(self):
+        acc = bob_account()
+        alice = alice_identity()
+        first = self._first_message(alice, 0)
+        S.accept(acc, first, BOB_ID, ALICE_ID)
+        # 257 sessions of the server's own: more than the 256 base keys the
+        # earlier rule remembered.
+        for i in range(1, 258):
+            S.accept(acc, self._first_message(alice, i), BOB_ID, ALICE_ID)
+        with self.assertRaises(S.SottoError) as cm:
+            S.accept(acc, first, BOB_ID, ALICE_ID)
+        self.assertEqual(cm.exception.name, "DUPLICATE_MESSAGE")
+        # Fill the signed prekey's list to the bound with other base keys.
+        accepted = acc.accepted_base_keys[SPK_ID]
+        self.assertEqual(len(accepted), 258)
+        while len(accepted) < S.MAX_SESSIONS_PER_SIGNED_PREKEY:
+            accepted.append(hashlib.sha256(b"filler %d" % len(accepted)).digest())
+        with self.assertRaises(S.SottoError) as cm:
+            S.accept(acc, self._first_message(alice, 9999), BOB_ID, ALICE_ID)
+        self.assertEqual(cm.exception.name, "PREKEY_EXHAUSTED")
+        with self.assertRaises(S.SottoError) as cm:
+            S.accept(acc, first, BOB_ID, ALICE_ID)
+        self.assertEqual(cm.exception.name, "DUPLICATE_MESSAGE")
+        # Deleting the signed prekey deletes its list; the replay is then an
+        # unknown prekey, still no session.
+        acc.delete_signed_prekey(SPK_ID)
+        with self.assertRaises(S.SottoError) as cm:
+            S.accept(acc, first, BOB_ID, ALICE_ID)
+        self.assertEqual(cm.exception.name, "UNKNOWN_PREKEY")
