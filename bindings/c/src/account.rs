@@ -51,7 +51,7 @@ pub unsafe extern "C" fn sotto_account_new(
 ///
 /// Sessions created from the account stay valid (they do not reference it).
 /// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 /// using the account on another thread completes first on its own reference.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_free(account: *mut sotto_account) -> i32 {

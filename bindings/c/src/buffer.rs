@@ -19,7 +19,9 @@ use zeroize::Zeroize;
 /// `sotto_buffer_free`, which zeroizes the bytes first; never with `free(3)`,
 /// and never change `ptr` or `len`. Declare one as `sotto_buffer b = {0};`
 /// (`{NULL, 0}`); functions overwrite their output buffer without reading
-/// it, so free a previous result before reusing the variable.
+/// it, so free a previous result before reusing the variable. The struct
+/// itself must not lie inside the bytes of an input of the call that fills
+/// it (`SOTTO_ERR_ALIASED_OUTPUT`).
 #[repr(C)]
 #[derive(Debug)]
 pub struct sotto_buffer {
@@ -46,6 +48,12 @@ impl sotto_buffer {
 /// `SOTTO_ERR_INVALID_BUFFER` and is left alone (a copy of a freed buffer
 /// whose address has since been reused for a new buffer of the same length
 /// cannot be told apart from it: never keep copies after freeing).
+///
+/// Aliasing: a struct stored inside the very bytes it describes gives
+/// `SOTTO_ERR_ALIASED_OUTPUT` and is left alone, buffer included (resetting
+/// the struct would write into freed memory): free it through a copy of the
+/// struct kept elsewhere. Checks, in order: the struct's contents
+/// (`SOTTO_ERR_INVALID_BUFFER`), then aliasing.
 ///
 /// Thread safety: any thread; a buffer is not tied to the handle it came
 /// from and stays valid after that handle is freed.

@@ -142,7 +142,9 @@ impl RngRef {
 /// with itself for one handle. `user_data` must stay valid until the handle
 /// is freed and any call using it has returned.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER` if `fill` or `out` is NULL.
+/// Checks, in order: `out`, then `fill` (`SOTTO_ERR_NULL_POINTER` if
+/// NULL). Aliasing: `user_data` is never read by libsotto (only passed
+/// back to `fill`), so nothing can overlap.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a pointer; `fill` is NULL or a
@@ -171,7 +173,7 @@ pub unsafe extern "C" fn sotto_rng_new_callback(
 /// stays owned by the caller).
 ///
 /// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 /// using the handle on another thread completes normally.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_rng_free(rng: *mut sotto_rng) -> i32 {

@@ -39,9 +39,11 @@ unsafe fn storage_key(key: *const u8, key_len: usize) -> Result<StorageKey, i32>
 /// encrypt at once; its messages are prekey messages until the first reply.
 ///
 /// `local_id`/`remote_id` are the application's stable identifiers of this
-/// device and of the peer (1 to `SOTTO_MAX_CONTEXT_ID_LEN` bytes each); the
-/// peer must pass the same pair from its side to `sotto_session_accept`,
-/// otherwise the first message fails to decrypt. The account is only read.
+/// device and of the peer: byte strings of 1 to `SOTTO_MAX_CONTEXT_ID_LEN`
+/// bytes each, of any byte values, compared byte for byte (no encoding is
+/// assumed). The peer must pass the same pair from its side to
+/// `sotto_session_accept`, otherwise the first message fails to decrypt.
+/// The account is only read.
 ///
 /// On success `*out` receives a new session handle owned by the caller (free
 /// it with `sotto_session_free`); on error `*out` is NULL.
@@ -109,6 +111,10 @@ pub unsafe extern "C" fn sotto_session_initiate(
 /// (check `sotto_message_type` and `sotto_prekey_message_session_id` first:
 /// a prekey message of a session that already exists goes to
 /// `sotto_session_decrypt`).
+///
+/// `local_id`/`remote_id` are this device's and the initiator's ids (the
+/// initiator's pair, swapped), with the same rules as in
+/// `sotto_session_initiate`.
 ///
 /// The account changes only on success (the one-time prekeys used are
 /// deleted and the message can never create a second session): seal the
@@ -182,7 +188,7 @@ pub unsafe extern "C" fn sotto_session_accept(
 /// Frees a session, zeroizing its keys. NULL is a no-op.
 ///
 /// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 /// using the session on another thread completes first on its own reference.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_session_free(session: *mut sotto_session) -> i32 {
