@@ -12,10 +12,51 @@
  *   matching *_free. They are checked on every use: NULL, freed, forged or
  *   wrong-kind handles give an error, never undefined behaviour.
  * - Inputs are (pointer, length) pairs, only read during the call and never
- *   retained. NULL or empty required inputs are errors.
+ *   retained. They must not change during the call (neither from another
+ *   thread nor from an rng callback). A required input that is NULL gives
+ *   SOTTO_ERR_NULL_POINTER whatever its length, one of length 0 gives
+ *   SOTTO_ERR_ZERO_LENGTH. The only optional inputs are the plaintext of
+ *   sotto_session_encrypt and the one-time prekey of sotto_bundle_assemble,
+ *   where a length of 0 (with any pointer, NULL included) means empty /
+ *   none.
+ * - Context ids (local_id, remote_id of sotto_session_initiate and
+ *   sotto_session_accept) are byte strings of 1 to SOTTO_MAX_CONTEXT_ID_LEN
+ *   (1024) bytes, compared byte for byte: no encoding is assumed, any byte
+ *   value (NUL included) is allowed, and ids that differ in any byte or in
+ *   length are different ids. Empty ids give SOTTO_ERR_ZERO_LENGTH, longer
+ *   ones SOTTO_ERR_INVALID_ARGUMENT (the npm package refuses empty ids too).
  * - Variable-size outputs are sotto_buffer values owned by the caller and
  *   released with sotto_buffer_free (which wipes them). Output arguments are
- *   reset (NULL / empty / 0) on entry, so on error there is nothing to free.
+ *   write-only: never read, and reset (NULL / empty / 0 / false) on entry, so
+ *   on error there is nothing to free. The one exception: outputs that
+ *   overlap (see Aliasing) are never written, not even reset, whichever
+ *   error is reported. Fixed-size output arrays are written only on
+ *   success. Free or copy a previous result before passing its variable
+ *   as an output again (e.g. decrypting msg.ptr/msg.len into &msg
+ *   works, but the call resets msg, so the old buffer can no longer be
+ *   freed and stays allocated).
+ * - Aliasing: no output (a sotto_buffer struct, a handle pointer, a scalar,
+ *   or the bytes an output array receives) may overlap an input or another
+ *   output of the same call. Such a call fails with SOTTO_ERR_ALIASED_OUTPUT
+ *   (unless an earlier check fails) without reading the inputs or writing
+ *   anything (not even the reset of the outputs), so the caller's inputs
+ *   stay intact. Overlap is decided from the addresses alone. Overlap is refused rather than made
+ *   to work because an output stored inside an input's bytes is always a
+ *   pointer mix-up: making it "work" would still overwrite the caller's
+ *   input with the result, and silently so; a typed error finds the bug on
+ *   the first call (before this rule, such calls encrypted zeros or failed
+ *   with misleading decoding errors). Adjacent memory is fine.
+ * - Checking order, the same in every function: handles first, in parameter
+ *   order ("handle errors": NULL gives SOTTO_ERR_NULL_POINTER, a freed or
+ *   forged one SOTTO_ERR_INVALID_HANDLE, one of another kind
+ *   SOTTO_ERR_WRONG_HANDLE_KIND; a NULL rng is the OS generator); then the
+ *   output pointers (NULL: SOTTO_ERR_NULL_POINTER; an array smaller than
+ *   documented: SOTTO_ERR_BUFFER_TOO_SMALL); then the inputs in parameter
+ *   order (NULL, empty, wrong fixed length, over a documented maximum);
+ *   then aliasing (SOTTO_ERR_ALIASED_OUTPUT); only then the contents
+ *   (decoding, signatures, decryption, randomness). The first failing check
+ *   is the one reported; each function lists its checks under "Checks, in
+ *   order".
  * - rng arguments are NULL for the operating system's generator (the
  *   default), or a sotto_rng from sotto_rng_new_callback.
  * - Thread safety: every function may be called from any thread. Calls on
@@ -183,6 +224,12 @@
 // callback, which is not allowed.
 #define SOTTO_ERR_REENTRANT 109
 
+// Binding: an output argument (a `sotto_buffer`, a handle, a scalar, or
+// the bytes an output array receives) overlaps an input or another output
+// of the same call. Nothing was read or written, not even the usual reset
+// of the outputs: pass separate memory for each output.
+#define SOTTO_ERR_ALIASED_OUTPUT 110
+
 // An account: a device's identity and prekeys (opaque).
 typedef struct sotto_account sotto_account;
 
@@ -199,7 +246,9 @@ typedef struct sotto_session sotto_session;
 // `sotto_buffer_free`, which zeroizes the bytes first; never with `free(3)`,
 // and never change `ptr` or `len`. Declare one as `sotto_buffer b = {0};`
 // (`{NULL, 0}`); functions overwrite their output buffer without reading
-// it, so free a previous result before reusing the variable.
+// it, so free a previous result before reusing the variable. The struct
+// itself must not lie inside the bytes of an input of the call that fills
+// it (`SOTTO_ERR_ALIASED_OUTPUT`).
 typedef struct sotto_buffer {
   // The bytes (NULL when `len` is 0).
   uint8_t *ptr;
@@ -231,8 +280,9 @@ extern "C" {
 // On success `*out` receives a new handle owned by the caller (free it with
 // `sotto_account_free`); on error `*out` is NULL.
 //
-// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_RANDOMNESS`, handle errors
-// for `rng`. Thread safety: any thread.
+// Checks, in order: `rng` (handle errors), `out` (`SOTTO_ERR_NULL_POINTER`),
+// then `SOTTO_ERR_RANDOMNESS`. Aliasing: no input memory.
+// Thread safety: any thread.
 //
 // # Safety
 // `out` is NULL or valid for writing a pointer.
@@ -242,7 +292,7 @@ int32_t sotto_account_new(const struct sotto_rng *rng, struct sotto_account **ou
 //
 // Sessions created from the account stay valid (they do not reference it).
 // Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 // using the account on another thread completes first on its own reference.
 int32_t sotto_account_free(struct sotto_account *account);
 
@@ -251,6 +301,8 @@ int32_t sotto_account_free(struct sotto_account *account);
 //
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty.
+// Checks, in order: `account` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -261,8 +313,9 @@ int32_t sotto_account_identity(const struct sotto_account *account, struct sotto
 // prekeys (an account holds at most `SOTTO_MAX_ONE_TIME_PREKEYS` of each;
 // the oldest are discarded beyond that). Seal the account afterwards.
 //
-// Errors: `SOTTO_ERR_INVALID_ARGUMENT` when `count` exceeds
-// `SOTTO_MAX_ONE_TIME_PREKEYS`, `SOTTO_ERR_RANDOMNESS`, handle errors.
+// Checks, in order: `account`, `rng` (handle errors), `count`
+// (`SOTTO_ERR_INVALID_ARGUMENT` above `SOTTO_MAX_ONE_TIME_PREKEYS`), then
+// `SOTTO_ERR_RANDOMNESS`. Aliasing: no memory arguments.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // Ownership: allocates nothing for the caller; the account and `rng` are
@@ -274,11 +327,12 @@ int32_t sotto_account_generate_one_time_prekeys(struct sotto_account *account,
 // The numbers of one-time X25519 and ML-KEM prekeys the account still
 // holds (to decide when to generate and upload more).
 //
-// Errors: `SOTTO_ERR_NULL_POINTER` if an output is NULL, handle errors.
-// Thread safety: any thread.
+// Checks, in order: `account` (handle errors), `x25519_out`, `ml_kem_out`
+// (`SOTTO_ERR_NULL_POINTER`), aliasing (the two outputs must not overlap:
+// `SOTTO_ERR_ALIASED_OUTPUT`). Thread safety: any thread.
 //
-// Ownership: allocates nothing; writes two `size_t`s; the account is
-// borrowed for the call only.
+// Ownership: allocates nothing; writes two `size_t`s (reset to 0 on
+// entry); the account is borrowed for the call only.
 //
 // # Safety
 // `x25519_out` and `ml_kem_out` are NULL or valid for writing a `size_t`.
@@ -292,6 +346,9 @@ int32_t sotto_account_one_time_prekey_counts(const struct sotto_account *account
 //
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty.
+// Checks, in order: `account` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no
+// input memory.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -302,8 +359,10 @@ int32_t sotto_account_prekey_bundle(struct sotto_account *account, struct sotto_
 // weekly, then publish a new bundle). The previous two stay usable for
 // prekey messages in flight. Seal the account afterwards.
 //
-// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
-// Thread safety: any thread; calls on one account are serialized.
+// Checks, in order: `account`, `rng` (handle errors), then
+// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no memory
+// arguments. Thread safety: any thread; calls on one account are
+// serialized.
 //
 // Ownership: allocates nothing for the caller; the account and `rng` are
 // borrowed for the call only.
@@ -313,8 +372,10 @@ int32_t sotto_account_rotate_signed_prekey(struct sotto_account *account,
 // Replaces the last-resort ML-KEM prekey with a fresh one, keeping the
 // previous two. Seal the account afterwards.
 //
-// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
-// Thread safety: any thread; calls on one account are serialized.
+// Checks, in order: `account`, `rng` (handle errors), then
+// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no memory
+// arguments. Thread safety: any thread; calls on one account are
+// serialized.
 //
 // Ownership: allocates nothing for the caller; the account and `rng` are
 // borrowed for the call only.
@@ -323,7 +384,8 @@ int32_t sotto_account_rotate_last_resort_prekey(struct sotto_account *account,
 
 // Marks every prekey as published (call after a successful upload).
 //
-// Errors: handle errors. Thread safety: any thread.
+// Errors: handle errors only. Aliasing: no memory arguments.
+// Thread safety: any thread.
 //
 // Ownership: allocates nothing; the account is borrowed for the call only.
 int32_t sotto_account_mark_prekeys_published(struct sotto_account *account);
@@ -334,8 +396,11 @@ int32_t sotto_account_mark_prekeys_published(struct sotto_account *account);
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty.
 //
-// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH` (key not 32
-// bytes), `SOTTO_ERR_RANDOMNESS`, handle errors.
+// Checks, in order: `account`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH` when not 32 bytes),
+// aliasing (`out` must not overlap `key`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+// `SOTTO_ERR_RANDOMNESS`.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -352,10 +417,14 @@ int32_t sotto_account_seal(const struct sotto_account *account,
 // On success `*out` receives a new handle owned by the caller (free it with
 // `sotto_account_free`); on error `*out` is NULL.
 //
-// Errors: `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
-// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed session), decoding errors,
-// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-// `SOTTO_ERR_WRONG_LENGTH`. Thread safety: any thread.
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `key`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), `sealed` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must not overlap `key` or
+// `sealed`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding
+// errors, `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
+// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed session). Thread safety: any
+// thread.
 //
 // # Safety
 // `key` is NULL or readable for `key_len` bytes; `sealed` is NULL or
@@ -372,9 +441,11 @@ int32_t sotto_account_unseal(const uint8_t *key,
 // with the identity a directory claims.
 //
 // On success `*out` holds a new buffer owned by the caller; on error it is
-// empty. Errors: decoding errors, `SOTTO_ERR_INVALID_KEY`,
-// `SOTTO_ERR_BAD_SIGNATURE`, `SOTTO_ERR_NULL_POINTER`,
-// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+// empty. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `bundle`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must
+// not overlap `bundle`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents:
+// decoding errors, `SOTTO_ERR_INVALID_KEY`, `SOTTO_ERR_BAD_SIGNATURE`.
+// Thread safety: any thread.
 //
 // # Safety
 // `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
@@ -385,8 +456,10 @@ int32_t sotto_bundle_identity(const uint8_t *bundle, size_t bundle_len, struct s
 // `SOTTO_STORAGE_KEY_LEN` bytes; exactly 32 are written). The caller owns
 // the key: keep it in the platform keystore and wipe copies after use.
 //
-// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`,
-// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+// Checks, in order: `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`), then
+// `SOTTO_ERR_RANDOMNESS`. `out` is written only on success. Aliasing: no
+// input memory. Thread safety: any thread.
 //
 // # Safety
 // `out` is NULL or writable for `out_len` bytes.
@@ -398,6 +471,8 @@ int32_t sotto_storage_key_generate(const struct sotto_rng *rng, uint8_t *out, si
 //
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty.
+// Checks, in order: `account` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -410,6 +485,8 @@ int32_t sotto_account_signed_prekey(const struct sotto_account *account, struct 
 //
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty.
+// Checks, in order: `account` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -424,6 +501,9 @@ int32_t sotto_account_last_resort_prekey(const struct sotto_account *account,
 //
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty and `*count` is 0.
+// Checks, in order: `account` (handle errors), `out`, `count`
+// (`SOTTO_ERR_NULL_POINTER`), aliasing (`count` must not overlap `*out`:
+// `SOTTO_ERR_ALIASED_OUTPUT`).
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -440,6 +520,9 @@ int32_t sotto_account_unpublished_one_time_prekeys(const struct sotto_account *a
 //
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty and `*count` is 0.
+// Checks, in order: `account` (handle errors), `out`, `count`
+// (`SOTTO_ERR_NULL_POINTER`), aliasing (`count` must not overlap `*out`:
+// `SOTTO_ERR_ALIASED_OUTPUT`).
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -456,9 +539,13 @@ int32_t sotto_account_unpublished_one_time_kem_prekeys(const struct sotto_accoun
 // signatures. Each one-time prekey must be handed out only once.
 //
 // On success `*out` holds the bundle in a new buffer owned by the caller;
-// on error it is empty. Errors: `SOTTO_ERR_BAD_SIGNATURE` (a prekey not
-// signed by this identity), decoding errors, `SOTTO_ERR_NULL_POINTER`,
-// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+// on error it is empty. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+// `identity`, `signed_prekey`, `kem_prekey` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), `one_time_prekey` (`SOTTO_ERR_NULL_POINTER`
+// when NULL with a non-zero length), aliasing (`out` must not overlap any
+// input: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+// `SOTTO_ERR_BAD_SIGNATURE` (a prekey not signed by this identity).
+// Thread safety: any thread.
 //
 // # Safety
 // Each input is NULL or readable for its length; `out` is NULL or valid for
@@ -483,6 +570,12 @@ int32_t sotto_bundle_assemble(const uint8_t *identity,
 // `SOTTO_ERR_INVALID_BUFFER` and is left alone (a copy of a freed buffer
 // whose address has since been reused for a new buffer of the same length
 // cannot be told apart from it: never keep copies after freeing).
+//
+// Aliasing: a struct stored inside the very bytes it describes gives
+// `SOTTO_ERR_ALIASED_OUTPUT` and is left alone, buffer included (resetting
+// the struct would write into freed memory): free it through a copy of the
+// struct kept elsewhere. Checks, in order: the struct's contents
+// (`SOTTO_ERR_INVALID_BUFFER`), then aliasing.
 //
 // Thread safety: any thread; a buffer is not tied to the handle it came
 // from and stays valid after that handle is freed.
@@ -518,7 +611,9 @@ size_t sotto_live_buffer_count(void);
 // with itself for one handle. `user_data` must stay valid until the handle
 // is freed and any call using it has returned.
 //
-// Errors: `SOTTO_ERR_NULL_POINTER` if `fill` or `out` is NULL.
+// Checks, in order: `out`, then `fill` (`SOTTO_ERR_NULL_POINTER` if
+// NULL). Aliasing: `user_data` is never read by libsotto (only passed
+// back to `fill`), so nothing can overlap.
 //
 // # Safety
 // `out` is NULL or valid for writing a pointer; `fill` is NULL or a
@@ -529,7 +624,7 @@ int32_t sotto_rng_new_callback(sotto_fill_fn fill, void *user_data, struct sotto
 // stays owned by the caller).
 //
 // Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 // using the handle on another thread completes normally.
 int32_t sotto_rng_free(struct sotto_rng *rng);
 
@@ -538,18 +633,24 @@ int32_t sotto_rng_free(struct sotto_rng *rng);
 // encrypt at once; its messages are prekey messages until the first reply.
 //
 // `local_id`/`remote_id` are the application's stable identifiers of this
-// device and of the peer (1 to `SOTTO_MAX_CONTEXT_ID_LEN` bytes each); the
-// peer must pass the same pair from its side to `sotto_session_accept`,
-// otherwise the first message fails to decrypt. The account is only read.
+// device and of the peer: byte strings of 1 to `SOTTO_MAX_CONTEXT_ID_LEN`
+// bytes each, of any byte values, compared byte for byte (no encoding is
+// assumed). The peer must pass the same pair from its side to
+// `sotto_session_accept`, otherwise the first message fails to decrypt.
+// The account is only read.
 //
 // On success `*out` receives a new session handle owned by the caller (free
 // it with `sotto_session_free`); on error `*out` is NULL.
 //
-// Errors: bundle decoding errors, `SOTTO_ERR_BAD_SIGNATURE`,
+// Checks, in order: `account`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `bundle` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), `local_id`, `remote_id`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH` for an empty id,
+// `SOTTO_ERR_INVALID_ARGUMENT` over `SOTTO_MAX_CONTEXT_ID_LEN`), aliasing
+// (`out` must not overlap `bundle` or an id: `SOTTO_ERR_ALIASED_OUTPUT`),
+// then the contents: bundle decoding errors, `SOTTO_ERR_BAD_SIGNATURE`,
 // `SOTTO_ERR_INVALID_KEY`, `SOTTO_ERR_NON_CONTRIBUTORY`,
-// `SOTTO_ERR_INVALID_ARGUMENT` (id over 1024 bytes),
-// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_NULL_POINTER`,
-// `SOTTO_ERR_ZERO_LENGTH`, handle errors.
+// `SOTTO_ERR_RANDOMNESS`.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -570,6 +671,10 @@ int32_t sotto_session_initiate(const struct sotto_account *account,
 // a prekey message of a session that already exists goes to
 // `sotto_session_decrypt`).
 //
+// `local_id`/`remote_id` are this device's and the initiator's ids (the
+// initiator's pair, swapped), with the same rules as in
+// `sotto_session_initiate`.
+//
 // The account changes only on success (the one-time prekeys used are
 // deleted and the message can never create a second session): seal the
 // account and the new session together afterwards.
@@ -579,11 +684,17 @@ int32_t sotto_session_initiate(const struct sotto_account *account,
 // with `sotto_session_free` and `sotto_buffer_free`); on error they are NULL
 // and empty.
 //
-// Errors: decoding errors, `SOTTO_ERR_WRONG_OBJECT_TYPE` (not a prekey
-// message), `SOTTO_ERR_UNKNOWN_PREKEY`, `SOTTO_ERR_DUPLICATE_MESSAGE`
-// (already accepted), `SOTTO_ERR_DECRYPTION_FAILED` (tampered, for another
-// account, or mismatched ids), `SOTTO_ERR_INVALID_ARGUMENT`,
-// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`, handle errors.
+// Checks, in order: `account` (handle errors), `session_out`,
+// `plaintext_out` (`SOTTO_ERR_NULL_POINTER`), `message`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), `local_id`,
+// `remote_id` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH` for an
+// empty id, `SOTTO_ERR_INVALID_ARGUMENT` over `SOTTO_MAX_CONTEXT_ID_LEN`),
+// aliasing (neither output may overlap `message`, an id or the other
+// output: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+// `SOTTO_ERR_WRONG_OBJECT_TYPE` (not a prekey message),
+// `SOTTO_ERR_UNKNOWN_PREKEY`, `SOTTO_ERR_DUPLICATE_MESSAGE` (already
+// accepted), `SOTTO_ERR_DECRYPTION_FAILED` (tampered, for another account,
+// or mismatched ids).
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
@@ -603,7 +714,7 @@ int32_t sotto_session_accept(struct sotto_account *account,
 // Frees a session, zeroizing its keys. NULL is a no-op.
 //
 // Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 // using the session on another thread completes first on its own reference.
 int32_t sotto_session_free(struct sotto_session *session);
 
@@ -614,8 +725,11 @@ int32_t sotto_session_free(struct sotto_session *session);
 // On success `*out` holds the message, a new buffer owned by the caller
 // (free it with `sotto_buffer_free`); on error it is empty.
 //
-// Errors: `SOTTO_ERR_TOO_LARGE`, `SOTTO_ERR_RANDOMNESS`,
-// `SOTTO_ERR_LIMIT_EXCEEDED`, `SOTTO_ERR_NULL_POINTER`, handle errors.
+// Checks, in order: `session`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `plaintext` (`SOTTO_ERR_NULL_POINTER` when
+// NULL with a non-zero length, `SOTTO_ERR_TOO_LARGE`), aliasing (`out`
+// must not overlap `plaintext`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`.
 // Thread safety: any thread; calls on one session are serialized.
 //
 // # Safety
@@ -631,7 +745,9 @@ int32_t sotto_session_encrypt(struct sotto_session *session,
 // default) or `SOTTO_PADDING_NONE`. Incoming messages are unpadded whatever
 // the sender chose. The setting is part of the sealed session.
 //
-// Errors: `SOTTO_ERR_INVALID_ARGUMENT` for another value, handle errors.
+// Checks, in order: `session` (handle errors), `padding`
+// (`SOTTO_ERR_INVALID_ARGUMENT` for another value). Aliasing: no memory
+// arguments.
 // Ownership: allocates nothing; the session is borrowed for the call only.
 // Thread safety: any thread; calls on one session are serialized.
 int32_t sotto_session_set_padding(struct sotto_session *session, int32_t padding);
@@ -647,10 +763,13 @@ int32_t sotto_session_set_padding(struct sotto_session *session, int32_t padding
 // (free it with `sotto_buffer_free`, which wipes it; an empty plaintext is
 // `{NULL, 0}`); on error it is empty.
 //
-// Errors: `SOTTO_ERR_DECRYPTION_FAILED` (tampered or not for this
-// session), `SOTTO_ERR_DUPLICATE_MESSAGE` (replayed),
-// `SOTTO_ERR_TOO_FAR_AHEAD`, `SOTTO_ERR_SESSION_MISMATCH`, decoding
-// errors, `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`, handle errors.
+// Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `message` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must not overlap `message`:
+// `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+// `SOTTO_ERR_DECRYPTION_FAILED` (tampered or not for this session),
+// `SOTTO_ERR_DUPLICATE_MESSAGE` (replayed), `SOTTO_ERR_TOO_FAR_AHEAD`,
+// `SOTTO_ERR_SESSION_MISMATCH`.
 // Thread safety: any thread; calls on one session are serialized.
 //
 // # Safety
@@ -664,11 +783,12 @@ int32_t sotto_session_decrypt(struct sotto_session *session,
 // Writes the session's 32-byte id (equal on both sides) to `out`, which
 // holds at least `SOTTO_SESSION_ID_LEN` bytes.
 //
-// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
-// errors. Thread safety: any thread.
+// Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`). Aliasing: no
+// input memory. Thread safety: any thread.
 //
-// Ownership: allocates nothing; writes into the caller's array; the session
-// is borrowed for the call only.
+// Ownership: allocates nothing; writes into the caller's array (only on
+// success); the session is borrowed for the call only.
 //
 // # Safety
 // `out` is NULL or writable for `out_len` bytes.
@@ -677,9 +797,12 @@ int32_t sotto_session_id(const struct sotto_session *session, uint8_t *out, size
 // Whether the initiator is still waiting for the peer's first reply (and
 // so still sends prekey messages). Stores the answer in `*out`.
 //
-// Errors: `SOTTO_ERR_NULL_POINTER`, handle errors. Thread safety: any thread.
+// Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety:
+// any thread.
 //
-// Ownership: allocates nothing; the session is borrowed for the call only.
+// Ownership: allocates nothing (`*out` is reset to false on entry); the
+// session is borrowed for the call only.
 //
 // # Safety
 // `out` is NULL or valid for writing a `bool`.
@@ -688,7 +811,9 @@ int32_t sotto_session_awaiting_reply(const struct sotto_session *session, bool *
 // The peer's identity record (`SOTTO_IDENTITY_LEN` bytes).
 //
 // On success `*out` holds a new buffer owned by the caller; on error it is
-// empty. Thread safety: any thread.
+// empty. Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety: any
+// thread.
 //
 // # Safety
 // `out` is NULL or valid for writing a `sotto_buffer`.
@@ -700,11 +825,12 @@ int32_t sotto_session_remote_identity(const struct sotto_session *session,
 // `SOTTO_SAFETY_NUMBER_SIZE` (61) bytes. Users compare it out of band to
 // detect a man in the middle. Costs about 10 400 SHA-512 computations.
 //
-// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
-// errors. Thread safety: any thread.
+// Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`). Aliasing: no
+// input memory. Thread safety: any thread.
 //
-// Ownership: allocates nothing; writes into the caller's array; the session
-// is borrowed for the call only.
+// Ownership: allocates nothing; writes into the caller's array (only on
+// success); the session is borrowed for the call only.
 //
 // # Safety
 // `out` is NULL or writable for `out_len` bytes.
@@ -714,7 +840,9 @@ int32_t sotto_session_safety_number(const struct sotto_session *session, char *o
 // NUL-terminated), identical on both sides.
 //
 // On success `*out` holds a new buffer owned by the caller; on error it is
-// empty. Thread safety: any thread.
+// empty. Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety: any
+// thread.
 //
 // # Safety
 // `out` is NULL or valid for writing a `sotto_buffer`.
@@ -724,7 +852,9 @@ int32_t sotto_session_safety_emoji(const struct sotto_session *session, struct s
 // peer to scan and check with `sotto_session_safety_qr_matches`.
 //
 // On success `*out` holds a new buffer owned by the caller; on error it is
-// empty. Thread safety: any thread.
+// empty. Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety: any
+// thread.
 //
 // # Safety
 // `out` is NULL or valid for writing a `sotto_buffer`.
@@ -733,9 +863,12 @@ int32_t sotto_session_safety_qr(const struct sotto_session *session, struct sott
 // Checks a QR payload scanned from the peer's screen (constant-time):
 // `*matches` is true when the peer sees the same pair of identities.
 //
-// Errors: decoding errors for bytes that are not a QR payload (then
-// `*matches` is false), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-// handle errors. Thread safety: any thread.
+// Checks, in order: `session` (handle errors), `matches`
+// (`SOTTO_ERR_NULL_POINTER`), `scanned` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`matches` must not overlap
+// `scanned`: `SOTTO_ERR_ALIASED_OUTPUT`), then decoding errors for bytes
+// that are not a QR payload. `*matches` is false after any error.
+// Thread safety: any thread.
 //
 // Ownership: allocates nothing; `scanned` is only read during the call.
 //
@@ -751,9 +884,12 @@ int32_t sotto_session_safety_qr_matches(const struct sotto_session *session,
 // key. Seal after every call that changed the session.
 //
 // On success `*out` holds a new buffer owned by the caller; on error it is
-// empty. Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH` (key
-// not 32 bytes), `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_TOO_LARGE`, handle
-// errors. Thread safety: any thread; calls on one session are serialized.
+// empty. Checks, in order: `session`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH` when not 32 bytes),
+// aliasing (`out` must not overlap `key`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_TOO_LARGE`. Thread safety: any
+// thread; calls on one session are serialized.
 //
 // # Safety
 // `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid for
@@ -769,10 +905,14 @@ int32_t sotto_session_seal(const struct sotto_session *session,
 // On success `*out` receives a new handle owned by the caller (free it with
 // `sotto_session_free`); on error `*out` is NULL.
 //
-// Errors: `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
-// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed account), decoding errors,
-// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-// `SOTTO_ERR_WRONG_LENGTH`. Thread safety: any thread.
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `key`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), `sealed` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must not overlap `key` or
+// `sealed`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding
+// errors, `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
+// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed account). Thread safety: any
+// thread.
 //
 // # Safety
 // `key` is NULL or readable for `key_len` bytes; `sealed` is NULL or
@@ -787,9 +927,11 @@ int32_t sotto_session_unseal(const uint8_t *key,
 // Classifies message bytes by their header: `*out` is
 // `SOTTO_MESSAGE_PREKEY` or `SOTTO_MESSAGE_NORMAL` (0 on error).
 //
-// Errors: `SOTTO_ERR_TRUNCATED`, `SOTTO_ERR_UNSUPPORTED_VERSION`,
-// `SOTTO_ERR_WRONG_OBJECT_TYPE`, `SOTTO_ERR_NULL_POINTER`,
-// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `message`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must
+// not overlap `message`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents:
+// `SOTTO_ERR_TRUNCATED`, `SOTTO_ERR_UNSUPPORTED_VERSION`,
+// `SOTTO_ERR_WRONG_OBJECT_TYPE`. Thread safety: any thread.
 //
 // Ownership: allocates nothing; `message` is only read during the call.
 //
@@ -802,12 +944,15 @@ int32_t sotto_message_type(const uint8_t *message, size_t message_len, int32_t *
 // an existing session, or to `sotto_session_accept` when there is none)
 // into `out`, which holds at least `SOTTO_SESSION_ID_LEN` bytes.
 //
-// Errors: decoding errors (`SOTTO_ERR_WRONG_OBJECT_TYPE` for a normal
-// message), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-// `SOTTO_ERR_BUFFER_TOO_SMALL`. Thread safety: any thread.
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_BUFFER_TOO_SMALL`), `message` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing (the `SOTTO_SESSION_ID_LEN` bytes
+// written must not overlap `message`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+// decoding errors (`SOTTO_ERR_WRONG_OBJECT_TYPE` for a normal message).
+// Thread safety: any thread.
 //
-// Ownership: allocates nothing; writes into the caller's array; `message` is
-// only read during the call.
+// Ownership: allocates nothing; writes into the caller's array (only on
+// success); `message` is only read during the call.
 //
 // # Safety
 // `message` is NULL or readable for `message_len` bytes; `out` is NULL or

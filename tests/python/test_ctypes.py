@@ -77,6 +77,8 @@ SOTTO_ERR_DUPLICATE_MESSAGE = 10
 SOTTO_ERR_UNSEAL_FAILED = 16
 SOTTO_ERR_NULL_POINTER = 100
 SOTTO_ERR_WRONG_HANDLE_KIND = 102
+SOTTO_ERR_ZERO_LENGTH = 103
+SOTTO_ERR_ALIASED_OUTPUT = 110
 SOTTO_MESSAGE_PREKEY = 1
 SOTTO_MESSAGE_NORMAL = 2
 
@@ -252,6 +254,26 @@ def main():
         check(lib.sotto_rng_free(rng))
     expect(identities[0] == identities[1] and len(identities[0]) == 130,
            "callback generator is deterministic")
+
+    # Issue 10, 6(d): an output inside an input is refused, the input intact.
+    message = encrypt(restored, b"aliased")
+    area = (c_uint8 * (len(message) + 64))(*message)
+    code = lib.sotto_session_decrypt(bob_session, area, len(message),
+                                     ctypes.cast(area, POINTER(Buffer)))
+    expect(code == SOTTO_ERR_ALIASED_OUTPUT, f"decrypt into its own message: {code}")
+    expect(bytes(area[:len(message)]) == message, "message left intact")
+    code = lib.sotto_message_type(area, len(message), ctypes.cast(area, POINTER(c_int32)))
+    expect(code == SOTTO_ERR_ALIASED_OUTPUT, f"message type over the message: {code}")
+    expect(decrypt(bob_session, bytes(area[:len(message)])) == b"aliased",
+           "the message still decrypts")
+    # 6(e): handle errors come before output and input errors.
+    code = lib.sotto_session_decrypt(alice, None, 0, None)
+    expect(code == SOTTO_ERR_WRONG_HANDLE_KIND, f"wrong kind before NULL output: {code}")
+    # 6(f): empty context ids are refused (as in the npm package).
+    expect_error(SOTTO_ERR_ZERO_LENGTH, lambda: initiate(alice, bundle, b"", b"bob"),
+                 "empty local id")
+    expect_error(SOTTO_ERR_ZERO_LENGTH, lambda: initiate(alice, bundle, b"alice", b""),
+                 "empty remote id")
 
     for h in (restored, bob_session):
         check(lib.sotto_session_free(h))

@@ -1,13 +1,14 @@
 //! Accounts, bundles and storage keys.
 
 use crate::buffer::{
-    OutArray, OutBuffer, OutHandle, OutValue, array_in, bytes_in, bytes_in_maybe_empty, token,
+    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
+    bytes_in_maybe_empty, token,
 };
 use crate::handles::sotto_rng;
-use crate::handles::{Kind, Object, free, guard, register, sotto_account, with_account};
-use crate::rng::with_rng;
-use crate::status::core_code;
-use crate::{SOTTO_STORAGE_KEY_LEN, sotto_buffer};
+use crate::handles::{AccountRef, Kind, Object, free, guard, register, sotto_account};
+use crate::rng::RngRef;
+use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
+use crate::{SOTTO_MAX_ONE_TIME_PREKEYS, SOTTO_STORAGE_KEY_LEN, sotto_buffer};
 use sotto_core::{
     Account, IdentityKey, KemPrekey, OneTimePrekey, PrekeyBundle, SignedPrekey, StorageKey,
 };
@@ -22,8 +23,9 @@ use zeroize::Zeroize;
 /// On success `*out` receives a new handle owned by the caller (free it with
 /// `sotto_account_free`); on error `*out` is NULL.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_RANDOMNESS`, handle errors
-/// for `rng`. Thread safety: any thread.
+/// Checks, in order: `rng` (handle errors), `out` (`SOTTO_ERR_NULL_POINTER`),
+/// then `SOTTO_ERR_RANDOMNESS`. Aliasing: no input memory.
+/// Thread safety: any thread.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a pointer.
@@ -33,10 +35,14 @@ pub unsafe extern "C" fn sotto_account_new(
     out: *mut *mut sotto_account,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out) }?;
-        let account = with_rng(rng, |rng| Account::new(rng).map_err(core_code))?;
-        out.set(register(Object::Account(Mutex::new(account))));
+        let out = unsafe { OutHandle::new(out, &aliasing) };
+        let rng = RngRef::get(rng)?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let account = rng.with(|rng| Account::new(rng).map_err(core_code))?;
+        out.set(&disjoint, register(Object::Account(Mutex::new(account))));
         Ok(())
     })
 }
@@ -45,7 +51,7 @@ pub unsafe extern "C" fn sotto_account_new(
 ///
 /// Sessions created from the account stay valid (they do not reference it).
 /// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 /// using the account on another thread completes first on its own reference.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_free(account: *mut sotto_account) -> i32 {
@@ -57,6 +63,8 @@ pub extern "C" fn sotto_account_free(account: *mut sotto_account) -> i32 {
 ///
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty.
+/// Checks, in order: `account` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -67,12 +75,14 @@ pub unsafe extern "C" fn sotto_account_identity(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
-        let bytes = with_account(token(account), |account| {
-            Ok(account.identity_key().to_bytes())
-        })?;
-        out.set(bytes);
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let bytes = account.with(|account| Ok(account.identity_key().to_bytes()))?;
+        out.set(&disjoint, bytes);
         Ok(())
     })
 }
@@ -81,8 +91,9 @@ pub unsafe extern "C" fn sotto_account_identity(
 /// prekeys (an account holds at most `SOTTO_MAX_ONE_TIME_PREKEYS` of each;
 /// the oldest are discarded beyond that). Seal the account afterwards.
 ///
-/// Errors: `SOTTO_ERR_INVALID_ARGUMENT` when `count` exceeds
-/// `SOTTO_MAX_ONE_TIME_PREKEYS`, `SOTTO_ERR_RANDOMNESS`, handle errors.
+/// Checks, in order: `account`, `rng` (handle errors), `count`
+/// (`SOTTO_ERR_INVALID_ARGUMENT` above `SOTTO_MAX_ONE_TIME_PREKEYS`), then
+/// `SOTTO_ERR_RANDOMNESS`. Aliasing: no memory arguments.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// Ownership: allocates nothing for the caller; the account and `rng` are
@@ -94,8 +105,13 @@ pub extern "C" fn sotto_account_generate_one_time_prekeys(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        with_rng(rng, |rng| {
-            with_account(token(account), |account| {
+        let account = AccountRef::get(token(account))?;
+        let rng = RngRef::get(rng)?;
+        if count > SOTTO_MAX_ONE_TIME_PREKEYS {
+            return Err(SOTTO_ERR_INVALID_ARGUMENT);
+        }
+        rng.with(|rng| {
+            account.with(|account| {
                 account
                     .generate_one_time_prekeys(count, rng)
                     .map_err(core_code)
@@ -107,11 +123,12 @@ pub extern "C" fn sotto_account_generate_one_time_prekeys(
 /// The numbers of one-time X25519 and ML-KEM prekeys the account still
 /// holds (to decide when to generate and upload more).
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER` if an output is NULL, handle errors.
-/// Thread safety: any thread.
+/// Checks, in order: `account` (handle errors), `x25519_out`, `ml_kem_out`
+/// (`SOTTO_ERR_NULL_POINTER`), aliasing (the two outputs must not overlap:
+/// `SOTTO_ERR_ALIASED_OUTPUT`). Thread safety: any thread.
 ///
-/// Ownership: allocates nothing; writes two `size_t`s; the account is
-/// borrowed for the call only.
+/// Ownership: allocates nothing; writes two `size_t`s (reset to 0 on
+/// entry); the account is borrowed for the call only.
 ///
 /// # Safety
 /// `x25519_out` and `ml_kem_out` are NULL or valid for writing a `size_t`.
@@ -122,15 +139,17 @@ pub unsafe extern "C" fn sotto_account_one_time_prekey_counts(
     ml_kem_out: *mut usize,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(x25519_out), Span::of(ml_kem_out)], &[]);
         // SAFETY: per this function's contract.
-        let x25519_out = unsafe { OutValue::new(x25519_out, 0) }?;
+        let x25519_out = unsafe { OutValue::new(x25519_out, 0, &aliasing) };
         // SAFETY: per this function's contract.
-        let ml_kem_out = unsafe { OutValue::new(ml_kem_out, 0) }?;
-        let (x25519, ml_kem) = with_account(token(account), |account| {
-            Ok(account.one_time_prekey_counts())
-        })?;
-        x25519_out.set(x25519);
-        ml_kem_out.set(ml_kem);
+        let ml_kem_out = unsafe { OutValue::new(ml_kem_out, 0, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let (x25519_out, ml_kem_out) = (x25519_out?, ml_kem_out?);
+        let disjoint = aliasing.check()?;
+        let (x25519, ml_kem) = account.with(|account| Ok(account.one_time_prekey_counts()))?;
+        x25519_out.set(&disjoint, x25519);
+        ml_kem_out.set(&disjoint, ml_kem);
         Ok(())
     })
 }
@@ -141,6 +160,9 @@ pub unsafe extern "C" fn sotto_account_one_time_prekey_counts(
 ///
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty.
+/// Checks, in order: `account` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no
+/// input memory.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -151,15 +173,19 @@ pub unsafe extern "C" fn sotto_account_prekey_bundle(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
-        let bytes = with_account(token(account), |account| {
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let bytes = account.with(|account| {
             account
                 .prekey_bundle()
                 .map(|bundle| bundle.to_bytes())
                 .map_err(core_code)
         })?;
-        out.set(bytes);
+        out.set(&disjoint, bytes);
         Ok(())
     })
 }
@@ -168,8 +194,10 @@ pub unsafe extern "C" fn sotto_account_prekey_bundle(
 /// weekly, then publish a new bundle). The previous two stay usable for
 /// prekey messages in flight. Seal the account afterwards.
 ///
-/// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
-/// Thread safety: any thread; calls on one account are serialized.
+/// Checks, in order: `account`, `rng` (handle errors), then
+/// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no memory
+/// arguments. Thread safety: any thread; calls on one account are
+/// serialized.
 ///
 /// Ownership: allocates nothing for the caller; the account and `rng` are
 /// borrowed for the call only.
@@ -179,19 +207,19 @@ pub extern "C" fn sotto_account_rotate_signed_prekey(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        with_rng(rng, |rng| {
-            with_account(token(account), |account| {
-                account.rotate_signed_prekey(rng).map_err(core_code)
-            })
-        })
+        let account = AccountRef::get(token(account))?;
+        let rng = RngRef::get(rng)?;
+        rng.with(|rng| account.with(|account| account.rotate_signed_prekey(rng).map_err(core_code)))
     })
 }
 
 /// Replaces the last-resort ML-KEM prekey with a fresh one, keeping the
 /// previous two. Seal the account afterwards.
 ///
-/// Errors: `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`, handle errors.
-/// Thread safety: any thread; calls on one account are serialized.
+/// Checks, in order: `account`, `rng` (handle errors), then
+/// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no memory
+/// arguments. Thread safety: any thread; calls on one account are
+/// serialized.
 ///
 /// Ownership: allocates nothing for the caller; the account and `rng` are
 /// borrowed for the call only.
@@ -201,23 +229,24 @@ pub extern "C" fn sotto_account_rotate_last_resort_prekey(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        with_rng(rng, |rng| {
-            with_account(token(account), |account| {
-                account.rotate_last_resort_prekey(rng).map_err(core_code)
-            })
+        let account = AccountRef::get(token(account))?;
+        let rng = RngRef::get(rng)?;
+        rng.with(|rng| {
+            account.with(|account| account.rotate_last_resort_prekey(rng).map_err(core_code))
         })
     })
 }
 
 /// Marks every prekey as published (call after a successful upload).
 ///
-/// Errors: handle errors. Thread safety: any thread.
+/// Errors: handle errors only. Aliasing: no memory arguments.
+/// Thread safety: any thread.
 ///
 /// Ownership: allocates nothing; the account is borrowed for the call only.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_mark_prekeys_published(account: *mut sotto_account) -> i32 {
     guard(|| {
-        with_account(token(account), |account| {
+        AccountRef::get(token(account))?.with(|account| {
             account.mark_prekeys_published();
             Ok(())
         })
@@ -230,8 +259,11 @@ pub extern "C" fn sotto_account_mark_prekeys_published(account: *mut sotto_accou
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH` (key not 32
-/// bytes), `SOTTO_ERR_RANDOMNESS`, handle errors.
+/// Checks, in order: `account`, `rng` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH` when not 32 bytes),
+/// aliasing (`out` must not overlap `key`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+/// `SOTTO_ERR_RANDOMNESS`.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -246,18 +278,20 @@ pub unsafe extern "C" fn sotto_account_seal(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let rng = RngRef::get(rng)?;
+        let out = out?;
         // SAFETY: per this function's contract.
         let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
         let key = StorageKey::from_bytes(key_bytes);
         key_bytes.zeroize();
-        let sealed = with_rng(rng, |rng| {
-            with_account(token(account), |account| {
-                account.seal(&key, rng).map_err(core_code)
-            })
-        })?;
-        out.set(sealed);
+        let disjoint = aliasing.check()?;
+        let sealed =
+            rng.with(|rng| account.with(|account| account.seal(&key, rng).map_err(core_code)))?;
+        out.set(&disjoint, sealed);
         Ok(())
     })
 }
@@ -267,10 +301,14 @@ pub unsafe extern "C" fn sotto_account_seal(
 /// On success `*out` receives a new handle owned by the caller (free it with
 /// `sotto_account_free`); on error `*out` is NULL.
 ///
-/// Errors: `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
-/// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed session), decoding errors,
-/// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-/// `SOTTO_ERR_WRONG_LENGTH`. Thread safety: any thread.
+/// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `key`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+/// `SOTTO_ERR_WRONG_LENGTH`), `sealed` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must not overlap `key` or
+/// `sealed`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding
+/// errors, `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
+/// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed session). Thread safety: any
+/// thread.
 ///
 /// # Safety
 /// `key` is NULL or readable for `key_len` bytes; `sealed` is NULL or
@@ -285,16 +323,21 @@ pub unsafe extern "C" fn sotto_account_unseal(
     out: *mut *mut sotto_account,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(out)],
+            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
+        );
         // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out) }?;
+        let out = unsafe { OutHandle::new(out, &aliasing) }?;
         // SAFETY: per this function's contract.
         let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
         let key = StorageKey::from_bytes(key_bytes);
         key_bytes.zeroize();
         // SAFETY: per this function's contract.
         let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
+        let disjoint = aliasing.check()?;
         let account = Account::unseal(&key, sealed).map_err(core_code)?;
-        out.set(register(Object::Account(Mutex::new(account))));
+        out.set(&disjoint, register(Object::Account(Mutex::new(account))));
         Ok(())
     })
 }
@@ -304,9 +347,11 @@ pub unsafe extern "C" fn sotto_account_unseal(
 /// with the identity a directory claims.
 ///
 /// On success `*out` holds a new buffer owned by the caller; on error it is
-/// empty. Errors: decoding errors, `SOTTO_ERR_INVALID_KEY`,
-/// `SOTTO_ERR_BAD_SIGNATURE`, `SOTTO_ERR_NULL_POINTER`,
-/// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+/// empty. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `bundle`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must
+/// not overlap `bundle`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents:
+/// decoding errors, `SOTTO_ERR_INVALID_KEY`, `SOTTO_ERR_BAD_SIGNATURE`.
+/// Thread safety: any thread.
 ///
 /// # Safety
 /// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
@@ -318,12 +363,14 @@ pub unsafe extern "C" fn sotto_bundle_identity(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) }?;
         // SAFETY: per this function's contract.
         let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
+        let disjoint = aliasing.check()?;
         let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        out.set(bundle.identity().to_bytes());
+        out.set(&disjoint, bundle.identity().to_bytes());
         Ok(())
     })
 }
@@ -332,8 +379,10 @@ pub unsafe extern "C" fn sotto_bundle_identity(
 /// `SOTTO_STORAGE_KEY_LEN` bytes; exactly 32 are written). The caller owns
 /// the key: keep it in the platform keystore and wipe copies after use.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`,
-/// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+/// Checks, in order: `rng` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`), then
+/// `SOTTO_ERR_RANDOMNESS`. `out` is written only on success. Aliasing: no
+/// input memory. Thread safety: any thread.
 ///
 /// # Safety
 /// `out` is NULL or writable for `out_len` bytes.
@@ -344,10 +393,13 @@ pub unsafe extern "C" fn sotto_storage_key_generate(
     out_len: usize,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_STORAGE_KEY_LEN)], &[]);
+        let rng = RngRef::get(rng)?;
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_STORAGE_KEY_LEN) }?;
-        let key = with_rng(rng, |rng| StorageKey::generate(rng).map_err(core_code))?;
-        out.set(key.expose())
+        let disjoint = aliasing.check()?;
+        let key = rng.with(|rng| StorageKey::generate(rng).map_err(core_code))?;
+        out.set(&disjoint, key.expose())
     })
 }
 
@@ -366,6 +418,8 @@ fn concatenated<T>(items: &[T], encode: impl Fn(&T) -> Vec<u8>) -> (Vec<u8>, usi
 ///
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty.
+/// Checks, in order: `account` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -376,15 +430,19 @@ pub unsafe extern "C" fn sotto_account_signed_prekey(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
-        let bytes = with_account(token(account), |account| {
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let bytes = account.with(|account| {
             account
                 .signed_prekey()
                 .map(|key| key.to_bytes())
                 .map_err(core_code)
         })?;
-        out.set(bytes);
+        out.set(&disjoint, bytes);
         Ok(())
     })
 }
@@ -395,6 +453,8 @@ pub unsafe extern "C" fn sotto_account_signed_prekey(
 ///
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty.
+/// Checks, in order: `account` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -405,15 +465,19 @@ pub unsafe extern "C" fn sotto_account_last_resort_prekey(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
-        let bytes = with_account(token(account), |account| {
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let bytes = account.with(|account| {
             account
                 .last_resort_prekey()
                 .map(|key| key.to_bytes())
                 .map_err(core_code)
         })?;
-        out.set(bytes);
+        out.set(&disjoint, bytes);
         Ok(())
     })
 }
@@ -425,6 +489,9 @@ pub unsafe extern "C" fn sotto_account_last_resort_prekey(
 ///
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty and `*count` is 0.
+/// Checks, in order: `account` (handle errors), `out`, `count`
+/// (`SOTTO_ERR_NULL_POINTER`), aliasing (`count` must not overlap `*out`:
+/// `SOTTO_ERR_ALIASED_OUTPUT`).
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -437,18 +504,22 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_prekeys(
     count: *mut usize,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out), Span::of(count)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
         // SAFETY: per this function's contract.
-        let count = unsafe { OutValue::new(count, 0) }?;
-        let (bytes, n) = with_account(token(account), |account| {
+        let count = unsafe { OutValue::new(count, 0, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let (out, count) = (out?, count?);
+        let disjoint = aliasing.check()?;
+        let (bytes, n) = account.with(|account| {
             Ok(concatenated(
                 &account.unpublished_one_time_prekeys(),
                 |key| key.to_bytes(),
             ))
         })?;
-        out.set(bytes);
-        count.set(n);
+        out.set(&disjoint, bytes);
+        count.set(&disjoint, n);
         Ok(())
     })
 }
@@ -460,6 +531,9 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_prekeys(
 ///
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty and `*count` is 0.
+/// Checks, in order: `account` (handle errors), `out`, `count`
+/// (`SOTTO_ERR_NULL_POINTER`), aliasing (`count` must not overlap `*out`:
+/// `SOTTO_ERR_ALIASED_OUTPUT`).
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -472,18 +546,22 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_kem_prekeys(
     count: *mut usize,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out), Span::of(count)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
         // SAFETY: per this function's contract.
-        let count = unsafe { OutValue::new(count, 0) }?;
-        let (bytes, n) = with_account(token(account), |account| {
+        let count = unsafe { OutValue::new(count, 0, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let (out, count) = (out?, count?);
+        let disjoint = aliasing.check()?;
+        let (bytes, n) = account.with(|account| {
             let keys = account
                 .unpublished_one_time_kem_prekeys()
                 .map_err(core_code)?;
             Ok(concatenated(&keys, |key| key.to_bytes()))
         })?;
-        out.set(bytes);
-        count.set(n);
+        out.set(&disjoint, bytes);
+        count.set(&disjoint, n);
         Ok(())
     })
 }
@@ -495,9 +573,13 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_kem_prekeys(
 /// signatures. Each one-time prekey must be handed out only once.
 ///
 /// On success `*out` holds the bundle in a new buffer owned by the caller;
-/// on error it is empty. Errors: `SOTTO_ERR_BAD_SIGNATURE` (a prekey not
-/// signed by this identity), decoding errors, `SOTTO_ERR_NULL_POINTER`,
-/// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+/// on error it is empty. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+/// `identity`, `signed_prekey`, `kem_prekey` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), `one_time_prekey` (`SOTTO_ERR_NULL_POINTER`
+/// when NULL with a non-zero length), aliasing (`out` must not overlap any
+/// input: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+/// `SOTTO_ERR_BAD_SIGNATURE` (a prekey not signed by this identity).
+/// Thread safety: any thread.
 ///
 /// # Safety
 /// Each input is NULL or readable for its length; `out` is NULL or valid for
@@ -515,8 +597,17 @@ pub unsafe extern "C" fn sotto_bundle_assemble(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(out)],
+            &[
+                Span::bytes(identity, identity_len),
+                Span::bytes(signed_prekey, signed_prekey_len),
+                Span::bytes(kem_prekey, kem_prekey_len),
+                Span::bytes(one_time_prekey, one_time_prekey_len),
+            ],
+        );
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) }?;
         // SAFETY: per this function's contract.
         let identity = unsafe { bytes_in(identity, identity_len) }?;
         // SAFETY: per this function's contract.
@@ -526,6 +617,7 @@ pub unsafe extern "C" fn sotto_bundle_assemble(
         // SAFETY: per this function's contract.
         let one_time_prekey =
             unsafe { bytes_in_maybe_empty(one_time_prekey, one_time_prekey_len) }?;
+        let disjoint = aliasing.check()?;
         let bundle = PrekeyBundle::new(
             IdentityKey::from_bytes(identity).map_err(core_code)?,
             SignedPrekey::from_bytes(signed_prekey).map_err(core_code)?,
@@ -537,7 +629,7 @@ pub unsafe extern "C" fn sotto_bundle_assemble(
             },
         )
         .map_err(core_code)?;
-        out.set(bundle.to_bytes());
+        out.set(&disjoint, bundle.to_bytes());
         Ok(())
     })
 }

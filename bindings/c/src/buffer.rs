@@ -3,9 +3,11 @@
 
 use crate::handles::{FfiResult, guard, live_handles, registry};
 use crate::status::{
-    SOTTO_ERR_BUFFER_TOO_SMALL, SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC,
+    SOTTO_ERR_ALIASED_OUTPUT, SOTTO_ERR_BUFFER_TOO_SMALL, SOTTO_ERR_INVALID_ARGUMENT,
+    SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_TOO_LARGE,
     SOTTO_ERR_WRONG_LENGTH, SOTTO_ERR_ZERO_LENGTH,
 };
+use crate::{SOTTO_MAX_CONTEXT_ID_LEN, SOTTO_MAX_PLAINTEXT_LEN};
 use core::marker::PhantomData;
 use core::ptr;
 use zeroize::Zeroize;
@@ -17,7 +19,9 @@ use zeroize::Zeroize;
 /// `sotto_buffer_free`, which zeroizes the bytes first; never with `free(3)`,
 /// and never change `ptr` or `len`. Declare one as `sotto_buffer b = {0};`
 /// (`{NULL, 0}`); functions overwrite their output buffer without reading
-/// it, so free a previous result before reusing the variable.
+/// it, so free a previous result before reusing the variable. The struct
+/// itself must not lie inside the bytes of an input of the call that fills
+/// it (`SOTTO_ERR_ALIASED_OUTPUT`).
 #[repr(C)]
 #[derive(Debug)]
 pub struct sotto_buffer {
@@ -45,6 +49,12 @@ impl sotto_buffer {
 /// whose address has since been reused for a new buffer of the same length
 /// cannot be told apart from it: never keep copies after freeing).
 ///
+/// Aliasing: a struct stored inside the very bytes it describes gives
+/// `SOTTO_ERR_ALIASED_OUTPUT` and is left alone, buffer included (resetting
+/// the struct would write into freed memory): free it through a copy of the
+/// struct kept elsewhere. Checks, in order: the struct's contents
+/// (`SOTTO_ERR_INVALID_BUFFER`), then aliasing.
+///
 /// Thread safety: any thread; a buffer is not tied to the handle it came
 /// from and stays valid after that handle is freed.
 ///
@@ -71,6 +81,11 @@ pub unsafe extern "C" fn sotto_buffer_free(buffer: *mut sotto_buffer) -> i32 {
             if registry.buffers.get(&(data as usize)) != Some(&len) {
                 return Err(SOTTO_ERR_INVALID_BUFFER);
             }
+            // The struct stored inside the bytes it describes: resetting it
+            // after the release would write into freed memory.
+            if Span::of(buffer.cast_const()).overlaps(Span::bytes(data, len)) {
+                return Err(SOTTO_ERR_ALIASED_OUTPUT);
+            }
             registry.buffers.remove(&(data as usize));
         }
         // SAFETY: the registry held exactly (data, len), which `OutBuffer::set`
@@ -80,7 +95,8 @@ pub unsafe extern "C" fn sotto_buffer_free(buffer: *mut sotto_buffer) -> i32 {
         let mut bytes = unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(data, len)) };
         bytes.zeroize();
         drop(bytes);
-        // SAFETY: as above, `buffer` is valid for writes.
+        // SAFETY: as above, `buffer` is valid for writes, and it lies outside
+        // the bytes just released (checked above).
         unsafe { buffer.write_unaligned(sotto_buffer::EMPTY) };
         Ok(())
     })
@@ -157,16 +173,131 @@ pub(crate) unsafe fn array_in<const N: usize>(data: *const u8, len: usize) -> Ff
     bytes.try_into().map_err(|_| SOTTO_ERR_WRONG_LENGTH)
 }
 
+/// Reads a context id (`local_id`, `remote_id`): 1 to
+/// `SOTTO_MAX_CONTEXT_ID_LEN` bytes, any values (compared byte for byte).
+///
+/// # Safety
+/// As [`bytes_in`].
+pub(crate) unsafe fn context_id_in<'a>(data: *const u8, len: usize) -> FfiResult<&'a [u8]> {
+    // SAFETY: forwarded from the caller.
+    let id = unsafe { bytes_in(data, len) }?;
+    if id.len() > SOTTO_MAX_CONTEXT_ID_LEN {
+        return Err(SOTTO_ERR_INVALID_ARGUMENT);
+    }
+    Ok(id)
+}
+
+/// Reads a plaintext to encrypt: 0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes,
+/// `(NULL, 0)` being the empty plaintext.
+///
+/// # Safety
+/// As [`bytes_in`].
+pub(crate) unsafe fn plaintext_in<'a>(data: *const u8, len: usize) -> FfiResult<&'a [u8]> {
+    // SAFETY: forwarded from the caller.
+    let plaintext = unsafe { bytes_in_maybe_empty(data, len) }?;
+    if plaintext.len() > SOTTO_MAX_PLAINTEXT_LEN {
+        return Err(SOTTO_ERR_TOO_LARGE);
+    }
+    Ok(plaintext)
+}
+
+/// The memory an argument occupies, by address only. Computing it never
+/// dereferences anything, so it is defined for whatever pointer and length
+/// the caller passes (NULL, dangling, or with an impossible length).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    const EMPTY: Span = Span { start: 0, end: 0 };
+
+    /// `len` bytes at `data`; empty for NULL or a length of 0 (such an
+    /// argument is never read nor written).
+    pub(crate) fn bytes(data: *const u8, len: usize) -> Span {
+        if data.is_null() || len == 0 {
+            return Span::EMPTY;
+        }
+        let start = data.addr();
+        Span {
+            start,
+            end: start.saturating_add(len),
+        }
+    }
+
+    /// The `T` at `data` (empty for NULL).
+    pub(crate) fn of<T>(data: *const T) -> Span {
+        Span::bytes(data.cast::<u8>(), size_of::<T>())
+    }
+
+    fn is_empty(self) -> bool {
+        self.start >= self.end
+    }
+
+    /// Whether the two spans have at least one byte in common.
+    pub(crate) fn overlaps(self, other: Span) -> bool {
+        !self.is_empty() && !other.is_empty() && self.start < other.end && other.start < self.end
+    }
+}
+
+/// Whether a call's outputs are disjoint from its inputs and from one
+/// another. Decided on entry, before anything is read or written.
+#[derive(Debug)]
+pub(crate) struct Aliasing {
+    aliased: bool,
+}
+
+/// Proof that a call's outputs overlap neither its inputs nor one another:
+/// every write of a result requires one, so no result is ever written into
+/// an input (or into another output).
+#[derive(Debug)]
+pub(crate) struct Disjoint(());
+
+impl Aliasing {
+    /// Compares every output with every input and with every other output.
+    pub(crate) fn of(outputs: &[Span], inputs: &[Span]) -> Aliasing {
+        let mut aliased = false;
+        for (i, output) in outputs.iter().enumerate() {
+            for other in outputs.iter().skip(i + 1).chain(inputs) {
+                aliased |= output.overlaps(*other);
+            }
+        }
+        Aliasing { aliased }
+    }
+
+    /// `Ok` when nothing overlaps, else `SOTTO_ERR_ALIASED_OUTPUT`.
+    pub(crate) fn check(&self) -> FfiResult<Disjoint> {
+        if self.aliased {
+            Err(SOTTO_ERR_ALIASED_OUTPUT)
+        } else {
+            Ok(Disjoint(()))
+        }
+    }
+
+    /// Whether the outputs may be reset on entry (writing them cannot touch
+    /// an input or another output).
+    fn may_reset(&self) -> bool {
+        !self.aliased
+    }
+}
+
 /// A caller-provided output array of at least `needed` bytes. No Rust
 /// reference to it is ever created: the result (always a value owned by
-/// this crate) is copied in with a raw copy after the inputs were last
-/// used, so the array may even alias an input.
+/// this crate) is copied in with a raw copy. It is written only on success
+/// (never reset on entry).
 pub(crate) struct OutArray {
     data: *mut u8,
     needed: usize,
 }
 
 impl OutArray {
+    /// The bytes of the array a call writes (for [`Aliasing::of`]): the
+    /// first `needed` of the `len` the caller declared.
+    pub(crate) fn span(data: *const u8, len: usize, needed: usize) -> Span {
+        Span::bytes(data, len.min(needed))
+    }
+
     /// Checks the pointer and the size.
     ///
     /// # Safety
@@ -183,40 +314,47 @@ impl OutArray {
     }
 
     /// Writes exactly `needed` bytes (`bytes` must have that length).
-    pub(crate) fn set(self, bytes: &[u8]) -> FfiResult<()> {
+    pub(crate) fn set(self, _disjoint: &Disjoint, bytes: &[u8]) -> FfiResult<()> {
         if bytes.len() != self.needed {
             return Err(SOTTO_ERR_PANIC);
         }
         // SAFETY: `data` is writable for at least `needed` bytes per
         // `OutArray::new`'s caller, `bytes` is readable for `needed` bytes,
-        // `u8` needs no alignment, and `ptr::copy` allows the two regions to
-        // overlap.
+        // `u8` needs no alignment, and `ptr::copy` would even allow the two
+        // regions to overlap (they cannot: `bytes` is owned by this crate).
         unsafe { ptr::copy(bytes.as_ptr(), self.data, self.needed) };
         Ok(())
     }
 }
 
-/// An output `sotto_buffer`, emptied on creation and set on success.
+/// An output `sotto_buffer`, emptied on entry (unless it aliases) and set
+/// on success.
 pub(crate) struct OutBuffer(*mut sotto_buffer);
 
 impl OutBuffer {
-    /// Checks the pointer and empties the buffer it points to.
+    /// Empties the buffer `out` points to when `aliasing` allows it, then
+    /// checks the pointer. The check's result is returned rather than
+    /// acted on, so that the caller reports it in the documented order
+    /// (after the handles).
     ///
     /// # Safety
     /// `out` is NULL or valid for writes of a `sotto_buffer` until the
     /// returned value is dropped.
-    pub(crate) unsafe fn new(out: *mut sotto_buffer) -> FfiResult<Self> {
+    pub(crate) unsafe fn new(out: *mut sotto_buffer, aliasing: &Aliasing) -> FfiResult<Self> {
         if out.is_null() {
             return Err(SOTTO_ERR_NULL_POINTER);
         }
-        // SAFETY: non-NULL and writable per the caller; unaligned write.
-        unsafe { out.write_unaligned(sotto_buffer::EMPTY) };
+        if aliasing.may_reset() {
+            // SAFETY: non-NULL and writable per the caller; unaligned write;
+            // it overlaps no input and no other output.
+            unsafe { out.write_unaligned(sotto_buffer::EMPTY) };
+        }
         Ok(OutBuffer(out))
     }
 
     /// Hands `bytes` to the caller in an exact-size, registered allocation.
     /// The intermediate vector is zeroized (it may hold a plaintext).
-    pub(crate) fn set(self, mut bytes: Vec<u8>) {
+    pub(crate) fn set(self, _disjoint: &Disjoint, mut bytes: Vec<u8>) {
         let value = if bytes.is_empty() {
             sotto_buffer::EMPTY
         } else {
@@ -228,58 +366,70 @@ impl OutBuffer {
         };
         bytes.zeroize();
         // SAFETY: `OutBuffer::new`'s caller guaranteed the pointer stays
-        // writable while `self` lives.
+        // writable while `self` lives, and `Disjoint` proves it overlaps no
+        // input and no other output.
         unsafe { self.0.write_unaligned(value) };
     }
 }
 
-/// An output handle (`T **out`), set to NULL on creation.
+/// An output handle (`T **out`), set to NULL on entry (unless it aliases).
 pub(crate) struct OutHandle<T>(*mut *mut T, PhantomData<T>);
 
 impl<T> OutHandle<T> {
-    /// Checks the pointer and sets `*out` to NULL.
+    /// Sets `*out` to NULL when `aliasing` allows it, then checks the
+    /// pointer (see [`OutBuffer::new`]).
     ///
     /// # Safety
     /// `out` is NULL or valid for writes of a pointer until the returned
     /// value is dropped.
-    pub(crate) unsafe fn new(out: *mut *mut T) -> FfiResult<Self> {
+    pub(crate) unsafe fn new(out: *mut *mut T, aliasing: &Aliasing) -> FfiResult<Self> {
         if out.is_null() {
             return Err(SOTTO_ERR_NULL_POINTER);
         }
-        // SAFETY: non-NULL and writable per the caller; unaligned write.
-        unsafe { out.write_unaligned(ptr::null_mut()) };
+        if aliasing.may_reset() {
+            // SAFETY: non-NULL and writable per the caller; unaligned write;
+            // it overlaps no input and no other output.
+            unsafe { out.write_unaligned(ptr::null_mut()) };
+        }
         Ok(OutHandle(out, PhantomData))
     }
 
     /// Stores a handle token.
-    pub(crate) fn set(self, token: usize) {
-        // SAFETY: writable per `OutHandle::new`'s caller. The token is
-        // opaque to C and never dereferenced by either side.
+    pub(crate) fn set(self, _disjoint: &Disjoint, token: usize) {
+        // SAFETY: writable per `OutHandle::new`'s caller, and disjoint from
+        // the inputs and the other outputs. The token is opaque to C and
+        // never dereferenced by either side.
         unsafe { self.0.write_unaligned(ptr::without_provenance_mut(token)) };
     }
 }
 
-/// An output scalar (`bool *out`, `size_t *out`, ...).
+/// An output scalar (`bool *out`, `size_t *out`, ...), set to its initial
+/// value on entry (unless it aliases).
 pub(crate) struct OutValue<T: Copy>(*mut T);
 
 impl<T: Copy> OutValue<T> {
-    /// Checks the pointer and stores `initial`.
+    /// Stores `initial` when `aliasing` allows it, then checks the pointer
+    /// (see [`OutBuffer::new`]).
     ///
     /// # Safety
     /// `out` is NULL or valid for writes of a `T` until the returned value
     /// is dropped.
-    pub(crate) unsafe fn new(out: *mut T, initial: T) -> FfiResult<Self> {
+    pub(crate) unsafe fn new(out: *mut T, initial: T, aliasing: &Aliasing) -> FfiResult<Self> {
         if out.is_null() {
             return Err(SOTTO_ERR_NULL_POINTER);
         }
-        // SAFETY: non-NULL and writable per the caller; unaligned write.
-        unsafe { out.write_unaligned(initial) };
+        if aliasing.may_reset() {
+            // SAFETY: non-NULL and writable per the caller; unaligned write;
+            // it overlaps no input and no other output.
+            unsafe { out.write_unaligned(initial) };
+        }
         Ok(OutValue(out))
     }
 
     /// Stores the result.
-    pub(crate) fn set(self, value: T) {
-        // SAFETY: writable per `OutValue::new`'s caller.
+    pub(crate) fn set(self, _disjoint: &Disjoint, value: T) {
+        // SAFETY: writable per `OutValue::new`'s caller, and disjoint from
+        // the inputs and the other outputs.
         unsafe { self.0.write_unaligned(value) };
     }
 }
@@ -297,6 +447,9 @@ mod tests {
     use super::*;
     use crate::status::{SOTTO_ERR_INVALID_BUFFER, SOTTO_OK};
 
+    const CLEAN: Aliasing = Aliasing { aliased: false };
+    const DISJOINT: Disjoint = Disjoint(());
+
     #[test]
     fn buffers_are_owned_wiped_and_double_frees_detected() {
         let mut buffer = sotto_buffer {
@@ -304,9 +457,9 @@ mod tests {
             len: 9,
         };
         // SAFETY: `buffer` is a valid, writable `sotto_buffer`.
-        let out = unsafe { OutBuffer::new(&mut buffer) }.unwrap();
+        let out = unsafe { OutBuffer::new(&mut buffer, &CLEAN) }.unwrap();
         assert!(buffer.ptr.is_null() && buffer.len == 0);
-        out.set(vec![1, 2, 3]);
+        out.set(&DISJOINT, vec![1, 2, 3]);
         assert_eq!(buffer.len, 3);
         // SAFETY: the buffer was just set to a live 3-byte allocation.
         assert_eq!(unsafe { *buffer.ptr.add(2) }, 3);
@@ -335,8 +488,8 @@ mod tests {
             len: 1,
         };
         // SAFETY: valid `sotto_buffer`.
-        let out = unsafe { OutBuffer::new(&mut empty) }.unwrap();
-        out.set(Vec::new());
+        let out = unsafe { OutBuffer::new(&mut empty, &CLEAN) }.unwrap();
+        out.set(&DISJOINT, Vec::new());
         assert!(empty.ptr.is_null() && empty.len == 0);
     }
 
@@ -364,34 +517,105 @@ mod tests {
     }
 
     #[test]
-    fn outputs_are_checked_and_may_overlap_inputs() {
+    fn outputs_are_checked() {
         let mut data = [1u8, 2, 3, 4, 5, 6];
         let base = data.as_mut_ptr();
-        // SAFETY: `base` covers 6 writable bytes; the copy tolerates overlap.
+        // SAFETY: `base` covers 6 writable bytes.
         unsafe {
             assert!(OutArray::new(ptr::null_mut(), 4, 4).is_err());
             assert_eq!(
                 OutArray::new(base, 3, 4).err(),
                 Some(SOTTO_ERR_BUFFER_TOO_SMALL)
             );
-            // As in the exported functions: the result is computed from the
-            // input, then written over it.
-            let input = bytes_in(base, 4).unwrap();
-            let result: [u8; 4] = input.try_into().unwrap();
             let out = OutArray::new(base.add(1), 5, 4).unwrap();
-            out.set(&result).unwrap();
+            out.set(&DISJOINT, &[9, 9, 9, 9]).unwrap();
         }
-        assert_eq!(data, [1, 1, 2, 3, 4, 6]);
+        assert_eq!(data, [1, 9, 9, 9, 9, 6]);
         let mut value = 5usize;
         // SAFETY: `value` is writable.
-        let out = unsafe { OutValue::new(&mut value, 0) }.unwrap();
-        out.set(9);
+        let out = unsafe { OutValue::new(&mut value, 0, &CLEAN) }.unwrap();
+        assert_eq!(value, 0);
+        out.set(&DISJOINT, 9);
         assert_eq!(value, 9);
         let mut handle: *mut u8 = ptr::dangling_mut();
         // SAFETY: `handle` is writable.
-        let out = unsafe { OutHandle::new(&mut handle) }.unwrap();
+        let out = unsafe { OutHandle::new(&mut handle, &CLEAN) }.unwrap();
         assert!(handle.is_null());
-        out.set(0x5077_0010);
+        out.set(&DISJOINT, 0x5077_0010);
         assert_eq!(handle as usize, 0x5077_0010);
+        // NULL outputs are reported, never written.
+        // SAFETY: NULL is checked before any write.
+        unsafe {
+            assert_eq!(
+                OutValue::<usize>::new(ptr::null_mut(), 0, &CLEAN).err(),
+                Some(SOTTO_ERR_NULL_POINTER)
+            );
+            assert!(OutBuffer::new(ptr::null_mut(), &CLEAN).is_err());
+        }
+    }
+
+    #[test]
+    fn overlapping_arguments_are_detected_and_never_written() {
+        let mut memory = [0xAAu8; 64];
+        let base = memory.as_mut_ptr();
+        // Spans are computed from addresses only.
+        let input = Span::bytes(base, 40);
+        let buffer_at = |offset: usize| Span::of(base.wrapping_add(offset).cast::<sotto_buffer>());
+        assert!(buffer_at(0).overlaps(input));
+        assert!(buffer_at(24).overlaps(input)); // [24, 40) inside
+        assert!(buffer_at(39).overlaps(input)); // one byte in common
+        assert!(!buffer_at(40).overlaps(input)); // adjacent
+        assert!(!Span::bytes(ptr::null(), 10).overlaps(input));
+        assert!(!Span::bytes(base, 0).overlaps(input));
+        assert!(Span::bytes(base.wrapping_add(1), usize::MAX).overlaps(input));
+        assert!(Aliasing::of(&[buffer_at(40)], &[input]).check().is_ok());
+        assert_eq!(
+            Aliasing::of(&[buffer_at(8)], &[input]).check().err(),
+            Some(SOTTO_ERR_ALIASED_OUTPUT)
+        );
+        // Two outputs overlapping each other.
+        let value_at = |offset: usize| Span::of(base.wrapping_add(offset).cast::<usize>());
+        assert!(
+            Aliasing::of(&[buffer_at(40), value_at(56)], &[input])
+                .check()
+                .is_ok()
+        );
+        assert!(
+            Aliasing::of(&[buffer_at(40), value_at(48)], &[input])
+                .check()
+                .is_err()
+        );
+        // An aliased output is not reset on entry: the input is untouched.
+        let aliased = Aliasing::of(&[buffer_at(16)], &[input]);
+        // SAFETY: `base + 16` is writable for a `sotto_buffer` (16 bytes).
+        let out = unsafe { OutBuffer::new(base.wrapping_add(16).cast::<sotto_buffer>(), &aliased) };
+        assert!(out.is_ok());
+        assert!(aliased.check().is_err());
+        assert_eq!(memory, [0xAA; 64]);
+        // The output array's span is the part the call writes.
+        assert_eq!(OutArray::span(base, 64, 32), Span::bytes(base, 32));
+        assert_eq!(OutArray::span(base, 8, 32), Span::bytes(base, 8));
+    }
+
+    #[test]
+    fn a_buffer_struct_inside_its_own_bytes_is_not_freed() {
+        let mut holder = sotto_buffer::EMPTY;
+        // SAFETY: `holder` is a valid, writable `sotto_buffer`.
+        let out = unsafe { OutBuffer::new(&mut holder, &CLEAN) }.unwrap();
+        out.set(&DISJOINT, vec![0u8; 64]);
+        let inside = holder.ptr.cast::<sotto_buffer>();
+        // SAFETY: the buffer holds 64 writable bytes; unaligned write.
+        unsafe {
+            inside.write_unaligned(sotto_buffer {
+                ptr: holder.ptr,
+                len: holder.len,
+            })
+        };
+        // SAFETY: `inside` points to a readable, writable `sotto_buffer`.
+        let status = unsafe { sotto_buffer_free(inside) };
+        assert_eq!(status, SOTTO_ERR_ALIASED_OUTPUT);
+        // SAFETY: `holder` is a valid `sotto_buffer` describing a live buffer.
+        assert_eq!(unsafe { sotto_buffer_free(&mut holder) }, SOTTO_OK);
+        assert!(holder.ptr.is_null());
     }
 }

@@ -156,40 +156,60 @@ fn lock<T>(mutex: &Mutex<T>) -> FfiResult<MutexGuard<'_, T>> {
     mutex.lock().map_err(|_: PoisonError<_>| SOTTO_ERR_POISONED)
 }
 
-/// Runs `f` on the account behind `token`, holding its lock.
-pub(crate) fn with_account<T>(
-    token: usize,
-    f: impl FnOnce(&mut Account) -> FfiResult<T>,
-) -> FfiResult<T> {
-    let object = lookup(token, Kind::Account)?;
-    let Object::Account(mutex) = &*object else {
-        return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-    };
-    f(&mut *lock(mutex)?)
+/// A live account handle, looked up once at the start of a call (so that
+/// handle errors are reported before anything else) and locked when used.
+/// It holds its own reference: freeing the handle meanwhile is harmless.
+pub(crate) struct AccountRef(Arc<Object>);
+
+impl AccountRef {
+    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
+    pub(crate) fn get(token: usize) -> FfiResult<Self> {
+        lookup(token, Kind::Account).map(AccountRef)
+    }
+
+    /// Runs `f` on the account, holding its lock.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Account) -> FfiResult<T>) -> FfiResult<T> {
+        let Object::Account(mutex) = &*self.0 else {
+            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+        };
+        f(&mut *lock(mutex)?)
+    }
 }
 
-/// Runs `f` on the session behind `token`, holding its lock.
-pub(crate) fn with_session<T>(
-    token: usize,
-    f: impl FnOnce(&mut Session) -> FfiResult<T>,
-) -> FfiResult<T> {
-    let object = lookup(token, Kind::Session)?;
-    let Object::Session(mutex) = &*object else {
-        return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-    };
-    f(&mut *lock(mutex)?)
+/// A live session handle (see [`AccountRef`]).
+pub(crate) struct SessionRef(Arc<Object>);
+
+impl SessionRef {
+    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
+    pub(crate) fn get(token: usize) -> FfiResult<Self> {
+        lookup(token, Kind::Session).map(SessionRef)
+    }
+
+    /// Runs `f` on the session, holding its lock.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Session) -> FfiResult<T>) -> FfiResult<T> {
+        let Object::Session(mutex) = &*self.0 else {
+            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+        };
+        f(&mut *lock(mutex)?)
+    }
 }
 
-/// Runs `f` on the callback generator behind `token`, holding its lock.
-pub(crate) fn with_callback_rng<T>(
-    token: usize,
-    f: impl FnOnce(&mut CallbackRng) -> FfiResult<T>,
-) -> FfiResult<T> {
-    let object = lookup(token, Kind::Rng)?;
-    let Object::Rng(mutex) = &*object else {
-        return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-    };
-    f(&mut *lock(mutex)?)
+/// A live callback generator handle (see [`AccountRef`]).
+pub(crate) struct CallbackRngRef(Arc<Object>);
+
+impl CallbackRngRef {
+    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
+    pub(crate) fn get(token: usize) -> FfiResult<Self> {
+        lookup(token, Kind::Rng).map(CallbackRngRef)
+    }
+
+    /// Runs `f` on the generator, holding its lock.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut CallbackRng) -> FfiResult<T>) -> FfiResult<T> {
+        let Object::Rng(mutex) = &*self.0 else {
+            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+        };
+        f(&mut *lock(mutex)?)
+    }
 }
 
 thread_local! {
@@ -261,13 +281,14 @@ mod tests {
         let mut rng = sotto_core::OsRng;
         let victim = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
         let other = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
-        let status = guard(|| with_account(victim, |_| -> FfiResult<()> { panic!("bug") }));
+        let status =
+            guard(|| AccountRef::get(victim)?.with(|_| -> FfiResult<()> { panic!("bug") }));
         assert_eq!(status, SOTTO_ERR_PANIC);
         assert_eq!(
-            guard(|| with_account(victim, |_| Ok(()))),
+            guard(|| AccountRef::get(victim)?.with(|_| Ok(()))),
             SOTTO_ERR_POISONED
         );
-        assert_eq!(guard(|| with_account(other, |_| Ok(()))), SOTTO_OK);
+        assert_eq!(guard(|| AccountRef::get(other)?.with(|_| Ok(()))), SOTTO_OK);
         assert_eq!(free(victim, Kind::Account), Ok(()));
         assert_eq!(free(other, Kind::Account), Ok(()));
     }

@@ -13,6 +13,12 @@
 //! not reused (see `handles`), so double frees and use after free are
 //! detected too.
 //!
+//! Every exported function checks its arguments in one order: handles,
+//! then output pointers, then inputs, then aliasing (no output may overlap
+//! an input or another output: `SOTTO_ERR_ALIASED_OUTPUT`, decided from the
+//! addresses alone before anything is read or written, see
+//! `buffer::Aliasing`), and only then hands the inputs to the core.
+//!
 //! All of the project's `unsafe` code lives in this crate; each block states
 //! why it is sound in a `// SAFETY:` comment.
 

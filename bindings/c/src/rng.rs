@@ -1,8 +1,8 @@
 //! Randomness: the operating system's generator by default, or a caller's
 //! callback (for deterministic tests, or a platform generator).
 
-use crate::buffer::{OutHandle, token};
-use crate::handles::{CallbackScope, FfiResult, Kind, Object, guard, register, with_callback_rng};
+use crate::buffer::{Aliasing, OutHandle, Span, token};
+use crate::handles::{CallbackRngRef, CallbackScope, FfiResult, Kind, Object, guard, register};
 use crate::handles::{free, sotto_rng};
 use crate::status::SOTTO_ERR_NULL_POINTER;
 use core::ffi::c_void;
@@ -97,16 +97,30 @@ impl TryRng for FfiRng<'_> {
 
 impl TryCryptoRng for FfiRng<'_> {}
 
-/// Runs `f` with the generator `rng` names: the OS generator for NULL, else
-/// the (locked) callback generator.
-pub(crate) fn with_rng<T>(
-    rng: *const sotto_rng,
-    f: impl FnOnce(&mut FfiRng<'_>) -> FfiResult<T>,
-) -> FfiResult<T> {
-    if rng.is_null() {
-        return f(&mut FfiRng::Os);
+/// The generator argument of a call, looked up at its start: the OS
+/// generator for NULL, else a live callback generator (locked when used).
+pub(crate) enum RngRef {
+    Os,
+    Callback(CallbackRngRef),
+}
+
+impl RngRef {
+    /// Looks up `rng` (unknown and wrong-kind handles are errors; NULL is
+    /// the OS generator).
+    pub(crate) fn get(rng: *const sotto_rng) -> FfiResult<Self> {
+        if rng.is_null() {
+            return Ok(RngRef::Os);
+        }
+        CallbackRngRef::get(token(rng)).map(RngRef::Callback)
     }
-    with_callback_rng(token(rng), |callback| f(&mut FfiRng::Callback(callback)))
+
+    /// Runs `f` with the generator (holding the callback generator's lock).
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut FfiRng<'_>) -> FfiResult<T>) -> FfiResult<T> {
+        match self {
+            RngRef::Os => f(&mut FfiRng::Os),
+            RngRef::Callback(handle) => handle.with(|callback| f(&mut FfiRng::Callback(callback))),
+        }
+    }
 }
 
 /// Creates a random source that calls `fill` whenever libsotto needs
@@ -128,7 +142,9 @@ pub(crate) fn with_rng<T>(
 /// with itself for one handle. `user_data` must stay valid until the handle
 /// is freed and any call using it has returned.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER` if `fill` or `out` is NULL.
+/// Checks, in order: `out`, then `fill` (`SOTTO_ERR_NULL_POINTER` if
+/// NULL). Aliasing: `user_data` is never read by libsotto (only passed
+/// back to `fill`), so nothing can overlap.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a pointer; `fill` is NULL or a
@@ -140,13 +156,15 @@ pub unsafe extern "C" fn sotto_rng_new_callback(
     out: *mut *mut sotto_rng,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out) }?;
+        let out = unsafe { OutHandle::new(out, &aliasing) }?;
         let fill = fill.ok_or(SOTTO_ERR_NULL_POINTER)?;
-        out.set(register(Object::Rng(Mutex::new(CallbackRng {
-            fill,
-            user_data,
-        }))));
+        let disjoint = aliasing.check()?;
+        out.set(
+            &disjoint,
+            register(Object::Rng(Mutex::new(CallbackRng { fill, user_data }))),
+        );
         Ok(())
     })
 }
@@ -155,7 +173,7 @@ pub unsafe extern "C" fn sotto_rng_new_callback(
 /// stays owned by the caller).
 ///
 /// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 /// using the handle on another thread completes normally.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_rng_free(rng: *mut sotto_rng) -> i32 {

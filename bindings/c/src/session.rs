@@ -1,13 +1,14 @@
 //! Sessions, messages and safety numbers.
 
 use crate::buffer::{
-    OutArray, OutBuffer, OutHandle, OutValue, array_in, bytes_in, bytes_in_maybe_empty, token,
+    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in,
+    plaintext_in, token,
 };
 use crate::handles::sotto_rng;
 use crate::handles::{
-    Kind, Object, free, guard, register, sotto_account, sotto_session, with_account, with_session,
+    AccountRef, Kind, Object, SessionRef, free, guard, register, sotto_account, sotto_session,
 };
-use crate::rng::with_rng;
+use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{
     SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_PADDING_NONE, SOTTO_PADDING_PADME,
@@ -38,18 +39,24 @@ unsafe fn storage_key(key: *const u8, key_len: usize) -> Result<StorageKey, i32>
 /// encrypt at once; its messages are prekey messages until the first reply.
 ///
 /// `local_id`/`remote_id` are the application's stable identifiers of this
-/// device and of the peer (1 to `SOTTO_MAX_CONTEXT_ID_LEN` bytes each); the
-/// peer must pass the same pair from its side to `sotto_session_accept`,
-/// otherwise the first message fails to decrypt. The account is only read.
+/// device and of the peer: byte strings of 1 to `SOTTO_MAX_CONTEXT_ID_LEN`
+/// bytes each, of any byte values, compared byte for byte (no encoding is
+/// assumed). The peer must pass the same pair from its side to
+/// `sotto_session_accept`, otherwise the first message fails to decrypt.
+/// The account is only read.
 ///
 /// On success `*out` receives a new session handle owned by the caller (free
 /// it with `sotto_session_free`); on error `*out` is NULL.
 ///
-/// Errors: bundle decoding errors, `SOTTO_ERR_BAD_SIGNATURE`,
+/// Checks, in order: `account`, `rng` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `bundle` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), `local_id`, `remote_id`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH` for an empty id,
+/// `SOTTO_ERR_INVALID_ARGUMENT` over `SOTTO_MAX_CONTEXT_ID_LEN`), aliasing
+/// (`out` must not overlap `bundle` or an id: `SOTTO_ERR_ALIASED_OUTPUT`),
+/// then the contents: bundle decoding errors, `SOTTO_ERR_BAD_SIGNATURE`,
 /// `SOTTO_ERR_INVALID_KEY`, `SOTTO_ERR_NON_CONTRIBUTORY`,
-/// `SOTTO_ERR_INVALID_ARGUMENT` (id over 1024 bytes),
-/// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_NULL_POINTER`,
-/// `SOTTO_ERR_ZERO_LENGTH`, handle errors.
+/// `SOTTO_ERR_RANDOMNESS`.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -68,22 +75,34 @@ pub unsafe extern "C" fn sotto_session_initiate(
     out: *mut *mut sotto_session,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(out)],
+            &[
+                Span::bytes(bundle, bundle_len),
+                Span::bytes(local_id, local_id_len),
+                Span::bytes(remote_id, remote_id_len),
+            ],
+        );
         // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out) }?;
+        let out = unsafe { OutHandle::new(out, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let rng = RngRef::get(rng)?;
+        let out = out?;
         // SAFETY: per this function's contract.
         let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
         // SAFETY: per this function's contract.
-        let local_id = unsafe { bytes_in(local_id, local_id_len) }?;
+        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
         // SAFETY: per this function's contract.
-        let remote_id = unsafe { bytes_in(remote_id, remote_id_len) }?;
+        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
+        let disjoint = aliasing.check()?;
         let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
         let context = SessionContext::new(local_id, remote_id);
-        let session = with_rng(rng, |rng| {
-            with_account(token(account), |account| {
+        let session = rng.with(|rng| {
+            account.with(|account| {
                 Session::initiate(account, &bundle, &context, rng).map_err(core_code)
             })
         })?;
-        out.set(register(Object::Session(Mutex::new(session))));
+        out.set(&disjoint, register(Object::Session(Mutex::new(session))));
         Ok(())
     })
 }
@@ -92,6 +111,10 @@ pub unsafe extern "C" fn sotto_session_initiate(
 /// (check `sotto_message_type` and `sotto_prekey_message_session_id` first:
 /// a prekey message of a session that already exists goes to
 /// `sotto_session_decrypt`).
+///
+/// `local_id`/`remote_id` are this device's and the initiator's ids (the
+/// initiator's pair, swapped), with the same rules as in
+/// `sotto_session_initiate`.
 ///
 /// The account changes only on success (the one-time prekeys used are
 /// deleted and the message can never create a second session): seal the
@@ -102,11 +125,17 @@ pub unsafe extern "C" fn sotto_session_initiate(
 /// with `sotto_session_free` and `sotto_buffer_free`); on error they are NULL
 /// and empty.
 ///
-/// Errors: decoding errors, `SOTTO_ERR_WRONG_OBJECT_TYPE` (not a prekey
-/// message), `SOTTO_ERR_UNKNOWN_PREKEY`, `SOTTO_ERR_DUPLICATE_MESSAGE`
-/// (already accepted), `SOTTO_ERR_DECRYPTION_FAILED` (tampered, for another
-/// account, or mismatched ids), `SOTTO_ERR_INVALID_ARGUMENT`,
-/// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`, handle errors.
+/// Checks, in order: `account` (handle errors), `session_out`,
+/// `plaintext_out` (`SOTTO_ERR_NULL_POINTER`), `message`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), `local_id`,
+/// `remote_id` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH` for an
+/// empty id, `SOTTO_ERR_INVALID_ARGUMENT` over `SOTTO_MAX_CONTEXT_ID_LEN`),
+/// aliasing (neither output may overlap `message`, an id or the other
+/// output: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+/// `SOTTO_ERR_WRONG_OBJECT_TYPE` (not a prekey message),
+/// `SOTTO_ERR_UNKNOWN_PREKEY`, `SOTTO_ERR_DUPLICATE_MESSAGE` (already
+/// accepted), `SOTTO_ERR_DECRYPTION_FAILED` (tampered, for another account,
+/// or mismatched ids).
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
@@ -126,22 +155,32 @@ pub unsafe extern "C" fn sotto_session_accept(
     plaintext_out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(session_out), Span::of(plaintext_out)],
+            &[
+                Span::bytes(message, message_len),
+                Span::bytes(local_id, local_id_len),
+                Span::bytes(remote_id, remote_id_len),
+            ],
+        );
         // SAFETY: per this function's contract.
-        let session_out = unsafe { OutHandle::new(session_out) }?;
+        let session_out = unsafe { OutHandle::new(session_out, &aliasing) };
         // SAFETY: per this function's contract.
-        let plaintext_out = unsafe { OutBuffer::new(plaintext_out) }?;
+        let plaintext_out = unsafe { OutBuffer::new(plaintext_out, &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let (session_out, plaintext_out) = (session_out?, plaintext_out?);
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
         // SAFETY: per this function's contract.
-        let local_id = unsafe { bytes_in(local_id, local_id_len) }?;
+        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
         // SAFETY: per this function's contract.
-        let remote_id = unsafe { bytes_in(remote_id, remote_id_len) }?;
+        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
+        let disjoint = aliasing.check()?;
         let context = SessionContext::new(local_id, remote_id);
-        let (session, plaintext) = with_account(token(account), |account| {
-            Session::accept(account, message, &context).map_err(core_code)
-        })?;
-        session_out.set(register(Object::Session(Mutex::new(session))));
-        plaintext_out.set(plaintext);
+        let (session, plaintext) = account
+            .with(|account| Session::accept(account, message, &context).map_err(core_code))?;
+        session_out.set(&disjoint, register(Object::Session(Mutex::new(session))));
+        plaintext_out.set(&disjoint, plaintext);
         Ok(())
     })
 }
@@ -149,7 +188,7 @@ pub unsafe extern "C" fn sotto_session_accept(
 /// Frees a session, zeroizing its keys. NULL is a no-op.
 ///
 /// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
-/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Thread safety: any thread; a call already
+/// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread safety: any thread; a call already
 /// using the session on another thread completes first on its own reference.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_session_free(session: *mut sotto_session) -> i32 {
@@ -163,8 +202,11 @@ pub extern "C" fn sotto_session_free(session: *mut sotto_session) -> i32 {
 /// On success `*out` holds the message, a new buffer owned by the caller
 /// (free it with `sotto_buffer_free`); on error it is empty.
 ///
-/// Errors: `SOTTO_ERR_TOO_LARGE`, `SOTTO_ERR_RANDOMNESS`,
-/// `SOTTO_ERR_LIMIT_EXCEEDED`, `SOTTO_ERR_NULL_POINTER`, handle errors.
+/// Checks, in order: `session`, `rng` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `plaintext` (`SOTTO_ERR_NULL_POINTER` when
+/// NULL with a non-zero length, `SOTTO_ERR_TOO_LARGE`), aliasing (`out`
+/// must not overlap `plaintext`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+/// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`.
 /// Thread safety: any thread; calls on one session are serialized.
 ///
 /// # Safety
@@ -179,16 +221,19 @@ pub unsafe extern "C" fn sotto_session_encrypt(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(plaintext, plaintext_len)]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let rng = RngRef::get(rng)?;
+        let out = out?;
         // SAFETY: per this function's contract.
-        let plaintext = unsafe { bytes_in_maybe_empty(plaintext, plaintext_len) }?;
-        let message = with_rng(rng, |rng| {
-            with_session(token(session), |session| {
-                session.encrypt(plaintext, rng).map_err(core_code)
-            })
+        let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
+        let disjoint = aliasing.check()?;
+        let message = rng.with(|rng| {
+            session.with(|session| session.encrypt(plaintext, rng).map_err(core_code))
         })?;
-        out.set(message);
+        out.set(&disjoint, message);
         Ok(())
     })
 }
@@ -197,18 +242,21 @@ pub unsafe extern "C" fn sotto_session_encrypt(
 /// default) or `SOTTO_PADDING_NONE`. Incoming messages are unpadded whatever
 /// the sender chose. The setting is part of the sealed session.
 ///
-/// Errors: `SOTTO_ERR_INVALID_ARGUMENT` for another value, handle errors.
+/// Checks, in order: `session` (handle errors), `padding`
+/// (`SOTTO_ERR_INVALID_ARGUMENT` for another value). Aliasing: no memory
+/// arguments.
 /// Ownership: allocates nothing; the session is borrowed for the call only.
 /// Thread safety: any thread; calls on one session are serialized.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_session_set_padding(session: *mut sotto_session, padding: i32) -> i32 {
     guard(|| {
+        let session = SessionRef::get(token(session))?;
         let padding = match padding {
             SOTTO_PADDING_PADME => Padding::Padme,
             SOTTO_PADDING_NONE => Padding::None,
             _ => return Err(SOTTO_ERR_INVALID_ARGUMENT),
         };
-        with_session(token(session), |session| {
+        session.with(|session| {
             session.set_padding(padding);
             Ok(())
         })
@@ -226,10 +274,13 @@ pub extern "C" fn sotto_session_set_padding(session: *mut sotto_session, padding
 /// (free it with `sotto_buffer_free`, which wipes it; an empty plaintext is
 /// `{NULL, 0}`); on error it is empty.
 ///
-/// Errors: `SOTTO_ERR_DECRYPTION_FAILED` (tampered or not for this
-/// session), `SOTTO_ERR_DUPLICATE_MESSAGE` (replayed),
-/// `SOTTO_ERR_TOO_FAR_AHEAD`, `SOTTO_ERR_SESSION_MISMATCH`, decoding
-/// errors, `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`, handle errors.
+/// Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `message` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must not overlap `message`:
+/// `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+/// `SOTTO_ERR_DECRYPTION_FAILED` (tampered or not for this session),
+/// `SOTTO_ERR_DUPLICATE_MESSAGE` (replayed), `SOTTO_ERR_TOO_FAR_AHEAD`,
+/// `SOTTO_ERR_SESSION_MISMATCH`.
 /// Thread safety: any thread; calls on one session are serialized.
 ///
 /// # Safety
@@ -243,14 +294,16 @@ pub unsafe extern "C" fn sotto_session_decrypt(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(message, message_len)]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let out = out?;
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
-        let plaintext = with_session(token(session), |session| {
-            session.decrypt(message).map_err(core_code)
-        })?;
-        out.set(plaintext);
+        let disjoint = aliasing.check()?;
+        let plaintext = session.with(|session| session.decrypt(message).map_err(core_code))?;
+        out.set(&disjoint, plaintext);
         Ok(())
     })
 }
@@ -258,11 +311,12 @@ pub unsafe extern "C" fn sotto_session_decrypt(
 /// Writes the session's 32-byte id (equal on both sides) to `out`, which
 /// holds at least `SOTTO_SESSION_ID_LEN` bytes.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
-/// errors. Thread safety: any thread.
+/// Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`). Aliasing: no
+/// input memory. Thread safety: any thread.
 ///
-/// Ownership: allocates nothing; writes into the caller's array; the session
-/// is borrowed for the call only.
+/// Ownership: allocates nothing; writes into the caller's array (only on
+/// success); the session is borrowed for the call only.
 ///
 /// # Safety
 /// `out` is NULL or writable for `out_len` bytes.
@@ -273,19 +327,25 @@ pub unsafe extern "C" fn sotto_session_id(
     out_len: usize,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)], &[]);
+        let session = SessionRef::get(token(session))?;
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
-        let id = with_session(token(session), |session| Ok(*session.id().as_bytes()))?;
-        out.set(&id)
+        let disjoint = aliasing.check()?;
+        let id = session.with(|session| Ok(*session.id().as_bytes()))?;
+        out.set(&disjoint, &id)
     })
 }
 
 /// Whether the initiator is still waiting for the peer's first reply (and
 /// so still sends prekey messages). Stores the answer in `*out`.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER`, handle errors. Thread safety: any thread.
+/// Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety:
+/// any thread.
 ///
-/// Ownership: allocates nothing; the session is borrowed for the call only.
+/// Ownership: allocates nothing (`*out` is reset to false on entry); the
+/// session is borrowed for the call only.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a `bool`.
@@ -295,11 +355,16 @@ pub unsafe extern "C" fn sotto_session_awaiting_reply(
     out: *mut bool,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false) }?;
-        out.set(with_session(token(session), |session| {
-            Ok(session.awaiting_reply())
-        })?);
+        let out = unsafe { OutValue::new(out, false, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        out.set(
+            &disjoint,
+            session.with(|session| Ok(session.awaiting_reply()))?,
+        );
         Ok(())
     })
 }
@@ -307,7 +372,9 @@ pub unsafe extern "C" fn sotto_session_awaiting_reply(
 /// The peer's identity record (`SOTTO_IDENTITY_LEN` bytes).
 ///
 /// On success `*out` holds a new buffer owned by the caller; on error it is
-/// empty. Thread safety: any thread.
+/// empty. Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety: any
+/// thread.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a `sotto_buffer`.
@@ -317,12 +384,14 @@ pub unsafe extern "C" fn sotto_session_remote_identity(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
-        let bytes = with_session(token(session), |session| {
-            Ok(session.remote_identity().to_bytes())
-        })?;
-        out.set(bytes);
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let bytes = session.with(|session| Ok(session.remote_identity().to_bytes()))?;
+        out.set(&disjoint, bytes);
         Ok(())
     })
 }
@@ -332,11 +401,12 @@ pub unsafe extern "C" fn sotto_session_remote_identity(
 /// `SOTTO_SAFETY_NUMBER_SIZE` (61) bytes. Users compare it out of band to
 /// detect a man in the middle. Costs about 10 400 SHA-512 computations.
 ///
-/// Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`, handle
-/// errors. Thread safety: any thread.
+/// Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`). Aliasing: no
+/// input memory. Thread safety: any thread.
 ///
-/// Ownership: allocates nothing; writes into the caller's array; the session
-/// is borrowed for the call only.
+/// Ownership: allocates nothing; writes into the caller's array (only on
+/// success); the session is borrowed for the call only.
 ///
 /// # Safety
 /// `out` is NULL or writable for `out_len` bytes.
@@ -347,15 +417,20 @@ pub unsafe extern "C" fn sotto_session_safety_number(
     out_len: usize,
 ) -> i32 {
     guard(|| {
+        let out = out.cast::<u8>();
+        let aliasing = Aliasing::of(
+            &[OutArray::span(out, out_len, SOTTO_SAFETY_NUMBER_SIZE)],
+            &[],
+        );
+        let session = SessionRef::get(token(session))?;
         // SAFETY: per this function's contract (`c_char` and `u8` have the
         // same size and alignment).
-        let out = unsafe { OutArray::new(out.cast::<u8>(), out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
-        let digits = with_session(token(session), |session| {
-            Ok(session.safety_number().digits())
-        })?;
+        let out = unsafe { OutArray::new(out, out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
+        let disjoint = aliasing.check()?;
+        let digits = session.with(|session| Ok(session.safety_number().digits()))?;
         let mut text = digits.into_bytes();
         text.push(0);
-        out.set(&text)
+        out.set(&disjoint, &text)
     })
 }
 
@@ -363,7 +438,9 @@ pub unsafe extern "C" fn sotto_session_safety_number(
 /// NUL-terminated), identical on both sides.
 ///
 /// On success `*out` holds a new buffer owned by the caller; on error it is
-/// empty. Thread safety: any thread.
+/// empty. Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety: any
+/// thread.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a `sotto_buffer`.
@@ -373,13 +450,15 @@ pub unsafe extern "C" fn sotto_session_safety_emoji(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
-        let emoji = with_session(token(session), |session| {
-            Ok(session.safety_number().emoji())
-        })?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let emoji = session.with(|session| Ok(session.safety_number().emoji()))?;
         let text: Vec<&str> = emoji.iter().map(|(glyph, _name)| *glyph).collect();
-        out.set(text.join(" ").into_bytes());
+        out.set(&disjoint, text.join(" ").into_bytes());
         Ok(())
     })
 }
@@ -388,7 +467,9 @@ pub unsafe extern "C" fn sotto_session_safety_emoji(
 /// peer to scan and check with `sotto_session_safety_qr_matches`.
 ///
 /// On success `*out` holds a new buffer owned by the caller; on error it is
-/// empty. Thread safety: any thread.
+/// empty. Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Thread safety: any
+/// thread.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a `sotto_buffer`.
@@ -398,12 +479,14 @@ pub unsafe extern "C" fn sotto_session_safety_qr(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
-        let payload = with_session(token(session), |session| {
-            Ok(session.safety_number().qr_payload())
-        })?;
-        out.set(payload);
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let payload = session.with(|session| Ok(session.safety_number().qr_payload()))?;
+        out.set(&disjoint, payload);
         Ok(())
     })
 }
@@ -411,9 +494,12 @@ pub unsafe extern "C" fn sotto_session_safety_qr(
 /// Checks a QR payload scanned from the peer's screen (constant-time):
 /// `*matches` is true when the peer sees the same pair of identities.
 ///
-/// Errors: decoding errors for bytes that are not a QR payload (then
-/// `*matches` is false), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-/// handle errors. Thread safety: any thread.
+/// Checks, in order: `session` (handle errors), `matches`
+/// (`SOTTO_ERR_NULL_POINTER`), `scanned` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`matches` must not overlap
+/// `scanned`: `SOTTO_ERR_ALIASED_OUTPUT`), then decoding errors for bytes
+/// that are not a QR payload. `*matches` is false after any error.
+/// Thread safety: any thread.
 ///
 /// Ownership: allocates nothing; `scanned` is only read during the call.
 ///
@@ -428,17 +514,21 @@ pub unsafe extern "C" fn sotto_session_safety_qr_matches(
     matches: *mut bool,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(matches)], &[Span::bytes(scanned, scanned_len)]);
         // SAFETY: per this function's contract.
-        let matches = unsafe { OutValue::new(matches, false) }?;
+        let matches = unsafe { OutValue::new(matches, false, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let matches = matches?;
         // SAFETY: per this function's contract.
         let scanned = unsafe { bytes_in(scanned, scanned_len) }?;
-        let result = with_session(token(session), |session| {
+        let disjoint = aliasing.check()?;
+        let result = session.with(|session| {
             session
                 .safety_number()
                 .matches_qr(scanned)
                 .map_err(core_code)
         })?;
-        matches.set(result);
+        matches.set(&disjoint, result);
         Ok(())
     })
 }
@@ -447,9 +537,12 @@ pub unsafe extern "C" fn sotto_session_safety_qr_matches(
 /// key. Seal after every call that changed the session.
 ///
 /// On success `*out` holds a new buffer owned by the caller; on error it is
-/// empty. Errors: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH` (key
-/// not 32 bytes), `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_TOO_LARGE`, handle
-/// errors. Thread safety: any thread; calls on one session are serialized.
+/// empty. Checks, in order: `session`, `rng` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH` when not 32 bytes),
+/// aliasing (`out` must not overlap `key`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+/// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_TOO_LARGE`. Thread safety: any
+/// thread; calls on one session are serialized.
 ///
 /// # Safety
 /// `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid for
@@ -463,16 +556,18 @@ pub unsafe extern "C" fn sotto_session_seal(
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out) }?;
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let rng = RngRef::get(rng)?;
+        let out = out?;
         // SAFETY: per this function's contract.
         let key = unsafe { storage_key(key, key_len) }?;
-        let sealed = with_rng(rng, |rng| {
-            with_session(token(session), |session| {
-                session.seal(&key, rng).map_err(core_code)
-            })
-        })?;
-        out.set(sealed);
+        let disjoint = aliasing.check()?;
+        let sealed =
+            rng.with(|rng| session.with(|session| session.seal(&key, rng).map_err(core_code)))?;
+        out.set(&disjoint, sealed);
         Ok(())
     })
 }
@@ -482,10 +577,14 @@ pub unsafe extern "C" fn sotto_session_seal(
 /// On success `*out` receives a new handle owned by the caller (free it with
 /// `sotto_session_free`); on error `*out` is NULL.
 ///
-/// Errors: `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
-/// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed account), decoding errors,
-/// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-/// `SOTTO_ERR_WRONG_LENGTH`. Thread safety: any thread.
+/// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `key`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+/// `SOTTO_ERR_WRONG_LENGTH`), `sealed` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must not overlap `key` or
+/// `sealed`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding
+/// errors, `SOTTO_ERR_UNSEAL_FAILED` (wrong key or corrupted bytes),
+/// `SOTTO_ERR_WRONG_OBJECT_TYPE` (a sealed account). Thread safety: any
+/// thread.
 ///
 /// # Safety
 /// `key` is NULL or readable for `key_len` bytes; `sealed` is NULL or
@@ -500,14 +599,19 @@ pub unsafe extern "C" fn sotto_session_unseal(
     out: *mut *mut sotto_session,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(out)],
+            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
+        );
         // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out) }?;
+        let out = unsafe { OutHandle::new(out, &aliasing) }?;
         // SAFETY: per this function's contract.
         let key = unsafe { storage_key(key, key_len) }?;
         // SAFETY: per this function's contract.
         let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
+        let disjoint = aliasing.check()?;
         let session = Session::unseal(&key, sealed).map_err(core_code)?;
-        out.set(register(Object::Session(Mutex::new(session))));
+        out.set(&disjoint, register(Object::Session(Mutex::new(session))));
         Ok(())
     })
 }
@@ -515,9 +619,11 @@ pub unsafe extern "C" fn sotto_session_unseal(
 /// Classifies message bytes by their header: `*out` is
 /// `SOTTO_MESSAGE_PREKEY` or `SOTTO_MESSAGE_NORMAL` (0 on error).
 ///
-/// Errors: `SOTTO_ERR_TRUNCATED`, `SOTTO_ERR_UNSUPPORTED_VERSION`,
-/// `SOTTO_ERR_WRONG_OBJECT_TYPE`, `SOTTO_ERR_NULL_POINTER`,
-/// `SOTTO_ERR_ZERO_LENGTH`. Thread safety: any thread.
+/// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `message`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out` must
+/// not overlap `message`: `SOTTO_ERR_ALIASED_OUTPUT`), then the contents:
+/// `SOTTO_ERR_TRUNCATED`, `SOTTO_ERR_UNSUPPORTED_VERSION`,
+/// `SOTTO_ERR_WRONG_OBJECT_TYPE`. Thread safety: any thread.
 ///
 /// Ownership: allocates nothing; `message` is only read during the call.
 ///
@@ -531,14 +637,17 @@ pub unsafe extern "C" fn sotto_message_type(
     out: *mut i32,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(message, message_len)]);
         // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0) }?;
+        let out = unsafe { OutValue::new(out, 0, &aliasing) }?;
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
-        out.set(match message_type(message).map_err(core_code)? {
+        let disjoint = aliasing.check()?;
+        let kind = match message_type(message).map_err(core_code)? {
             MessageType::Prekey => SOTTO_MESSAGE_PREKEY,
             MessageType::Normal => SOTTO_MESSAGE_NORMAL,
-        });
+        };
+        out.set(&disjoint, kind);
         Ok(())
     })
 }
@@ -547,12 +656,15 @@ pub unsafe extern "C" fn sotto_message_type(
 /// an existing session, or to `sotto_session_accept` when there is none)
 /// into `out`, which holds at least `SOTTO_SESSION_ID_LEN` bytes.
 ///
-/// Errors: decoding errors (`SOTTO_ERR_WRONG_OBJECT_TYPE` for a normal
-/// message), `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
-/// `SOTTO_ERR_BUFFER_TOO_SMALL`. Thread safety: any thread.
+/// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_BUFFER_TOO_SMALL`), `message` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), aliasing (the `SOTTO_SESSION_ID_LEN` bytes
+/// written must not overlap `message`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+/// decoding errors (`SOTTO_ERR_WRONG_OBJECT_TYPE` for a normal message).
+/// Thread safety: any thread.
 ///
-/// Ownership: allocates nothing; writes into the caller's array; `message` is
-/// only read during the call.
+/// Ownership: allocates nothing; writes into the caller's array (only on
+/// success); `message` is only read during the call.
 ///
 /// # Safety
 /// `message` is NULL or readable for `message_len` bytes; `out` is NULL or
@@ -565,11 +677,16 @@ pub unsafe extern "C" fn sotto_prekey_message_session_id(
     out_len: usize,
 ) -> i32 {
     guard(|| {
+        let aliasing = Aliasing::of(
+            &[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)],
+            &[Span::bytes(message, message_len)],
+        );
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
+        let disjoint = aliasing.check()?;
         let decoded = PrekeyMessage::from_bytes(message).map_err(core_code)?;
-        out.set(decoded.session_id().as_bytes())
+        out.set(&disjoint, decoded.session_id().as_bytes())
     })
 }

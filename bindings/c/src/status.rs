@@ -1,5 +1,5 @@
 //! Status codes: 0 is success, 1–99 are the core's stable error codes,
-//! 100–199 belong to the C bindings.
+//! 100–199 belong to the C bindings (100–110 today).
 
 use core::ffi::c_char;
 use sotto_core::Error;
@@ -77,9 +77,14 @@ pub const SOTTO_ERR_POISONED: i32 = 108;
 /// Binding: a libsotto function was called from inside a random-number
 /// callback, which is not allowed.
 pub const SOTTO_ERR_REENTRANT: i32 = 109;
+/// Binding: an output argument (a `sotto_buffer`, a handle, a scalar, or
+/// the bytes an output array receives) overlaps an input or another output
+/// of the same call. Nothing was read or written, not even the usual reset
+/// of the outputs: pass separate memory for each output.
+pub const SOTTO_ERR_ALIASED_OUTPUT: i32 = 110;
 
 /// Name and message of each binding code, in order from 100.
-const BINDING: [(&CStr, &CStr); 10] = [
+const BINDING: [(&CStr, &CStr); 11] = [
     (
         c"NULL_POINTER",
         c"a required pointer argument is NULL",
@@ -119,6 +124,10 @@ const BINDING: [(&CStr, &CStr); 10] = [
     (
         c"REENTRANT",
         c"libsotto was called from inside a random-number callback, which is not allowed",
+    ),
+    (
+        c"ALIASED_OUTPUT",
+        c"an output argument overlaps an input or another output of the call; nothing was written: pass separate memory for each output",
     ),
 ];
 
@@ -245,10 +254,10 @@ mod tests {
             let name = strings(code).unwrap().0.to_str().unwrap();
             assert_eq!(name, error.name());
         }
-        for code in 100..110 {
+        for code in 100..=SOTTO_ERR_ALIASED_OUTPUT {
             assert!(strings(code).is_some());
         }
-        assert!(strings(110).is_none());
+        assert!(strings(SOTTO_ERR_ALIASED_OUTPUT + 1).is_none());
         assert!(strings(-1).is_none());
     }
 }
