@@ -116,6 +116,17 @@ pub fn memory_bytes() -> f64 {
     (pages as f64) * 65536.0
 }
 
+/// Asks for a fresh instance of this module: the glue replaces the
+/// `WebAssembly.Instance` (new, zeroed linear memory) before the next call
+/// into it, and objects of the old instance become inert (their finalizers
+/// do nothing). The JavaScript layer calls this after a trap, when the old
+/// memory can no longer be trusted; it only sets a flag in the glue, so it
+/// is safe to call on a broken instance.
+#[wasm_bindgen]
+pub fn schedule_restart() {
+    wasm_bindgen::handler::schedule_reinit();
+}
+
 /// A device's long-term keys and prekeys.
 #[wasm_bindgen]
 pub struct WasmAccount {
