@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 const wasmPath = require.resolve('sotto/sotto.wasm');
 
 const env = {
-  reactive: [reactive, readonly, shallowReactive],
+  reactive: { reactive, readonly, shallowReactive },
   views: [
     ['a Node Buffer (a Uint8Array subclass, in the shared pool)', (u) => Buffer.from(u)],
     [

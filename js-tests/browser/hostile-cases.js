@@ -7,7 +7,7 @@
 // Shared by hostile.test.mjs (Node) and browser.test.mjs (headless Chromium,
 // through hostile.js): `hostileCases(sotto, env)` returns [name, fn] pairs;
 // fn throws on failure and may return 'skip: reason'. `env` provides what
-// differs between the two: { reactive: [fn...], views: [[label, fn]],
+// differs between the two: { reactive: { name: fn }, views: [[label, fn]],
 // startGrower(message), isolated(tag) }.
 
 const MiB = 1 << 20;
@@ -312,7 +312,13 @@ export function hostileCases(sotto, env) {
     for (let i = 0; i < 5; i++) {
       equal(outcome(() => messageType(new Short(1400).fill(0x41)), 'Short'), expected, `call ${i + 1}`);
     }
-    pair();
+    // Real messages in a Short are read whole.
+    const { a, b } = pair();
+    for (let i = 0; i < 5; i++) {
+      const message = into(Short, a.encrypt(`short ${i}`));
+      equal(messageType(message), 'normal', `messageType ${i + 1}`);
+      equal(text(b.decrypt(message)), `short ${i}`, `decrypt ${i + 1}`);
+    }
   });
 
   add('finding 2: lying length, byteLength, byteOffset, buffer (subclass or own property) never decide what is read', () => {
@@ -479,8 +485,9 @@ export function hostileCases(sotto, env) {
   add('finding 4: Proxies of Sotto objects (plain, and Vue reactive/readonly/shallowReactive) work everywhere', () => {
     conversationWrapped((o) => new Proxy(o, {}), 'new Proxy(object, {})');
     conversationWrapped((o) => new Proxy(o, { get: (t, k, r) => Reflect.get(t, k, r) }), 'a forwarding Proxy');
-    for (const reactive of env.reactive ?? []) conversationWrapped(reactive, reactive.name);
-    if (!(env.reactive ?? []).length) return 'skip: Vue reactivity not available (plain Proxies passed)';
+    const wrappers = Object.entries(env.reactive ?? {});
+    for (const [name, wrap] of wrappers) conversationWrapped(wrap, name);
+    if (!wrappers.length) return 'skip: Vue reactivity not available (plain Proxies passed)';
   });
 
   add('finding 4: fakes of Sotto objects and Proxies that lie are WRONG_ARGUMENT_TYPE', () => {
