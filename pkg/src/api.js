@@ -216,7 +216,7 @@ export function bind(glue, isReady) {
     } catch {
       // A revoked Proxy, or a throwing getter.
     }
-    return `a ${typeof value}`;
+    return typeof value === 'function' ? 'a function' : 'an object';
   }
 
   function wrongType(what, expected, value) {
@@ -253,7 +253,15 @@ export function bind(glue, isReady) {
     // True for Uint8Array and its subclasses (Node's Buffer), from any realm;
     // false for Proxies of one, Object.create(Uint8Array.prototype) and other
     // look-alikes, whose contents could only be read through their own code.
-    if (typedArrayName(value) !== 'Uint8Array') throw wrongType(what, expected, value);
+    if (typedArrayName(value) !== 'Uint8Array') {
+      const got = typeOf(value);
+      throw new SottoError(
+        ErrorCode.WRONG_ARGUMENT_TYPE,
+        got === 'a Uint8Array'
+          ? `${what} must be ${expected}, got a Proxy or look-alike of a Uint8Array (pass the array itself)`
+          : `${what} must be ${expected}, got ${got}`,
+      );
+    }
     const length = typedArrayLength(value);
     if (length > max) throw tooLarge(what, length, max);
     let view;
