@@ -143,7 +143,7 @@ export function bind(glue, isReady) {
     }
   }
 
-  // A description of a thrown value that runs no code of the value's.
+  // A description of a thrown value (its getters, if any, are guarded).
   function describe(error) {
     try {
       if (error instanceof Error) return `${error.name}: ${error.message}`;
