@@ -48,12 +48,26 @@ const env = {
       worker.postMessage(data);
     });
   },
-  // A separate instance of the web build (its own glue module and memory).
-  async isolated(tag) {
-    const glue = await import(`../pkg/dist/web/sotto_wasm.js?${tag}`);
-    glue.initSync({ module: await readFile(wasmPath) });
-    const { bind } = await import(`../pkg/dist/web/api.js?${tag}`);
-    return { glue, bind };
+  // Separate instances (their own glue module and memory) of both builds.
+  isolated: {
+    async 'web build'() {
+      const glue = await import('../pkg/dist/web/sotto_wasm.js?isolated');
+      glue.initSync({ module: await readFile(wasmPath) });
+      const { bind } = await import('../pkg/dist/web/api.js?isolated');
+      return { glue, bind };
+    },
+    async 'Node build'() {
+      // A second copy of the CommonJS glue, loaded past the module cache.
+      const path = require.resolve('../pkg/dist/node/sotto_wasm.js');
+      const cached = require.cache[path];
+      delete require.cache[path];
+      try {
+        return { glue: require(path), bind: require('../pkg/dist/node/api.js').bind };
+      } finally {
+        if (cached) require.cache[path] = cached;
+        else delete require.cache[path];
+      }
+    },
   },
 };
 

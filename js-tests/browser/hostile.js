@@ -43,11 +43,13 @@ export async function run() {
         worker.postMessage(data);
       });
     },
-    async isolated(tag) {
-      const glue = await import(`/sotto/sotto_wasm.js?${tag}`);
-      glue.initSync({ module: wasm });
-      const { bind } = await import(`/sotto/api.js?${tag}`);
-      return { glue, bind };
+    isolated: {
+      async 'web build'() {
+        const glue = await import('/sotto/sotto_wasm.js?isolated');
+        glue.initSync({ module: wasm });
+        const { bind } = await import('/sotto/api.js?isolated');
+        return { glue, bind };
+      },
     },
   };
   const results = [];

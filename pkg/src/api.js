@@ -351,7 +351,9 @@ export function bind(glue, isReady) {
   // which wrap objects they return, hand it back as is. The state itself
   // lives in a WeakMap that only this module can read; fakes
   // (Object.create(Account.prototype), Reflect.construct, plain objects) have
-  // no key and are refused with WRONG_ARGUMENT_TYPE.
+  // no key and are refused with WRONG_ARGUMENT_TYPE. (An object created with
+  // a real one as prototype inherits its key and acts on it, like a Proxy:
+  // whoever can build either already holds the real object.)
   const SLOT = Symbol('sotto object');
   const states = new WeakMap(); // key -> { Class, raw, generation }
 
