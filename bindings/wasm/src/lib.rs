@@ -16,6 +16,15 @@
 //! No function here panics on any input: all decoding goes through the
 //! core's checked parsers, and arguments arrive as already-typed slices and
 //! numbers (the JavaScript layer validates JavaScript types first).
+//!
+//! Byte arguments: wasm-bindgen's glue sizes the allocation for a `&[u8]`
+//! from the argument's `length` property and then copies its real contents,
+//! so a value whose `length` lies (a subclass, an own property) or changes
+//! (a view of a buffer that another thread grows) would write past the
+//! allocation. The JavaScript layer therefore never hands the glue a
+//! caller's object: only private, fixed-length, non-shared copies made
+//! through the intrinsic typed-array accessors, after the size caps were
+//! checked on the real length. Keep it that way for any new export.
 
 #![deny(unsafe_code)]
 #![deny(
