@@ -30,3 +30,29 @@ test('two-party conversation in headless Chromium', async (t) => {
   assert.match(result.userAgent, /Chrome/);
   assert.deepEqual(errors, []);
 });
+
+// The hostile-value cases of hostile.test.mjs (browser/hostile-cases.js) in
+// Chromium, cross-origin isolated (COOP + COEP) so that SharedArrayBuffer and
+// its growth by a Worker are covered too. One subtest per case.
+test('hostile values in headless Chromium', async (t) => {
+  const vendor = fileURLToPath(new URL('./node_modules/@vue/reactivity/dist/', import.meta.url));
+  const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+  const server = await serve({ '/sotto/': dist, '/vendor/': vendor, '/': pages }, { headers });
+  t.after(() => server.close());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const { page, errors } = await openPage(browser.context, `${server.url}/`);
+
+  const { crossOriginIsolated, results } = await page.evaluate(() => import('/hostile.js').then((m) => m.run()));
+
+  assert.equal(crossOriginIsolated, true);
+  assert.ok(results.length >= 18, `${results.length} cases`);
+  for (const { name, ok, note, error } of results) {
+    await t.test(name, (st) => {
+      if (note?.startsWith('skip: ')) st.skip(note.slice(6));
+      else if (note) st.diagnostic(note);
+      assert.ok(ok, error);
+    });
+  }
+  assert.deepEqual(errors, []);
+});

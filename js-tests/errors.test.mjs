@@ -4,7 +4,10 @@
 //   15 INVALID_PADDING  - needs a ciphertext that authenticates but carries bad
 //                         padding, which only a modified sender can produce;
 //   18 LIMIT_EXCEEDED   - needs 2^32 prekeys or messages in one chain;
-//  103 INTERNAL         - a WebAssembly trap (out of memory or a bug); a safety net.
+//  103 INTERNAL         - a WebAssembly trap (out of memory or a bug); a safety net,
+//                         provoked with a simulated trap in hostile.test.mjs;
+//  105 REENTRANT        - a Sotto call from inside crypto.getRandomValues: see
+//                         hostile.test.mjs.
 // 102 NOT_INITIALIZED and 104 INIT_FAILED belong to the web build: see web-init.test.mjs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -240,7 +243,7 @@ test('every reachable code was provoked', () => {
 
 test('ErrorCode matches the core names and every code has a message', () => {
   assert.ok(Object.isFrozen(ErrorCode));
-  assert.equal(Object.keys(ErrorCode).length, 24);
+  assert.equal(Object.keys(ErrorCode).length, 25);
   for (const [kind, code] of Object.entries(ErrorCode)) {
     assert.ok(code >= 1 && (code <= 19 || (code >= 100 && code <= 199)), kind);
     // For core codes, kind and message come from the Rust core itself.

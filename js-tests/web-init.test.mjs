@@ -28,6 +28,12 @@ test('init() with bad input throws INIT_FAILED or WRONG_ARGUMENT_TYPE, and can b
   const web = await fresh('bad-input');
   await assert.rejects(web.init(new Uint8Array([1, 2, 3, 4])), (e) => e instanceof web.SottoError && e.code === 104);
   await assert.rejects(web.init(42), (e) => e instanceof web.SottoError && e.code === 100);
+  // Hostile values: a Proxy whose traps throw, a rejected promise.
+  const hostile = new Proxy({}, { getPrototypeOf() { throw new Error('trap'); } });
+  await assert.rejects(web.init(hostile), (e) => e instanceof web.SottoError && e.code === 100);
+  assert.throws(() => web.initSync(hostile), (e) => e instanceof web.SottoError && e.code === 100);
+  const reason = new Error('network down');
+  await assert.rejects(web.init(Promise.reject(reason)), (e) => e instanceof web.SottoError && e.code === 104 && e.cause === reason);
   assert.throws(() => web.initSync('nope'), (e) => e.code === 100);
   assert.throws(() => web.initSync(new Uint8Array(8)), (e) => e.code === 104);
   await web.init(await readFile(wasmPath));

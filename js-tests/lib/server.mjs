@@ -16,10 +16,11 @@ const TYPES = {
 };
 
 /**
- * Serves `mounts` ({ '/prefix/': '/abs/dir' }) on 127.0.0.1 at a free port.
- * Returns { url, close }.
+ * Serves `mounts` ({ '/prefix/': '/abs/dir' }) on 127.0.0.1 at a free port,
+ * adding `headers` to every response (e.g. the two headers that make a page
+ * cross-origin isolated, which SharedArrayBuffer needs). Returns { url, close }.
  */
-export async function serve(mounts) {
+export async function serve(mounts, { headers = {} } = {}) {
   const table = Object.entries(mounts).map(([prefix, dir]) => [prefix, resolve(dir)]);
   table.sort((a, b) => b[0].length - a[0].length);
   const server = createServer(async (req, res) => {
@@ -33,6 +34,7 @@ export async function serve(mounts) {
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
       res.writeHead(200, {
+        ...headers,
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Cache-Control': 'no-store',
       });

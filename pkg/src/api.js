@@ -3,14 +3,29 @@
 // the build can emit it both as an ES module and as CommonJS.
 //
 // What this layer adds to the raw bindings:
-// - argument type checks: a wrong type is a SottoError (code 100), never a
-//   crash or a silent conversion;
+// - argument checks: a wrong type is a SottoError (code 100), never a crash
+//   or a silent conversion; strings must be well-formed Unicode;
+// - private copies of byte arguments, measured through the intrinsic
+//   typed-array accessors (see `bytes` below): wasm-bindgen's glue sizes its
+//   allocation from `arg.length`, which a caller's object could fake;
+// - size caps checked on the real length before anything is copied into
+//   WebAssembly memory (which never shrinks);
 // - use-after-free checks: a freed object throws SottoError 101 instead of
 //   wasm-bindgen's "null pointer passed to rust";
+// - recovery from a trap (see `restart`);
 // - `Symbol.dispose`, so that objects work with `using`;
 // - one error type, SottoError, carrying the core's stable numeric code.
 // Objects that are never freed are released by wasm-bindgen's
 // FinalizationRegistry when they are garbage-collected.
+//
+// Every call follows the same order, so that code a caller controls (getters,
+// Proxy traps) can run only before anything is checked for good:
+//   1. look up the Sotto objects among the arguments (type, freed);
+//   2. read and copy every other argument, once each, in a fixed order,
+//      checking type and size;
+//   3. check the objects again (a getter of step 2 may have freed one), then
+//      call into WebAssembly with the copies only.
+// Step 3 runs no caller code.
 
 export function bind(glue, isReady) {
   /** Stable error codes: 1–99 from the Rust core, 100–199 from the bindings. */
@@ -39,33 +54,83 @@ export function bind(glue, isReady) {
     NOT_INITIALIZED: 102,
     INTERNAL: 103,
     INIT_FAILED: 104,
+    REENTRANT: 105,
   });
 
   const BINDING_MESSAGES = {
     100: 'an argument has the wrong type; see the TypeScript declarations of the call',
     101: 'this object was freed (free() or Symbol.dispose) and cannot be used any more',
     102: 'the WebAssembly module is not loaded yet; await init() first (the Node entry needs no init)',
-    103: 'the WebAssembly module failed unexpectedly (out of memory or a bug in Sotto); state held in memory may be unusable, restore it from sealed state',
+    103: 'the WebAssembly module failed unexpectedly (out of memory or a bug in Sotto) and was restarted with empty memory: every Sotto object created before the failure is unusable, restore them from sealed state',
     104: 'the WebAssembly module could not be loaded; check the URL, the Content-Type (application/wasm) or the bytes given to init()',
+    105: 'Sotto was called while another Sotto call was running (from inside crypto.getRandomValues); this is not allowed',
   };
 
   const NAMES = Object.freeze(
     Object.fromEntries(Object.entries(ErrorCode).map(([name, code]) => [code, name])),
   );
 
+  // Intrinsics, captured once when the package loads. Byte arguments are read
+  // only through these, never through the argument's own (overridable)
+  // properties: a Uint8Array subclass or an own property can make `length` or
+  // `byteLength` say anything, and a Proxy runs the caller's code on every
+  // access. The accessors read the engine's internal slots instead.
+  const uncurry = (fn) => Function.prototype.call.bind(fn);
+  const TypedArray = Object.getPrototypeOf(Uint8Array.prototype);
+  const accessor = (key) => uncurry(Object.getOwnPropertyDescriptor(TypedArray, key).get);
+  const typedArrayName = accessor(Symbol.toStringTag); // undefined for anything but a typed array
+  const typedArrayLength = accessor('length'); // 0 when detached or out of bounds
+  const typedArrayOffset = accessor('byteOffset');
+  const typedArrayBuffer = accessor('buffer');
+  const typedArraySet = uncurry(TypedArray.set);
+  const U8 = Uint8Array;
+  const weakMapGet = uncurry(WeakMap.prototype.get);
+  const weakMapSet = uncurry(WeakMap.prototype.set);
+  const defineProperty = Object.defineProperty;
+  const encodeUtf8 = uncurry(TextEncoder.prototype.encode).bind(null, new TextEncoder());
+  // String.prototype.isWellFormed is in Node 20 and current browsers; the
+  // fallback matches a lone surrogate (a code point of category Cs in `u` mode).
+  const isWellFormed = String.prototype.isWellFormed
+    ? uncurry(String.prototype.isWellFormed)
+    : (text) => !/\p{Cs}/u.test(text);
+
+  // `busy` is true while a call into WebAssembly runs: the only caller code
+  // that can run then is crypto.getRandomValues (the core's randomness), and a
+  // Sotto call from there would re-enter Rust code in the middle of another
+  // call (and a restart from there would swap the instance under it).
+  let busy = false;
+  // Incremented by each restart: objects of an older generation belong to an
+  // instance that no longer exists.
+  let generation = 0;
+  // Set when a restart itself failed: nothing can be called any more.
+  let broken = false;
+  // Core error names and messages, fetched from the core once per code so
+  // that errors can be built without calling into WebAssembly (while busy).
+  const coreTexts = new Map();
+
+  function coreText(code) {
+    let entry = coreTexts.get(code);
+    if (entry === undefined && !busy && !broken && isReady()) {
+      try {
+        entry = [glue.error_name(code), glue.error_message(code)];
+        coreTexts.set(code, entry);
+      } catch {
+        entry = undefined;
+      }
+    }
+    return entry ?? [undefined, undefined];
+  }
+
   /** The one error type thrown by Sotto. */
   class SottoError extends Error {
     constructor(code, detail, options) {
       let kind = NAMES[code];
       let text = BINDING_MESSAGES[code];
-      if (text === undefined && isReady()) {
+      if (text === undefined) {
         // Core codes: the name and message come from the Rust core itself.
-        try {
-          kind = glue.error_name(code) ?? kind;
-          text = glue.error_message(code);
-        } catch {
-          text = undefined;
-        }
+        const [name, message] = coreText(code);
+        kind = name ?? kind;
+        text = message;
       }
       kind = kind ?? 'UNKNOWN';
       text = text ?? 'unknown error';
@@ -78,34 +143,95 @@ export function bind(glue, isReady) {
     }
   }
 
-  function convert(error) {
-    if (error instanceof SottoError) return error;
-    if (typeof error === 'number' && Number.isInteger(error)) return new SottoError(error);
-    const detail = error && typeof error.message === 'string' ? error.message : String(error);
+  // A description of a thrown value (its getters, if any, are guarded).
+  function describe(error) {
+    try {
+      if (error instanceof Error) return `${error.name}: ${error.message}`;
+    } catch {
+      // A Proxy whose getPrototypeOf trap throws.
+    }
+    return typeof error === 'object' && error !== null ? 'a thrown object' : String(error);
+  }
+
+  // After a trap the instance's memory cannot be trusted (a trap stops Rust
+  // code half-way, with no cleanup). wasm-bindgen can replace the instance by
+  // a fresh one of the same module (`schedule_restart` sets the flag; the glue
+  // swaps the instance before its next export call, here memory_bytes). Every
+  // object of the old instance then reports INTERNAL ("restore from sealed
+  // state") through its generation, and its finalizer does nothing; objects
+  // created afterwards work. If even that fails, the module is `broken`.
+  function restart(error) {
+    generation += 1;
+    let detail = describe(error);
+    try {
+      glue.schedule_restart();
+      glue.memory_bytes();
+    } catch (again) {
+      broken = true;
+      detail += `; the restart failed too (${describe(again)}): reload the page or restart the process, then restore from sealed state`;
+    }
     return new SottoError(ErrorCode.INTERNAL, detail, { cause: error });
   }
 
+  function convert(error) {
+    if (error instanceof SottoError) return error;
+    // Rust errors arrive as the core's numeric code.
+    if (typeof error === 'number' && Number.isInteger(error)) return new SottoError(error);
+    // Anything else thrown by the glue is a trap, an exception that unwound
+    // through Rust frames, or a failure of the glue itself: all are treated
+    // as a trap, since caller errors are all caught before the call.
+    return restart(error);
+  }
+
+  // Runs `fn`, which calls into WebAssembly, and converts what it throws.
   function call(fn) {
+    if (busy) throw new SottoError(ErrorCode.REENTRANT);
+    busy = true;
     try {
       return fn();
     } catch (error) {
+      busy = false;
       throw convert(error);
+    } finally {
+      busy = false;
     }
   }
 
   function ensureReady() {
     if (!isReady()) throw new SottoError(ErrorCode.NOT_INITIALIZED);
+    if (broken) {
+      throw new SottoError(ErrorCode.INTERNAL, 'the module could not be restarted after a failure: reload the page or restart the process');
+    }
   }
 
+  // The kind of a value for messages; runs no code of the value's except a
+  // `constructor` getter (guarded).
   function typeOf(value) {
     if (value === null) return 'null';
-    if (Array.isArray(value)) return 'an Array';
-    if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
-    return `a ${typeof value}`;
+    if (typeof value !== 'object' && typeof value !== 'function') return `a ${typeof value}`;
+    try {
+      if (Array.isArray(value)) return 'an Array';
+      const name = value.constructor?.name;
+      if (typeof name === 'string' && name !== '') return `a ${name}`;
+    } catch {
+      // A revoked Proxy, or a throwing getter.
+    }
+    return typeof value === 'function' ? 'a function' : 'an object';
   }
 
   function wrongType(what, expected, value) {
     return new SottoError(ErrorCode.WRONG_ARGUMENT_TYPE, `${what} must be ${expected}, got ${typeOf(value)}`);
+  }
+
+  // Reads a property of a caller's object (a getter or a Proxy trap may run).
+  function read(object, key, what) {
+    try {
+      return object[key];
+    } catch (error) {
+      throw new SottoError(ErrorCode.WRONG_ARGUMENT_TYPE, `reading ${what}.${key} threw: ${describe(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   // Inputs are copied into WebAssembly memory, which never shrinks: refuse
@@ -113,16 +239,70 @@ export function bind(glue, isReady) {
   // are at most 1 MiB, messages 1 MiB plus overhead, sealed state 256 KiB).
   const MAX_PLAINTEXT = 1 << 20;
   const MAX_INPUT = 2 << 20;
-  function limit(value, max, what) {
-    if (value.length > max) {
-      throw new SottoError(ErrorCode.TOO_LARGE, `${what} is ${value.length} bytes, more than ${max}`);
-    }
-    return value;
+  function tooLarge(what, length, max) {
+    return new SottoError(ErrorCode.TOO_LARGE, `${what} is ${length} bytes, more than ${max}`);
   }
 
-  function bytes(value, what) {
-    if (value instanceof Uint8Array) return limit(value, MAX_INPUT, what);
-    throw wrongType(what, 'a Uint8Array', value);
+  // A private copy of a Uint8Array argument: a fresh, plain, non-shared,
+  // fixed-length Uint8Array that no caller code can reach, so the length
+  // wasm-bindgen reads from it is the number of bytes copied, and nothing
+  // (another thread growing a SharedArrayBuffer, a getter resizing an
+  // ArrayBuffer) can change it between the size check and the copy into
+  // WebAssembly memory.
+  function bytes(value, what, max = MAX_INPUT, expected = 'a Uint8Array') {
+    // True for Uint8Array and its subclasses (Node's Buffer), from any realm;
+    // false for Proxies of one, Object.create(Uint8Array.prototype) and other
+    // look-alikes, whose contents could only be read through their own code.
+    if (typedArrayName(value) !== 'Uint8Array') {
+      const got = typeOf(value);
+      throw new SottoError(
+        ErrorCode.WRONG_ARGUMENT_TYPE,
+        got === 'a Uint8Array'
+          ? `${what} must be ${expected}, got a Proxy or look-alike of a Uint8Array (pass the array itself)`
+          : `${what} must be ${expected}, got ${got}`,
+      );
+    }
+    const length = typedArrayLength(value);
+    if (length > max) throw tooLarge(what, length, max);
+    let view;
+    try {
+      // A fixed-length view of exactly the bytes measured: a growable
+      // SharedArrayBuffer grown meanwhile by another thread cannot lengthen it.
+      view = new U8(typedArrayBuffer(value), typedArrayOffset(value), length);
+    } catch (error) {
+      // Only a detached buffer fails here (its view measures 0 bytes).
+      throw new SottoError(
+        ErrorCode.WRONG_ARGUMENT_TYPE,
+        `${what} is a Uint8Array whose ArrayBuffer was detached (transferred), so it has no bytes to read`,
+        { cause: error },
+      );
+    }
+    const copy = new U8(length);
+    typedArraySet(copy, view);
+    return copy;
+  }
+
+  function text(value, what, max) {
+    // A UTF-8 encoding has at least one byte per UTF-16 code unit.
+    if (value.length > max) throw tooLarge(what, value.length, max);
+    // TextEncoder would replace a lone surrogate by U+FFFD, so two different
+    // strings would become the same bytes (two context ids one context, or a
+    // plaintext other than the one given): refuse them instead.
+    if (!isWellFormed(value)) {
+      throw new SottoError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${what} is a string with a lone surrogate (not well-formed Unicode); pass well-formed text or bytes`,
+      );
+    }
+    const encoded = encodeUtf8(value);
+    const length = typedArrayLength(encoded);
+    if (length > max) throw tooLarge(what, length, max);
+    return encoded;
+  }
+
+  function bytesOrText(value, what, max = MAX_INPUT) {
+    if (typeof value === 'string') return text(value, what, max);
+    return bytes(value, what, max, 'a Uint8Array or a string');
   }
 
   function storageKeyBytes(value) {
@@ -133,44 +313,110 @@ export function bind(glue, isReady) {
     return key;
   }
 
-  const encoder = new TextEncoder();
-  function bytesOrText(value, what, max = MAX_INPUT) {
-    if (value instanceof Uint8Array) return limit(value, max, what);
-    if (typeof value === 'string') {
-      // A UTF-8 encoding is at most 3 bytes per UTF-16 code unit.
-      if (value.length > max) limit(value, max, what);
-      return limit(encoder.encode(value), max, what);
+  // A context id: 1 to 1024 bytes (the core checks the upper bound). Empty
+  // ids are refused as by the C binding (SOTTO_ERR_ZERO_LENGTH there, which
+  // has no JavaScript code of its own): INVALID_ARGUMENT, like an over-long id.
+  function contextId(context, key) {
+    const what = `context.${key}`;
+    const id = bytesOrText(read(context, key, 'context'), what);
+    if (id.length === 0) {
+      throw new SottoError(ErrorCode.INVALID_ARGUMENT, `${what} is empty; context ids are 1 to 1024 bytes`);
     }
-    throw wrongType(what, 'a Uint8Array or a string', value);
+    return id;
   }
 
+  // Each id is read once and copied at once, localId first: a getter of
+  // remoteId cannot change localId, nor any byte argument copied before.
   function context(value) {
     if (value === null || typeof value !== 'object') {
       throw wrongType('context', 'an object { localId, remoteId }', value);
     }
-    return [bytesOrText(value.localId, 'context.localId'), bytesOrText(value.remoteId, 'context.remoteId')];
+    return [contextId(value, 'localId'), contextId(value, 'remoteId')];
   }
 
   const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
   const TOKEN = Symbol('sotto internal');
-  let rawOf;
+
+  // Sotto objects and Proxies of them.
+  //
+  // A Proxy of a Sotto object (what Vue's reactive(), MobX or a logging
+  // wrapper hands back) is accepted wherever the object is: web apps keep
+  // their state in such wrappers. It cannot reach a JavaScript private field
+  // of its target, so each object carries its state's key in an own property
+  // under a module-private symbol instead, defined non-writable and
+  // non-configurable: for such a property the engine forces every Proxy to
+  // report exactly the target's value (a Proxy invariant), so a Proxy of a
+  // real object always resolves to that object and cannot substitute another.
+  // The key is a function rather than an object so that reactive wrappers,
+  // which wrap objects they return, hand it back as is. The state itself
+  // lives in a WeakMap that only this module can read; fakes
+  // (Object.create(Account.prototype), Reflect.construct, plain objects) have
+  // no key and are refused with WRONG_ARGUMENT_TYPE. (An object created with
+  // a real one as prototype inherits its key and acts on it, like a Proxy:
+  // whoever can build either already holds the real object.)
+  const SLOT = Symbol('sotto object');
+  const states = new WeakMap(); // key -> { Class, raw, generation }
+
+  // The state of a Sotto object, or undefined. May run a Proxy's get trap.
+  function stateOf(value) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+    let key;
+    try {
+      key = value[SLOT];
+    } catch {
+      return undefined;
+    }
+    return typeof key === 'function' ? weakMapGet(states, key) : undefined;
+  }
+
+  // Throws unless the state's object can be used now. Runs no caller code.
+  function check(state, what) {
+    if (state.raw === null) {
+      throw new SottoError(ErrorCode.OBJECT_FREED, `${what} (a ${state.Class.name}) was freed`);
+    }
+    if (state.generation !== generation) {
+      throw new SottoError(
+        ErrorCode.INTERNAL,
+        `${what} (a ${state.Class.name}) was lost when the module restarted after a failure; restore it from sealed state`,
+      );
+    }
+    return state.raw;
+  }
+
+  // Step 1: the state of an argument that must be a live object of `Class`.
+  function handle(value, Class, what) {
+    const state = stateOf(value);
+    if (state === undefined || state.Class !== Class) throw wrongType(what, `a ${Class.name}`, value);
+    check(state, what);
+    return state;
+  }
+
+  // Methods: checks that the module is usable and looks up `this`.
+  function self(value, Class) {
+    ensureReady();
+    return handle(value, Class, 'this');
+  }
 
   class Handle {
-    #raw;
-    static {
-      rawOf = (handle) => handle.#raw;
-    }
     constructor(token, raw) {
       if (token !== TOKEN) {
         throw new SottoError(ErrorCode.WRONG_ARGUMENT_TYPE, `use the static constructors of ${new.target.name}`);
       }
-      this.#raw = raw;
+      const key = () => {};
+      weakMapSet(states, key, { Class: new.target, raw, generation });
+      defineProperty(this, SLOT, { value: key });
     }
     /** Frees the WebAssembly memory now. Idempotent. */
     free() {
-      const raw = this.#raw;
-      this.#raw = null;
-      if (raw) raw.free();
+      const state = stateOf(this);
+      if (state === undefined) throw wrongType('this', 'a Sotto object', this);
+      const raw = state.raw;
+      if (raw === null) return;
+      if (busy) throw new SottoError(ErrorCode.REENTRANT);
+      state.raw = null;
+      // An object of an older instance is simply dropped: its memory is gone,
+      // and raw.free() would free that address in the current instance.
+      if (state.generation === generation && !broken) call(() => raw.free());
     }
     /** Same as free(), for `using`. */
     [dispose]() {
@@ -178,19 +424,10 @@ export function bind(glue, isReady) {
     }
     /** Whether free() was called. */
     get freed() {
-      return this.#raw === null;
+      const state = stateOf(this);
+      if (state === undefined) throw wrongType('this', 'a Sotto object', this);
+      return state.raw === null;
     }
-  }
-
-  // The raw object of a live handle of the given class.
-  function live(handle, Class, what) {
-    if (!(handle instanceof Class)) throw wrongType(what, `a ${Class.name}`, handle);
-    ensureReady();
-    const raw = rawOf(handle);
-    if (raw === null) {
-      throw new SottoError(ErrorCode.OBJECT_FREED, `${what} (a ${Class.name}) was freed`);
-    }
-    return raw;
   }
 
   class Account extends Handle {
@@ -206,57 +443,57 @@ export function bind(glue, isReady) {
       return new Account(TOKEN, call(() => glue.WasmAccount.unseal(key, data)));
     }
     seal(storageKey) {
-      const raw = live(this, Account, 'this');
+      const state = self(this, Account);
       const key = storageKeyBytes(storageKey);
-      return call(() => raw.seal(key));
+      return call(() => check(state, 'this').seal(key));
     }
     get identityKey() {
-      const raw = live(this, Account, 'this');
-      return call(() => raw.identity_key());
+      const state = self(this, Account);
+      return call(() => check(state, 'this').identity_key());
     }
     generateOneTimePrekeys(count) {
-      const raw = live(this, Account, 'this');
+      const state = self(this, Account);
       if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
         throw wrongType('count', 'a non-negative integer', count);
       }
-      call(() => raw.generate_one_time_prekeys(count));
+      call(() => check(state, 'this').generate_one_time_prekeys(count));
     }
     prekeyBundle() {
-      const raw = live(this, Account, 'this');
-      return new PrekeyBundle(TOKEN, call(() => raw.prekey_bundle()));
+      const state = self(this, Account);
+      return new PrekeyBundle(TOKEN, call(() => check(state, 'this').prekey_bundle()));
     }
     signedPrekey() {
-      const raw = live(this, Account, 'this');
-      return call(() => raw.signed_prekey());
+      const state = self(this, Account);
+      return call(() => check(state, 'this').signed_prekey());
     }
     lastResortPrekey() {
-      const raw = live(this, Account, 'this');
-      return call(() => raw.last_resort_prekey());
+      const state = self(this, Account);
+      return call(() => check(state, 'this').last_resort_prekey());
     }
     unpublishedOneTimePrekeys() {
-      const raw = live(this, Account, 'this');
-      return call(() => raw.unpublished_one_time_prekeys());
+      const state = self(this, Account);
+      return call(() => check(state, 'this').unpublished_one_time_prekeys());
     }
     unpublishedOneTimeKemPrekeys() {
-      const raw = live(this, Account, 'this');
-      return call(() => raw.unpublished_one_time_kem_prekeys());
+      const state = self(this, Account);
+      return call(() => check(state, 'this').unpublished_one_time_kem_prekeys());
     }
     markPrekeysPublished() {
-      const raw = live(this, Account, 'this');
-      call(() => raw.mark_prekeys_published());
+      const state = self(this, Account);
+      call(() => check(state, 'this').mark_prekeys_published());
     }
     oneTimePrekeyCounts() {
-      const raw = live(this, Account, 'this');
-      const [x25519, mlkem] = call(() => raw.one_time_prekey_counts());
+      const state = self(this, Account);
+      const [x25519, mlkem] = call(() => check(state, 'this').one_time_prekey_counts());
       return { x25519, mlkem };
     }
     rotateSignedPrekey() {
-      const raw = live(this, Account, 'this');
-      call(() => raw.rotate_signed_prekey());
+      const state = self(this, Account);
+      call(() => check(state, 'this').rotate_signed_prekey());
     }
     rotateLastResortPrekey() {
-      const raw = live(this, Account, 'this');
-      call(() => raw.rotate_last_resort_prekey());
+      const state = self(this, Account);
+      call(() => check(state, 'this').rotate_last_resort_prekey());
     }
   }
 
@@ -271,23 +508,24 @@ export function bind(glue, isReady) {
       if (parts === null || typeof parts !== 'object') {
         throw wrongType('parts', 'an object { identityKey, signedPrekey, kemPrekey, oneTimePrekey? }', parts);
       }
-      const identity = bytes(parts.identityKey, 'parts.identityKey');
-      const signed = bytes(parts.signedPrekey, 'parts.signedPrekey');
-      const kem = bytes(parts.kemPrekey, 'parts.kemPrekey');
-      const oneTime = parts.oneTimePrekey == null ? undefined : bytes(parts.oneTimePrekey, 'parts.oneTimePrekey');
+      const identity = bytes(read(parts, 'identityKey', 'parts'), 'parts.identityKey');
+      const signed = bytes(read(parts, 'signedPrekey', 'parts'), 'parts.signedPrekey');
+      const kem = bytes(read(parts, 'kemPrekey', 'parts'), 'parts.kemPrekey');
+      const oneTimeValue = read(parts, 'oneTimePrekey', 'parts');
+      const oneTime = oneTimeValue == null ? undefined : bytes(oneTimeValue, 'parts.oneTimePrekey');
       return new PrekeyBundle(TOKEN, call(() => glue.WasmBundle.from_parts(identity, signed, kem, oneTime)));
     }
     toBytes() {
-      const raw = live(this, PrekeyBundle, 'this');
-      return call(() => raw.to_bytes());
+      const state = self(this, PrekeyBundle);
+      return call(() => check(state, 'this').to_bytes());
     }
     get identityKey() {
-      const raw = live(this, PrekeyBundle, 'this');
-      return call(() => raw.identity_key());
+      const state = self(this, PrekeyBundle);
+      return call(() => check(state, 'this').identity_key());
     }
     get hasOneTimePrekey() {
-      const raw = live(this, PrekeyBundle, 'this');
-      return call(() => raw.has_one_time_prekey());
+      const state = self(this, PrekeyBundle);
+      return call(() => check(state, 'this').has_one_time_prekey());
     }
   }
 
@@ -296,29 +534,41 @@ export function bind(glue, isReady) {
 
   class Session extends Handle {
     static initiate(account, bundle, ctx) {
-      const rawAccount = live(account, Account, 'account');
-      let rawBundle;
-      let temporary = null;
-      if (bundle instanceof Uint8Array) {
-        temporary = call(() => glue.WasmBundle.from_bytes(bundle));
-        rawBundle = temporary;
+      ensureReady();
+      const accountState = handle(account, Account, 'account');
+      const bundleState = stateOf(bundle);
+      let encoded;
+      if (bundleState === undefined) {
+        encoded = bytes(bundle, 'bundle', MAX_INPUT, 'a PrekeyBundle or a Uint8Array');
+      } else if (bundleState.Class !== PrekeyBundle) {
+        throw wrongType('bundle', 'a PrekeyBundle or a Uint8Array', bundle);
       } else {
-        rawBundle = live(bundle, PrekeyBundle, 'bundle');
+        check(bundleState, 'bundle');
       }
-      try {
-        const [localId, remoteId] = context(ctx);
-        return new Session(TOKEN, call(() => glue.WasmSession.initiate(rawAccount, rawBundle, localId, remoteId)));
-      } finally {
-        if (temporary) temporary.free();
-      }
+      const [localId, remoteId] = context(ctx);
+      const raw = call(() => {
+        const rawAccount = check(accountState, 'account');
+        if (bundleState !== undefined) {
+          return glue.WasmSession.initiate(rawAccount, check(bundleState, 'bundle'), localId, remoteId);
+        }
+        const temporary = glue.WasmBundle.from_bytes(encoded);
+        try {
+          return glue.WasmSession.initiate(rawAccount, temporary, localId, remoteId);
+        } finally {
+          temporary.free();
+        }
+      });
+      return new Session(TOKEN, raw);
     }
     static accept(account, prekeyMessage, ctx) {
-      const rawAccount = live(account, Account, 'account');
+      ensureReady();
+      const accountState = handle(account, Account, 'account');
       const message = bytes(prekeyMessage, 'prekeyMessage');
       const [localId, remoteId] = context(ctx);
-      const raw = call(() => glue.WasmSession.accept(rawAccount, message, localId, remoteId));
+      const raw = call(() => glue.WasmSession.accept(check(accountState, 'account'), message, localId, remoteId));
+      const session = new Session(TOKEN, raw);
       const plaintext = call(() => raw.take_plaintext());
-      return { session: new Session(TOKEN, raw), plaintext };
+      return { session, plaintext };
     }
     static unseal(storageKey, sealed) {
       ensureReady();
@@ -327,57 +577,57 @@ export function bind(glue, isReady) {
       return new Session(TOKEN, call(() => glue.WasmSession.unseal(key, data)));
     }
     seal(storageKey) {
-      const raw = live(this, Session, 'this');
+      const state = self(this, Session);
       const key = storageKeyBytes(storageKey);
-      return call(() => raw.seal(key));
+      return call(() => check(state, 'this').seal(key));
     }
     encrypt(plaintext) {
-      const raw = live(this, Session, 'this');
+      const state = self(this, Session);
       const data = bytesOrText(plaintext, 'plaintext', MAX_PLAINTEXT);
-      return call(() => raw.encrypt(data));
+      return call(() => check(state, 'this').encrypt(data));
     }
     decrypt(message) {
-      const raw = live(this, Session, 'this');
+      const state = self(this, Session);
       const data = bytes(message, 'message');
-      return call(() => raw.decrypt(data));
+      return call(() => check(state, 'this').decrypt(data));
     }
     get id() {
-      const raw = live(this, Session, 'this');
-      return call(() => raw.id());
+      const state = self(this, Session);
+      return call(() => check(state, 'this').id());
     }
     get role() {
-      const raw = live(this, Session, 'this');
-      return ROLES[call(() => raw.role())];
+      const state = self(this, Session);
+      return ROLES[call(() => check(state, 'this').role())];
     }
     get awaitingReply() {
-      const raw = live(this, Session, 'this');
-      return call(() => raw.awaiting_reply());
+      const state = self(this, Session);
+      return call(() => check(state, 'this').awaiting_reply());
     }
     get canEncrypt() {
-      const raw = live(this, Session, 'this');
-      return call(() => raw.can_encrypt());
+      const state = self(this, Session);
+      return call(() => check(state, 'this').can_encrypt());
     }
     get localIdentity() {
-      const raw = live(this, Session, 'this');
-      return call(() => raw.local_identity());
+      const state = self(this, Session);
+      return call(() => check(state, 'this').local_identity());
     }
     get remoteIdentity() {
-      const raw = live(this, Session, 'this');
-      return call(() => raw.remote_identity());
+      const state = self(this, Session);
+      return call(() => check(state, 'this').remote_identity());
     }
     get padding() {
-      const raw = live(this, Session, 'this');
-      return PADDINGS[call(() => raw.padding())];
+      const state = self(this, Session);
+      return PADDINGS[call(() => check(state, 'this').padding())];
     }
     set padding(value) {
-      const raw = live(this, Session, 'this');
-      const index = PADDINGS.indexOf(value);
+      const state = self(this, Session);
+      const index = value === 'none' ? 0 : value === 'padme' ? 1 : -1;
       if (index < 0) throw wrongType('padding', '"padme" or "none"', value);
-      call(() => raw.set_padding(index));
+      call(() => check(state, 'this').set_padding(index));
     }
     safetyNumber() {
-      const raw = live(this, Session, 'this');
-      return new SafetyNumber(TOKEN, call(() => raw.safety_number()));
+      const state = self(this, Session);
+      return new SafetyNumber(TOKEN, call(() => check(state, 'this').safety_number()));
     }
   }
 
@@ -389,27 +639,26 @@ export function bind(glue, isReady) {
       return new SafetyNumber(TOKEN, call(() => glue.WasmSafetyNumber.from_identities(local, remote)));
     }
     digits() {
-      const raw = live(this, SafetyNumber, 'this');
-      return call(() => raw.digits());
+      const state = self(this, SafetyNumber);
+      return call(() => check(state, 'this').digits());
     }
     display() {
-      const raw = live(this, SafetyNumber, 'this');
-      return call(() => raw.display());
+      const state = self(this, SafetyNumber);
+      return call(() => check(state, 'this').display());
     }
     emoji() {
-      const raw = live(this, SafetyNumber, 'this');
-      const symbols = call(() => raw.emoji());
-      const names = call(() => raw.emoji_names());
+      const state = self(this, SafetyNumber);
+      const [symbols, names] = call(() => [check(state, 'this').emoji(), state.raw.emoji_names()]);
       return symbols.map((emoji, i) => ({ emoji, name: names[i] }));
     }
     qrPayload() {
-      const raw = live(this, SafetyNumber, 'this');
-      return call(() => raw.qr_payload());
+      const state = self(this, SafetyNumber);
+      return call(() => check(state, 'this').qr_payload());
     }
     matchesQr(scanned) {
-      const raw = live(this, SafetyNumber, 'this');
+      const state = self(this, SafetyNumber);
       const data = bytes(scanned, 'scanned');
-      return call(() => raw.matches_qr(data));
+      return call(() => check(state, 'this').matches_qr(data));
     }
   }
 

@@ -6,6 +6,11 @@
 /**
  * Stable error codes. 1–99 come from the Rust core and never change meaning;
  * 100–199 are defined by the JavaScript bindings.
+ *
+ * Every failure of a Sotto call is a {@link SottoError}, whatever the
+ * arguments are (Proxies, subclasses, detached or shared buffers, throwing
+ * getters): an exception thrown by a caller's getter or Proxy trap while an
+ * argument is read becomes `WRONG_ARGUMENT_TYPE` with the original as `cause`.
  */
 export declare const ErrorCode: Readonly<{
   /** The input ended before a complete structure could be read. */
@@ -36,7 +41,8 @@ export declare const ErrorCode: Readonly<{
   SESSION_MISMATCH: 13;
   /**
    * An input or output exceeds a documented size limit: plaintexts 1 MiB;
-   * any byte input over 2 MiB is refused before it is copied into WebAssembly memory.
+   * any byte or string input over 2 MiB is refused before it is copied into
+   * WebAssembly memory (its real length counts, not what its `length` property says).
    */
   TOO_LARGE: 14;
   /** A decrypted plaintext has invalid padding. */
@@ -47,18 +53,40 @@ export declare const ErrorCode: Readonly<{
   RANDOMNESS: 17;
   /** A counter or bounded store reached its documented limit. */
   LIMIT_EXCEEDED: 18;
-  /** An argument is invalid (over-long context id, storage key not 32 bytes, count over 100). */
+  /**
+   * An argument is invalid: a context id empty or over 1024 bytes, a string
+   * (context id or plaintext) with a lone surrogate (not well-formed Unicode),
+   * a storage key not 32 bytes, a count over 100.
+   */
   INVALID_ARGUMENT: 19;
-  /** Bindings: an argument has the wrong JavaScript type. */
+  /**
+   * Bindings: an argument has the wrong JavaScript type. Byte arguments must
+   * be real `Uint8Array`s (subclasses such as Node's `Buffer`, views of shared
+   * or resizable buffers and arrays of other realms are fine: their bytes are
+   * copied once, by their real length). Refused: Proxies of a `Uint8Array`,
+   * objects that merely inherit from `Uint8Array.prototype`, other typed
+   * arrays, and views whose buffer was detached (transferred). Sotto objects
+   * may be Proxies of real ones (Vue's `reactive()`); fakes are refused.
+   */
   WRONG_ARGUMENT_TYPE: 100;
   /** Bindings: the object was freed (free() or Symbol.dispose). */
   OBJECT_FREED: 101;
   /** Bindings: the web build was used before `await init()`. */
   NOT_INITIALIZED: 102;
-  /** Bindings: the WebAssembly module trapped (out of memory or a bug). */
+  /**
+   * Bindings: the WebAssembly module trapped (out of memory or a bug in
+   * Sotto). It is reported once, by the call that failed; the module then
+   * restarts with fresh memory, so new objects work, and every object created
+   * before throws `INTERNAL` on each use: restore them from sealed state.
+   */
   INTERNAL: 103;
   /** Bindings: the WebAssembly module could not be loaded by init(). */
   INIT_FAILED: 104;
+  /**
+   * Bindings: Sotto was called while another Sotto call was running, i.e.
+   * from inside `crypto.getRandomValues` (Sotto's source of randomness).
+   */
+  REENTRANT: 105;
 }>;
 
 /** The name of an error code, e.g. `"DUPLICATE_MESSAGE"`. */
@@ -85,7 +113,9 @@ export declare class SottoError extends Error {
 /**
  * Objects backed by WebAssembly memory. Call `free()` (or use `using`) when
  * done; objects never freed are released when garbage-collected. Using a freed
- * object throws a {@link SottoError} with code `OBJECT_FREED` (101).
+ * object throws a {@link SottoError} with code `OBJECT_FREED` (101), also when
+ * a getter of another argument freed it during the call. A Proxy of an object
+ * (Vue's `reactive()`, MobX, ...) can be used wherever the object can.
  */
 export interface Freeable {
   /** Releases the WebAssembly memory now. Safe to call twice. */
@@ -96,13 +126,19 @@ export interface Freeable {
   readonly freed: boolean;
 }
 
-/** Bytes, or a string (encoded as UTF-8). */
+/**
+ * Bytes, or a string (encoded as UTF-8). A string must be well-formed
+ * Unicode: one with a lone surrogate throws `INVALID_ARGUMENT` instead of
+ * being silently changed (U+FFFD) into other bytes.
+ */
 export type BytesOrText = Uint8Array | string;
 
 /**
  * The application's identifiers of the two sides, each from its own point of
  * view: Alice passes `{ localId: 'alice', remoteId: 'bob' }`, Bob passes
- * `{ localId: 'bob', remoteId: 'alice' }`. At most 1024 bytes each.
+ * `{ localId: 'bob', remoteId: 'alice' }`. 1 to 1024 bytes each (empty ids
+ * throw `INVALID_ARGUMENT`, as the C binding refuses them). Each property is
+ * read once, `localId` first, and copied at once.
  */
 export interface SessionContext {
   localId: BytesOrText;
@@ -207,14 +243,14 @@ export declare class Session implements Freeable {
   /**
    * Starts a session with the owner of `bundle`; it can encrypt at once
    * (its messages are prekey messages until the peer's first reply).
-   * @throws SottoError `INVALID_ARGUMENT` (context id over 1024 bytes), a bundle decoding error when given bytes, `NON_CONTRIBUTORY`.
+   * @throws SottoError `INVALID_ARGUMENT` (context id empty, over 1024 bytes, or a string with a lone surrogate), a bundle decoding error when given bytes, `NON_CONTRIBUTORY`.
    */
   static initiate(account: Account, bundle: PrekeyBundle | Uint8Array, context: SessionContext): Session;
   /**
    * Creates the responder's session from the peer's first (prekey) message
    * and decrypts it. Consumes one-time prekeys of `account`: seal the account
    * and the session together afterwards.
-   * @throws SottoError `UNKNOWN_PREKEY`, `DUPLICATE_MESSAGE` (already accepted), `DECRYPTION_FAILED` (tampered, or contexts differ), decoding errors.
+   * @throws SottoError `UNKNOWN_PREKEY`, `DUPLICATE_MESSAGE` (already accepted), `DECRYPTION_FAILED` (tampered, or contexts differ), `INVALID_ARGUMENT` (as for {@link Session.initiate}), decoding errors.
    */
   static accept(account: Account, prekeyMessage: Uint8Array, context: SessionContext): Accepted;
   /**
@@ -226,7 +262,7 @@ export declare class Session implements Freeable {
   seal(storageKey: Uint8Array): Uint8Array;
   /**
    * Encrypts a message (a string is encoded as UTF-8), padded per {@link Session.padding}.
-   * @throws SottoError `TOO_LARGE` over 1 MiB.
+   * @throws SottoError `TOO_LARGE` over 1 MiB, `INVALID_ARGUMENT` for a string with a lone surrogate.
    */
   encrypt(plaintext: BytesOrText): Uint8Array;
   /**

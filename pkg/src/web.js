@@ -23,15 +23,27 @@ export const {
   wasmMemoryBytes,
 } = api;
 
+// `instanceof` runs a Proxy's getPrototypeOf trap, which may throw: such a
+// value is refused like any other wrong type.
+function isOneOf(source, types) {
+  try {
+    return types.some((type) => typeof type === 'function' && source instanceof type);
+  } catch {
+    return false;
+  }
+}
+
 function checkSource(source) {
   const ok =
-    source instanceof URL ||
     typeof source === 'string' ||
-    source instanceof ArrayBuffer ||
     ArrayBuffer.isView(source) ||
-    source instanceof WebAssembly.Module ||
-    (typeof Response !== 'undefined' && source instanceof Response) ||
-    (typeof Request !== 'undefined' && source instanceof Request);
+    isOneOf(source, [
+      URL,
+      ArrayBuffer,
+      WebAssembly.Module,
+      globalThis.Response,
+      globalThis.Request,
+    ]);
   if (!ok) {
     throw new SottoError(
       ErrorCode.WRONG_ARGUMENT_TYPE,
@@ -48,7 +60,12 @@ function checkSource(source) {
 export default function init(source) {
   if (loading) return loading;
   loading = (async () => {
-    const resolved = await (source ?? new URL('./sotto_wasm_bg.wasm', import.meta.url));
+    let resolved;
+    try {
+      resolved = await (source ?? new URL('./sotto_wasm_bg.wasm', import.meta.url));
+    } catch (error) {
+      throw new SottoError(ErrorCode.INIT_FAILED, 'the promise given to init() was rejected', { cause: error });
+    }
     checkSource(resolved);
     try {
       await initGlue({ module_or_path: resolved });
@@ -66,7 +83,7 @@ export default function init(source) {
 /** Loads the module synchronously from bytes or a compiled WebAssembly.Module. */
 export function initSync(source) {
   if (ready) return;
-  if (!(source instanceof ArrayBuffer || ArrayBuffer.isView(source) || source instanceof WebAssembly.Module)) {
+  if (!(ArrayBuffer.isView(source) || isOneOf(source, [ArrayBuffer, WebAssembly.Module]))) {
     throw new SottoError(ErrorCode.WRONG_ARGUMENT_TYPE, 'initSync() takes bytes or a WebAssembly.Module');
   }
   try {

@@ -16,6 +16,15 @@
 //! No function here panics on any input: all decoding goes through the
 //! core's checked parsers, and arguments arrive as already-typed slices and
 //! numbers (the JavaScript layer validates JavaScript types first).
+//!
+//! Byte arguments: wasm-bindgen's glue sizes the allocation for a `&[u8]`
+//! from the argument's `length` property and then copies its real contents,
+//! so a value whose `length` lies (a subclass, an own property) or changes
+//! (a view of a buffer that another thread grows) would write past the
+//! allocation. The JavaScript layer therefore never hands the glue a
+//! caller's object: only private, fixed-length, non-shared copies made
+//! through the intrinsic typed-array accessors, after the size caps were
+//! checked on the real length. Keep it that way for any new export.
 
 #![deny(unsafe_code)]
 #![deny(
@@ -114,6 +123,17 @@ pub fn memory_bytes() -> f64 {
     let pages = 0usize;
     // Memory is at most 2^16 pages of 2^16 bytes: exact in an f64.
     (pages as f64) * 65536.0
+}
+
+/// Asks for a fresh instance of this module: the glue replaces the
+/// `WebAssembly.Instance` (new, zeroed linear memory) before the next call
+/// into it, and objects of the old instance become inert (their finalizers
+/// do nothing). The JavaScript layer calls this after a trap, when the old
+/// memory can no longer be trusted; it only sets a flag in the glue, so it
+/// is safe to call on a broken instance.
+#[wasm_bindgen]
+pub fn schedule_restart() {
+    wasm_bindgen::handler::schedule_reinit();
 }
 
 /// A device's long-term keys and prekeys.
