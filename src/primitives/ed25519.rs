@@ -65,12 +65,29 @@ impl PrivateKey {
     }
 }
 
-/// Checks that `public` is a valid, not small-order Ed25519 public key.
+/// Decodes a public key, accepting only the canonical encoding of a point.
+///
+/// curve25519-dalek reduces a y coordinate ≥ p modulo p, and accepts x = 0
+/// with the sign bit set, so 19 + 1 points have a second, non-canonical
+/// encoding (e.g. `f0ff…ff7f`, y = p + 3). PROTOCOL.md §2 requires such an
+/// encoding to be rejected as undecodable: re-encoding the decoded point must
+/// give back the same 32 bytes.
+fn decode(public: &[u8; PUBLIC_KEY_LEN]) -> Result<VerifyingKey> {
+    let key = VerifyingKey::from_bytes(public).map_err(|_| Error::InvalidKey)?;
+    if key.to_edwards().compress().as_bytes() != public {
+        return Err(Error::InvalidKey);
+    }
+    Ok(key)
+}
+
+/// Checks that `public` is a valid, canonically encoded, not small-order
+/// Ed25519 public key.
 ///
 /// # Errors
-/// [`Error::InvalidKey`] for an undecodable point or one of small order.
+/// [`Error::InvalidKey`] for an undecodable or non-canonical point, or one of
+/// small order.
 pub fn check_public_key(public: &[u8; PUBLIC_KEY_LEN]) -> Result<()> {
-    let key = VerifyingKey::from_bytes(public).map_err(|_| Error::InvalidKey)?;
+    let key = decode(public)?;
     if key.is_weak() {
         return Err(Error::InvalidKey);
     }
@@ -80,14 +97,14 @@ pub fn check_public_key(public: &[u8; PUBLIC_KEY_LEN]) -> Result<()> {
 /// Verifies `signature` on `message` under `public`, strictly.
 ///
 /// # Errors
-/// [`Error::InvalidKey`] when the key does not decode, [`Error::BadSignature`]
-/// when the signature does not verify.
+/// [`Error::InvalidKey`] when the key does not decode (or is not canonically
+/// encoded), [`Error::BadSignature`] when the signature does not verify.
 pub fn verify(
     public: &[u8; PUBLIC_KEY_LEN],
     message: &[u8],
     signature: &[u8; SIGNATURE_LEN],
 ) -> Result<()> {
-    let key = VerifyingKey::from_bytes(public).map_err(|_| Error::InvalidKey)?;
+    let key = decode(public)?;
     let signature = Signature::from_bytes(signature);
     key.verify_strict(message, &signature)
         .map_err(|_| Error::BadSignature)
@@ -127,6 +144,31 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert_eq!(check_public_key(&identity), Err(Error::InvalidKey));
+    }
+
+    /// Finding 4 of issue 9: y = p + 3 (`f0ff…ff7f`) is not of small order
+    /// and decodes after reduction; it must be rejected as undecodable, not
+    /// surface later as a bad signature. Likewise x = 0 with the sign bit set.
+    #[test]
+    fn non_canonical_encodings_are_rejected() {
+        let mut y_above_p = [0xff; 32];
+        y_above_p[0] = 0xf0;
+        y_above_p[31] = 0x7f;
+        assert!(VerifyingKey::from_bytes(&y_above_p).is_ok(), "the library reduces it");
+        assert_eq!(check_public_key(&y_above_p), Err(Error::InvalidKey));
+        assert_eq!(verify(&y_above_p, b"m", &[0; 64]), Err(Error::InvalidKey));
+        // The canonical encoding of the same point (y = 3) is a different key.
+        let mut canonical = [0u8; 32];
+        canonical[0] = 3;
+        assert_ne!(check_public_key(&canonical), Err(Error::InvalidKey));
+        // (x = 0, y = 1) with the sign bit: "negative zero".
+        let mut negative_zero = [0u8; 32];
+        negative_zero[0] = 1;
+        negative_zero[31] = 0x80;
+        assert_eq!(check_public_key(&negative_zero), Err(Error::InvalidKey));
+        // Real keys are canonical.
+        let key = PrivateKey::from_seed(Secret::from_bytes([9; 32]));
+        assert_eq!(check_public_key(&key.public_key()), Ok(()));
     }
 
     fn hex<const N: usize>(s: &str) -> [u8; N] {
