@@ -154,7 +154,10 @@ mod tests {
         let mut y_above_p = [0xff; 32];
         y_above_p[0] = 0xf0;
         y_above_p[31] = 0x7f;
-        assert!(VerifyingKey::from_bytes(&y_above_p).is_ok(), "the library reduces it");
+        assert!(
+            VerifyingKey::from_bytes(&y_above_p).is_ok(),
+            "the library reduces it"
+        );
         assert_eq!(check_public_key(&y_above_p), Err(Error::InvalidKey));
         assert_eq!(verify(&y_above_p, b"m", &[0; 64]), Err(Error::InvalidKey));
         // The canonical encoding of the same point (y = 3) is a different key.
