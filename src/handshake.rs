@@ -43,7 +43,7 @@ pub(crate) const TRANSCRIPT_LABEL: &[u8] = b"Sotto v1 handshake transcript";
 /// from its own point of view: if Alice's app says "alice/1 → bob/7" and
 /// Bob's app does not say "bob/7 ← alice/1", the first message fails to
 /// decrypt. This defeats identity misbinding (an attacker relaying a session
-/// under a different name). Each identifier is at most
+/// under a different name). Each identifier is 1 to
 /// [`MAX_CONTEXT_ID_LEN`] bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionContext<'a> {
@@ -62,8 +62,12 @@ impl<'a> SessionContext<'a> {
         }
     }
 
+    /// Each identifier is 1 to [`MAX_CONTEXT_ID_LEN`] bytes: an empty one
+    /// would bind nothing, which is always an application bug (and the C and
+    /// JS bindings refuse it too).
     fn check(&self) -> Result<()> {
-        if self.local_id.len() > MAX_CONTEXT_ID_LEN || self.remote_id.len() > MAX_CONTEXT_ID_LEN {
+        let valid = |id: &[u8]| (1..=MAX_CONTEXT_ID_LEN).contains(&id.len());
+        if !valid(self.local_id) || !valid(self.remote_id) {
             return Err(Error::InvalidArgument);
         }
         Ok(())

@@ -525,4 +525,20 @@ fn context_identifiers_are_bounded() {
         Session::accept(&mut p.bob, &first, &context).unwrap_err(),
         Error::InvalidArgument
     );
+    // Empty identifiers bind nothing: refused on both sides (as in C and JS).
+    let longest = vec![b'x'; sotto::limits::MAX_CONTEXT_ID_LEN];
+    for (local, remote) in [(&b""[..], BOB_ID), (ALICE_ID, &b""[..])] {
+        let context = SessionContext::new(local, remote);
+        assert_eq!(
+            Session::initiate(&p.alice, &p.bundle, &context, &mut rng).unwrap_err(),
+            Error::InvalidArgument
+        );
+        let context = SessionContext::new(remote, local);
+        assert_eq!(
+            Session::accept(&mut p.bob, &first, &context).unwrap_err(),
+            Error::InvalidArgument
+        );
+    }
+    let context = SessionContext::new(&longest, BOB_ID);
+    assert!(Session::initiate(&p.alice, &p.bundle, &context, &mut rng).is_ok());
 }

@@ -403,7 +403,7 @@ MAX_SESSIONS_PER_SIGNED_PREKEY = 1000  # §4.3, §11
 
 def ad_hash(ik_a: bytes, ik_b: bytes, initiator_id: bytes, responder_id: bytes) -> bytes:
     for i in (initiator_id, responder_id):
-        if len(i) > 1024:
+        if not 1 <= len(i) <= 1024:
             raise SottoError("INVALID_ARGUMENT")
     return sha256(b"Sotto v1 associated data" + ik_a + ik_b
                   + u16(len(initiator_id)) + initiator_id
