@@ -8,10 +8,12 @@
 
 use crate::bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
 use crate::keys::{IdentityKey, IdentityKeyPair};
-use crate::limits::{MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_BASE_KEYS, MAX_RETIRED_PREKEYS};
+use crate::limits::{
+    MAX_ONE_TIME_PREKEYS, MAX_REMEMBERED_BASE_KEYS, MAX_RETIRED_PREKEYS, trim_front,
+};
 use crate::primitives::{Secret, ed25519, kem, reserve_wiping, wipe_spare_capacity, x25519};
 use crate::sealed::{self, StorageKey};
-use crate::wire::{Kind, Reader, Writer};
+use crate::wire::{Kind, Reader, Writer, bounded_count, len_u16};
 use crate::{Error, Result};
 use alloc::vec::Vec;
 use core::fmt;
@@ -125,8 +127,10 @@ impl fmt::Debug for Account {
 impl PartialEq for Account {
     fn eq(&self, other: &Self) -> bool {
         use subtle::ConstantTimeEq;
-        let (a, b) = (self.serialize(), other.serialize());
-        a.len() == b.len() && bool::from(a.as_slice().ct_eq(b.as_slice()))
+        match (self.serialize(), other.serialize()) {
+            (Ok(a), Ok(b)) => a.len() == b.len() && bool::from(a.as_slice().ct_eq(b.as_slice())),
+            _ => false,
+        }
     }
 }
 
@@ -459,7 +463,7 @@ impl Account {
         storage_key: &StorageKey,
         rng: &mut R,
     ) -> Result<Vec<u8>> {
-        sealed::seal(Kind::SealedAccount, &self.serialize(), storage_key, rng)
+        sealed::seal(Kind::SealedAccount, &self.serialize()?, storage_key, rng)
     }
 
     /// Restores an account sealed by [`seal`](Self::seal).
@@ -472,7 +476,7 @@ impl Account {
         Self::deserialize(&plaintext)
     }
 
-    fn serialize(&self) -> Zeroizing<Vec<u8>> {
+    fn serialize(&self) -> Result<Zeroizing<Vec<u8>>> {
         // The exact length (§9.3 of PROTOCOL.md): the buffer never reallocates,
         // which would free a copy of the secrets unwiped.
         let ec_keys = self.signed_prekeys.len() + self.one_time_prekeys.len();
@@ -485,7 +489,7 @@ impl Account {
         out.put(self.identity.agreement.to_bytes());
         out.put_u32(self.next_prekey_id);
         for list in [&self.signed_prekeys, &self.one_time_prekeys] {
-            out.put_u16(len_u16(list.len()));
+            out.put_u16(len_u16(list.len())?);
             for key in list.iter() {
                 out.put_u32(key.id);
                 out.put_flag(key.published);
@@ -493,19 +497,19 @@ impl Account {
             }
         }
         for list in [&self.last_resort_prekeys, &self.one_time_kem_prekeys] {
-            out.put_u16(len_u16(list.len()));
+            out.put_u16(len_u16(list.len())?);
             for key in list.iter() {
                 out.put_u32(key.id);
                 out.put_flag(key.published);
                 out.put(key.seed.expose());
             }
         }
-        out.put_u16(len_u16(self.used_base_keys.len()));
+        out.put_u16(len_u16(self.used_base_keys.len())?);
         for key in &self.used_base_keys {
             out.put(key);
         }
         debug_assert_eq!(out.len(), len);
-        out
+        Ok(out)
     }
 
     fn deserialize(bytes: &[u8]) -> Result<Self> {
@@ -569,26 +573,4 @@ impl Account {
             used_base_keys,
         })
     }
-}
-
-/// Drops the oldest entries so that at most `max` remain.
-pub(crate) fn trim_front<T>(list: &mut Vec<T>, max: usize) {
-    if list.len() > max {
-        let excess = list.len() - max;
-        list.drain(..excess);
-    }
-}
-
-/// Lengths written by this module are bounded by the limits, far below `u16::MAX`.
-pub(crate) fn len_u16(len: usize) -> u16 {
-    u16::try_from(len).unwrap_or(u16::MAX)
-}
-
-/// Reads a `u16` count and rejects one above `max` before anything is allocated.
-pub(crate) fn bounded_count(reader: &mut Reader<'_>, max: usize) -> Result<usize> {
-    let count = usize::from(reader.u16()?);
-    if count > max {
-        return Err(Error::TooLarge);
-    }
-    Ok(count)
 }

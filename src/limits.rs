@@ -34,3 +34,12 @@ pub const MAX_RETIRED_PREKEYS: usize = 2;
 /// Base keys of accepted prekey messages an account remembers, so that a
 /// replayed prekey message cannot create a second session.
 pub const MAX_REMEMBERED_BASE_KEYS: usize = 256;
+
+/// Drops the oldest entries of `list` so that at most `max` remain (how the
+/// bounds above that forget the oldest are enforced).
+pub(crate) fn trim_front<T>(list: &mut alloc::vec::Vec<T>, max: usize) {
+    if list.len() > max {
+        let excess = list.len() - max;
+        list.drain(..excess);
+    }
+}
