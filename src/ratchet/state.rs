@@ -16,7 +16,6 @@ use crate::padding::{Padding, pad};
 use crate::primitives::aead::XNONCE_LEN;
 use crate::primitives::{random_array, reserve_wiping, wipe_spare_capacity, x25519};
 use crate::{Error, Result};
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 use rand_core::TryCryptoRng;
@@ -224,8 +223,9 @@ enum ReceiveChange {
     UsedSkipped { chain: SkippedIn, position: usize },
     /// The current receiving chain moved forward.
     Advanced(ChainUpdate),
-    /// A new receiving chain replaces the current one.
-    NewChain(Box<ReceivingRatchetStep>),
+    /// A new receiving chain replaces the current one. Not boxed: a box
+    /// would be freed with the moved-out keys still in it.
+    NewChain(ReceivingRatchetStep),
 }
 
 /// One decryption, planned by `plan_receive` and committed by
@@ -549,7 +549,7 @@ impl Ratchet {
             header,
             message_key,
             plaintext,
-            change: ReceiveChange::NewChain(Box::new(step)),
+            change: ReceiveChange::NewChain(step),
         })
     }
 
@@ -588,7 +588,7 @@ impl Ratchet {
                 }
                 self.enforce_skipped_bound();
             }
-            ReceiveChange::NewChain(step) => self.apply_receiving_ratchet_step(*step),
+            ReceiveChange::NewChain(step) => self.apply_receiving_ratchet_step(step),
         }
         core::mem::take(&mut *plaintext)
     }
