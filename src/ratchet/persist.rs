@@ -73,6 +73,28 @@ impl Ratchet {
     pub(crate) fn write(&self, out: &mut Vec<u8>) -> Result<()> {
         out.put(self.root_key.expose());
         out.put(self.our_ratchet_key.private.to_bytes());
+        let pending = self.write_send_fields(out);
+        out.put(self.next_send_header_key.expose());
+        out.put_flag(self.receiving.is_some());
+        if let Some(receiving) = &self.receiving {
+            out.put(receiving.header_key.expose());
+            out.put(receiving.chain_key.expose());
+            out.put_u32(receiving.next_index);
+            write_skipped(out, &receiving.skipped)?;
+        }
+        out.put(self.next_receive_header_key.expose());
+        out.put_count_u8(self.retired.len())?;
+        for chain in &self.retired {
+            out.put(chain.header_key.expose());
+            write_skipped(out, &chain.skipped)?;
+        }
+        out.put_flag(pending);
+        Ok(())
+    }
+
+    /// Writes `DHr`, `CKs || Ns`, `PN` and `HKs`; returns `pending`, which
+    /// §9.2 stores last.
+    fn write_send_fields(&self, out: &mut Vec<u8>) -> bool {
         let (their, chain, previous_chain_length, header_key, pending) = match &self.send {
             SendState::AwaitingFirstMessage => (None, None, 0, None, false),
             SendState::Sending {
@@ -107,22 +129,7 @@ impl Ratchet {
         }
         out.put_u32(previous_chain_length);
         out.put_optional(header_key.map(|key| key.expose().as_slice()));
-        out.put(self.next_send_header_key.expose());
-        out.put_flag(self.receiving.is_some());
-        if let Some(receiving) = &self.receiving {
-            out.put(receiving.header_key.expose());
-            out.put(receiving.chain_key.expose());
-            out.put_u32(receiving.next_index);
-            write_skipped(out, &receiving.skipped)?;
-        }
-        out.put(self.next_receive_header_key.expose());
-        out.put_count_u8(self.retired.len())?;
-        for chain in &self.retired {
-            out.put(chain.header_key.expose());
-            write_skipped(out, &chain.skipped)?;
-        }
-        out.put_flag(pending);
-        Ok(())
+        pending
     }
 
     /// Reads the §9.2 ratchet fields.
@@ -149,14 +156,7 @@ impl Ratchet {
             })
         })?;
         let next_receive_header_key = HeaderKey::from_bytes(reader.array()?);
-        let retired_count = reader.count_u8(MAX_RETIRED_CHAINS)?;
-        let mut retired = Vec::with_capacity(retired_count);
-        for _ in 0..retired_count {
-            retired.push(RetiredChain {
-                header_key: HeaderKey::from_bytes(reader.array()?),
-                skipped: read_skipped(reader, &mut budget)?,
-            });
-        }
+        let retired = read_retired(reader, &mut budget)?;
         let send = SendFields {
             their_ratchet_key,
             chain,
@@ -176,6 +176,19 @@ impl Ratchet {
             retired,
         })
     }
+}
+
+/// `u8(count ≤ 5) || (HK (32) || skipped) × count`, oldest first.
+fn read_retired(reader: &mut Reader<'_>, budget: &mut usize) -> Result<Vec<RetiredChain>> {
+    let count = reader.count_u8(MAX_RETIRED_CHAINS)?;
+    let mut retired = Vec::with_capacity(count);
+    for _ in 0..count {
+        retired.push(RetiredChain {
+            header_key: HeaderKey::from_bytes(reader.array()?),
+            skipped: read_skipped(reader, budget)?,
+        });
+    }
+    Ok(retired)
 }
 
 /// `list(u32(index) || mk (32))` with a `u16` count.
