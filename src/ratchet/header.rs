@@ -39,7 +39,8 @@ impl Header {
     /// Parses exactly [`HEADER_LEN`] bytes.
     ///
     /// # Errors
-    /// [`Error::Truncated`] or [`Error::TrailingBytes`] for another length.
+    /// [`Error::Truncated`](crate::Error::Truncated) or
+    /// [`Error::TrailingBytes`](crate::Error::TrailingBytes) for another length.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         Reader::decode(bytes, |reader| {
             Ok(Header {
