@@ -214,3 +214,54 @@ fn read_skipped(reader: &mut Reader<'_>, budget: &mut usize) -> Result<SkippedKe
     }
     Ok(SkippedKeys::from_vec(skipped))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(
+        their: Option<[u8; 32]>,
+        chain: bool,
+        header_key: Option<[u8; 32]>,
+        pending: bool,
+    ) -> Result<SendState> {
+        SendFields {
+            their_ratchet_key: their,
+            chain: chain.then(|| SendingChain::new(ChainKey::from_bytes([4; 32]))),
+            previous_chain_length: 0,
+            header_key: header_key.map(HeaderKey::from_bytes),
+            pending,
+            next_send_header_key: &HeaderKey::from_bytes([2; 32]),
+        }
+        .into_state()
+    }
+
+    #[test]
+    fn only_reachable_send_states_decode() {
+        let their = Some([1; 32]);
+        assert_eq!(
+            state(None, false, None, false),
+            Ok(SendState::AwaitingFirstMessage)
+        );
+        assert!(matches!(
+            state(their, true, Some([3; 32]), false),
+            Ok(SendState::Sending { .. })
+        ));
+        assert!(matches!(
+            state(their, false, Some([2; 32]), true),
+            Ok(SendState::StepDue { .. })
+        ));
+        let malformed = [
+            state(None, false, Some([2; 32]), true), // pending without DHr
+            state(their, true, Some([3; 32]), true), // pending, HKs ≠ NHKs
+            state(their, false, None, true),         // pending without HKs
+            state(their, false, Some([3; 32]), false), // DHr, HKs, no chain
+            state(their, true, None, false),         // DHr, chain, no HKs
+            state(None, true, None, false),          // chain without DHr
+            state(None, false, Some([3; 32]), false), // HKs without DHr
+        ];
+        for result in malformed {
+            assert_eq!(result, Err(Error::Malformed));
+        }
+    }
+}
