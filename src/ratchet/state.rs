@@ -667,3 +667,61 @@ impl Ratchet {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MessageParts;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    /// An initiator and a responder as the handshake would leave them.
+    fn pair(rng: &mut ChaCha20Rng) -> (Ratchet, Ratchet) {
+        let root = RootKey::from_bytes([1; 32]);
+        let (hk_a, nhk_b) = (
+            HeaderKey::from_bytes([2; 32]),
+            HeaderKey::from_bytes([3; 32]),
+        );
+        let signed_prekey = x25519::PrivateKey::generate(rng).unwrap();
+        let ratchet_key = x25519::PrivateKey::generate(rng).unwrap();
+        let alice = Ratchet::initiator(
+            &root,
+            hk_a.clone(),
+            nhk_b.clone(),
+            signed_prekey.public_key(),
+            ratchet_key,
+        )
+        .unwrap();
+        (alice, Ratchet::responder(root, nhk_b, hk_a, signed_prekey))
+    }
+
+    #[test]
+    fn plans_change_nothing_until_committed_and_debug_redacts() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let (mut alice, mut bob) = pair(&mut rng);
+        assert!(!bob.can_send() && alice.can_send());
+        let ad = [9; 32];
+        let send = alice.plan_send(&mut rng).unwrap();
+        let message = send.seal(&ad, b"hello", Padding::None, &mut rng).unwrap();
+        let shown = alloc::format!("{send:?}");
+        assert!(shown.contains("redacted"));
+        assert!(!shown.contains(&alloc::format!("{:?}", send.message_key().expose())));
+        let before = alice.clone();
+        assert_eq!(alice.plan_send(&mut rng).unwrap().header().index, 0);
+        assert_eq!(alice, before, "planning does not commit");
+        alice.apply_send(send);
+
+        let parts = MessageParts::parse(&message).unwrap();
+        let untouched = bob.clone();
+        assert!(bob.plan_receive(&[8; 32], &parts).is_err());
+        let step = bob.plan_receive(&ad, &parts).unwrap();
+        assert_eq!(bob, untouched, "planning does not commit");
+        assert!(!alloc::format!("{step:?}").contains("hello"));
+        assert!(step.new_root_key().is_some() && step.chain_key().is_some());
+        assert_eq!(bob.apply_receive(step), b"hello");
+        assert!(matches!(bob.send, SendState::StepDue { .. }));
+        let reply = bob.plan_send(&mut rng).unwrap();
+        assert_eq!(reply.header().previous_chain_length, 0);
+        assert!(reply.new_root_key().is_some());
+    }
+}
