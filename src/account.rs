@@ -8,10 +8,12 @@
 
 use crate::bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
 use crate::keys::{IdentityKey, IdentityKeyPair};
-use crate::limits::{MAX_ONE_TIME_PREKEYS, MAX_RETIRED_PREKEYS, MAX_SESSIONS_PER_SIGNED_PREKEY};
+use crate::limits::{
+    MAX_ONE_TIME_PREKEYS, MAX_RETIRED_PREKEYS, MAX_SESSIONS_PER_SIGNED_PREKEY, trim_front,
+};
 use crate::primitives::{Secret, ed25519, kem, reserve_wiping, wipe_spare_capacity, x25519};
 use crate::sealed::{self, StorageKey};
-use crate::wire::{Kind, Reader, Writer};
+use crate::wire::{Kind, Reader, Writer, bounded_count, len_u16};
 use crate::{Error, Result};
 use alloc::vec::Vec;
 use core::fmt;
@@ -149,8 +151,10 @@ impl fmt::Debug for Account {
 impl PartialEq for Account {
     fn eq(&self, other: &Self) -> bool {
         use subtle::ConstantTimeEq;
-        let (a, b) = (self.serialize(), other.serialize());
-        a.len() == b.len() && bool::from(a.as_slice().ct_eq(b.as_slice()))
+        match (self.serialize(), other.serialize()) {
+            (Ok(a), Ok(b)) => a.len() == b.len() && bool::from(a.as_slice().ct_eq(b.as_slice())),
+            _ => false,
+        }
     }
 }
 
@@ -531,7 +535,7 @@ impl Account {
         storage_key: &StorageKey,
         rng: &mut R,
     ) -> Result<Vec<u8>> {
-        sealed::seal(Kind::SealedAccount, &self.serialize(), storage_key, rng)
+        sealed::seal(Kind::SealedAccount, &self.serialize()?, storage_key, rng)
     }
 
     /// Restores an account sealed by [`seal`](Self::seal).
@@ -544,7 +548,7 @@ impl Account {
         Self::deserialize(&plaintext)
     }
 
-    fn serialize(&self) -> Zeroizing<Vec<u8>> {
+    fn serialize(&self) -> Result<Zeroizing<Vec<u8>>> {
         // The exact length (§9.3 of PROTOCOL.md): the buffer never reallocates,
         // which would free a copy of the secrets unwiped.
         let base_keys: usize = self
@@ -560,20 +564,20 @@ impl Account {
         out.put(self.identity.signing.seed().expose());
         out.put(self.identity.agreement.to_bytes());
         out.put_u32(self.next_prekey_id);
-        out.put_u16(len_u16(self.signed_prekeys.len()));
+        out.put_u16(len_u16(self.signed_prekeys.len())?);
         for state in &self.signed_prekeys {
             put_ec_prekey(&mut out, &state.prekey);
-            out.put_u16(len_u16(state.accepted_base_keys.len()));
+            out.put_u16(len_u16(state.accepted_base_keys.len())?);
             for base_key in &state.accepted_base_keys {
                 out.put(base_key);
             }
         }
-        out.put_u16(len_u16(self.one_time_prekeys.len()));
+        out.put_u16(len_u16(self.one_time_prekeys.len())?);
         for key in &self.one_time_prekeys {
             put_ec_prekey(&mut out, key);
         }
         for list in [&self.last_resort_prekeys, &self.one_time_kem_prekeys] {
-            out.put_u16(len_u16(list.len()));
+            out.put_u16(len_u16(list.len())?);
             for key in list.iter() {
                 out.put_u32(key.id);
                 out.put_flag(key.published);
@@ -581,7 +585,7 @@ impl Account {
             }
         }
         debug_assert_eq!(out.len(), len);
-        out
+        Ok(out)
     }
 
     fn deserialize(bytes: &[u8]) -> Result<Self> {
@@ -678,28 +682,6 @@ fn read_base_keys(reader: &mut Reader<'_>, max: usize) -> Result<Vec<[u8; 32]>> 
     Ok(base_keys)
 }
 
-/// Drops the oldest entries so that at most `max` remain.
-pub(crate) fn trim_front<T>(list: &mut Vec<T>, max: usize) {
-    if list.len() > max {
-        let excess = list.len() - max;
-        list.drain(..excess);
-    }
-}
-
-/// Lengths written by this module are bounded by the limits, far below `u16::MAX`.
-pub(crate) fn len_u16(len: usize) -> u16 {
-    u16::try_from(len).unwrap_or(u16::MAX)
-}
-
-/// Reads a `u16` count and rejects one above `max` before anything is allocated.
-pub(crate) fn bounded_count(reader: &mut Reader<'_>, max: usize) -> Result<usize> {
-    let count = usize::from(reader.u16()?);
-    if count > max {
-        return Err(Error::TooLarge);
-    }
-    Ok(count)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -723,20 +705,20 @@ mod tests {
         out.put(account.identity.signing.seed().expose());
         out.put(account.identity.agreement.to_bytes());
         out.put_u32(account.next_prekey_id);
-        out.put_u16(len_u16(account.signed_prekeys.len()));
+        out.put_u16(len_u16(account.signed_prekeys.len()).unwrap());
         for state in &account.signed_prekeys {
             put_ec_prekey(&mut out, &state.prekey);
         }
         out.put_u16(0);
         for list in [&account.last_resort_prekeys, &account.one_time_kem_prekeys] {
-            out.put_u16(len_u16(list.len()));
+            out.put_u16(len_u16(list.len()).unwrap());
             for key in list.iter() {
                 out.put_u32(key.id);
                 out.put_flag(key.published);
                 out.put(key.seed.expose());
             }
         }
-        out.put_u16(len_u16(base_keys.len()));
+        out.put_u16(len_u16(base_keys.len()).unwrap());
         for key in base_keys {
             out.put(key);
         }
@@ -762,8 +744,8 @@ mod tests {
             assert_eq!(restored.check_base_key(&ids(id), &[7; 32]), Ok(()));
         }
         // Written back as format 2, with the same meaning.
-        let again = Account::deserialize(&restored.serialize()).unwrap();
-        assert_eq!(again.serialize().first(), Some(&ACCOUNT_FORMAT));
+        let again = Account::deserialize(&restored.serialize().unwrap()).unwrap();
+        assert_eq!(again.serialize().unwrap().first(), Some(&ACCOUNT_FORMAT));
         assert!(again == restored);
         // A format-1 list longer than its bound of 256 is refused.
         let too_many = [[9; 32]; FORMAT_1_MAX_BASE_KEYS + 1];
@@ -791,7 +773,7 @@ mod tests {
         );
         // A full list survives the sealed format (the decoder's bound is the
         // same number) ...
-        let full = Account::deserialize(&account.serialize()).unwrap();
+        let full = Account::deserialize(&account.serialize().unwrap()).unwrap();
         assert!(full == account);
         // ... and goes away with its prekey.
         for _ in 0..=MAX_RETIRED_PREKEYS {
@@ -801,6 +783,6 @@ mod tests {
             account.check_base_key(&ids(first), &[0; 32]),
             Err(Error::UnknownPrekey)
         );
-        assert!(account.serialize().len() < 2_000);
+        assert!(account.serialize().unwrap().len() < 2_000);
     }
 }

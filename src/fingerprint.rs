@@ -23,7 +23,7 @@
 
 use crate::keys::{IDENTITY_KEY_LEN, IdentityKey};
 use crate::primitives::kdf::{sha256, sha512};
-use crate::wire::{self, Kind, Reader};
+use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -196,8 +196,11 @@ impl SafetyNumber {
     pub fn qr_payload(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(QR_PAYLOAD_LEN);
         wire::write_header(&mut out, Kind::SafetyQr);
-        out.extend_from_slice(self.local.get(..32).unwrap_or(&[]));
-        out.extend_from_slice(self.remote.get(..32).unwrap_or(&[]));
+        // The first 32 bytes of each 64-byte fingerprint (§10).
+        let (local, _) = self.local.split_at(32);
+        let (remote, _) = self.remote.split_at(32);
+        out.put(local);
+        out.put(remote);
         out
     }
 

@@ -18,23 +18,28 @@
 //! the exchange, including the KEM key and ciphertext, so that no part of the
 //! handshake can be swapped without changing the keys. The 0xFF prefix keeps
 //! the input disjoint from any X25519 output (as in X3DH/PQXDH).
+//!
+//! The session identifier (§5.4) is derived here too: [`SessionId`].
 
 use crate::account::{PrekeyIds, PrekeySecrets};
 use crate::bundle::{PrekeyBundle, write_kem_key};
 use crate::keys::{IdentityKey, encode_x25519};
 use crate::limits::MAX_CONTEXT_ID_LEN;
-use crate::primitives::kdf::{hkdf_secret, sha256};
+use crate::message::prekey_header;
+use crate::primitives::kdf::{hkdf_split3, sha256};
 use crate::primitives::{Secret, kem, x25519};
-use crate::ratchet::split3;
-use crate::wire::Writer;
+use crate::ratchet::{HeaderKey, RootKey};
+use crate::wire::{Hex, Writer};
 use crate::{Error, Result};
 use alloc::vec::Vec;
+use core::fmt;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 pub(crate) const HANDSHAKE_LABEL: &[u8] = b"Sotto v1 PQXDH X25519 ML-KEM-768";
 pub(crate) const AD_LABEL: &[u8] = b"Sotto v1 associated data";
 pub(crate) const TRANSCRIPT_LABEL: &[u8] = b"Sotto v1 handshake transcript";
+pub(crate) const SESSION_ID_LABEL: &[u8] = b"Sotto v1 session id";
 
 /// Who each side believes it is talking to, bound into the session keys.
 ///
@@ -76,20 +81,24 @@ impl<'a> SessionContext<'a> {
 
 /// `SHA-256("Sotto v1 associated data" || IK_A || IK_B || len || initiator_id || len || responder_id)`
 /// with identity keys in their 66-byte form and `u16` big-endian lengths.
+///
+/// # Errors
+/// [`Error::TooLarge`] for an identifier longer than `u16::MAX` (callers
+/// check [`MAX_CONTEXT_ID_LEN`] first).
 pub(crate) fn associated_data_hash(
     initiator: &IdentityKey,
     responder: &IdentityKey,
     initiator_id: &[u8],
     responder_id: &[u8],
-) -> [u8; 32] {
+) -> Result<[u8; 32]> {
     let mut ad =
         Vec::with_capacity(AD_LABEL.len() + 132 + 4 + initiator_id.len() + responder_id.len());
     ad.put(AD_LABEL);
     ad.put(&initiator.key_bytes());
     ad.put(&responder.key_bytes());
-    ad.put_bytes_u16(initiator_id);
-    ad.put_bytes_u16(responder_id);
-    sha256(&[&ad])
+    ad.put_bytes_u16(initiator_id)?;
+    ad.put_bytes_u16(responder_id)?;
+    Ok(sha256(&[&ad]))
 }
 
 /// The public values of one handshake.
@@ -119,11 +128,11 @@ impl Transcript<'_> {
 
 /// The handshake's output: the first root key and the two initial header keys.
 pub(crate) struct HandshakeKeys {
-    pub(crate) root_key: Secret<32>,
+    pub(crate) root_key: RootKey,
     /// `HK_A`: the initiator's first sending header key.
-    pub(crate) initiator_header_key: Secret<32>,
+    pub(crate) initiator_header_key: HeaderKey,
     /// `NHK_B`: the responder's first sending header key.
-    pub(crate) responder_header_key: Secret<32>,
+    pub(crate) responder_header_key: HeaderKey,
 }
 
 fn derive(
@@ -142,12 +151,45 @@ fn derive(
     info.put(HANDSHAKE_LABEL);
     info.put(ad_hash);
     info.put(&transcript.hash());
-    let okm: Secret<96> = hkdf_secret(&[0u8; 32], &ikm, &info);
-    let (root_key, initiator_header_key, responder_header_key) = split3(&okm);
+    let [root_key, initiator_header_key, responder_header_key] =
+        hkdf_split3(&[0u8; 32], &ikm, &info);
     HandshakeKeys {
-        root_key,
-        initiator_header_key,
-        responder_header_key,
+        root_key: RootKey::from_secret(root_key),
+        initiator_header_key: HeaderKey::from_secret(initiator_header_key),
+        responder_header_key: HeaderKey::from_secret(responder_header_key),
+    }
+}
+
+/// Identifies a session on both sides: the hash of its prekey header.
+///
+/// `SHA-256("Sotto v1 session id" || prekey header)`, where the prekey header
+/// is every byte of a prekey message before the embedded message. Because it
+/// covers the whole header, a repeated prekey message whose header was
+/// altered in any byte no longer matches its session.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId([u8; 32]);
+
+impl SessionId {
+    pub(crate) fn derive(initiator: &IdentityKey, handshake: &InitiatorOutput) -> Self {
+        SessionId(sha256(&[
+            SESSION_ID_LABEL,
+            &prekey_header(initiator, handshake),
+        ]))
+    }
+
+    pub(crate) const fn from_bytes(bytes: [u8; 32]) -> Self {
+        SessionId(bytes)
+    }
+
+    /// The 32 bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({:?})", Hex(&self.0))
     }
 }
 
@@ -184,7 +226,7 @@ pub(crate) fn initiate<R: TryCryptoRng + ?Sized>(
         responder,
         context.local_id,
         context.remote_id,
-    );
+    )?;
     let base_public = base_key.public_key();
     let kem_prekey = bundle.kem_prekey().public_key().to_bytes();
     let transcript = Transcript {
@@ -237,7 +279,7 @@ pub(crate) fn respond(
         &secrets.identity.public,
         context.remote_id,
         context.local_id,
-    );
+    )?;
     let signed_public = secrets.signed_prekey.public_key();
     let one_time_public = secrets.one_time_prekey.map(x25519::PrivateKey::public_key);
     let kem_prekey = secrets.kem_prekey.public_key();

@@ -51,7 +51,7 @@
 //!
 //! | module | PROTOCOL.md section |
 //! |---|---|
-//! | [`primitives`] | Primitives |
+//! | `primitives` | Primitives (public only with the `hazmat` feature) |
 //! | [`keys`], [`account`], [`bundle`] | Keys, accounts and prekey bundles |
 //! | [`handshake`] | Handshake |
 //! | `ratchet` | Double Ratchet with header encryption |
@@ -61,6 +61,11 @@
 //! | [`fingerprint`] | Safety numbers |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
+//!
+//! With the off-by-default `hazmat` feature, `sotto::primitives` and
+//! `sotto::hazmat` (the ratchet's pure step functions and key types) are
+//! public too, for known-answer tests, benchmarks and fuzzing. They are not
+//! for applications.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -82,11 +87,19 @@ pub mod bundle;
 pub mod error;
 pub mod fingerprint;
 pub mod handshake;
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
 pub mod keys;
 pub mod limits;
 pub mod message;
 pub mod padding;
+#[cfg(feature = "hazmat")]
 pub mod primitives;
+// Without `hazmat` the layer is private and the crate uses only part of its
+// API (e.g. the RFC 8439 AEAD the Wycheproof tests check): not dead code.
+#[cfg(not(feature = "hazmat"))]
+#[allow(dead_code)]
+mod primitives;
 mod ratchet;
 pub mod sealed;
 mod session;
@@ -100,8 +113,9 @@ pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPr
 pub use error::{Error, Result};
 pub use fingerprint::SafetyNumber;
 pub use handshake::SessionContext;
+pub use handshake::SessionId;
 pub use keys::IdentityKey;
-pub use message::{MessageType, PrekeyMessage, SessionId, message_type};
+pub use message::{MessageType, PrekeyMessage, message_type};
 pub use padding::Padding;
 #[cfg(feature = "getrandom")]
 pub use primitives::OsRng;

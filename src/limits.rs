@@ -38,3 +38,11 @@ pub const MAX_RETIRED_PREKEYS: usize = 2;
 /// the signed prekey is rotated. Memory: at most
 /// `(1 + MAX_RETIRED_PREKEYS) × 1000 × 32` = 96,000 bytes of base keys.
 pub const MAX_SESSIONS_PER_SIGNED_PREKEY: usize = 1000;
+
+/// Drops the oldest entries so that at most `max` remain.
+pub(crate) fn trim_front<T>(list: &mut alloc::vec::Vec<T>, max: usize) {
+    if list.len() > max {
+        let excess = list.len() - max;
+        list.drain(..excess);
+    }
+}

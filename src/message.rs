@@ -9,6 +9,11 @@
 //!                  || KEM ciphertext (1088) || message
 //! ```
 //!
+//! The body is `AEAD(mk, nonce, ad_hash || prefix, padded)`, where the
+//! prefix is the first 82 bytes (everything before the body); the encrypted
+//! header is `AEAD(HK, nonce, ad_hash || 0x01 || 0x03, header)`
+//! (PROTOCOL.md §7.2, header codec in the ratchet's `header.rs`).
+//!
 //! An initiator sends prekey messages until it receives its first reply;
 //! each one repeats the handshake fields so that the responder can create the
 //! session from whichever arrives first.
@@ -16,15 +21,15 @@
 use crate::account::PrekeyIds;
 use crate::bundle::KemPrekeyKind;
 use crate::handshake::InitiatorOutput;
+pub use crate::handshake::SessionId;
 use crate::keys::{IdentityKey, encode_x25519, read_x25519};
-use crate::primitives::kdf::sha256;
-use crate::ratchet::MessageParts;
-use crate::wire::{self, Hex, Kind, Reader, Writer};
+use crate::primitives::aead::{self, Algorithm, TAG_LEN, XNONCE_LEN};
+use crate::ratchet::{ENCRYPTED_HEADER_LEN, Header, HeaderKey, MessageKey};
+use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
 use alloc::vec::Vec;
 use core::fmt;
-
-pub(crate) const SESSION_ID_LABEL: &[u8] = b"Sotto v1 session id";
+use zeroize::Zeroizing;
 
 /// Which kind of message some bytes are, from their header alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -53,37 +58,95 @@ pub fn message_type(bytes: &[u8]) -> Result<MessageType> {
     }
 }
 
-/// Identifies a session on both sides: the hash of its prekey header.
-///
-/// `SHA-256("Sotto v1 session id" || prekey header)`, where the prekey header
-/// is every byte of a prekey message before the embedded message. Because it
-/// covers the whole header, a repeated prekey message whose header was
-/// altered in any byte no longer matches its session.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SessionId([u8; 32]);
+/// `version || kind || nonce || encrypted header`.
+pub(crate) const MESSAGE_PREFIX_LEN: usize = 2 + XNONCE_LEN + ENCRYPTED_HEADER_LEN;
 
-impl SessionId {
-    pub(crate) fn derive(initiator: &IdentityKey, handshake: &InitiatorOutput) -> Self {
-        SessionId(sha256(&[
-            SESSION_ID_LABEL,
-            &prekey_header(initiator, handshake),
-        ]))
+/// Largest body: the padded maximum plaintext plus a tag.
+pub(crate) const fn max_body_len() -> usize {
+    crate::padding::padme(crate::limits::MAX_PLAINTEXT_LEN + 1) + TAG_LEN
+}
+
+/// A normal message (§7.2), parsed but not yet authenticated.
+pub(crate) struct MessageParts<'a> {
+    pub(crate) prefix: &'a [u8],
+    pub(crate) nonce: [u8; XNONCE_LEN],
+    pub(crate) encrypted_header: &'a [u8],
+    pub(crate) body: &'a [u8],
+}
+
+impl<'a> MessageParts<'a> {
+    /// `0x01 || 0x03 || nonce (24) || encrypted header (56) || body (≥ 16)`.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let mut reader = Reader::new(bytes);
+        wire::read_header(&mut reader, Kind::Message)?;
+        let nonce = reader.array()?;
+        let encrypted_header = reader.bytes(ENCRYPTED_HEADER_LEN)?;
+        let body = reader.rest();
+        if body.len() < TAG_LEN {
+            return Err(Error::Truncated);
+        }
+        if body.len() > max_body_len() {
+            return Err(Error::TooLarge);
+        }
+        let prefix = bytes.get(..MESSAGE_PREFIX_LEN).ok_or(Error::Truncated)?;
+        Ok(MessageParts {
+            prefix,
+            nonce,
+            encrypted_header,
+            body,
+        })
     }
 
-    pub(crate) const fn from_bytes(bytes: [u8; 32]) -> Self {
-        SessionId(bytes)
-    }
-
-    /// The 32 bytes.
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+    /// Authenticates and decrypts the body, then strips its padding: both
+    /// must succeed before the caller commits any state.
+    pub(crate) fn open_body(
+        &self,
+        message_key: &MessageKey,
+        ad_hash: &[u8; 32],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let mut plaintext = Zeroizing::new(aead::open(
+            Algorithm::XChaCha20Poly1305,
+            message_key.expose(),
+            &self.nonce,
+            &body_ad(ad_hash, self.prefix),
+            self.body,
+        )?);
+        crate::padding::unpad(&mut plaintext)?;
+        Ok(plaintext)
     }
 }
 
-impl fmt::Debug for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionId({:?})", Hex(&self.0))
-    }
+/// Associated data of the body AEAD: `ad_hash || message prefix (82 bytes)`.
+fn body_ad(ad_hash: &[u8; 32], prefix: &[u8]) -> Vec<u8> {
+    let mut ad = Vec::with_capacity(32 + MESSAGE_PREFIX_LEN);
+    ad.put(ad_hash);
+    ad.put(prefix);
+    ad
+}
+
+/// Builds a normal message (§7.2) from its header and padded plaintext.
+pub(crate) fn encode_normal_message(
+    ad_hash: &[u8; 32],
+    nonce: &[u8; XNONCE_LEN],
+    header_key: &HeaderKey,
+    header: &Header,
+    message_key: &MessageKey,
+    padded: &[u8],
+) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(MESSAGE_PREFIX_LEN + padded.len() + TAG_LEN);
+    wire::write_header(&mut out, Kind::Message);
+    out.put(nonce);
+    header_key.seal_header(ad_hash, nonce, header, &mut out)?;
+    let body_ad = body_ad(ad_hash, &out);
+    aead::seal_into(
+        Algorithm::XChaCha20Poly1305,
+        message_key.expose(),
+        nonce,
+        &body_ad,
+        padded,
+        &mut out,
+    )?;
+    Ok(out)
 }
 
 /// A decoded prekey message.

@@ -15,7 +15,7 @@
 
 use crate::primitives::aead::{self, Algorithm, XNONCE_LEN};
 use crate::primitives::{Secret, random_array};
-use crate::wire::{self, Kind, Reader};
+use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
 use alloc::vec::Vec;
 use core::fmt;
@@ -61,7 +61,7 @@ impl StorageKey {
 
 fn associated_data(kind: Kind) -> Vec<u8> {
     let mut ad = Vec::with_capacity(SEALED_LABEL.len() + 2);
-    ad.extend_from_slice(SEALED_LABEL);
+    ad.put(SEALED_LABEL);
     wire::write_header(&mut ad, kind);
     ad
 }
@@ -84,7 +84,7 @@ pub(crate) fn seal_with_nonce(
 ) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(2 + XNONCE_LEN + state.len() + aead::TAG_LEN);
     wire::write_header(&mut out, kind);
-    out.extend_from_slice(nonce);
+    out.put(nonce);
     aead::seal_into(
         Algorithm::XChaCha20Poly1305,
         key.expose(),

@@ -1,15 +1,16 @@
 //! Sessions: one end of a secret chat.
 
 use crate::account::Account;
+use crate::account::PrekeyIds;
 use crate::bundle::PrekeyBundle;
 use crate::fingerprint::SafetyNumber;
-use crate::handshake::{self, InitiatorOutput, SessionContext};
+use crate::handshake::{self, InitiatorOutput, SessionContext, SessionId};
 use crate::keys::IdentityKey;
 use crate::limits::MAX_PLAINTEXT_LEN;
-use crate::message::{PrekeyMessage, SessionId, read_handshake, write_handshake};
+use crate::message::{MessageParts, PrekeyMessage, read_handshake, write_handshake};
 use crate::padding::Padding;
 use crate::primitives::x25519;
-use crate::ratchet::{MessageParts, Ratchet, TraceSink};
+use crate::ratchet::{Ratchet, ReceiveStep, SendStep};
 use crate::sealed::{self, StorageKey};
 use crate::wire::{Kind, Reader, Writer};
 use crate::{Error, Result};
@@ -144,15 +145,18 @@ impl Session {
         prekey_message: &[u8],
         context: &SessionContext<'_>,
     ) -> Result<(Self, Vec<u8>)> {
-        Self::accept_traced(account, prekey_message, context, None)
+        let accepted = Self::plan_accept(account, prekey_message, context)?;
+        Ok(accepted.commit(account))
     }
 
-    pub(crate) fn accept_traced(
-        account: &mut Account,
+    /// [`accept`](Self::accept) without changing the account: the new
+    /// session, its first message decrypted but not committed, and the
+    /// prekeys to consume.
+    pub(crate) fn plan_accept(
+        account: &Account,
         prekey_message: &[u8],
         context: &SessionContext<'_>,
-        trace: TraceSink<'_>,
-    ) -> Result<(Self, Vec<u8>)> {
+    ) -> Result<Accepted> {
         let message = PrekeyMessage::from_bytes(prekey_message)?;
         let handshake = &message.handshake;
         account.check_base_key(&handshake.ids, &handshake.base_key)?;
@@ -164,7 +168,7 @@ impl Session {
             keys.initiator_header_key,
             secrets.signed_prekey.clone(),
         );
-        let mut session = Session {
+        let session = Session {
             role: Role::Responder,
             padding: Padding::default(),
             session_id: message.session_id(),
@@ -175,9 +179,13 @@ impl Session {
             pending_handshake: None,
         };
         let parts = MessageParts::parse(&message.message)?;
-        let plaintext = session.ratchet.decrypt(&session.ad_hash, &parts, trace)?;
-        account.consume_prekeys(&handshake.ids, handshake.base_key);
-        Ok((session, plaintext))
+        let step = session.ratchet.plan_receive(&session.ad_hash, &parts)?;
+        Ok(Accepted {
+            session,
+            step,
+            ids: handshake.ids,
+            base_key: handshake.base_key,
+        })
     }
 
     /// Encrypts `plaintext` (at most [`MAX_PLAINTEXT_LEN`] bytes), padded
@@ -194,25 +202,35 @@ impl Session {
         plaintext: &[u8],
         rng: &mut R,
     ) -> Result<Vec<u8>> {
-        self.encrypt_traced(plaintext, rng, None)
+        let (message, step) = self.plan_encrypt(plaintext, rng)?;
+        self.ratchet.apply_send(step);
+        Ok(message)
     }
 
-    pub(crate) fn encrypt_traced<R: TryCryptoRng + ?Sized>(
-        &mut self,
+    /// [`encrypt`](Self::encrypt) without changing the session: the message
+    /// to send and the step that [`commit_encrypt`](Self::commit_encrypt)
+    /// commits. Draws the same randomness as `encrypt`.
+    pub(crate) fn plan_encrypt<R: TryCryptoRng + ?Sized>(
+        &self,
         plaintext: &[u8],
         rng: &mut R,
-        trace: TraceSink<'_>,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<(Vec<u8>, SendStep)> {
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::TooLarge);
         }
-        let message = self
-            .ratchet
-            .encrypt(&self.ad_hash, plaintext, self.padding, rng, trace)?;
-        Ok(match &self.pending_handshake {
+        let step = self.ratchet.plan_send(rng)?;
+        let message = step.seal(&self.ad_hash, plaintext, self.padding, rng)?;
+        let message = match &self.pending_handshake {
             Some(handshake) => PrekeyMessage::encode(&self.local_identity, handshake, &message),
             None => message,
-        })
+        };
+        Ok((message, step))
+    }
+
+    /// Commits a step planned by [`plan_encrypt`](Self::plan_encrypt).
+    #[cfg(any(test, feature = "hazmat"))]
+    pub(crate) fn commit_encrypt(&mut self, step: SendStep) {
+        self.ratchet.apply_send(step);
     }
 
     /// Decrypts a message (normal, or a repeated prekey message of this
@@ -230,14 +248,12 @@ impl Session {
     /// ratchet step: such a message can never be decrypted), or a decoding
     /// error.
     pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>> {
-        self.decrypt_traced(message, None)
+        let step = self.plan_decrypt(message)?;
+        Ok(self.commit_decrypt(step))
     }
 
-    pub(crate) fn decrypt_traced(
-        &mut self,
-        message: &[u8],
-        trace: TraceSink<'_>,
-    ) -> Result<Vec<u8>> {
+    /// [`decrypt`](Self::decrypt) without changing the session.
+    pub(crate) fn plan_decrypt(&self, message: &[u8]) -> Result<ReceiveStep> {
         let prekey;
         let bytes = match crate::message::message_type(message)? {
             crate::MessageType::Normal => message,
@@ -250,10 +266,22 @@ impl Session {
             }
         };
         let parts = MessageParts::parse(bytes)?;
-        let plaintext = self.ratchet.decrypt(&self.ad_hash, &parts, trace)?;
+        self.ratchet.plan_receive(&self.ad_hash, &parts)
+    }
+
+    /// Commits a step planned by [`plan_decrypt`](Self::plan_decrypt) and
+    /// returns the plaintext.
+    pub(crate) fn commit_decrypt(&mut self, step: ReceiveStep) -> Vec<u8> {
+        let plaintext = self.ratchet.apply_receive(step);
         // Any authenticated message from the peer proves it has the session.
         self.pending_handshake = None;
-        Ok(plaintext)
+        plaintext
+    }
+
+    /// The ratchet's current root key.
+    #[cfg(any(test, feature = "hazmat"))]
+    pub(crate) const fn root_key(&self) -> &crate::ratchet::RootKey {
+        self.ratchet.root_key()
     }
 
     /// This session's identifier (equal on both sides).
@@ -313,7 +341,7 @@ impl Session {
         storage_key: &StorageKey,
         rng: &mut R,
     ) -> Result<Vec<u8>> {
-        sealed::seal(Kind::SealedSession, &self.serialize(), storage_key, rng)
+        sealed::seal(Kind::SealedSession, &self.serialize()?, storage_key, rng)
     }
 
     /// Restores a session sealed by [`seal`](Self::seal).
@@ -326,7 +354,7 @@ impl Session {
         Self::deserialize(&plaintext)
     }
 
-    pub(crate) fn serialize(&self) -> Zeroizing<Vec<u8>> {
+    pub(crate) fn serialize(&self) -> Result<Zeroizing<Vec<u8>>> {
         // An upper bound, so that the buffer never reallocates: a reallocation
         // would free a copy of the keys unwiped. Identities 2 × 130, handshake
         // fields at most 1131.
@@ -342,13 +370,13 @@ impl Session {
         out.put(&self.ad_hash);
         self.local_identity.write(&mut out);
         self.remote_identity.write(&mut out);
-        self.ratchet.write(&mut out);
+        self.ratchet.write(&mut out)?;
         out.put_flag(self.pending_handshake.is_some());
         if let Some(handshake) = &self.pending_handshake {
             write_handshake(&mut out, handshake);
         }
         debug_assert!(out.len() <= bound);
-        out
+        Ok(out)
     }
 
     pub(crate) fn deserialize(bytes: &[u8]) -> Result<Self> {
@@ -393,5 +421,40 @@ impl Session {
     /// the public constructors).
     pub const fn can_encrypt(&self) -> bool {
         self.ratchet.can_send()
+    }
+}
+
+/// A session created from a prekey message whose first message decrypted,
+/// not yet committed: [`commit`](Self::commit) consumes the prekeys.
+///
+/// Made by [`hazmat::plan_accept`](crate::hazmat::plan_accept) (with the
+/// `hazmat` feature); [`Session::accept`] is that plan and its commit.
+#[derive(Debug)]
+pub struct Accepted {
+    session: Session,
+    step: ReceiveStep,
+    ids: PrekeyIds,
+    base_key: [u8; 32],
+}
+
+impl Accepted {
+    /// The first message's decryption.
+    #[cfg(any(test, feature = "hazmat"))]
+    pub const fn step(&self) -> &ReceiveStep {
+        &self.step
+    }
+
+    /// Deletes the one-time prekeys the message used, remembers its base key
+    /// and returns the session with the first message's plaintext.
+    pub fn commit(self, account: &mut Account) -> (Session, Vec<u8>) {
+        let Accepted {
+            mut session,
+            step,
+            ids,
+            base_key,
+        } = self;
+        let plaintext = session.commit_decrypt(step);
+        account.consume_prekeys(&ids, base_key);
+        (session, plaintext)
     }
 }

@@ -14,9 +14,10 @@ use crate::account::Account;
 use crate::bundle::PrekeyBundle;
 use crate::fingerprint::{SafetyNumber, fingerprint};
 use crate::handshake::{self, SessionContext, Transcript};
+use crate::message::MESSAGE_PREFIX_LEN;
 use crate::message::{MessageType, PrekeyMessage, message_type};
 use crate::primitives::{Secret, kem, x25519};
-use crate::ratchet::{MESSAGE_PREFIX_LEN, Trace};
+use crate::ratchet::{ChainKey, MessageKey, ReceiveStep, RootKey};
 use crate::sealed::StorageKey;
 use crate::session::Session;
 use alloc::string::String;
@@ -277,13 +278,22 @@ fn steps() -> Vec<Step> {
     ]
 }
 
-fn trace_json(trace: &Trace) -> Value {
-    let key = |k: &Option<Secret<32>>| k.as_ref().map(|k| hex(k.expose()));
+/// The keys one step produced, as the vectors record them.
+fn keys_json(
+    root_key: Option<&RootKey>,
+    chain_key: Option<&ChainKey>,
+    message_key: &MessageKey,
+) -> Value {
     json!({
-        "root_key": key(&trace.root_key),
-        "chain_key": key(&trace.chain_key),
-        "message_key": key(&trace.message_key),
+        "root_key": root_key.map(|k| hex(k.expose())),
+        "chain_key": chain_key.map(|k| hex(k.expose())),
+        "message_key": hex(message_key.expose()),
     })
+}
+
+/// A receiver's record: the root key only when the message ran a DH step.
+fn receive_json(step: &ReceiveStep) -> Value {
+    keys_json(step.new_root_key(), step.chain_key(), step.message_key())
 }
 
 /// The inner normal message of a (prekey or normal) message.
@@ -361,17 +371,18 @@ pub(crate) fn generate() -> Value {
                     bob_session.as_mut().unwrap()
                 };
                 let padded = crate::padding::pad(plaintext, session.padding());
-                let mut trace = Trace::default();
-                let bytes = session
-                    .encrypt_traced(plaintext, &mut rng, Some(&mut trace))
-                    .unwrap();
+                let (bytes, step) = session.plan_encrypt(plaintext, &mut rng).unwrap();
+                let header = *step.header();
+                let (chain_key, message_key) =
+                    (step.chain_key().clone(), step.message_key().clone());
+                session.commit_encrypt(step);
+                let sender = keys_json(Some(session.root_key()), Some(&chain_key), &message_key);
                 let draws = if rng.draws.len() == 2 {
                     rng.take(&[("ratchet_private", 32), ("nonce", 24)])
                 } else {
                     rng.take(&[("nonce", 24)])
                 };
                 let message = inner(&bytes);
-                let header = trace.header.unwrap();
                 records[i] = json!({
                     "index": i,
                     "from": if *from_alice { "alice" } else { "bob" },
@@ -388,41 +399,35 @@ pub(crate) fn generate() -> Value {
                     "body_ciphertext": hex(&message[MESSAGE_PREFIX_LEN..]),
                     "message_type": if bytes == message { "normal" } else { "prekey" },
                     "message": hex(&bytes),
-                    "sender": trace_json(&trace),
+                    "sender": sender,
                 });
                 sent[i] = Some(bytes);
             }
             Step::Deliver(i) => {
                 let bytes = sent[i].clone().unwrap();
-                let mut trace = Trace::default();
-                let plaintext = if script[i].0 {
+                let (receiver, plaintext) = if script[i].0 {
                     match bob_session.as_mut() {
-                        Some(session) => session.decrypt_traced(&bytes, Some(&mut trace)).unwrap(),
+                        Some(session) => {
+                            let step = session.plan_decrypt(&bytes).unwrap();
+                            (receive_json(&step), session.commit_decrypt(step))
+                        }
                         None => {
-                            let (session, plaintext) = Session::accept_traced(
-                                &mut bob_for_accept,
-                                &bytes,
-                                &bob_context,
-                                Some(&mut trace),
-                            )
-                            .unwrap();
+                            let accepted =
+                                Session::plan_accept(&bob_for_accept, &bytes, &bob_context)
+                                    .unwrap();
+                            let receiver = receive_json(accepted.step());
+                            let (session, plaintext) = accepted.commit(&mut bob_for_accept);
                             bob_session = Some(session);
-                            plaintext
+                            (receiver, plaintext)
                         }
                     }
                 } else {
-                    alice_session
-                        .decrypt_traced(&bytes, Some(&mut trace))
-                        .unwrap()
+                    let step = alice_session.plan_decrypt(&bytes).unwrap();
+                    (receive_json(&step), alice_session.commit_decrypt(step))
                 };
                 assert_eq!(plaintext, script[i].1);
-                assert_eq!(
-                    trace.message_key.as_ref().map(|k| hex(k.expose())),
-                    records[i]["sender"]["message_key"]
-                        .as_str()
-                        .map(String::from)
-                );
-                records[i]["receiver"] = trace_json(&trace);
+                assert_eq!(receiver["message_key"], records[i]["sender"]["message_key"]);
+                records[i]["receiver"] = receiver;
                 delivery_order.push(i);
                 if sealed_at.is_some() && script[i].0 {
                     then_decrypt
@@ -440,7 +445,7 @@ pub(crate) fn generate() -> Value {
                 sealed_json = json!({
                     "storage_key": key_random["storage_key"],
                     "random": nonce,
-                    "serialized": hex(&session.serialize()),
+                    "serialized": hex(&session.serialize().unwrap()),
                     "sealed": hex(&sealed),
                     "after_delivery_step": delivery_order.len(),
                 });
@@ -544,7 +549,7 @@ fn sealed_state_in_the_vectors_round_trips() {
     };
     let session = Session::unseal(&StorageKey::from_bytes(key), &sealed).unwrap();
     assert_eq!(
-        hex(&session.serialize()),
+        hex(&session.serialize().unwrap()),
         vectors["sealed_session"]["serialized"].as_str().unwrap()
     );
     let _ = kem::CIPHERTEXT_LEN;

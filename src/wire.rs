@@ -58,6 +58,11 @@ pub(crate) fn write_header(out: &mut Vec<u8>, kind: Kind) {
 }
 
 /// A cursor over untrusted bytes.
+///
+/// Every layout of PROTOCOL.md §3, §4, §7 and §9 is decoded with it. Decoders
+/// end with [`finish`](Self::finish) (or use [`decode`](Self::decode)), so
+/// trailing bytes are rejected everywhere; a layout whose last field runs to
+/// the end takes it with [`rest`](Self::rest).
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
 }
@@ -65,6 +70,18 @@ pub(crate) struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub(crate) const fn new(bytes: &'a [u8]) -> Self {
         Reader { bytes }
+    }
+
+    /// Decodes all of `bytes` with `read`: [`Error::TrailingBytes`] when
+    /// `read` leaves any unread.
+    pub(crate) fn decode<T>(
+        bytes: &'a [u8],
+        read: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let mut reader = Reader::new(bytes);
+        let value = read(&mut reader)?;
+        reader.finish()?;
+        Ok(value)
     }
 
     /// Takes the next `n` bytes.
@@ -75,6 +92,11 @@ impl<'a> Reader<'a> {
         let (head, tail) = self.bytes.split_at(n);
         self.bytes = tail;
         Ok(head)
+    }
+
+    /// Takes the next `n` bytes (the same as [`take`](Self::take)).
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
+        self.take(n)
     }
 
     /// Takes the next `N` bytes as an array.
@@ -108,6 +130,37 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reads `flag || [value]`: the value only when the flag is set.
+    pub(crate) fn optional<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<Option<T>> {
+        if self.flag()? {
+            Ok(Some(read(self)?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Reads a `u16` count and rejects one above `max` ([`Error::TooLarge`])
+    /// before anything is allocated.
+    pub(crate) fn count_u16(&mut self, max: usize) -> Result<usize> {
+        let count = usize::from(self.u16()?);
+        if count > max {
+            return Err(Error::TooLarge);
+        }
+        Ok(count)
+    }
+
+    /// Reads a `u8` count and rejects one above `max` ([`Error::TooLarge`]).
+    pub(crate) fn count_u8(&mut self, max: usize) -> Result<usize> {
+        let count = usize::from(self.u8()?);
+        if count > max {
+            return Err(Error::TooLarge);
+        }
+        Ok(count)
+    }
+
     /// Takes everything that is left.
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         core::mem::take(&mut self.bytes)
@@ -123,15 +176,64 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Writing helpers on `Vec<u8>`.
+/// Reads a `u16` count and rejects one above `max` before anything is
+/// allocated (the same as [`Reader::count_u16`]).
+pub(crate) fn bounded_count(reader: &mut Reader<'_>, max: usize) -> Result<usize> {
+    reader.count_u16(max)
+}
+
+/// A length as a `u16` field: [`Error::TooLarge`] when it does not fit,
+/// never truncated or saturated.
+pub(crate) fn len_u16(len: usize) -> Result<u16> {
+    u16::try_from(len).map_err(|_| Error::TooLarge)
+}
+
+/// A length as a `u8` field: [`Error::TooLarge`] when it does not fit.
+pub(crate) fn len_u8(len: usize) -> Result<u8> {
+    u8::try_from(len).map_err(|_| Error::TooLarge)
+}
+
+/// Writing helpers on `Vec<u8>`. Nothing here truncates or saturates: a
+/// length that does not fit its field is [`Error::TooLarge`].
 pub(crate) trait Writer {
     fn put(&mut self, bytes: &[u8]);
     fn put_u8(&mut self, value: u8);
     fn put_u16(&mut self, value: u16);
     fn put_u32(&mut self, value: u32);
     fn put_flag(&mut self, value: bool);
-    /// Writes a `u16` length and the bytes. The caller guarantees `bytes.len() <= u16::MAX`.
-    fn put_bytes_u16(&mut self, bytes: &[u8]);
+    /// Writes `flag || [value]`.
+    fn put_optional(&mut self, value: Option<&[u8]>) {
+        self.put_flag(value.is_some());
+        if let Some(value) = value {
+            self.put(value);
+        }
+    }
+    /// Writes a count as a `u16`.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] when `count > u16::MAX`; nothing is written then.
+    fn put_count_u16(&mut self, count: usize) -> Result<()> {
+        self.put_u16(len_u16(count)?);
+        Ok(())
+    }
+    /// Writes a count as a `u8`.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] when `count > u8::MAX`; nothing is written then.
+    fn put_count_u8(&mut self, count: usize) -> Result<()> {
+        self.put_u8(len_u8(count)?);
+        Ok(())
+    }
+    /// Writes a `u16` length and the bytes.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] when `bytes` is longer than `u16::MAX`; nothing
+    /// is written then.
+    fn put_bytes_u16(&mut self, bytes: &[u8]) -> Result<()> {
+        self.put_count_u16(bytes.len())?;
+        self.put(bytes);
+        Ok(())
+    }
 }
 
 impl Writer for Vec<u8> {
@@ -149,11 +251,6 @@ impl Writer for Vec<u8> {
     }
     fn put_flag(&mut self, value: bool) {
         self.push(u8::from(value));
-    }
-    fn put_bytes_u16(&mut self, bytes: &[u8]) {
-        let len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
-        self.put_u16(len);
-        self.extend_from_slice(bytes.get(..usize::from(len)).unwrap_or(bytes));
     }
 }
 
@@ -182,6 +279,34 @@ mod tests {
         assert_eq!(reader.u8(), Ok(3));
         assert_eq!(reader.finish(), Ok(()));
         assert_eq!(reader.take(1), Err(Error::Truncated));
+    }
+
+    #[test]
+    fn lengths_never_truncate() {
+        let mut out = Vec::new();
+        assert_eq!(out.put_bytes_u16(&[7; 3]), Ok(()));
+        assert_eq!(out, [0, 3, 7, 7, 7]);
+        let long = alloc::vec![0u8; usize::from(u16::MAX) + 1];
+        assert_eq!(out.put_bytes_u16(&long), Err(Error::TooLarge));
+        assert_eq!(out.put_count_u8(256), Err(Error::TooLarge));
+        assert_eq!(out.len(), 5, "a failed write writes nothing");
+        assert_eq!(len_u16(65_535), Ok(u16::MAX));
+    }
+
+    #[test]
+    fn counts_and_decode_are_bounded_and_complete() {
+        assert_eq!(Reader::new(&[0, 3]).count_u16(2), Err(Error::TooLarge));
+        assert_eq!(Reader::new(&[0, 2]).count_u16(2), Ok(2));
+        assert_eq!(Reader::new(&[6]).count_u8(5), Err(Error::TooLarge));
+        assert_eq!(
+            Reader::decode(&[1, 2], |r| r.u8()),
+            Err(Error::TrailingBytes)
+        );
+        assert_eq!(Reader::decode(&[0], |r| r.optional(|r| r.u8())), Ok(None));
+        assert_eq!(
+            Reader::decode(&[1, 9], |r| r.optional(|r| r.u8())),
+            Ok(Some(9))
+        );
     }
 
     #[test]

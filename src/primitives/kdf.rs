@@ -26,6 +26,19 @@ pub(crate) fn hkdf_secret<const N: usize>(salt: &[u8], ikm: &[u8], info: &[u8]) 
     out
 }
 
+/// HKDF-SHA256 into 96 bytes, split into three 32-byte secrets in order
+/// (the output split of KDF_RK and of the handshake, PROTOCOL.md §5.2, §6.1).
+pub(crate) fn hkdf_split3(salt: &[u8], ikm: &[u8], info: &[u8]) -> [Secret<32>; 3] {
+    let okm: Secret<96> = hkdf_secret(salt, ikm, info);
+    let (first, rest) = okm.expose().split_at(32);
+    let (second, third) = rest.split_at(32);
+    [first, second, third].map(|part| {
+        let mut key = Secret::<32>::zeroed();
+        key.expose_mut().copy_from_slice(part);
+        key
+    })
+}
+
 /// HMAC-SHA256 of `data` under `key`.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.

@@ -6,9 +6,10 @@
 //! known-answer tests (RFC 7748, RFC 8439, RFC 5869, Wycheproof) exercise
 //! exactly the code the protocol runs, and makes a backend swap a local change.
 //!
-//! This module is public so that benchmarks and known-answer tests can reach
-//! it. Applications should not need it: use [`Account`](crate::Account) and
-//! [`Session`](crate::Session).
+//! **Not for applications.** This module is public only with the
+//! off-by-default `hazmat` feature, so that benchmarks, known-answer tests
+//! (Wycheproof) and fuzzers can reach it. Applications use
+//! [`Account`](crate::Account) and [`Session`](crate::Session).
 //!
 //! | primitive | crate | policy |
 //! |---|---|---|

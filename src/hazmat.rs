@@ -1,0 +1,95 @@
+//! ⚠️ **Hazardous materials: not for applications.**
+//!
+//! Compiled only with the off-by-default `hazmat` feature. This module opens
+//! the ratchet's pure step functions and key types, for known-answer tests,
+//! benchmarks, fuzzing and second implementations of PROTOCOL.md that want to
+//! compare intermediate values. Nothing here is needed to use Sotto, and
+//! misusing it breaks its guarantees: a planned step that is committed
+//! twice, committed to another session, or dropped after its message was
+//! sent desynchronises the conversation or reuses keys; the key types expose
+//! their bytes. Use [`Session`] and [`Account`] instead.
+//!
+//! (Like `ed25519_dalek::hazmat`.) The primitive layer is
+//! [`crate::primitives`], public under the same feature.
+//!
+//! Each operation of [`Session`] is a *plan* (pure: computes the message or
+//! plaintext and every new key from `&Session`) followed by a *commit* (moves
+//! the planned state in, cannot fail). [`Session::encrypt`] is exactly
+//! [`plan_encrypt`] then [`commit_encrypt`], with the same randomness.
+//!
+//! ```
+//! use sotto::{Account, OsRng, Session, SessionContext, hazmat};
+//!
+//! let alice = Account::new(&mut OsRng)?;
+//! let mut bob = Account::new(&mut OsRng)?;
+//! let bundle = bob.prekey_bundle()?;
+//! let mut a = Session::initiate(&alice, &bundle, &SessionContext::new(b"a", b"b"), &mut OsRng)?;
+//! let (first, step) = hazmat::plan_encrypt(&a, b"hi", &mut OsRng)?;
+//! assert_eq!(step.header().index, 0);
+//! hazmat::commit_encrypt(&mut a, step);
+//!
+//! let accepted = hazmat::plan_accept(&bob, &first, &SessionContext::new(b"b", b"a"))?;
+//! assert_eq!(accepted.step().plaintext(), b"hi");
+//! let (_b, plaintext) = accepted.commit(&mut bob);
+//! assert_eq!(plaintext, b"hi");
+//! # Ok::<(), sotto::Error>(())
+//! ```
+
+use crate::{Account, Result, Session, SessionContext};
+use alloc::vec::Vec;
+use rand_core::TryCryptoRng;
+
+pub use crate::ratchet::{
+    ChainKey, ENCRYPTED_HEADER_LEN, HEADER_LEN, Header, HeaderKey, MessageKey, ReceiveStep,
+    RootKey, SendStep,
+};
+pub use crate::session::Accepted;
+
+/// Plans [`Session::encrypt`]: returns the message to send and the step to
+/// commit, leaving the session unchanged.
+///
+/// # Errors
+/// As [`Session::encrypt`].
+pub fn plan_encrypt<R: TryCryptoRng + ?Sized>(
+    session: &Session,
+    plaintext: &[u8],
+    rng: &mut R,
+) -> Result<(Vec<u8>, SendStep)> {
+    session.plan_encrypt(plaintext, rng)
+}
+
+/// Commits a step from [`plan_encrypt`] on the same session, once.
+pub fn commit_encrypt(session: &mut Session, step: SendStep) {
+    session.commit_encrypt(step);
+}
+
+/// Plans [`Session::decrypt`]: the decrypted step, the session unchanged.
+///
+/// # Errors
+/// As [`Session::decrypt`].
+pub fn plan_decrypt(session: &Session, message: &[u8]) -> Result<ReceiveStep> {
+    session.plan_decrypt(message)
+}
+
+/// Commits a step from [`plan_decrypt`] on the same session, once, and
+/// returns the plaintext.
+pub fn commit_decrypt(session: &mut Session, step: ReceiveStep) -> Vec<u8> {
+    session.commit_decrypt(step)
+}
+
+/// Plans [`Session::accept`] without changing the account.
+///
+/// # Errors
+/// As [`Session::accept`].
+pub fn plan_accept(
+    account: &Account,
+    prekey_message: &[u8],
+    context: &SessionContext<'_>,
+) -> Result<Accepted> {
+    Session::plan_accept(account, prekey_message, context)
+}
+
+/// The session's current root key `RK`.
+pub fn root_key(session: &Session) -> &RootKey {
+    session.root_key()
+}
