@@ -7,7 +7,6 @@
 #   benches/wasmspeed.sh build VARIANT...     build variants into bench-results/wasmspeed/
 #   benches/wasmspeed.sh node VARIANT...      measure them in Node (JSON on stdout)
 #   benches/wasmspeed.sh chromium VARIANT...  measure them in headless Chromium
-#   benches/wasmspeed.sh list                 the variants
 #
 # A variant is: profile package overrides (opt-level per crate, on top of the
 # workspace's `wasm-release` profile), extra RUSTFLAGS, and the wasm-opt
@@ -27,44 +26,59 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
   curve25519-dalek ed25519-dalek sha2 hmac hkdf digest block-buffer
   ml-kem module-lattice sha3 keccak)
 
-# variant NAME -> sets: overrides (array of crate=level), rustflags, wasmopt
+# variant NAME -> sets: base (opt-level of every crate, empty: the workspace
+# profile), overrides (crate=level), rustflags, wasmopt. NAME is a list of
+# tokens joined by "+", e.g. "z+hot+simd+wO3":
+#   z | s | o3    base opt-level of every crate (default: the workspace profile)
+#   hot           opt-level 3 for the hot primitive crates: chacha20, poly1305,
+#                 sha2, curve25519-dalek
+#   poly          opt-level 3 for poly1305
+#   cp            opt-level 3 for chacha20 and poly1305
+#   aead          opt-level 3 for chacha20, poly1305, sha2 (not the curve)
+#   crypto        opt-level 3 for every primitive crate (the list above)
+#   sotto3 sotto2 sottos  opt-level 3 / 2 / "s" for the sotto crate (where the AEAD's
+#                 generic code is instantiated)
+#   final3        opt-level 3 for the final crate (sotto-wasm, sotto-bench),
+#                 whose opt-level drives the fat-LTO pipeline
+#   simd          -C target-feature=+simd128
+#   dalek64       --cfg curve25519_dalek_bits="64"
+#   wOz wOs wO2 wO3 wasm-opt level (default -Oz, as build-wasm.sh)
+#   conv          wasm-opt --converge --zero-filled-memory (the module defines
+#                 its memory, so it is zero-filled by the spec)
+#   shipped       the workspace profile and build-wasm.sh's wasm-opt level
 variant() {
   overrides=()
   rustflags=""
   wasmopt=-Oz
+  wasmopt_extra=()
   base=""
-  local c
-  case "$1" in
-    z) ;;                                    # as shipped before issue 14
-    o3) base=3 wasmopt=-O3 ;;               # everything at opt-level 3
-    o3-simd) base=3 wasmopt=-O3 rustflags="-C target-feature=+simd128" ;;
-    o3-dalek64) base=3 wasmopt=-O3 rustflags='--cfg curve25519_dalek_bits="64"' ;;
-    mix | mix-simd | mix-o3 | mix-oz | mix-s)
-      # The primitive crates, sotto (where the AEAD's generics are
-      # instantiated) and the final crate (whose opt-level drives the fat-LTO
-      # pipeline) at 3; everything else (wasm-bindgen, js-sys, ...) at "z".
-      for c in "${crypto[@]}" sotto sotto-wasm sotto-bench; do overrides+=("$c=3"); done
-      case "$1" in
-        mix) wasmopt=-O3 ;;
-        mix-simd) wasmopt=-O3 rustflags="-C target-feature=+simd128" ;;
-        mix-o3) wasmopt=-O3 ;;
-        mix-oz) wasmopt=-Oz ;;
-        mix-s) wasmopt=-Os ;;
-      esac ;;
-    crypto3-sotto-s)
-      # Primitive crates at 3, sotto and the final crate at "s".
-      for c in "${crypto[@]}"; do overrides+=("$c=3"); done
-      for c in sotto sotto-wasm sotto-bench; do overrides+=("$c=s"); done
-      wasmopt=-O3 ;;
-    crypto3-final3)
-      # Primitive crates and the final crate at 3, sotto at "z".
-      for c in "${crypto[@]}" sotto-wasm sotto-bench; do overrides+=("$c=3"); done
-      wasmopt=-O3 ;;
-    shipped) ;;                              # the workspace profile as committed
-    *) echo "wasmspeed: unknown variant $1" >&2; exit 2 ;;
-  esac
+  local c tok
+  local IFS=+
+  for tok in $1; do
+    case "$tok" in
+      shipped) # the workspace profile with scripts/build-wasm.sh's flags (keep in sync)
+        rustflags+=" -C target-feature=+simd128"
+        wasmopt_extra+=(--converge --zero-filled-memory) ;;
+      z) base=z ;;
+      s) base=s ;;
+      o3) base=3 ;;
+      hot) for c in chacha20 poly1305 sha2 curve25519-dalek; do overrides+=("$c=3"); done ;;
+      poly) overrides+=("poly1305=3") ;;
+      cp) overrides+=("chacha20=3" "poly1305=3") ;;
+      aead) for c in chacha20 poly1305 sha2; do overrides+=("$c=3"); done ;;
+      crypto) for c in "${crypto[@]}"; do overrides+=("$c=3"); done ;;
+      sotto3) overrides+=("sotto=3") ;;
+      sottos) overrides+=("sotto=s") ;;
+      sotto2) overrides+=("sotto=2") ;;
+      final3) overrides+=("sotto-wasm=3" "sotto-bench=3") ;;
+      simd) rustflags+=" -C target-feature=+simd128" ;;
+      dalek64) rustflags+=' --cfg curve25519_dalek_bits="64"' ;;
+      conv) wasmopt_extra+=(--converge --zero-filled-memory) ;;
+      wOz | wOs | wO2 | wO3) wasmopt=-${tok#w} ;;
+      *) echo "wasmspeed: unknown variant token $tok" >&2; exit 2 ;;
+    esac
+  done
 }
-all_variants="z o3 o3-simd o3-dalek64 mix mix-simd mix-oz mix-s crypto3-sotto-s crypto3-final3 shipped"
 
 features=(--enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types
@@ -74,7 +88,11 @@ build() {
   local name=$1
   variant "$name"
   local args=() o lvl
-  if [ -n "$base" ]; then args+=(--config "profile.wasm-release.opt-level=$base"); fi
+  if [ -n "$base" ]; then
+    lvl=$base
+    [[ "$lvl" =~ ^[0-9]$ ]] || lvl="\"$lvl\""
+    args+=(--config "profile.wasm-release.opt-level=$lvl")
+  fi
   for o in "${overrides[@]+"${overrides[@]}"}"; do
     lvl=${o#*=}
     [[ "$lvl" =~ ^[0-9]$ ]] || lvl="\"$lvl\""
@@ -94,11 +112,12 @@ build() {
       --target wasm32-unknown-unknown --profile wasm-release "${args[@]+"${args[@]}"}" --lib
     wasm="$target/wasm32-unknown-unknown/wasm-release/${crate//-/_}.wasm"
     [ -n "${WASMSPEED_CARGO_ONLY:-}" ] && continue # warm the cargo cache only
+    cp "$wasm" "$dir/${crate//-/_}.names.wasm" # with names, for benches/wasm_funcsizes.py
     for t in web nodejs; do
       local o_dir="$dir/$crate-$t"
       wasm-bindgen --target "$t" --out-dir "$o_dir" --out-name "${crate//-/_}" --no-typescript "$wasm"
       "$root/js-tests/node_modules/.bin/wasm-opt" "${features[@]}" "${simd_feature[@]+"${simd_feature[@]}"}" \
-        "$wasmopt" --strip-debug --strip-producers \
+        "$wasmopt" "${wasmopt_extra[@]+"${wasmopt_extra[@]}"}" --strip-debug --strip-producers \
         "$o_dir/${crate//-/_}_bg.wasm" -o "$o_dir/opt.wasm"
       mv "$o_dir/opt.wasm" "$o_dir/${crate//-/_}_bg.wasm"
     done
@@ -112,8 +131,9 @@ build() {
   local src="$root/pkg/src" dist="$dir/dist"
   mkdir -p "$dist/web" "$dist/node"
   cp "$dir/sotto-wasm-web/sotto_wasm.js" "$dir/sotto-wasm-web/sotto_wasm_bg.wasm" "$dist/web/"
-  cp "$src/api.js" "$dist/web/api.js"
-  cp "$src/web.js" "$dist/web/index.js"
+  # Whole-line comments left out, as scripts/build-wasm.sh does.
+  grep -v '^[[:space:]]*//' "$src/api.js" >"$dist/web/api.js"
+  grep -v '^[[:space:]]*//' "$src/web.js" >"$dist/web/index.js"
   cp "$dir/sotto-wasm-nodejs/sotto_wasm.js" "$dir/sotto-wasm-nodejs/sotto_wasm_bg.wasm" "$dist/node/"
   printf '{\n  "type": "commonjs"\n}\n' >"$dist/node/package.json"
   {
@@ -125,12 +145,13 @@ build() {
   rm -rf "$dir/sotto-wasm-web" "$dir/sotto-wasm-nodejs"
   # Sizes: the package's web total (what test-wasm.sh budgets) and the
   # primitive layer's module.
-  python3 - "$dir" "$name" "${args[*]:-} $rustflags wasm-opt $wasmopt" >"$dir/sizes.json" <<'EOF'
-import gzip, json, os, sys
+  python3 - "$dir" "$name" "${args[*]:-} $rustflags wasm-opt $wasmopt ${wasmopt_extra[*]:-}" >"$dir/sizes.json" <<'EOF'
+import json, os, subprocess, sys
 d, name, how = sys.argv[1:4]
 def size(p):
-    b = open(p, "rb").read()
-    return len(b), len(gzip.compress(b, compresslevel=9, mtime=0))
+    # gzip -9 -n, as scripts/test-wasm.sh and js-tests/size.test.mjs count.
+    gz = subprocess.run(["gzip", "-9", "-n", "-c", p], capture_output=True, check=True).stdout
+    return os.path.getsize(p), len(gz)
 web = [size(os.path.join(d, "dist/web", f)) for f in ["sotto_wasm_bg.wasm", "sotto_wasm.js", "api.js", "index.js"]]
 print(json.dumps({
     "variant": name, "how": how.strip(),
@@ -145,7 +166,6 @@ EOF
 cmd=${1:-}
 shift || true
 case "$cmd" in
-  list) echo "$all_variants" ;;
   build) for v in "$@"; do build "$v"; done ;;
   node) (cd benches/js && node speed-node.mjs "${@/#/$out/}") ;;
   chromium) (cd benches/js && node speed-chromium.mjs "${@/#/$out/}") ;;

@@ -139,7 +139,7 @@ if [ "$mode" = full ] || [ ! -f pkg/dist/node/sotto_wasm_bg.wasm ]; then
 fi
 say "building Sotto's primitive layer for wasm32 (profile wasm-release)"
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
-RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo" \
+RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo -C target-feature=+simd128" \
   CARGO_PROFILE_WASM_RELEASE_STRIP=false \
   cargo build -q -p sotto-bench --lib --target wasm32-unknown-unknown --profile wasm-release
 prims="$results/wasm-prims"
@@ -149,8 +149,8 @@ wasm-bindgen --target nodejs --out-dir "$prims" --out-name sotto_bench --no-type
 # The same wasm-opt invocation as scripts/build-wasm.sh.
 "$root/js-tests/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-bulk-memory-opt \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  --enable-multivalue --enable-reference-types --enable-call-indirect-overlong \
-  -Oz --strip-debug --strip-producers "$prims/sotto_bench_bg.wasm" -o "$prims/opt.wasm"
+  --enable-multivalue --enable-reference-types --enable-call-indirect-overlong --enable-simd \
+  -Oz --converge --zero-filled-memory --strip-debug --strip-producers "$prims/sotto_bench_bg.wasm" -o "$prims/opt.wasm"
 mv "$prims/opt.wasm" "$prims/sotto_bench_bg.wasm"
 
 # Package sizes: every shipped file raw and gzipped, and the npm tarball.
