@@ -5,16 +5,21 @@
 # headless Chromium. Not run by CI (each variant is two fat-LTO builds).
 #
 #   benches/wasmspeed.sh build VARIANT...     build variants into bench-results/wasmspeed/
-#   benches/wasmspeed.sh node VARIANT...      measure them in Node (JSON on stdout)
-#   benches/wasmspeed.sh chromium VARIANT...  measure them in headless Chromium
+#   benches/wasmspeed.sh node [--short] VARIANT...      measure them in Node (JSON on stdout)
+#   benches/wasmspeed.sh chromium [--short] VARIANT...  the same in headless Chromium
+#   python3 benches/wasmspeed_report.py RESULT.json     markdown tables (benches/wasmspeed.md)
 #
 # A variant is: profile package overrides (opt-level per crate, on top of the
 # workspace's `wasm-release` profile), extra RUSTFLAGS, and the wasm-opt
 # level. For each variant the script builds
-#   prims/{node,web}  Sotto's primitive layer (benches/src/wasm.rs)
-#   dist/{web,node}   the npm package, laid out as scripts/build-wasm.sh does
+#   prims-node, prims-web  Sotto's primitive layer (benches/src/wasm.rs)
+#   dist/{web,node}        the npm package, laid out as scripts/build-wasm.sh does
 # with the same wasm-bindgen and wasm-opt invocations as build-wasm.sh.
-# Honours CARGO_TARGET_DIR.
+# Note: the package overrides of the workspace profile (Cargo.toml: sotto,
+# chacha20, poly1305, sha2 at 3) apply underneath every variant unless a
+# token sets those crates. The variants in docs/BENCHMARKS.md other than
+# `shipped`-equivalent ones were built before those overrides existed (the
+# profile was opt-level "z" for every crate). Honours CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -167,7 +172,11 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
   build) for v in "$@"; do build "$v"; done ;;
-  node) (cd benches/js && node speed-node.mjs "${@/#/$out/}") ;;
-  chromium) (cd benches/js && node speed-chromium.mjs "${@/#/$out/}") ;;
+  node | chromium)
+    runner_args=()
+    for a in "$@"; do
+      if [[ "$a" == --* ]]; then runner_args+=("$a"); else runner_args+=("$out/$a"); fi
+    done
+    (cd benches/js && node "speed-$cmd.mjs" "${runner_args[@]}") ;;
   *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac
