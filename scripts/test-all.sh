@@ -7,7 +7,7 @@
 #   scripts/test-all.sh            everything
 #   scripts/test-all.sh core wasm  only the named sections
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 
 sections=("$@")
 if [ ${#sections[@]} -eq 0 ]; then
