@@ -15,7 +15,7 @@ set -euo pipefail
 root=$ROOT
 
 want=$(lock_version wasm-bindgen)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+have=$(tool_version "wasm-bindgen --version")
 if [ "$want" != "$have" ]; then
   echo "build-wasm: wasm-bindgen CLI is '${have:-missing}', Cargo.lock has $want;" >&2
   echo "  install it with: cargo install wasm-bindgen-cli --version $want   (without --locked)" >&2

@@ -60,14 +60,19 @@ cargo_target_dir() {
   echo "$dir"
 }
 
+# tool_version 'VERSION-COMMAND': the second word of the command's output
+# (`cbindgen --version` prints `cbindgen 0.29.4`), empty when it fails.
+tool_version() {
+  # shellcheck disable=SC2086 # the command is words
+  $1 2>/dev/null | awk '{ print $2; exit }' || true
+}
+
 # ensure_cargo_tool CRATE VERSION 'VERSION-COMMAND' [cargo install options]:
-# installs CRATE at exactly VERSION unless VERSION-COMMAND (whose output's
-# second word is the version, e.g. `cbindgen --version`) already reports it.
+# installs CRATE at exactly VERSION unless VERSION-COMMAND already reports it.
 ensure_cargo_tool() {
   local crate=$1 want=$2 command=$3 have
   shift 3
-  # shellcheck disable=SC2086 # the command is words
-  have=$($command 2>/dev/null | awk '{ print $2; exit }' || true)
+  have=$(tool_version "$command")
   if [ "$have" != "$want" ]; then
     echo "installing $crate $want (found: ${have:-none})" >&2
     cargo install "$crate" --version "$want" "$@" >&2

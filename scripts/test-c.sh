@@ -28,7 +28,7 @@ command -v valgrind >/dev/null || apt_install valgrind
 command -v python3 >/dev/null || apt_install python3
 LIB_DIR=$(cargo_target_dir)/release
 echo "artifacts: $LIB_DIR"
-echo "cbindgen $(cbindgen --version | awk '{print $2}'), $(gcc --version | head -1), $(valgrind --version), $(python3 --version)"
+echo "cbindgen $(tool_version "cbindgen --version"), $(gcc --version | head -1), $(valgrind --version), $(python3 --version)"
 
 # ---- 2. Rust side ----------------------------------------------------------
 step "rustfmt, clippy, unit tests (sotto-ffi)"
