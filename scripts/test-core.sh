@@ -2,7 +2,7 @@
 # The Rust core: formatting, lints, unit/integration/property/known-answer
 # tests, doctests, and the no_std and wasm32 builds.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 
 rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown >/dev/null 2>&1 || true
 

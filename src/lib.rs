@@ -107,6 +107,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod vectors;
+#[cfg(test)]
+mod vectors_rules;
 
 pub use account::Account;
 pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
