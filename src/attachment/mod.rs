@@ -11,7 +11,7 @@
 //!
 //! Three ways to decrypt, all verifying what they read:
 //!
-//! - whole files: [`decrypt`] (and [`encrypt`]), or the [`std::io`]
+//! - whole files: [`decrypt`] (and [`encrypt`]), or the `std::io`
 //!   adapters `EncryptingWriter` and `DecryptingReader` (`std` feature);
 //! - streams in constant memory with caller buffers and no allocation:
 //!   [`Encryptor`] and [`Decryptor`] (one chunk at a time);
