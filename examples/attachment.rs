@@ -78,7 +78,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if n == 0 {
             break; // only now are the end of the file and the digest checked
         }
-        assert!(buffer[..n].iter().enumerate().all(|(i, b)| *b == byte_at(position + i as u64)));
+        assert!(
+            buffer[..n]
+                .iter()
+                .enumerate()
+                .all(|(i, b)| *b == byte_at(position + i as u64))
+        );
         position += n as u64;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -99,7 +104,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     file.read_exact(&mut ciphertext)?;
     let started = Instant::now();
     let plaintext = attachment::decrypt_range(&descriptor, wanted.clone(), &ciphertext)?;
-    assert!(plaintext.iter().enumerate().all(|(i, b)| *b == byte_at(wanted.start + i as u64)));
+    assert!(
+        plaintext
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b == byte_at(wanted.start + i as u64))
+    );
     println!(
         "seek to byte {}: read {} ciphertext bytes ({} chunks) of {}, decrypted in {:.2} ms",
         wanted.start,
