@@ -17,3 +17,5 @@ cargo build -p sotto --no-default-features --target wasm32-unknown-unknown
 RUSTDOCFLAGS="-D warnings" cargo doc -p sotto --no-deps
 # The main job must keep running.
 cargo run -p sotto --release --example secret_chat
+# The attachments demo (PROTOCOL.md §16): 64 MiB streamed, seek, peak memory.
+cargo run -p sotto --release --example attachment -- 64
