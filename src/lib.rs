@@ -59,6 +59,7 @@
 //! | [`padding`] | Padding |
 //! | [`sealed`] | Sealed state |
 //! | [`fingerprint`] | Safety numbers |
+//! | [`attachment`] | Attachments (streaming, seekable file encryption) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
 //!
@@ -81,8 +82,11 @@
 )]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod account;
+pub mod attachment;
 pub mod bundle;
 pub mod error;
 pub mod fingerprint;
@@ -107,6 +111,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod vectors;
+#[cfg(test)]
+mod vectors_rules;
 
 pub use account::Account;
 pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
