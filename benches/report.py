@@ -364,6 +364,11 @@ def main():
     analysis = Path(__file__).with_name("analysis.md")
     if analysis.exists():
         L.append(analysis.read_text())
+    # Issue 14's WebAssembly speed/size variants (benches/wasmspeed.sh; a
+    # separate, hand-run measurement written up from its output).
+    wasmspeed = Path(__file__).with_name("wasmspeed.md")
+    if wasmspeed.exists():
+        L.append(wasmspeed.read_text())
 
     (res / "latest.md").write_text("\n".join(L) + "\n")
     print((res / "latest.md").read_text())

@@ -139,7 +139,7 @@ if [ "$mode" = full ] || [ ! -f pkg/dist/node/sotto_wasm_bg.wasm ]; then
 fi
 say "building Sotto's primitive layer for wasm32 (profile wasm-release)"
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
-RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo" \
+RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo -C target-feature=+simd128" \
   CARGO_PROFILE_WASM_RELEASE_STRIP=false \
   cargo build -q -p sotto-bench --lib --target wasm32-unknown-unknown --profile wasm-release
 prims="$results/wasm-prims"

@@ -112,10 +112,12 @@ nightly_toolchain() {
 # wasm-opt 132 must be told about every feature rustc 1.95 enables by default
 # for wasm32-unknown-unknown (bulk memory, nontrapping float-to-int, sign-ext,
 # mutable globals, multivalue, reference types, and the overlong call_indirect
-# encoding that reference types imply).
+# encoding that reference types imply), plus SIMD: the package is built with
+# `-C target-feature=+simd128` (issue 14). --zero-filled-memory is exact: the
+# module defines its own memory, which WebAssembly zero-fills.
 wasm_opt_size() {
   "$ROOT/js-tests/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-bulk-memory-opt \
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-    --enable-multivalue --enable-reference-types --enable-call-indirect-overlong \
-    -Oz --strip-debug --strip-producers "$1" -o "$2"
+    --enable-multivalue --enable-reference-types --enable-call-indirect-overlong --enable-simd \
+    -Oz --converge --zero-filled-memory --strip-debug --strip-producers "$1" -o "$2"
 }

@@ -170,3 +170,50 @@ impl SessionPair {
         Ok(())
     }
 }
+
+/// ML-KEM-768 encapsulation to an encoded public key (1184 bytes) with the
+/// given 32-byte randomness: ciphertext (1088 bytes) || shared secret (32).
+/// The key is decoded (and checked) on every call, as @noble/post-quantum does.
+#[wasm_bindgen]
+pub fn ml_kem_768_encapsulate(public: &[u8], randomness: &[u8]) -> Result<Vec<u8>, JsError> {
+    use sotto::primitives::kem;
+    let public: &[u8; kem::PUBLIC_KEY_LEN] = public
+        .try_into()
+        .map_err(|_| JsError::new("expected 1184 bytes"))?;
+    let key = kem::PublicKey::from_bytes(public).map_err(|e| JsError::new(&format!("{e:?}")))?;
+    let (ciphertext, shared) = key.encapsulate_with(&Secret::from_bytes(key32(randomness)?));
+    let mut out = ciphertext.to_vec();
+    out.extend_from_slice(shared.expose());
+    Ok(out)
+}
+
+/// An ML-KEM-768 decapsulation key expanded once from its 64-byte seed.
+#[wasm_bindgen]
+pub struct MlKem768Key(sotto::primitives::kem::PrivateKey);
+
+#[wasm_bindgen]
+impl MlKem768Key {
+    /// Expands the 64-byte seed (d || z, FIPS 203).
+    #[wasm_bindgen(constructor)]
+    pub fn new(seed: &[u8]) -> Result<MlKem768Key, JsError> {
+        let seed: [u8; 64] = seed
+            .try_into()
+            .map_err(|_| JsError::new("expected 64 bytes"))?;
+        Ok(MlKem768Key(sotto::primitives::kem::PrivateKey::from_seed(
+            Secret::from_bytes(seed),
+        )))
+    }
+
+    /// The encoded public key (1184 bytes).
+    pub fn public_key(&self) -> Vec<u8> {
+        self.0.public_key().to_vec()
+    }
+
+    /// The shared secret of a 1088-byte ciphertext (implicit rejection).
+    pub fn decapsulate(&self, ciphertext: &[u8]) -> Result<Vec<u8>, JsError> {
+        let ciphertext: &[u8; sotto::primitives::kem::CIPHERTEXT_LEN] = ciphertext
+            .try_into()
+            .map_err(|_| JsError::new("expected 1088 bytes"))?;
+        Ok(self.0.decapsulate(ciphertext).expose().to_vec())
+    }
+}

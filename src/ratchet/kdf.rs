@@ -7,7 +7,7 @@
 //! [`Secret`]: wiped on drop, redacted in `Debug`, compared in constant time.
 
 use crate::primitives::Secret;
-use crate::primitives::kdf::{hkdf_split3, hmac_sha256};
+use crate::primitives::kdf::{hkdf_split3, hmac_sha256_pair};
 use core::fmt;
 
 /// Info string of KDF_RK.
@@ -113,8 +113,10 @@ impl ChainKey {
     /// `KDF_CK(ck) = (HMAC(ck, 0x02), HMAC(ck, 0x01))` as (next chain key,
     /// message key).
     pub fn kdf(&self) -> (ChainKey, MessageKey) {
-        let message_key = hmac_sha256(self.expose(), &[MESSAGE_KEY_BYTE]);
-        let next_chain_key = hmac_sha256(self.expose(), &[CHAIN_KEY_BYTE]);
+        // Two HMACs under the same key: one key setup (same bytes as two
+        // independent HMAC-SHA256 calls, PROTOCOL.md's KDF_CK).
+        let [message_key, next_chain_key] =
+            hmac_sha256_pair(self.expose(), &[MESSAGE_KEY_BYTE], &[CHAIN_KEY_BYTE]);
         (
             ChainKey::from_secret(Secret::from_bytes(next_chain_key)),
             MessageKey::from_secret(Secret::from_bytes(message_key)),
