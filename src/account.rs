@@ -110,17 +110,20 @@ fn push_bounded<T>(list: &mut Vec<T>, item: T, max: usize, zero: fn() -> T) {
     wipe_spare_capacity(list, zero);
 }
 
-/// Removes `excess` entries, unpublished ones first (oldest first), then
-/// published ones (oldest first), recording the identifiers removed.
+/// Removes `excess` of the first `old` entries (those held before a
+/// generation, never the new ones): unpublished ones first (oldest first),
+/// then published ones (oldest first), recording the identifiers removed.
 fn evict<T>(
     list: &mut Vec<T>,
+    old: usize,
     excess: usize,
     key: fn(&T) -> (u32, bool),
     report: &mut OneTimePrekeyReport,
 ) {
-    for _ in 0..excess {
+    for removed in 0..excess.min(old) {
         let position = list
             .iter()
+            .take(old - removed)
             .position(|item| !key(item).1)
             .unwrap_or_default();
         if position < list.len() {
@@ -341,8 +344,9 @@ impl Account {
     /// ML-KEM prekeys, and reports what it created and evicted.
     ///
     /// An account holds at most [`MAX_ONE_TIME_PREKEYS`] (100) of each kind.
-    /// Beyond that it evicts, per kind, unpublished keys first (oldest
-    /// first) and published keys only when no unpublished one is left
+    /// Beyond that it evicts, per kind, keys it held before the call (never
+    /// the new ones): unpublished keys first (oldest first), and published
+    /// keys only when no older unpublished one is left
     /// (reported in [`OneTimePrekeyReport::evicted_published`]: the server
     /// may still hand them out). Since the account never lets more than
     /// [`MAX_PUBLISHED_ONE_TIME_PREKEYS`] (50) keys of a kind be published
@@ -391,6 +395,7 @@ impl Account {
                 .saturating_sub(MAX_ONE_TIME_PREKEYS);
             evict(
                 &mut self.one_time_prekeys,
+                ec_len,
                 excess,
                 |k| (k.id, k.published),
                 &mut report,
@@ -401,6 +406,7 @@ impl Account {
                 .saturating_sub(MAX_ONE_TIME_PREKEYS);
             evict(
                 &mut self.one_time_kem_prekeys,
+                kem_len,
                 excess,
                 |k| (k.id, k.published),
                 &mut report,

@@ -542,3 +542,98 @@ fn context_identifiers_are_bounded() {
     let context = SessionContext::new(&longest, BOB_ID);
     assert!(Session::initiate(&p.alice, &p.bundle, &context, &mut rng).is_ok());
 }
+
+#[test]
+fn accept_from_refuses_another_identity_and_changes_nothing() {
+    let mut rng = rng(40);
+    let mut p = pair(&mut rng, true);
+    let first = p.alice_session.encrypt(b"from alice", &mut rng).unwrap();
+    let mallory = Account::new(&mut rng).unwrap();
+    let before = p.bob.state();
+    assert_eq!(
+        Session::accept_from(
+            &mut p.bob,
+            &first,
+            &bob_context(),
+            Some(mallory.identity_key())
+        )
+        .err(),
+        Some(Error::IdentityMismatch)
+    );
+    assert_eq!(p.bob.state(), before, "a refused accept must not touch the account");
+    assert_eq!(Error::IdentityMismatch.code(), 23);
+    // The expected identity, or none, accepts.
+    let (session, text) = Session::accept_from(
+        &mut p.bob,
+        &first,
+        &bob_context(),
+        Some(p.alice.identity_key()),
+    )
+    .unwrap();
+    assert_eq!(text, b"from alice");
+    assert_eq!(session.remote_identity(), p.alice.identity_key());
+}
+
+#[test]
+fn prekey_bundle_is_pure_until_marked_published() {
+    let mut rng = rng(41);
+    let mut bob = Account::new(&mut rng).unwrap();
+    bob.generate_one_time_prekeys(2, &mut rng).unwrap();
+    let before = bob.state();
+    let a = bob.prekey_bundle().unwrap();
+    let b = bob.prekey_bundle().unwrap();
+    assert_eq!(bob.state(), before, "building a bundle changed the account");
+    assert_eq!(a.to_bytes(), b.to_bytes());
+    bob.mark_bundle_published(&a);
+    let c = bob.prekey_bundle().unwrap();
+    assert_ne!(
+        a.one_time_prekey().map(|k| k.id()),
+        c.one_time_prekey().map(|k| k.id())
+    );
+    assert_ne!(a.kem_prekey().id(), c.kem_prekey().id());
+    // The getters are infallible and match the bundle.
+    assert_eq!(bob.signed_prekey(), c.signed_prekey());
+    assert_eq!(bob.last_resort_prekey().kind(), sotto::KemPrekeyKind::LastResort);
+}
+
+#[test]
+fn generation_reports_and_never_evicts_published_keys_within_the_cap() {
+    use sotto::limits::{MAX_ONE_TIME_PREKEYS, MAX_PUBLISHED_ONE_TIME_PREKEYS};
+    let mut rng = rng(42);
+    let mut bob = Account::new(&mut rng).unwrap();
+    let report = bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng).unwrap();
+    assert_eq!(report.created.len(), 2 * MAX_ONE_TIME_PREKEYS);
+    assert_eq!(report.created.first(), Some(&3), "ids continue after prekeys 1 and 2");
+    assert!(report.evicted_published.is_empty() && report.evicted_unpublished.is_empty());
+    // Publication is capped at 50 of each kind.
+    let uploaded: Vec<u32> = bob.unpublished_one_time_prekeys().iter().map(|k| k.id()).collect();
+    assert_eq!(uploaded.len(), MAX_PUBLISHED_ONE_TIME_PREKEYS);
+    assert_eq!(
+        bob.unpublished_one_time_kem_prekeys().unwrap().len(),
+        MAX_PUBLISHED_ONE_TIME_PREKEYS
+    );
+    bob.mark_prekeys_published();
+    assert!(bob.unpublished_one_time_prekeys().is_empty(), "the cap is reached");
+    assert!(bob.prekey_bundle().unwrap().one_time_prekey().is_none());
+    // A top-up of 50 evicts only unpublished keys (the oldest first).
+    let report = bob
+        .generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS - MAX_PUBLISHED_ONE_TIME_PREKEYS, &mut rng)
+        .unwrap();
+    assert_eq!(report.created.len(), 100);
+    assert_eq!(report.evicted_unpublished.len(), 100);
+    assert!(report.evicted_published.is_empty());
+    assert!(uploaded.iter().all(|id| !report.evicted_unpublished.contains(id)));
+    assert_eq!(bob.one_time_prekey_counts(), (100, 100));
+    // A full generation must evict published keys too, and says which.
+    let report = bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng).unwrap();
+    assert_eq!(report.evicted_unpublished.len(), 100);
+    assert_eq!(report.evicted_published.len(), 100);
+    assert!(uploaded.iter().all(|id| report.evicted_published.contains(id)));
+    // Too many at once is refused and changes nothing.
+    let before = bob.state();
+    assert_eq!(
+        bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS + 1, &mut rng).err(),
+        Some(Error::InvalidArgument)
+    );
+    assert_eq!(bob.state(), before);
+}
