@@ -324,13 +324,14 @@ impl Account {
             seed,
             published: false,
         };
-        self.last_resort_prekey = match prekey.sign(&self.identity.signing, KemPrekeyKind::LastResort) {
-            Ok(record) => record,
-            Err(error) => {
-                self.next_prekey_id = next_id;
-                return Err(error);
-            }
-        };
+        self.last_resort_prekey =
+            match prekey.sign(&self.identity.signing, KemPrekeyKind::LastResort) {
+                Ok(record) => record,
+                Err(error) => {
+                    self.next_prekey_id = next_id;
+                    return Err(error);
+                }
+            };
         push_bounded(
             &mut self.last_resort_prekeys,
             prekey,
@@ -808,8 +809,7 @@ impl Account {
         reader.finish()?;
         let [last_resort_prekeys, one_time_kem_prekeys] = kem_lists;
         let identity = IdentityKeyPair::from_keys(signing, agreement);
-        let (Some(signed), Some(last_resort)) =
-            (signed_prekeys.last(), last_resort_prekeys.last())
+        let (Some(signed), Some(last_resort)) = (signed_prekeys.last(), last_resort_prekeys.last())
         else {
             return Err(Error::Malformed);
         };

@@ -300,7 +300,10 @@ mod tests {
         for (position, error) in BindingError::ALL.iter().enumerate() {
             assert_eq!(error.code() as usize, 100 + position, "dense, in order");
             assert_eq!(BindingError::from_code(error.code()), Some(*error));
-            assert!(error.in_c() || error.in_js(), "{error:?} used by no binding");
+            assert!(
+                error.in_c() || error.in_js(),
+                "{error:?} used by no binding"
+            );
             assert!(!error.message().is_empty());
             assert!(Error::ALL.iter().all(|core| core.name() != error.name()));
         }

@@ -94,7 +94,11 @@ fn mismatched_context_fails_and_keeps_one_time_prekeys() {
         Session::accept(&mut p.bob, &first, &wrong).unwrap_err(),
         Error::DecryptionFailed
     );
-    assert_eq!(p.bob.state(), before.state(), "a failed accept must not touch the account");
+    assert_eq!(
+        p.bob.state(),
+        before.state(),
+        "a failed accept must not touch the account"
+    );
     // The right context still works afterwards.
     Session::accept(&mut p.bob, &first, &bob_context()).unwrap();
 }
@@ -193,7 +197,11 @@ fn every_single_bit_flip_is_rejected_without_state_change() {
             let mut bad = m.clone();
             bad[byte] ^= bit;
             assert!(bob.decrypt(&bad).is_err(), "byte {byte}");
-            assert_eq!(bob.state(), before.state(), "state changed after byte {byte}");
+            assert_eq!(
+                bob.state(),
+                before.state(),
+                "state changed after byte {byte}"
+            );
         }
     }
     for len in 0..m.len() {
@@ -321,10 +329,16 @@ fn sealed_session_round_trip_and_errors() {
     // Sealing twice gives different bytes (random nonce), both valid.
     let sealed_again = bob.seal(&key, &mut rng).unwrap();
     assert_ne!(sealed, sealed_again);
-    assert_eq!(Session::unseal(&key, &sealed_again).unwrap().state(), bob.state());
+    assert_eq!(
+        Session::unseal(&key, &sealed_again).unwrap().state(),
+        bob.state()
+    );
     // Wrong key, corruption, truncation, wrong type, unknown version.
     let wrong = StorageKey::from_bytes([7; 32]);
-    assert_eq!(Session::unseal(&wrong, &sealed).err(), Some(Error::UnsealFailed));
+    assert_eq!(
+        Session::unseal(&wrong, &sealed).err(),
+        Some(Error::UnsealFailed)
+    );
     for i in [2usize, 30, sealed.len() - 1] {
         let mut bad = sealed.clone();
         bad[i] ^= 1;
@@ -334,7 +348,10 @@ fn sealed_session_round_trip_and_errors() {
             "byte {i}"
         );
     }
-    assert_eq!(Session::unseal(&key, &sealed[..20]).err(), Some(Error::Truncated));
+    assert_eq!(
+        Session::unseal(&key, &sealed[..20]).err(),
+        Some(Error::Truncated)
+    );
     let mut other_kind = sealed.clone();
     other_kind[1] = 0x04;
     assert_eq!(
@@ -362,7 +379,10 @@ fn sealed_account_round_trip_keeps_prekeys() {
     let sealed = p.bob.seal(&key, &mut rng).unwrap();
     let mut restored = Account::unseal(&key, &sealed).unwrap();
     assert_eq!(restored.state(), p.bob.state());
-    assert_eq!(Session::unseal(&key, &sealed).err(), Some(Error::WrongObjectType));
+    assert_eq!(
+        Session::unseal(&key, &sealed).err(),
+        Some(Error::WrongObjectType)
+    );
     assert_eq!(
         Account::unseal(&StorageKey::from_bytes([1; 32]), &sealed).err(),
         Some(Error::UnsealFailed)
@@ -560,7 +580,11 @@ fn accept_from_refuses_another_identity_and_changes_nothing() {
         .err(),
         Some(Error::IdentityMismatch)
     );
-    assert_eq!(p.bob.state(), before, "a refused accept must not touch the account");
+    assert_eq!(
+        p.bob.state(),
+        before,
+        "a refused accept must not touch the account"
+    );
     assert_eq!(Error::IdentityMismatch.code(), 23);
     // The expected identity, or none, accepts.
     let (session, text) = Session::accept_from(
@@ -593,7 +617,10 @@ fn prekey_bundle_is_pure_until_marked_published() {
     assert_ne!(a.kem_prekey().id(), c.kem_prekey().id());
     // The getters are infallible and match the bundle.
     assert_eq!(bob.signed_prekey(), c.signed_prekey());
-    assert_eq!(bob.last_resort_prekey().kind(), sotto::KemPrekeyKind::LastResort);
+    assert_eq!(
+        bob.last_resort_prekey().kind(),
+        sotto::KemPrekeyKind::LastResort
+    );
 }
 
 #[test]
@@ -601,38 +628,65 @@ fn generation_reports_and_never_evicts_published_keys_within_the_cap() {
     use sotto::limits::{MAX_ONE_TIME_PREKEYS, MAX_PUBLISHED_ONE_TIME_PREKEYS};
     let mut rng = rng(42);
     let mut bob = Account::new(&mut rng).unwrap();
-    let report = bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng).unwrap();
+    let report = bob
+        .generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng)
+        .unwrap();
     assert_eq!(report.created.len(), 2 * MAX_ONE_TIME_PREKEYS);
-    assert_eq!(report.created.first(), Some(&3), "ids continue after prekeys 1 and 2");
+    assert_eq!(
+        report.created.first(),
+        Some(&3),
+        "ids continue after prekeys 1 and 2"
+    );
     assert!(report.evicted_published.is_empty() && report.evicted_unpublished.is_empty());
     // Publication is capped at 50 of each kind.
-    let uploaded: Vec<u32> = bob.unpublished_one_time_prekeys().iter().map(|k| k.id()).collect();
+    let uploaded: Vec<u32> = bob
+        .unpublished_one_time_prekeys()
+        .iter()
+        .map(|k| k.id())
+        .collect();
     assert_eq!(uploaded.len(), MAX_PUBLISHED_ONE_TIME_PREKEYS);
     assert_eq!(
         bob.unpublished_one_time_kem_prekeys().unwrap().len(),
         MAX_PUBLISHED_ONE_TIME_PREKEYS
     );
     bob.mark_prekeys_published();
-    assert!(bob.unpublished_one_time_prekeys().is_empty(), "the cap is reached");
+    assert!(
+        bob.unpublished_one_time_prekeys().is_empty(),
+        "the cap is reached"
+    );
     assert!(bob.prekey_bundle().unwrap().one_time_prekey().is_none());
     // A top-up of 50 evicts only unpublished keys (the oldest first).
     let report = bob
-        .generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS - MAX_PUBLISHED_ONE_TIME_PREKEYS, &mut rng)
+        .generate_one_time_prekeys(
+            MAX_ONE_TIME_PREKEYS - MAX_PUBLISHED_ONE_TIME_PREKEYS,
+            &mut rng,
+        )
         .unwrap();
     assert_eq!(report.created.len(), 100);
     assert_eq!(report.evicted_unpublished.len(), 100);
     assert!(report.evicted_published.is_empty());
-    assert!(uploaded.iter().all(|id| !report.evicted_unpublished.contains(id)));
+    assert!(
+        uploaded
+            .iter()
+            .all(|id| !report.evicted_unpublished.contains(id))
+    );
     assert_eq!(bob.one_time_prekey_counts(), (100, 100));
     // A full generation must evict published keys too, and says which.
-    let report = bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng).unwrap();
+    let report = bob
+        .generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng)
+        .unwrap();
     assert_eq!(report.evicted_unpublished.len(), 100);
     assert_eq!(report.evicted_published.len(), 100);
-    assert!(uploaded.iter().all(|id| report.evicted_published.contains(id)));
+    assert!(
+        uploaded
+            .iter()
+            .all(|id| report.evicted_published.contains(id))
+    );
     // Too many at once is refused and changes nothing.
     let before = bob.state();
     assert_eq!(
-        bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS + 1, &mut rng).err(),
+        bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS + 1, &mut rng)
+            .err(),
         Some(Error::InvalidArgument)
     );
     assert_eq!(bob.state(), before);

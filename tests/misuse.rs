@@ -315,7 +315,10 @@ fn a_session_exists_only_after_a_handshake() {
     );
     let mut corrupted = sealed.clone();
     corrupted[40] ^= 1;
-    assert_eq!(Session::unseal(&key, &corrupted).err(), Some(Error::UnsealFailed));
+    assert_eq!(
+        Session::unseal(&key, &corrupted).err(),
+        Some(Error::UnsealFailed)
+    );
     assert!(Session::unseal(&key, &sealed).unwrap().state() == bob.state());
     // A sealed account is not a session.
     let sealed_account = other.bob_account.seal(&key, &mut rng).unwrap();

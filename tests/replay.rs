@@ -49,7 +49,10 @@ fn assert_replay_refused(bob: &mut Account, message: &[u8], expected: Error) {
         Session::accept(bob, message, &bob_ctx()).err(),
         Some(expected)
     );
-    assert!(bob.state() == before.state(), "a refused accept changed the account");
+    assert!(
+        bob.state() == before.state(),
+        "a refused accept changed the account"
+    );
 }
 
 #[test]
