@@ -210,6 +210,10 @@
 // to `sotto_session_accept_from`; the account was not changed.
 #define SOTTO_ERR_IDENTITY_MISMATCH 23
 
+// Core: an attachment's chunks authenticate but the file differs from the
+// digest in its descriptor; do not retry.
+#define SOTTO_ERR_DIGEST_MISMATCH 26
+
 // Binding: a required pointer argument was NULL.
 #define SOTTO_ERR_NULL_POINTER 100
 

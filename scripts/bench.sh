@@ -25,8 +25,8 @@
 # Honours CARGO_TARGET_DIR. Needs what scripts/test-wasm.sh installs
 # (wasm32 target, wasm-bindgen CLI, js-tests/node_modules for wasm-opt).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
+. "$(dirname "$0")/lib.sh"
+root=$ROOT
 
 mode=full
 publish=no
@@ -46,7 +46,7 @@ started=$(date +%s)
 say() { echo "=== bench: $* ($(( $(date +%s) - started ))s)"; }
 
 results="$root/bench-results"
-target_dir=${CARGO_TARGET_DIR:-$root/target}
+target_dir=$(cargo_target_dir)
 mkdir -p "$results"
 rm -rf "$results/criterion" "$results/js.json" "$results/sizes.json" "$results/package-sizes.json"
 export CRITERION_HOME="$results/criterion"
@@ -147,10 +147,7 @@ rm -rf "$prims"
 wasm-bindgen --target nodejs --out-dir "$prims" --out-name sotto_bench --no-typescript \
   "$target_dir/wasm32-unknown-unknown/wasm-release/sotto_bench.wasm"
 # The same wasm-opt invocation as scripts/build-wasm.sh.
-"$root/js-tests/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-bulk-memory-opt \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  --enable-multivalue --enable-reference-types --enable-call-indirect-overlong \
-  -Oz --strip-debug --strip-producers "$prims/sotto_bench_bg.wasm" -o "$prims/opt.wasm"
+wasm_opt_size "$prims/sotto_bench_bg.wasm" "$prims/opt.wasm"
 mv "$prims/opt.wasm" "$prims/sotto_bench_bg.wasm"
 
 # Package sizes: every shipped file raw and gzipped, and the npm tarball.

@@ -11,14 +11,11 @@
 # Honours CARGO_TARGET_DIR. The output is reproducible: paths are remapped, and
 # the script prints the SHA-256 of every file it writes.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
+. "$(dirname "$0")/lib.sh"
+root=$ROOT
 
-lock_version() {
-  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
-}
-want=$(lock_version)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+want=$(lock_version wasm-bindgen)
+have=$(tool_version "wasm-bindgen --version")
 if [ "$want" != "$have" ]; then
   echo "build-wasm: wasm-bindgen CLI is '${have:-missing}', Cargo.lock has $want;" >&2
   echo "  install it with: cargo install wasm-bindgen-cli --version $want   (without --locked)" >&2
@@ -30,10 +27,7 @@ if [ ! -x "$wasm_opt" ]; then
   exit 1
 fi
 
-target_dir=$(cargo metadata --format-version 1 --no-deps --offline 2>/dev/null |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))' ||
-  true)
-target_dir=${target_dir:-${CARGO_TARGET_DIR:-$root/target}}
+target_dir=$(cargo_target_dir)
 
 # Remap build paths so that the .wasm does not depend on where the sources
 # live (panic locations are embedded even with panic=abort).
@@ -46,18 +40,10 @@ input="$target_dir/wasm32-unknown-unknown/wasm-release/sotto_wasm.wasm"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# wasm-opt 132 must be told about every feature rustc 1.95 enables by default
-# for wasm32-unknown-unknown (bulk memory, nontrapping float-to-int, sign-ext,
-# mutable globals, multivalue, reference types, and the overlong call_indirect
-# encoding that reference types imply).
-features=(--enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int
-  --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types
-  --enable-call-indirect-overlong)
 for target in web nodejs; do
   wasm-bindgen --target "$target" --out-dir "$work/$target" --out-name sotto_wasm \
     --no-typescript "$input"
-  "$wasm_opt" "${features[@]}" -Oz --strip-debug --strip-producers \
-    "$work/$target/sotto_wasm_bg.wasm" -o "$work/$target/opt.wasm"
+  wasm_opt_size "$work/$target/sotto_wasm_bg.wasm" "$work/$target/opt.wasm"
   mv "$work/$target/opt.wasm" "$work/$target/sotto_wasm_bg.wasm"
 done
 

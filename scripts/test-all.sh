@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Sotto. On a fresh machine it installs what it needs
+# Runs every test of Sotto. On a fresh machine it installs what it needs, at
+# the versions pinned in scripts/versions.env and rust-toolchain.toml
 # (rustup targets, wasm-bindgen-cli, npm packages, Chromium, cbindgen, ...):
 # each section's script installs its own prerequisites and skips what is
 # already present.
@@ -7,7 +8,7 @@
 #   scripts/test-all.sh            everything
 #   scripts/test-all.sh core wasm  only the named sections
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 
 sections=("$@")
 if [ ${#sections[@]} -eq 0 ]; then

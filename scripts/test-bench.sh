@@ -3,7 +3,7 @@
 # Fails when a benchmark errors or a cross-check fails; never on timings
 # (targets are reported as met/missed, not asserted).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 bash scripts/bench.sh --short
 echo
 cat bench-results/latest.md

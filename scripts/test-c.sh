@@ -13,35 +13,22 @@
 #   7. prints counts and library sizes.
 # Honours CARGO_TARGET_DIR (default: target/).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+. "$(dirname "$0")/lib.sh"
 
-target_dir=${CARGO_TARGET_DIR:-target}
-case $target_dir in /*) ;; *) target_dir=$ROOT/$target_dir ;; esac
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 step() { echo; echo "--- [c] $* ($(date -u +%H:%M:%S))"; }
 
 # ---- 1. prerequisites (idempotent) ---------------------------------------
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_updated=0
-apt_install() {
-  if [ $apt_updated -eq 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
 step "prerequisites"
-command -v cbindgen >/dev/null || cargo install cbindgen --locked
+ensure_cargo_tool cbindgen "$SOTTO_CBINDGEN" "cbindgen --version" --locked
 command -v gcc >/dev/null || apt_install gcc libc6-dev
 command -v valgrind >/dev/null || apt_install valgrind
 command -v python3 >/dev/null || apt_install python3
-# Where cargo puts artifacts (honours CARGO_TARGET_DIR and cargo config).
-target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null ||
-  echo "$target_dir")
-LIB_DIR=$target_dir/release
+LIB_DIR=$(cargo_target_dir)/release
 echo "artifacts: $LIB_DIR"
-echo "cbindgen $(cbindgen --version | awk '{print $2}'), $(gcc --version | head -1), $(valgrind --version), $(python3 --version)"
+echo "cbindgen $(tool_version "cbindgen --version"), $(gcc --version | head -1), $(valgrind --version), $(python3 --version)"
 
 # ---- 2. Rust side ----------------------------------------------------------
 step "rustfmt, clippy, unit tests (sotto-ffi)"

@@ -2,7 +2,7 @@
 # The Rust core: formatting, lints, unit/integration/property/known-answer
 # tests, doctests, and the no_std and wasm32 builds.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 
 rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown >/dev/null 2>&1 || true
 
@@ -17,3 +17,5 @@ cargo build -p sotto --no-default-features --target wasm32-unknown-unknown
 RUSTDOCFLAGS="-D warnings" cargo doc -p sotto --no-deps
 # The main job must keep running.
 cargo run -p sotto --release --example secret_chat
+# The attachments demo (PROTOCOL.md §16): 64 MiB streamed, seek, peak memory.
+cargo run -p sotto --release --example attachment -- 64

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # Independent Python implementation of Sotto v1 (interop/python), checked
-# against tests/vectors/sotto-v1.json. Needs python3 (>= 3.9) with pip; PyPI.
+# against tests/vectors/sotto-v1.json and tests/vectors/sotto-v1-rules.json
+# (test_vectors.py, test_rules.py). Needs python3 (>= 3.9) with pip; PyPI.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT="$(pwd)"
-TARGET="${CARGO_TARGET_DIR:-target}"
-case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
-VENV="$TARGET/interop-venv"
+VENV="$(cargo_target_dir)/interop-venv"
 REQ="$ROOT/interop/python/requirements.txt"
 PYTHON="${PYTHON:-python3}"
 

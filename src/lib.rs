@@ -61,6 +61,7 @@
 //! | [`padding`] | Padding |
 //! | [`sealed`] | Sealed state |
 //! | [`fingerprint`] | Safety numbers |
+//! | [`attachment`] | Attachments (streaming, seekable file encryption) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
 //!
@@ -83,8 +84,11 @@
 )]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod account;
+pub mod attachment;
 pub mod bundle;
 pub mod error;
 pub mod fingerprint;
@@ -109,6 +113,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod vectors;
+#[cfg(test)]
+mod vectors_rules;
 
 pub use account::{Account, OneTimePrekeyReport};
 pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};

@@ -28,6 +28,8 @@ pub enum Kind {
     SealedSession = 0x05,
     /// A safety-number QR payload.
     SafetyQr = 0x06,
+    /// An attachment descriptor (PROTOCOL.md §16.4).
+    AttachmentDescriptor = 0x07,
 }
 
 /// Type byte of an X25519 public key encoding.
@@ -121,6 +123,10 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
+    pub(crate) fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+
     /// Reads a flag byte: 0 is false, 1 is true, anything else is malformed.
     pub(crate) fn flag(&mut self) -> Result<bool> {
         match self.u8()? {
@@ -200,6 +206,7 @@ pub(crate) trait Writer {
     fn put_u8(&mut self, value: u8);
     fn put_u16(&mut self, value: u16);
     fn put_u32(&mut self, value: u32);
+    fn put_u64(&mut self, value: u64);
     fn put_flag(&mut self, value: bool);
     /// Writes `flag || [value]`.
     fn put_optional(&mut self, value: Option<&[u8]>) {
@@ -247,6 +254,9 @@ impl Writer for Vec<u8> {
         self.extend_from_slice(&value.to_be_bytes());
     }
     fn put_u32(&mut self, value: u32) {
+        self.extend_from_slice(&value.to_be_bytes());
+    }
+    fn put_u64(&mut self, value: u64) {
         self.extend_from_slice(&value.to_be_bytes());
     }
     fn put_flag(&mut self, value: bool) {

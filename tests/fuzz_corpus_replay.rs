@@ -86,6 +86,8 @@ replay_tests!(
     sealed_session_state,
     qr_payload,
     conversation,
+    attachment_descriptor,
+    attachment_chunks,
 );
 
 // ------------------------------------------------------------ harness checks
@@ -407,6 +409,43 @@ fn generate_seed_corpora() {
         std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
     };
     let by_name = |name: &str| &fx.messages.iter().find(|m| m.name == name).unwrap().bytes;
+
+    // attachment_descriptor, attachment_chunks
+    let afx = attachment_fixture();
+    let descriptor = afx.descriptor.to_bytes();
+    write("attachment_descriptor", "valid", &descriptor);
+    write("attachment_descriptor", "truncated", &descriptor[..70]);
+    write(
+        "attachment_descriptor",
+        "trailing",
+        &[descriptor.as_slice(), &[0]].concat(),
+    );
+    write(
+        "attachment_chunks",
+        "whole-file",
+        &[&[0u8][..], &afx.ciphertext].concat(),
+    );
+    write(
+        "attachment_chunks",
+        "chunk-1",
+        &[&[1u8, 1][..], &afx.ciphertext[1040..2080]].concat(),
+    );
+    write(
+        "attachment_chunks",
+        "range-1000-1100",
+        &[&[2u8, 0x03, 0xe8, 0x04, 0x4c][..], &afx.ciphertext[..2080]].concat(),
+    );
+    write(
+        "attachment_chunks",
+        "reordered",
+        &[
+            &[0u8][..],
+            &afx.ciphertext[1040..2080],
+            &afx.ciphertext[..1040],
+            &afx.ciphertext[2080..],
+        ]
+        .concat(),
+    );
 
     // prekey_bundle
     write("prekey_bundle", "bob", &fx.bob_bundle_bytes);

@@ -70,6 +70,8 @@ pub const TARGETS: &[Target] = &[
     ("sealed_session_state", fuzz_sealed_session_state),
     ("qr_payload", fuzz_qr_payload),
     ("conversation", fuzz_conversation),
+    ("attachment_descriptor", fuzz_attachment_descriptor),
+    ("attachment_chunks", fuzz_attachment_chunks),
 ];
 
 const ALICE_ID: &[u8] = b"alice#1";
@@ -940,4 +942,112 @@ fn run_conversation(data: &[u8]) -> Conversation {
         c.deliver(k, None);
     }
     c
+}
+
+// ---------------------------------------------------------------- attachments
+
+/// Attachment descriptors (PROTOCOL.md §16.4): decoding never panics, and a
+/// descriptor that decodes re-encodes to exactly the input (one encoding).
+pub fn fuzz_attachment_descriptor(data: &[u8]) {
+    use sotto::attachment::Descriptor;
+    if let Ok(descriptor) = Descriptor::from_bytes(data) {
+        assert_eq!(descriptor.to_bytes(), data, "descriptors are canonical");
+        assert!(descriptor.chunk_count() >= 1);
+        assert!(descriptor.ciphertext_size() >= 16 * descriptor.chunk_count());
+        let _ = descriptor.ciphertext_range(0..descriptor.plaintext_size());
+    }
+}
+
+/// The fixed file the chunk target attacks: 2,500 bytes in chunks of 1,024
+/// with Padmé padding (2,560 padded bytes, 3 chunks).
+#[allow(dead_code)]
+pub struct AttachmentFixture {
+    pub plaintext: Vec<u8>,
+    pub descriptor: sotto::attachment::Descriptor,
+    pub ciphertext: Vec<u8>,
+}
+
+#[allow(dead_code)]
+pub fn attachment_fixture() -> &'static AttachmentFixture {
+    static FIXTURE: OnceLock<AttachmentFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        use sotto::attachment::{self, FileKey, Params};
+        let plaintext: Vec<u8> = (0..2500u32).map(|i| (i % 251) as u8).collect();
+        let params = Params::new(1024, sotto::Padding::Padme).unwrap();
+        let (descriptor, ciphertext) =
+            attachment::encrypt_with_key(FileKey::from_bytes([0x33; 32]), &plaintext, params, "video/mp4")
+                .unwrap();
+        AttachmentFixture { plaintext, descriptor, ciphertext }
+    })
+}
+
+/// The chunk decoder (PROTOCOL.md §16.5, §16.6) on hostile ciphertext. The
+/// first byte picks the API: 0 a whole-file decryption (one-shot and
+/// streaming must agree), 1 one chunk (index from the second byte), 2 a
+/// range (bounds from bytes 1..5). Whatever the bytes, a decryption succeeds
+/// only on the genuine ciphertext and then gives the genuine plaintext.
+pub fn fuzz_attachment_chunks(data: &[u8]) {
+    use sotto::attachment::{self, Decryptor};
+    let fx = attachment_fixture();
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    match mode % 3 {
+        0 => {
+            let one_shot = attachment::decrypt(&fx.descriptor, rest);
+            let mut decryptor = Decryptor::new(&fx.descriptor);
+            let mut input = rest;
+            let mut out = Vec::new();
+            let streamed = loop {
+                let Some(len) = decryptor.next_chunk_len() else {
+                    break if input.is_empty() {
+                        decryptor.finish().map(|()| out)
+                    } else {
+                        Err(Error::TrailingBytes)
+                    };
+                };
+                let mut chunk = input[..len.min(input.len())].to_vec();
+                input = &input[chunk.len()..];
+                match decryptor.decrypt_chunk(&mut chunk) {
+                    Ok(n) => out.extend_from_slice(&chunk[..n]),
+                    Err(e) => break Err(e),
+                }
+            };
+            assert_eq!(one_shot, streamed, "one-shot and streaming agree");
+            match one_shot {
+                Ok(plaintext) => {
+                    assert_eq!(rest, fx.ciphertext.as_slice());
+                    assert_eq!(plaintext, fx.plaintext);
+                }
+                Err(_) => assert_ne!(rest, fx.ciphertext.as_slice()),
+            }
+        }
+        1 => {
+            let index = u64::from(rest.first().copied().unwrap_or(0));
+            let chunk = rest.get(1..).unwrap_or_default();
+            let mut buffer = chunk.to_vec();
+            match attachment::decrypt_chunk(&fx.descriptor, index, &mut buffer) {
+                Ok(n) => {
+                    let range = fx.descriptor.chunk_range(index).unwrap();
+                    assert_eq!(chunk, &fx.ciphertext[range.start as usize..range.end as usize]);
+                    let start = index as usize * 1024;
+                    assert_eq!(&buffer[..n], &fx.plaintext[start.min(2500)..(start + n).min(2500)]);
+                }
+                Err(_) => assert_eq!(buffer, chunk, "a failed chunk is unchanged"),
+            }
+        }
+        _ => {
+            let bound = |i: usize| u64::from(u16::from_be_bytes([
+                rest.get(i).copied().unwrap_or(0),
+                rest.get(i + 1).copied().unwrap_or(0),
+            ]));
+            let (a, b) = (bound(0), bound(2));
+            let fetched = rest.get(4..).unwrap_or_default();
+            if let Ok(plaintext) = attachment::decrypt_range(&fx.descriptor, a..b, fetched) {
+                let range = fx.descriptor.ciphertext_range(a..b).unwrap();
+                assert_eq!(fetched, &fx.ciphertext[range.start as usize..range.end as usize]);
+                assert_eq!(plaintext, &fx.plaintext[a as usize..b as usize]);
+            }
+        }
+    }
 }

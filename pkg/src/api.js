@@ -58,6 +58,7 @@ export function bind(glue, isReady) {
     STALE_SESSION: 21,
     INTERNAL: 22,
     IDENTITY_MISMATCH: 23,
+    DIGEST_MISMATCH: 26,
     INVALID_HANDLE: 101,
     PANIC: 107,
     REENTRANT: 109,

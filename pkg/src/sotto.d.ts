@@ -76,6 +76,8 @@ export declare const ErrorCode: Readonly<{
    * given to {@link Session.accept}; the account was not changed.
    */
   IDENTITY_MISMATCH: 23;
+  /** An attachment's chunks authenticate but the file differs from its descriptor's digest: do not retry. */
+  DIGEST_MISMATCH: 26;
   /** Bindings: the object was freed (free() or Symbol.dispose). C: a freed or invalid handle. */
   INVALID_HANDLE: 101;
   /**

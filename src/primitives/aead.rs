@@ -138,6 +138,47 @@ pub fn open(
     Ok(buffer)
 }
 
+/// RFC 8439 ChaCha20-Poly1305 in place: encrypts `buffer` and returns the
+/// tag. Allocates nothing (the attachment chunks, PROTOCOL.md §16).
+///
+/// # Errors
+/// [`Error::TooLarge`] when the buffer exceeds the AEAD limit (256 GiB);
+/// `buffer` is unchanged then.
+pub fn seal_in_place(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buffer: &mut [u8],
+) -> Result<[u8; TAG_LEN]> {
+    let key = Array::from(*key);
+    let nonce = Array::from(*nonce);
+    ChaCha20Poly1305::new(&key)
+        .encrypt_inout_detached(&nonce, aad, buffer.into())
+        .map(Into::into)
+        .map_err(|_| Error::TooLarge)
+}
+
+/// RFC 8439 ChaCha20-Poly1305 in place: verifies `tag` over `buffer` and
+/// only then decrypts it. Allocates nothing.
+///
+/// # Errors
+/// [`Error::DecryptionFailed`] when the tag does not verify; `buffer` is
+/// unchanged then.
+pub fn open_in_place(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buffer: &mut [u8],
+    tag: &[u8; TAG_LEN],
+) -> Result<()> {
+    let key = Array::from(*key);
+    let nonce = Array::from(*nonce);
+    let tag = Array::from(*tag);
+    ChaCha20Poly1305::new(&key)
+        .decrypt_inout_detached(&nonce, aad, buffer.into(), &tag)
+        .map_err(|_| Error::DecryptionFailed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

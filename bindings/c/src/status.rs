@@ -64,6 +64,9 @@ pub const SOTTO_ERR_INTERNAL: i32 = 22;
 /// Core: the prekey message comes from another identity than the one given
 /// to `sotto_session_accept_from`; the account was not changed.
 pub const SOTTO_ERR_IDENTITY_MISMATCH: i32 = 23;
+/// Core: an attachment's chunks authenticate but the file differs from the
+/// digest in its descriptor; do not retry.
+pub const SOTTO_ERR_DIGEST_MISMATCH: i32 = 26;
 
 /// Binding: a required pointer argument was NULL.
 pub const SOTTO_ERR_NULL_POINTER: i32 = 100;
@@ -223,6 +226,7 @@ mod tests {
             (SOTTO_ERR_STALE_SESSION, Error::StaleSession),
             (SOTTO_ERR_INTERNAL, Error::Internal),
             (SOTTO_ERR_IDENTITY_MISMATCH, Error::IdentityMismatch),
+            (SOTTO_ERR_DIGEST_MISMATCH, Error::DigestMismatch),
         ];
         // Every core error has its constant (a new one fails here).
         assert_eq!(expected.len(), Error::ALL.len());

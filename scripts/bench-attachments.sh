@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Attachment throughput (PROTOCOL.md §16), native, against OpenSSL:
+#   1. Sotto's criterion bench `attachment` (benches/benches/attachments.rs):
+#      1 MiB and 64 MiB in 64 KiB chunks, encrypt and decrypt (AEAD per
+#      chunk + SHA-256 digest of the ciphertext), built (a) with the
+#      workspace's .cargo/config.toml (portable Poly1305 on x86_64) and
+#      (b) as a dependent gets it by default (no config flags: run-time
+#      detected AVX2 Poly1305);
+#   2. the same construction with OpenSSL through node:crypto (64 KiB
+#      ChaCha20-Poly1305 chunks + SHA-256 of the ciphertext, 64 MiB);
+#   3. `openssl speed -evp chacha20-poly1305` at 64 KiB (the bare AEAD).
+# Prints MB/s (10^6 bytes/s) and Sotto/OpenSSL ratios. Timings are not
+# asserted. Usage: scripts/bench-attachments.sh [--quick]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$(pwd)"
+TARGET="${CARGO_TARGET_DIR:-target}"
+case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
+MEASURE=6
+[ "${1:-}" = "--quick" ] && MEASURE=2
+OUT="$(mktemp -d)"
+
+run_bench() { # $1 = label, $2 = target dir; env passed through
+    echo "== criterion: attachment ($1)" >&2
+    (cd benches && CARGO_TARGET_DIR="$2" cargo bench -q -p sotto-bench --no-default-features \
+        --bench attachments -- --warm-up-time 1 --measurement-time "$MEASURE" >&2)
+    python3 - "$2/criterion/attachment" "$1" >>"$OUT/rows" <<'PY'
+import json, os, sys
+root, label = sys.argv[1], sys.argv[2]
+sizes = {"1MiB": 1 << 20, "64MiB": 64 << 20}
+for op in ("encrypt", "decrypt"):
+    for size, n in sizes.items():
+        est = json.load(open(os.path.join(root, op, size, "new", "estimates.json")))
+        ns = est["mean"]["point_estimate"]
+        print(f"sotto ({label})\t{op}\t{size}\t{n / ns * 1e3:.0f}")
+PY
+}
+
+run_bench "workspace config: portable Poly1305" "$TARGET"
+# A dependent's default build: RUSTFLAGS (even harmless) replaces the
+# workspace's target rustflags, so Poly1305 picks its backend at run time.
+RUSTFLAGS="-Cdebuginfo=0" run_bench "dependent default: auto Poly1305" "$TARGET-default-flags"
+
+echo "== node:crypto (OpenSSL $(node -p 'process.versions.openssl')), same construction" >&2
+node - >>"$OUT/rows" <<'JS'
+const crypto = require("node:crypto");
+const CS = 65536, key = Buffer.alloc(32, 7);
+function nonce(i, last) { const n = Buffer.alloc(12); n.writeBigUInt64BE(BigInt(i), 3); n[11] = last ? 1 : 0; return n; }
+function encrypt(pt) {
+  const count = Math.max(1, Math.ceil(pt.length / CS)), out = Buffer.allocUnsafe(pt.length + 16 * count);
+  const h = crypto.createHash("sha256"); let o = 0;
+  for (let i = 0; i < count; i++) {
+    const c = crypto.createCipheriv("chacha20-poly1305", key, nonce(i, i === count - 1), { authTagLength: 16 });
+    const body = c.update(pt.subarray(i * CS, (i + 1) * CS)); c.final();
+    body.copy(out, o); o += body.length; c.getAuthTag().copy(out, o); o += 16;
+  }
+  h.update(out); h.digest(); return out;
+}
+function decrypt(ct, n) {
+  const count = Math.max(1, Math.ceil(n / CS)), h = crypto.createHash("sha256"); let o = 0, total = 0;
+  h.update(ct);
+  for (let i = 0; i < count; i++) {
+    const len = Math.min(CS, n - i * CS);
+    const d = crypto.createDecipheriv("chacha20-poly1305", key, nonce(i, i === count - 1), { authTagLength: 16 });
+    d.setAuthTag(ct.subarray(o + len, o + len + 16));
+    total += d.update(ct.subarray(o, o + len)).length; d.final(); o += len + 16;
+  }
+  h.digest(); return total;
+}
+for (const [label, n] of [["1MiB", 1 << 20], ["64MiB", 64 << 20]]) {
+  const pt = Buffer.alloc(n, 0xa5), ct = encrypt(pt);
+  for (const [op, f] of [["encrypt", () => encrypt(pt)], ["decrypt", () => decrypt(ct, n)]]) {
+    f(); let runs = 0; const t0 = process.hrtime.bigint();
+    while (process.hrtime.bigint() - t0 < 2_000_000_000n) { f(); runs++; }
+    const ns = Number(process.hrtime.bigint() - t0) / runs;
+    console.log(`openssl via node:crypto\t${op}\t${label}\t${(n / ns * 1e3).toFixed(0)}`);
+  }
+}
+JS
+
+echo "== openssl speed -evp chacha20-poly1305 (bare AEAD, 64 KiB)" >&2
+KBS=$(openssl speed -evp chacha20-poly1305 -bytes 65536 -seconds 3 2>/dev/null | awk '/^ChaCha20-Poly1305/ {print $2}')
+python3 -c "import sys; print(f'openssl speed (bare AEAD)\tencrypt\t64KiB\t{float(sys.argv[1].rstrip(\"k\")) * 1000 / 1e6:.0f}')" "$KBS" >>"$OUT/rows"
+
+python3 - "$OUT/rows" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+node = {(op, size): int(v) for who, op, size, v in rows if who.startswith("openssl via")}
+print("| implementation | operation | size | MB/s | vs OpenSSL (node:crypto), same construction |")
+print("|---|---|---|---|---|")
+for who, op, size, v in rows:
+    ref = node.get((op, size))
+    ratio = f"{int(v) / ref:.2f}x" if ref and who.startswith("sotto") else ""
+    print(f"| {who} | {op} | {size} | {v} | {ratio} |")
+PY
+rm -rf "$OUT"
