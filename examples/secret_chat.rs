@@ -59,8 +59,8 @@ impl Relay {
     fn upload(&mut self, user: &'static str, account: &mut Account) -> Result<(), Error> {
         let entry = self.directory.entry(user).or_default();
         entry.identity = account.identity_key().to_bytes();
-        entry.signed_prekey = account.signed_prekey()?.to_bytes();
-        entry.last_resort = account.last_resort_prekey()?.to_bytes();
+        entry.signed_prekey = account.signed_prekey().to_bytes();
+        entry.last_resort = account.last_resort_prekey().to_bytes();
         entry.one_time.extend(
             account
                 .unpublished_one_time_prekeys()

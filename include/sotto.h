@@ -106,6 +106,12 @@
 // Most one-time prekeys of each kind one call (and one account) holds.
 #define SOTTO_MAX_ONE_TIME_PREKEYS 100
 
+// Most one-time prekeys of each kind an account lets be published at once
+// (`sotto_account_unpublished_one_time_prekeys` returns no more than the
+// room left); generating at most 100 − 50 = 50 keys never evicts a
+// published one.
+#define SOTTO_MAX_PUBLISHED_ONE_TIME_PREKEYS 50
+
 // Longest local or remote identifier of a session context, in bytes.
 #define SOTTO_MAX_CONTEXT_ID_LEN 1024
 
@@ -119,10 +125,12 @@
 #define SOTTO_PADDING_NONE 0
 
 // `sotto_message_type`: a prekey message (pass it to `sotto_session_accept`
-// unless a session with its id exists).
+// unless a session with its id exists). The same number as
+// `MessageTypeCode.PREKEY` in the npm package; 0 is never a message type.
 #define SOTTO_MESSAGE_PREKEY 1
 
-// `sotto_message_type`: a message within an existing session.
+// `sotto_message_type`: a message within an existing session
+// (`MessageTypeCode.NORMAL` in the npm package).
 #define SOTTO_MESSAGE_NORMAL 2
 
 // Success.
@@ -186,6 +194,25 @@
 // Core: an argument is invalid (e.g. a context id over 1024 bytes, or more
 // than `SOTTO_MAX_ONE_TIME_PREKEYS` prekeys).
 #define SOTTO_ERR_INVALID_ARGUMENT 19
+
+// Core: the signed prekey a prekey message uses accepted its maximum number
+// of sessions; rotate the signed prekey and publish it.
+#define SOTTO_ERR_PREKEY_EXHAUSTED 20
+
+// Core: the peer sent this message from an outdated restored copy of its
+// session; it can never be decrypted (the peer must start a new session).
+#define SOTTO_ERR_STALE_SESSION 21
+
+// Core: an internal invariant was violated (a bug in Sotto); nothing changed.
+#define SOTTO_ERR_INTERNAL 22
+
+// Core: the prekey message comes from another identity than the one given
+// to `sotto_session_accept_from`; the account was not changed.
+#define SOTTO_ERR_IDENTITY_MISMATCH 23
+
+// Core: an attachment's chunks authenticate but the file differs from the
+// digest in its descriptor; do not retry.
+#define SOTTO_ERR_DIGEST_MISMATCH 26
 
 // Binding: a required pointer argument was NULL.
 #define SOTTO_ERR_NULL_POINTER 100
@@ -256,6 +283,19 @@ typedef struct sotto_buffer {
   size_t len;
 } sotto_buffer;
 
+// What `sotto_account_generate_one_time_prekeys_report` did: numbers of
+// prekeys, counting both kinds (X25519 and ML-KEM) together.
+typedef struct sotto_prekey_report {
+  // Prekeys created (2 × `count`).
+  size_t created;
+  // Evicted prekeys that were never published: nothing to do.
+  size_t evicted_unpublished;
+  // Evicted prekeys that were published: the server may still hand them
+  // out (a prekey message using one fails with
+  // `SOTTO_ERR_UNKNOWN_PREKEY`); ask it to delete them, or upload fewer.
+  size_t evicted_published;
+} sotto_prekey_report;
+
 // A random-number callback: fill `len` bytes at `out` with
 // cryptographically secure random bytes and return 0, or return any
 // non-zero value on failure (the call then fails with
@@ -311,7 +351,10 @@ int32_t sotto_account_identity(const struct sotto_account *account, struct sotto
 
 // Generates `count` one-time X25519 prekeys and `count` one-time ML-KEM
 // prekeys (an account holds at most `SOTTO_MAX_ONE_TIME_PREKEYS` of each;
-// the oldest are discarded beyond that). Seal the account afterwards.
+// beyond that older keys are evicted, unpublished ones first; with `count`
+// at most `SOTTO_MAX_ONE_TIME_PREKEYS - SOTTO_MAX_PUBLISHED_ONE_TIME_PREKEYS`
+// no published key is ever evicted). Seal the account afterwards. To learn
+// what was evicted, use `sotto_account_generate_one_time_prekeys_report`.
 //
 // Checks, in order: `account`, `rng` (handle errors), `count`
 // (`SOTTO_ERR_INVALID_ARGUMENT` above `SOTTO_MAX_ONE_TIME_PREKEYS`), then
@@ -323,6 +366,39 @@ int32_t sotto_account_identity(const struct sotto_account *account, struct sotto
 int32_t sotto_account_generate_one_time_prekeys(struct sotto_account *account,
                                                 size_t count,
                                                 const struct sotto_rng *rng);
+
+// `sotto_account_generate_one_time_prekeys`, reporting what it created and
+// evicted in `*report_out` (reset to zeros on entry).
+//
+// Checks, in order: `account`, `rng` (handle errors), `report_out`
+// (`SOTTO_ERR_NULL_POINTER`), `count` (`SOTTO_ERR_INVALID_ARGUMENT` above
+// `SOTTO_MAX_ONE_TIME_PREKEYS`), then `SOTTO_ERR_RANDOMNESS`. Aliasing: no
+// input memory. Thread safety: any thread; calls on one account are
+// serialized.
+//
+// # Safety
+// `report_out` is NULL or valid for writing a `sotto_prekey_report`.
+int32_t sotto_account_generate_one_time_prekeys_report(struct sotto_account *account,
+                                                       size_t count,
+                                                       const struct sotto_rng *rng,
+                                                       struct sotto_prekey_report *report_out);
+
+// Marks the one-time prekeys of a bundle made by
+// `sotto_account_prekey_bundle` as published, so that the next bundle uses
+// other ones: call it once the bundle was handed out, then seal the
+// account. Prekeys the account no longer holds are ignored.
+//
+// Checks, in order: `account` (handle errors), `bundle`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), then its decoding
+// and signature errors (`SOTTO_ERR_BAD_SIGNATURE`, ...).
+// Aliasing: no outputs. Thread safety: any thread; calls on one account
+// are serialized.
+//
+// # Safety
+// `bundle` is NULL or readable for `bundle_len` bytes.
+int32_t sotto_account_mark_bundle_published(struct sotto_account *account,
+                                            const uint8_t *bundle,
+                                            size_t bundle_len);
 
 // The numbers of one-time X25519 and ML-KEM prekeys the account still
 // holds (to decide when to generate and upload more).
@@ -341,19 +417,21 @@ int32_t sotto_account_one_time_prekey_counts(const struct sotto_account *account
                                              size_t *ml_kem_out);
 
 // Builds a prekey bundle (the bytes a peer needs to start a session with
-// this account). Each call uses fresh one-time prekeys while any are left
-// and marks them published, so the account changes: seal it afterwards.
+// this account), without changing the account: it uses the oldest
+// unpublished one-time prekeys, so calls return the same bundle until
+// `sotto_account_mark_bundle_published` records that it was handed out
+// (or `sotto_account_mark_prekeys_published` after an upload).
 //
 // On success `*out` holds a new buffer owned by the caller (free it with
 // `sotto_buffer_free`); on error it is empty.
 // Checks, in order: `account` (handle errors), `out`
-// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no
-// input memory.
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INTERNAL` (never expected).
+// Aliasing: no input memory.
 // Thread safety: any thread; calls on one account are serialized.
 //
 // # Safety
 // `out` is NULL or valid for writing a `sotto_buffer`.
-int32_t sotto_account_prekey_bundle(struct sotto_account *account, struct sotto_buffer *out);
+int32_t sotto_account_prekey_bundle(const struct sotto_account *account, struct sotto_buffer *out);
 
 // Replaces the signed prekey with a fresh one (do this regularly, e.g.
 // weekly, then publish a new bundle). The previous two stay usable for
@@ -710,6 +788,36 @@ int32_t sotto_session_accept(struct sotto_account *account,
                              size_t remote_id_len,
                              struct sotto_session **session_out,
                              struct sotto_buffer *plaintext_out);
+
+// `sotto_session_accept`, when the application knows which identity the
+// prekey message must come from: `expected_identity` is that peer's
+// 130-byte identity record (`SOTTO_IDENTITY_LEN`, as returned by
+// `sotto_account_identity` or `sotto_session_remote_identity`). A prekey
+// message made by another identity fails with
+// `SOTTO_ERR_IDENTITY_MISMATCH` and the account is not changed.
+//
+// Checks, in order: as `sotto_session_accept` up to the ids, then
+// `expected_identity` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH`
+// unless `SOTTO_IDENTITY_LEN` bytes), aliasing (no output may overlap it
+// either), then its contents (`SOTTO_ERR_INVALID_KEY`,
+// `SOTTO_ERR_BAD_SIGNATURE`, ...), the message's decoding errors,
+// `SOTTO_ERR_IDENTITY_MISMATCH`, then as `sotto_session_accept`.
+// Ownership and thread safety as `sotto_session_accept`.
+//
+// # Safety
+// As `sotto_session_accept`; `expected_identity` is NULL or readable for
+// `expected_identity_len` bytes.
+int32_t sotto_session_accept_from(struct sotto_account *account,
+                                  const uint8_t *message,
+                                  size_t message_len,
+                                  const uint8_t *local_id,
+                                  size_t local_id_len,
+                                  const uint8_t *remote_id,
+                                  size_t remote_id_len,
+                                  const uint8_t *expected_identity,
+                                  size_t expected_identity_len,
+                                  struct sotto_session **session_out,
+                                  struct sotto_buffer *plaintext_out);
 
 // Frees a session, zeroizing its keys. NULL is a no-op.
 //

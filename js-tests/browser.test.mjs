@@ -19,7 +19,7 @@ test('two-party conversation in headless Chromium', async (t) => {
   const result = await page.evaluate(() => import('/conversation.js').then((m) => m.run()));
 
   assert.equal(result.contentType, 'application/wasm');
-  assert.equal(result.notReady, 'SottoError 102');
+  assert.equal(result.notReady, 'SottoError 112');
   assert.deepEqual(result.kinds, ['prekey', 'normal']);
   assert.deepEqual(result.transcript, ['Hello Bob, from Chromium', 'Hello Alice', 'early', 'late', 'after unseal']);
   assert.deepEqual(result.replay, { isSottoError: true, isError: true, code: 10, kind: 'DUPLICATE_MESSAGE' });

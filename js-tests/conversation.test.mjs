@@ -207,7 +207,9 @@ test('routing incoming messages by session id', (t) => {
     }
     throw new Error('no session');
   };
-  const s1 = own(Session.initiate(alice, bob.prekeyBundle(), ALICE));
+  const b1 = bob.prekeyBundle();
+  bob.markBundlePublished(b1); // bundles are pure: record that b1 is out
+  const s1 = own(Session.initiate(alice, b1, ALICE));
   const s2 = own(Session.initiate(alice, bob.prekeyBundle(), ALICE));
   assert.equal(deliver(s1.encrypt('1a')), '1a');
   assert.equal(deliver(s2.encrypt('2a')), '2a');
@@ -222,4 +224,32 @@ test('objects support free(), Symbol.dispose and report freed', () => {
   account[Symbol.dispose]();
   assert.equal(account.freed, true);
   account.free(); // idempotent
+});
+
+test('prekey bundles are pure, generation reports, accept checks the expected identity', () => {
+  const alice = Account.create();
+  const bob = Account.create();
+  const mallory = Account.create();
+  const report = bob.generateOneTimePrekeys(100);
+  assert.equal(report.created.length, 200);
+  assert.deepEqual(report.evictedUnpublished, []);
+  assert.deepEqual(report.evictedPublished, []);
+  const b1 = bob.prekeyBundle().toBytes();
+  assert.deepEqual(bob.prekeyBundle().toBytes(), b1, 'building a bundle changed the account');
+  bob.markBundlePublished(b1);
+  assert.notDeepEqual(bob.prekeyBundle().toBytes(), b1);
+  // An upload publishes up to 50 of each kind; a top-up of 50 evicts none of them.
+  assert.equal(bob.unpublishedOneTimePrekeys().length, 49);
+  bob.markPrekeysPublished();
+  const topUp = bob.generateOneTimePrekeys(50);
+  assert.equal(topUp.evictedUnpublished.length, 100);
+  assert.deepEqual(topUp.evictedPublished, []);
+  const first = Session.initiate(alice, b1, ALICE).encrypt('from alice');
+  assert.throws(
+    () => Session.accept(bob, first, BOB, mallory.identityKey),
+    (e) => e instanceof SottoError && e.kind === 'IDENTITY_MISMATCH' && e.code === 23,
+  );
+  const { session, plaintext } = Session.accept(bob, first, BOB, alice.identityKey);
+  assert.equal(new TextDecoder().decode(plaintext), 'from alice');
+  for (const o of [alice, bob, mallory, session]) o.free();
 });

@@ -4,11 +4,15 @@
 //   15 INVALID_PADDING  - needs a ciphertext that authenticates but carries bad
 //                         padding, which only a modified sender can produce;
 //   18 LIMIT_EXCEEDED   - needs 2^32 prekeys or messages in one chain;
-//  103 INTERNAL         - a WebAssembly trap (out of memory or a bug); a safety net,
+//   20 PREKEY_EXHAUSTED - needs 1000 sessions on one signed prekey (tests/replay.rs);
+//   21 STALE_SESSION    - needs a peer restored from before a ratchet step (tests/misuse.rs);
+//   22 INTERNAL         - a violated invariant of the core (a bug);
+//   26 DIGEST_MISMATCH  - attachments are not in the npm package;
+//  107 PANIC            - a WebAssembly trap (out of memory or a bug); a safety net,
 //                         provoked with a simulated trap in hostile.test.mjs;
-//  105 REENTRANT        - a Sotto call from inside crypto.getRandomValues: see
+//  109 REENTRANT        - a Sotto call from inside crypto.getRandomValues: see
 //                         hostile.test.mjs.
-// 102 NOT_INITIALIZED and 104 INIT_FAILED belong to the web build: see web-init.test.mjs.
+// 112 NOT_INITIALIZED and 113 INIT_FAILED belong to the web build: see web-init.test.mjs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -141,6 +145,15 @@ test('sealed state and arguments: unseal failed, invalid argument', () => {
   fails('INVALID_ARGUMENT', () => a.seal(new Uint8Array(31)));
   fails('INVALID_ARGUMENT', () => Session.unseal(new Uint8Array(33), sealed));
   fails('INVALID_ARGUMENT', () => bob.generateOneTimePrekeys(101));
+  {
+    // A prekey message from another identity than the expected one.
+    const carol = Account.create();
+    const first = Session.initiate(alice, bob.prekeyBundle(), ALICE).encrypt('x');
+    fails('IDENTITY_MISMATCH', () => Session.accept(bob, first, BOB, carol.identityKey));
+    fails('BAD_SIGNATURE', () => Session.accept(bob, first, BOB, flip(carol.identityKey, 100)));
+    fails('WRONG_ARGUMENT_TYPE', () => Session.accept(bob, first, BOB, 'carol'));
+    carol.free();
+  }
   fails('INVALID_ARGUMENT', () =>
     Session.initiate(alice, bob.prekeyBundle(), { localId: 'x'.repeat(1025), remoteId: 'bob' }),
   );
@@ -208,26 +221,26 @@ test('wrong argument types are SottoErrors, never crashes or silent conversions'
   for (const o of [alice, bob, a, session]) o.free();
 });
 
-test('freed objects throw OBJECT_FREED, never trap', () => {
+test('freed objects throw INVALID_HANDLE, never trap', () => {
   const { alice, bob, bundle, a } = setup();
   const number = a.safetyNumber();
   const parsed = PrekeyBundle.fromBytes(bundle);
   for (const o of [alice, bob, a, number, parsed]) o.free();
-  fails('OBJECT_FREED', () => a.encrypt('x'));
-  fails('OBJECT_FREED', () => a.decrypt(new Uint8Array(100)));
-  fails('OBJECT_FREED', () => a.id);
-  fails('OBJECT_FREED', () => a.safetyNumber());
-  fails('OBJECT_FREED', () => a.seal(new Uint8Array(32)));
-  fails('OBJECT_FREED', () => {
+  fails('INVALID_HANDLE', () => a.encrypt('x'));
+  fails('INVALID_HANDLE', () => a.decrypt(new Uint8Array(100)));
+  fails('INVALID_HANDLE', () => a.id);
+  fails('INVALID_HANDLE', () => a.safetyNumber());
+  fails('INVALID_HANDLE', () => a.seal(new Uint8Array(32)));
+  fails('INVALID_HANDLE', () => {
     a.padding = 'none';
   });
-  fails('OBJECT_FREED', () => alice.identityKey);
-  fails('OBJECT_FREED', () => bob.prekeyBundle());
-  fails('OBJECT_FREED', () => number.digits());
-  fails('OBJECT_FREED', () => parsed.toBytes());
-  fails('OBJECT_FREED', () => Session.initiate(alice, bundle, ALICE));
-  fails('OBJECT_FREED', () => Session.initiate(Account.create(), parsed, ALICE));
-  fails('OBJECT_FREED', () => Session.accept(bob, new Uint8Array(10), BOB));
+  fails('INVALID_HANDLE', () => alice.identityKey);
+  fails('INVALID_HANDLE', () => bob.prekeyBundle());
+  fails('INVALID_HANDLE', () => number.digits());
+  fails('INVALID_HANDLE', () => parsed.toBytes());
+  fails('INVALID_HANDLE', () => Session.initiate(alice, bundle, ALICE));
+  fails('INVALID_HANDLE', () => Session.initiate(Account.create(), parsed, ALICE));
+  fails('INVALID_HANDLE', () => Session.accept(bob, new Uint8Array(10), BOB));
   // Disposing twice is harmless; the module keeps working.
   a[Symbol.dispose]();
   a.free();
@@ -237,15 +250,15 @@ test('freed objects throw OBJECT_FREED, never trap', () => {
 });
 
 test('every reachable code was provoked', () => {
-  const expected = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 19, 100, 101];
+  const expected = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 19, 23, 101, 111];
   assert.deepEqual([...seen].sort((x, y) => x - y), expected);
 });
 
 test('ErrorCode matches the core names and every code has a message', () => {
   assert.ok(Object.isFrozen(ErrorCode));
-  assert.equal(Object.keys(ErrorCode).length, 25);
+  assert.equal(Object.keys(ErrorCode).length, 30);
   for (const [kind, code] of Object.entries(ErrorCode)) {
-    assert.ok(code >= 1 && (code <= 19 || (code >= 100 && code <= 199)), kind);
+    assert.ok(code >= 1 && (code <= 26 || (code >= 100 && code <= 199)), kind);
     // For core codes, kind and message come from the Rust core itself.
     const error = new SottoError(code);
     assert.equal(error.kind, kind);

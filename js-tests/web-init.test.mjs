@@ -20,22 +20,22 @@ test('the package exports the .wasm and the web entry', async () => {
 test('using the web build before init() throws NOT_INITIALIZED', async () => {
   const web = await fresh('not-initialized');
   for (const fn of [() => web.Account.create(), () => web.messageType(new Uint8Array(2)), () => web.generateStorageKey()]) {
-    assert.throws(fn, (e) => e instanceof web.SottoError && e.code === 102 && e.kind === 'NOT_INITIALIZED');
+    assert.throws(fn, (e) => e instanceof web.SottoError && e.code === 112 && e.kind === 'NOT_INITIALIZED');
   }
 });
 
 test('init() with bad input throws INIT_FAILED or WRONG_ARGUMENT_TYPE, and can be retried', async () => {
   const web = await fresh('bad-input');
-  await assert.rejects(web.init(new Uint8Array([1, 2, 3, 4])), (e) => e instanceof web.SottoError && e.code === 104);
-  await assert.rejects(web.init(42), (e) => e instanceof web.SottoError && e.code === 100);
+  await assert.rejects(web.init(new Uint8Array([1, 2, 3, 4])), (e) => e instanceof web.SottoError && e.code === 113);
+  await assert.rejects(web.init(42), (e) => e instanceof web.SottoError && e.code === 111);
   // Hostile values: a Proxy whose traps throw, a rejected promise.
   const hostile = new Proxy({}, { getPrototypeOf() { throw new Error('trap'); } });
-  await assert.rejects(web.init(hostile), (e) => e instanceof web.SottoError && e.code === 100);
-  assert.throws(() => web.initSync(hostile), (e) => e instanceof web.SottoError && e.code === 100);
+  await assert.rejects(web.init(hostile), (e) => e instanceof web.SottoError && e.code === 111);
+  assert.throws(() => web.initSync(hostile), (e) => e instanceof web.SottoError && e.code === 111);
   const reason = new Error('network down');
-  await assert.rejects(web.init(Promise.reject(reason)), (e) => e instanceof web.SottoError && e.code === 104 && e.cause === reason);
-  assert.throws(() => web.initSync('nope'), (e) => e.code === 100);
-  assert.throws(() => web.initSync(new Uint8Array(8)), (e) => e.code === 104);
+  await assert.rejects(web.init(Promise.reject(reason)), (e) => e instanceof web.SottoError && e.code === 113 && e.cause === reason);
+  assert.throws(() => web.initSync('nope'), (e) => e.code === 111);
+  assert.throws(() => web.initSync(new Uint8Array(8)), (e) => e.code === 113);
   await web.init(await readFile(wasmPath));
   assert.equal(web.Account.create().identityKey.length, 130);
 });

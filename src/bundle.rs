@@ -175,7 +175,8 @@ impl KemPrekey {
         Ok(KemPrekey {
             id,
             kind,
-            public: kem::PublicKey::from_bytes(&public_bytes)?,
+            // Our own key: a failure is a bug, not bad input.
+            public: kem::PublicKey::from_bytes(&public_bytes).map_err(|_| Error::Internal)?,
             signature,
         })
     }

@@ -2,8 +2,9 @@
 //!
 //! Codes are part of the public contract: the WASM and C bindings expose them,
 //! and applications may persist or log them. A code is never reused for a
-//! different meaning. Codes 1–99 belong to the core; 100–199 are reserved for
-//! the bindings (null pointers, freed handles, wrong argument types).
+//! different meaning. Codes 1–99 belong to the core; 100–199 belong to the
+//! bindings (null pointers, freed handles, wrong argument types) and are
+//! listed in [`BindingError`], one table for the C ABI and the npm package.
 //!
 //! The table below is the only place where a code, its name and its message
 //! are written: the `error_table!` macro generates the enum, [`Error::code`],
@@ -123,12 +124,137 @@ error_table! {
     /// Rotate the signed prekey and publish the new one.
     20 => PrekeyExhausted, "PREKEY_EXHAUSTED",
         "the signed prekey this message uses has accepted its maximum number of sessions; rotate the signed prekey and publish it";
+    /// A message came from a copy of the peer's session that was restored
+    /// from sealed state older than a ratchet step it had already taken: its
+    /// header opens under the current receiving header key but names an
+    /// older ratchet key (PROTOCOL.md §6.5 step 4). Such a message can never
+    /// be decrypted; the peer must not restore stale sessions (it should
+    /// start a new session instead).
+    21 => StaleSession, "STALE_SESSION",
+        "the peer sent this from an outdated restored copy of its session; it can never be decrypted: ask the peer to start a new session and to persist its session after every call";
+    /// An internal invariant of Sotto was violated. This is a bug in Sotto,
+    /// not in the caller's input; the operation changed nothing.
+    22 => Internal, "INTERNAL",
+        "an internal invariant of Sotto was violated (a bug in Sotto, please report it); nothing was changed";
+    /// A prekey message was made by another identity than the one the caller
+    /// said it expects ([`Session::accept_from`](crate::Session::accept_from)).
+    /// The account was not changed.
+    23 => IdentityMismatch, "IDENTITY_MISMATCH",
+        "the prekey message comes from another identity than the expected one; the account was not changed: drop the message or check which contact it is from";
     /// Every chunk of an attachment authenticated, but the whole ciphertext
     /// is not the one its descriptor's digest commits to (PROTOCOL.md §16.6).
     /// Only the sender, who holds the file key, can make such a file:
     /// downloading it again will not help.
     26 => DigestMismatch, "DIGEST_MISMATCH",
         "the attachment's chunks authenticate but the file differs from the digest in its descriptor; the sender made two different files under one key, do not retry";
+}
+
+/// Generates [`BindingError`] from one table of
+/// `code, Variant, "NAME", "message", bindings` rows.
+macro_rules! binding_table {
+    ($(
+        $(#[doc = $doc:literal])+
+        $code:literal => $variant:ident, $name:literal, $message:literal, $c:literal, $js:literal;
+    )+) => {
+        /// The status codes 100–199 of the bindings (C ABI and npm package).
+        ///
+        /// The bindings report these themselves (a NULL pointer, a freed
+        /// object, a trap); the core never returns them. They live here, next
+        /// to [`Error`], so that both bindings take their numbers, names and
+        /// messages from one table: a meaning shared by both bindings has one
+        /// code, a meaning of one binding only has a code the other never
+        /// uses. The C header and the npm package are tested against
+        /// [`BindingError::ALL`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum BindingError {
+            $( $(#[doc = $doc])+ $variant, )+
+        }
+
+        impl BindingError {
+            /// Every binding code, in code order.
+            pub const ALL: &'static [BindingError] = &[$(BindingError::$variant),+];
+
+            /// The stable numeric code (100–199).
+            pub const fn code(self) -> u32 {
+                match self { $(BindingError::$variant => $code,)+ }
+            }
+
+            /// The binding code with this number, if any.
+            pub const fn from_code(code: u32) -> Option<BindingError> {
+                match code { $($code => Some(BindingError::$variant),)+ _ => None }
+            }
+
+            /// A short stable identifier, e.g. `"REENTRANT"`.
+            pub const fn name(self) -> &'static str {
+                match self { $(BindingError::$variant => $name,)+ }
+            }
+
+            /// A message that tells a developer what happened and what to do.
+            pub const fn message(self) -> &'static str {
+                match self { $(BindingError::$variant => $message,)+ }
+            }
+
+            /// Whether the C ABI (`libsotto`) reports this code.
+            pub const fn in_c(self) -> bool {
+                match self { $(BindingError::$variant => $c,)+ }
+            }
+
+            /// Whether the npm package reports this code.
+            pub const fn in_js(self) -> bool {
+                match self { $(BindingError::$variant => $js,)+ }
+            }
+        }
+    };
+}
+
+binding_table! {
+    /// C: a required pointer argument was NULL.
+    100 => NullPointer, "NULL_POINTER",
+        "a required pointer argument is NULL", true, false;
+    /// A handle or object that is not live: never created by Sotto, or
+    /// already freed (C: `sotto_*_free`; JS: `free()` or `Symbol.dispose`).
+    101 => InvalidHandle, "INVALID_HANDLE",
+        "not a live object: it was never created by Sotto, or was already freed", true, true;
+    /// C: the handle is live but of another kind.
+    102 => WrongHandleKind, "WRONG_HANDLE_KIND",
+        "the handle is of another kind than the function expects (e.g. a session where an account is expected)", true, false;
+    /// C: an input that must hold bytes has length 0.
+    103 => ZeroLength, "ZERO_LENGTH",
+        "an input that must hold bytes has length 0", true, false;
+    /// C: a fixed-length input has another length.
+    104 => WrongLength, "WRONG_LENGTH",
+        "an input has the wrong length for its fixed size (see the header's SOTTO_*_LEN constants)", true, false;
+    /// C: a caller-provided output array is smaller than documented.
+    105 => BufferTooSmall, "BUFFER_TOO_SMALL",
+        "the output array is smaller than the documented size", true, false;
+    /// C: `sotto_buffer_free` got a buffer the library did not allocate.
+    106 => InvalidBuffer, "INVALID_BUFFER",
+        "this buffer was not allocated by libsotto, was already freed, or its length was modified", true, false;
+    /// A bug in Sotto stopped a call half-way (C: a panic caught at the
+    /// boundary; JS: a WebAssembly trap, after which the module restarts and
+    /// earlier objects are lost).
+    107 => Panic, "PANIC",
+        "internal failure (a bug in Sotto, or out of memory) stopped the call; in JavaScript the module was restarted and every earlier Sotto object must be restored from sealed state; please report this bug", true, true;
+    /// C: the handle was in use when a panic was caught; it can only be freed.
+    108 => Poisoned, "POISONED",
+        "this handle was in use when an internal error occurred; free it and restore from sealed state", true, false;
+    /// Sotto was called from inside its own randomness source (C: a
+    /// `sotto_rng` callback; JS: `crypto.getRandomValues`).
+    109 => Reentrant, "REENTRANT",
+        "Sotto was called from inside its own random-number source while another Sotto call was running; this is not allowed", true, true;
+    /// C: an output argument overlaps an input or another output.
+    110 => AliasedOutput, "ALIASED_OUTPUT",
+        "an output argument overlaps an input or another output of the call; nothing was written: pass separate memory for each output", true, false;
+    /// JS: an argument has the wrong JavaScript type.
+    111 => WrongArgumentType, "WRONG_ARGUMENT_TYPE",
+        "an argument has the wrong type; see the TypeScript declarations of the call", false, true;
+    /// JS: the WebAssembly module is not loaded yet.
+    112 => NotInitialized, "NOT_INITIALIZED",
+        "the WebAssembly module is not loaded yet; await init() first (the Node entry needs no init)", false, true;
+    /// JS: the WebAssembly module could not be loaded.
+    113 => InitFailed, "INIT_FAILED",
+        "the WebAssembly module could not be loaded; check the URL, the Content-Type (application/wasm) or the bytes given to init()", false, true;
 }
 
 impl fmt::Display for Error {
@@ -175,5 +301,22 @@ mod tests {
                 "codes increase in table order"
             );
         }
+    }
+
+    #[test]
+    fn binding_codes_are_unique_dense_and_used() {
+        for (position, error) in BindingError::ALL.iter().enumerate() {
+            assert_eq!(error.code() as usize, 100 + position, "dense, in order");
+            assert_eq!(BindingError::from_code(error.code()), Some(*error));
+            assert!(
+                error.in_c() || error.in_js(),
+                "{error:?} used by no binding"
+            );
+            assert!(!error.message().is_empty());
+            assert!(Error::ALL.iter().all(|core| core.name() != error.name()));
+        }
+        assert!(BindingError::ALL.len() < 100);
+        assert_eq!(BindingError::from_code(99), None);
+        assert_eq!(Error::from_code(100), None);
     }
 }

@@ -216,8 +216,8 @@ impl SafetyNumber {
         let their_local: [u8; 32] = reader.array()?;
         let their_remote: [u8; 32] = reader.array()?;
         reader.finish()?;
-        let ours_remote = self.remote.get(..32).ok_or(Error::Malformed)?;
-        let ours_local = self.local.get(..32).ok_or(Error::Malformed)?;
+        let ours_remote = self.remote.get(..32).ok_or(Error::Internal)?;
+        let ours_local = self.local.get(..32).ok_or(Error::Internal)?;
         Ok((their_local.ct_eq(ours_remote) & their_remote.ct_eq(ours_local)).into())
     }
 }

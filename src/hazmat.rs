@@ -38,6 +38,7 @@
 use crate::{Account, Result, Session, SessionContext};
 use alloc::vec::Vec;
 use rand_core::TryCryptoRng;
+use zeroize::Zeroizing;
 
 pub use crate::ratchet::{
     ChainKey, ENCRYPTED_HEADER_LEN, HEADER_LEN, Header, HeaderKey, MessageKey, ReceiveStep,
@@ -86,7 +87,45 @@ pub fn plan_accept(
     prekey_message: &[u8],
     context: &SessionContext<'_>,
 ) -> Result<Accepted> {
-    Session::plan_accept(account, prekey_message, context)
+    Session::plan_accept(account, prekey_message, context, None)
+}
+
+/// The serialized private state of an account (the plaintext a sealed
+/// account holds, PROTOCOL.md §9.3), for tests that check an operation left
+/// an account unchanged by comparing bytes.
+///
+/// # Errors
+/// Only for an account over the format's bounds (cannot happen).
+pub fn account_state(account: &Account) -> Result<Zeroizing<Vec<u8>>> {
+    account.serialize()
+}
+
+/// An account from [`account_state`] bytes: a second live copy of the same
+/// account, which applications must never make (both copies would accept
+/// the same prekey messages). For tests and fuzzing only.
+///
+/// # Errors
+/// A decoding error.
+pub fn account_from_state(state: &[u8]) -> Result<Account> {
+    Account::deserialize(state)
+}
+
+/// The serialized private state of a session (§9.2), like [`account_state`].
+///
+/// # Errors
+/// Only for a session over the format's bounds (cannot happen).
+pub fn session_state(session: &Session) -> Result<Zeroizing<Vec<u8>>> {
+    session.serialize()
+}
+
+/// A session from [`session_state`] bytes: a second live copy, which
+/// applications must never make (both would reuse message keys). For tests
+/// and fuzzing only.
+///
+/// # Errors
+/// A decoding error.
+pub fn session_from_state(state: &[u8]) -> Result<Session> {
+    Session::deserialize(state)
 }
 
 /// The session's current root key `RK`.

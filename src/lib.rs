@@ -22,7 +22,9 @@
 //! let alice = Account::new(&mut OsRng)?;
 //! let mut bob = Account::new(&mut OsRng)?;
 //! bob.generate_one_time_prekeys(20, &mut OsRng)?;
-//! let bundle_bytes = bob.prekey_bundle()?.to_bytes();
+//! let bob_bundle = bob.prekey_bundle()?; // pure: the account is unchanged
+//! bob.mark_bundle_published(&bob_bundle); // ... until it is handed out
+//! let bundle_bytes = bob_bundle.to_bytes();
 //!
 //! // Alice starts a session from Bob's bundle and can write at once.
 //! let bundle = sotto::PrekeyBundle::from_bytes(&bundle_bytes)?; // verifies signatures
@@ -43,7 +45,7 @@
 //! assert_eq!(alice_session.decrypt(&reply)?, b"Now we are.");
 //! let key = StorageKey::generate(&mut OsRng)?;
 //! let sealed = bob_session.seal(&key, &mut OsRng)?;
-//! assert_eq!(Session::unseal(&key, &sealed)?, bob_session);
+//! assert_eq!(Session::unseal(&key, &sealed)?.id(), bob_session.id());
 //! # Ok::<(), sotto::Error>(())
 //! ```
 //!
@@ -114,9 +116,9 @@ mod vectors;
 #[cfg(test)]
 mod vectors_rules;
 
-pub use account::Account;
+pub use account::{Account, OneTimePrekeyReport};
 pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
-pub use error::{Error, Result};
+pub use error::{BindingError, Error, Result};
 pub use fingerprint::SafetyNumber;
 pub use handshake::SessionContext;
 pub use handshake::SessionId;

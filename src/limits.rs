@@ -24,8 +24,16 @@ pub const MAX_RETIRED_CHAINS: usize = 5;
 pub const MAX_CONTEXT_ID_LEN: usize = 1024;
 
 /// Most unused one-time prekeys of each kind (X25519, ML-KEM) an account
-/// holds. Generating more evicts the oldest.
+/// holds. Generating more evicts the oldest unpublished ones first
+/// (PROTOCOL.md §4.3).
 pub const MAX_ONE_TIME_PREKEYS: usize = 100;
+
+/// Most one-time prekeys of each kind an account lets be published (handed
+/// to the server, or out in bundles) at once: half of
+/// [`MAX_ONE_TIME_PREKEYS`], so that a generation of up to 50 keys never
+/// evicts a key the server may still hand out. The other half is room for
+/// keys generated but not uploaded yet.
+pub const MAX_PUBLISHED_ONE_TIME_PREKEYS: usize = 50;
 
 /// Signed and last-resort prekeys kept after rotation, so that prekey
 /// messages made from a slightly old bundle still decrypt.

@@ -41,6 +41,31 @@ pub enum MessageType {
     Normal,
 }
 
+impl MessageType {
+    /// Every message type, in code order.
+    pub const ALL: [MessageType; 2] = [MessageType::Prekey, MessageType::Normal];
+
+    /// The number both bindings use for this type: 1 for a prekey message,
+    /// 2 for a normal message (`SOTTO_MESSAGE_PREKEY`, `SOTTO_MESSAGE_NORMAL`
+    /// in C; `MessageTypeCode` in the npm package). 0 is never a type, so a
+    /// zeroed or unset variable (the C ABI writes 0 on error) cannot pass for
+    /// one. These are not the wire kind bytes (§7.4).
+    pub const fn code(self) -> u8 {
+        match self {
+            MessageType::Prekey => 1,
+            MessageType::Normal => 2,
+        }
+    }
+
+    /// The stable identifier: `"PREKEY"` or `"NORMAL"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            MessageType::Prekey => "PREKEY",
+            MessageType::Normal => "NORMAL",
+        }
+    }
+}
+
 /// Classifies message bytes by their two-byte header.
 ///
 /// # Errors

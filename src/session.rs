@@ -37,7 +37,10 @@ pub enum Role {
 /// once) or [`Session::accept`] (from the peer's first prekey message).
 /// Persist it with [`seal`](Self::seal) after every call that changed it.
 ///
-/// `Debug` shows only public information.
+/// `Debug` shows only public information. A session is deliberately not
+/// `Clone` (nor `PartialEq`): two copies would reuse message keys and
+/// accept each other's replays. Persist it with [`seal`](Self::seal) and keep
+/// exactly one live copy.
 ///
 /// ```
 /// use sotto::{Account, OsRng, Session, SessionContext};
@@ -57,7 +60,6 @@ pub enum Role {
 /// assert_eq!(a.safety_number().digits(), b.safety_number().digits());
 /// # Ok::<(), sotto::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     role: Role,
     padding: Padding,
@@ -145,19 +147,47 @@ impl Session {
         prekey_message: &[u8],
         context: &SessionContext<'_>,
     ) -> Result<(Self, Vec<u8>)> {
-        let accepted = Self::plan_accept(account, prekey_message, context)?;
+        Self::accept_from(account, prekey_message, context, None)
+    }
+
+    /// [`accept`](Self::accept), when the application knows which identity
+    /// the prekey message should come from (the contact it routed the
+    /// message to, as vodozemac's `create_inbound_session` takes the
+    /// sender's key). With `Some(expected)`, a prekey message made by another
+    /// identity fails with [`Error::IdentityMismatch`] after decoding and
+    /// before any prekey is looked up or any secret computed; the account is
+    /// not changed. With `None` it is exactly [`accept`](Self::accept).
+    ///
+    /// Identities are compared by their keys ([`IdentityKey::key_bytes`]:
+    /// public data, so not in constant time). Still compare safety numbers to
+    /// know that the expected identity is really the peer's.
+    ///
+    /// # Errors
+    /// A decoding error, [`Error::IdentityMismatch`], then as
+    /// [`accept`](Self::accept).
+    pub fn accept_from(
+        account: &mut Account,
+        prekey_message: &[u8],
+        context: &SessionContext<'_>,
+        expected: Option<&IdentityKey>,
+    ) -> Result<(Self, Vec<u8>)> {
+        let accepted = Self::plan_accept(account, prekey_message, context, expected)?;
         Ok(accepted.commit(account))
     }
 
-    /// [`accept`](Self::accept) without changing the account: the new
-    /// session, its first message decrypted but not committed, and the
+    /// [`accept_from`](Self::accept_from) without changing the account: the
+    /// new session, its first message decrypted but not committed, and the
     /// prekeys to consume.
     pub(crate) fn plan_accept(
         account: &Account,
         prekey_message: &[u8],
         context: &SessionContext<'_>,
+        expected: Option<&IdentityKey>,
     ) -> Result<Accepted> {
         let message = PrekeyMessage::from_bytes(prekey_message)?;
+        if expected.is_some_and(|expected| expected.key_bytes() != message.initiator.key_bytes()) {
+            return Err(Error::IdentityMismatch);
+        }
         let handshake = &message.handshake;
         account.check_base_key(&handshake.ids, &handshake.base_key)?;
         let secrets = account.prekey_secrets(&handshake.ids)?;
@@ -243,10 +273,9 @@ impl Session {
     /// [`Error::DecryptionFailed`] (tampered or not for this session),
     /// [`Error::DuplicateMessage`] (replayed, or its skipped key was
     /// evicted), [`Error::TooFarAhead`], [`Error::SessionMismatch`] (a prekey
-    /// message of another session), [`Error::Malformed`] (also for a message
-    /// the peer sent from a copy of its session restored from before a
-    /// ratchet step: such a message can never be decrypted), or a decoding
-    /// error.
+    /// message of another session), [`Error::StaleSession`] (a message the
+    /// peer sent from a copy of its session restored from before a ratchet
+    /// step: such a message can never be decrypted), or a decoding error.
     pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>> {
         let step = self.plan_decrypt(message)?;
         Ok(self.commit_decrypt(step))

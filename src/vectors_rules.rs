@@ -180,9 +180,9 @@ impl Runner {
                 let account = Account::new(&mut self.rng).unwrap();
                 step["random"] = self.rng.take(&ACCOUNT_DRAWS);
                 step["identity_record"] = json!(hex(&account.identity_key().to_bytes()));
-                step["signed_prekey"] = json!(hex(&account.signed_prekey().unwrap().to_bytes()));
+                step["signed_prekey"] = json!(hex(&account.signed_prekey().to_bytes()));
                 step["last_resort_kem_prekey"] =
-                    json!(hex(&account.last_resort_prekey().unwrap().to_bytes()));
+                    json!(hex(&account.last_resort_prekey().to_bytes()));
                 self.accounts.insert(text(step, "account"), account);
             }
             "bundle" => {
@@ -274,14 +274,14 @@ impl Runner {
             "rotate_signed_prekey" => {
                 let account = self.accounts.get_mut(&text(step, "account")).unwrap();
                 account.rotate_signed_prekey(&mut self.rng).unwrap();
-                let encoded = hex(&account.signed_prekey().unwrap().to_bytes());
+                let encoded = hex(&account.signed_prekey().to_bytes());
                 step["signed_prekey"] = json!(encoded);
                 step["random"] = self.rng.take(&[("signed_prekey_private", 32)]);
             }
             "rotate_last_resort_prekey" => {
                 let account = self.accounts.get_mut(&text(step, "account")).unwrap();
                 account.rotate_last_resort_prekey(&mut self.rng).unwrap();
-                let encoded = hex(&account.last_resort_prekey().unwrap().to_bytes());
+                let encoded = hex(&account.last_resort_prekey().to_bytes());
                 step["last_resort_kem_prekey"] = json!(encoded);
                 step["random"] = self.rng.take(&[("last_resort_kem_seed", 64)]);
             }

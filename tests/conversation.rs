@@ -78,9 +78,9 @@ fn a_tampered_repeated_prekey_header_is_a_session_mismatch() {
     let (mut bob_session, _) = Session::accept(&mut p.bob, &m1, &bob_context()).unwrap();
     // Flip a bit inside the KEM ciphertext of the repeated header.
     m2[400] ^= 1;
-    let before = bob_session.clone();
+    let before = bob_session.fork();
     assert_eq!(bob_session.decrypt(&m2), Err(Error::SessionMismatch));
-    assert_eq!(bob_session, before);
+    assert_eq!(bob_session.state(), before.state());
 }
 
 #[test]
@@ -88,13 +88,17 @@ fn mismatched_context_fails_and_keeps_one_time_prekeys() {
     let mut rng = rng(4);
     let mut p = pair(&mut rng, true);
     let first = p.alice_session.encrypt(b"hi", &mut rng).unwrap();
-    let before = p.bob.clone();
+    let before = p.bob.fork();
     let wrong = SessionContext::new(BOB_ID, b"mallory@example.org/phone");
     assert_eq!(
         Session::accept(&mut p.bob, &first, &wrong).unwrap_err(),
         Error::DecryptionFailed
     );
-    assert_eq!(p.bob, before, "a failed accept must not touch the account");
+    assert_eq!(
+        p.bob.state(),
+        before.state(),
+        "a failed accept must not touch the account"
+    );
     // The right context still works afterwards.
     Session::accept(&mut p.bob, &first, &bob_context()).unwrap();
 }
@@ -178,28 +182,32 @@ fn replays_are_duplicates_and_leave_state_unchanged() {
     let (mut alice, mut bob, mut rng) = established(9);
     let m = alice.encrypt(b"once", &mut rng).unwrap();
     assert_eq!(bob.decrypt(&m).unwrap(), b"once");
-    let before = bob.clone();
+    let before = bob.fork();
     assert_eq!(bob.decrypt(&m), Err(Error::DuplicateMessage));
-    assert_eq!(bob, before);
+    assert_eq!(bob.state(), before.state());
 }
 
 #[test]
 fn every_single_bit_flip_is_rejected_without_state_change() {
     let (mut alice, mut bob, mut rng) = established(10);
     let m = alice.encrypt(b"tamper with me", &mut rng).unwrap();
-    let before = bob.clone();
+    let before = bob.fork();
     for byte in 0..m.len() {
         for bit in [0x01u8, 0x80] {
             let mut bad = m.clone();
             bad[byte] ^= bit;
             assert!(bob.decrypt(&bad).is_err(), "byte {byte}");
-            assert_eq!(bob, before, "state changed after byte {byte}");
+            assert_eq!(
+                bob.state(),
+                before.state(),
+                "state changed after byte {byte}"
+            );
         }
     }
     for len in 0..m.len() {
         assert!(bob.decrypt(&m[..len]).is_err());
     }
-    assert_eq!(bob, before);
+    assert_eq!(bob.state(), before.state());
     assert_eq!(bob.decrypt(&m).unwrap(), b"tamper with me");
 }
 
@@ -208,9 +216,9 @@ fn messages_of_another_session_are_rejected() {
     let (mut alice, _, mut rng) = established(11);
     let (_, mut other_bob, _) = established(12);
     let m = alice.encrypt(b"not yours", &mut rng).unwrap();
-    let before = other_bob.clone();
+    let before = other_bob.fork();
     assert_eq!(other_bob.decrypt(&m), Err(Error::DecryptionFailed));
-    assert_eq!(other_bob, before);
+    assert_eq!(other_bob.state(), before.state());
 }
 
 #[test]
@@ -219,13 +227,13 @@ fn skip_bound_is_enforced_and_harmless() {
     let messages: Vec<_> = (0..=MAX_SKIP + 1)
         .map(|i| alice.encrypt(&i.to_be_bytes(), &mut rng).unwrap())
         .collect();
-    let before = bob.clone();
+    let before = bob.fork();
     // Index MAX_SKIP + 1 would skip MAX_SKIP + 1 keys: refused.
     assert_eq!(
         bob.decrypt(&messages[(MAX_SKIP + 1) as usize]),
         Err(Error::TooFarAhead)
     );
-    assert_eq!(bob, before);
+    assert_eq!(bob.state(), before.state());
     // Index MAX_SKIP skips exactly MAX_SKIP keys: allowed.
     assert_eq!(
         bob.decrypt(&messages[MAX_SKIP as usize]).unwrap(),
@@ -279,12 +287,12 @@ fn skipped_key_store_is_bounded_and_evicts_oldest_first() {
 #[test]
 fn plaintext_size_limit() {
     let (mut alice, mut bob, mut rng) = established(15);
-    let before = alice.clone();
+    let before = alice.fork();
     assert_eq!(
         alice.encrypt(&vec![0u8; MAX_PLAINTEXT_LEN + 1], &mut rng),
         Err(Error::TooLarge)
     );
-    assert_eq!(alice, before);
+    assert_eq!(alice.state(), before.state());
     let big = vec![0x5a; MAX_PLAINTEXT_LEN];
     let m = alice.encrypt(&big, &mut rng).unwrap();
     assert_eq!(bob.decrypt(&m).unwrap(), big);
@@ -317,35 +325,44 @@ fn sealed_session_round_trip_and_errors() {
     let key = StorageKey::generate(&mut rng).unwrap();
     let sealed = bob.seal(&key, &mut rng).unwrap();
     let restored = Session::unseal(&key, &sealed).unwrap();
-    assert_eq!(restored, bob);
+    assert_eq!(restored.state(), bob.state());
     // Sealing twice gives different bytes (random nonce), both valid.
     let sealed_again = bob.seal(&key, &mut rng).unwrap();
     assert_ne!(sealed, sealed_again);
-    assert_eq!(Session::unseal(&key, &sealed_again).unwrap(), bob);
+    assert_eq!(
+        Session::unseal(&key, &sealed_again).unwrap().state(),
+        bob.state()
+    );
     // Wrong key, corruption, truncation, wrong type, unknown version.
     let wrong = StorageKey::from_bytes([7; 32]);
-    assert_eq!(Session::unseal(&wrong, &sealed), Err(Error::UnsealFailed));
+    assert_eq!(
+        Session::unseal(&wrong, &sealed).err(),
+        Some(Error::UnsealFailed)
+    );
     for i in [2usize, 30, sealed.len() - 1] {
         let mut bad = sealed.clone();
         bad[i] ^= 1;
         assert_eq!(
-            Session::unseal(&key, &bad),
-            Err(Error::UnsealFailed),
+            Session::unseal(&key, &bad).err(),
+            Some(Error::UnsealFailed),
             "byte {i}"
         );
     }
-    assert_eq!(Session::unseal(&key, &sealed[..20]), Err(Error::Truncated));
+    assert_eq!(
+        Session::unseal(&key, &sealed[..20]).err(),
+        Some(Error::Truncated)
+    );
     let mut other_kind = sealed.clone();
     other_kind[1] = 0x04;
     assert_eq!(
-        Session::unseal(&key, &other_kind),
-        Err(Error::WrongObjectType)
+        Session::unseal(&key, &other_kind).err(),
+        Some(Error::WrongObjectType)
     );
     let mut newer = sealed.clone();
     newer[0] = 2;
     assert_eq!(
-        Session::unseal(&key, &newer),
-        Err(Error::UnsupportedVersion)
+        Session::unseal(&key, &newer).err(),
+        Some(Error::UnsupportedVersion)
     );
     // The restored session keeps talking.
     let mut bob2 = restored;
@@ -361,11 +378,14 @@ fn sealed_account_round_trip_keeps_prekeys() {
     let key = StorageKey::generate(&mut rng).unwrap();
     let sealed = p.bob.seal(&key, &mut rng).unwrap();
     let mut restored = Account::unseal(&key, &sealed).unwrap();
-    assert_eq!(restored, p.bob);
-    assert_eq!(Session::unseal(&key, &sealed), Err(Error::WrongObjectType));
+    assert_eq!(restored.state(), p.bob.state());
     assert_eq!(
-        Account::unseal(&StorageKey::from_bytes([1; 32]), &sealed),
-        Err(Error::UnsealFailed)
+        Session::unseal(&key, &sealed).err(),
+        Some(Error::WrongObjectType)
+    );
+    assert_eq!(
+        Account::unseal(&StorageKey::from_bytes([1; 32]), &sealed).err(),
+        Some(Error::UnsealFailed)
     );
     let first = p
         .alice_session
@@ -382,7 +402,7 @@ fn rotated_prekeys_stay_usable_for_a_while() {
     let first = p.alice_session.encrypt(b"old bundle", &mut rng).unwrap();
     p.bob.rotate_signed_prekey(&mut rng).unwrap();
     p.bob.rotate_last_resort_prekey(&mut rng).unwrap();
-    Session::accept(&mut p.bob.clone(), &first, &bob_context()).unwrap();
+    Session::accept(&mut p.bob.fork(), &first, &bob_context()).unwrap();
     for _ in 0..2 {
         p.bob.rotate_signed_prekey(&mut rng).unwrap();
         p.bob.rotate_last_resort_prekey(&mut rng).unwrap();
@@ -399,7 +419,7 @@ fn bundles_round_trip_and_reject_tampering() {
     let mut bob = Account::new(&mut rng).unwrap();
     bob.generate_one_time_prekeys(2, &mut rng).unwrap();
     for bundle in [bob.prekey_bundle().unwrap(), {
-        let mut b = Account::new(&mut rng).unwrap();
+        let b = Account::new(&mut rng).unwrap();
         b.prekey_bundle().unwrap()
     }] {
         let bytes = bundle.to_bytes();
@@ -441,7 +461,7 @@ fn components_assemble_into_verified_bundles() {
     assert_eq!((one_time.len(), kem.len()), (3, 3));
     bob.mark_prekeys_published();
     assert!(bob.unpublished_one_time_prekeys().is_empty());
-    let spk = sotto::SignedPrekey::from_bytes(&bob.signed_prekey().unwrap().to_bytes()).unwrap();
+    let spk = sotto::SignedPrekey::from_bytes(&bob.signed_prekey().to_bytes()).unwrap();
     let kem0 = sotto::KemPrekey::from_bytes(&kem[0].to_bytes()).unwrap();
     let otk = sotto::OneTimePrekey::from_bytes(&one_time[1].to_bytes()).unwrap();
     let bundle = PrekeyBundle::new(
@@ -541,4 +561,133 @@ fn context_identifiers_are_bounded() {
     }
     let context = SessionContext::new(&longest, BOB_ID);
     assert!(Session::initiate(&p.alice, &p.bundle, &context, &mut rng).is_ok());
+}
+
+#[test]
+fn accept_from_refuses_another_identity_and_changes_nothing() {
+    let mut rng = rng(40);
+    let mut p = pair(&mut rng, true);
+    let first = p.alice_session.encrypt(b"from alice", &mut rng).unwrap();
+    let mallory = Account::new(&mut rng).unwrap();
+    let before = p.bob.state();
+    assert_eq!(
+        Session::accept_from(
+            &mut p.bob,
+            &first,
+            &bob_context(),
+            Some(mallory.identity_key())
+        )
+        .err(),
+        Some(Error::IdentityMismatch)
+    );
+    assert_eq!(
+        p.bob.state(),
+        before,
+        "a refused accept must not touch the account"
+    );
+    assert_eq!(Error::IdentityMismatch.code(), 23);
+    // The expected identity, or none, accepts.
+    let (session, text) = Session::accept_from(
+        &mut p.bob,
+        &first,
+        &bob_context(),
+        Some(p.alice.identity_key()),
+    )
+    .unwrap();
+    assert_eq!(text, b"from alice");
+    assert_eq!(session.remote_identity(), p.alice.identity_key());
+}
+
+#[test]
+fn prekey_bundle_is_pure_until_marked_published() {
+    let mut rng = rng(41);
+    let mut bob = Account::new(&mut rng).unwrap();
+    bob.generate_one_time_prekeys(2, &mut rng).unwrap();
+    let before = bob.state();
+    let a = bob.prekey_bundle().unwrap();
+    let b = bob.prekey_bundle().unwrap();
+    assert_eq!(bob.state(), before, "building a bundle changed the account");
+    assert_eq!(a.to_bytes(), b.to_bytes());
+    bob.mark_bundle_published(&a);
+    let c = bob.prekey_bundle().unwrap();
+    assert_ne!(
+        a.one_time_prekey().map(|k| k.id()),
+        c.one_time_prekey().map(|k| k.id())
+    );
+    assert_ne!(a.kem_prekey().id(), c.kem_prekey().id());
+    // The getters are infallible and match the bundle.
+    assert_eq!(bob.signed_prekey(), c.signed_prekey());
+    assert_eq!(
+        bob.last_resort_prekey().kind(),
+        sotto::KemPrekeyKind::LastResort
+    );
+}
+
+#[test]
+fn generation_reports_and_never_evicts_published_keys_within_the_cap() {
+    use sotto::limits::{MAX_ONE_TIME_PREKEYS, MAX_PUBLISHED_ONE_TIME_PREKEYS};
+    let mut rng = rng(42);
+    let mut bob = Account::new(&mut rng).unwrap();
+    let report = bob
+        .generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng)
+        .unwrap();
+    assert_eq!(report.created.len(), 2 * MAX_ONE_TIME_PREKEYS);
+    assert_eq!(
+        report.created.first(),
+        Some(&3),
+        "ids continue after prekeys 1 and 2"
+    );
+    assert!(report.evicted_published.is_empty() && report.evicted_unpublished.is_empty());
+    // Publication is capped at 50 of each kind.
+    let uploaded: Vec<u32> = bob
+        .unpublished_one_time_prekeys()
+        .iter()
+        .map(|k| k.id())
+        .collect();
+    assert_eq!(uploaded.len(), MAX_PUBLISHED_ONE_TIME_PREKEYS);
+    assert_eq!(
+        bob.unpublished_one_time_kem_prekeys().unwrap().len(),
+        MAX_PUBLISHED_ONE_TIME_PREKEYS
+    );
+    bob.mark_prekeys_published();
+    assert!(
+        bob.unpublished_one_time_prekeys().is_empty(),
+        "the cap is reached"
+    );
+    assert!(bob.prekey_bundle().unwrap().one_time_prekey().is_none());
+    // A top-up of 50 evicts only unpublished keys (the oldest first).
+    let report = bob
+        .generate_one_time_prekeys(
+            MAX_ONE_TIME_PREKEYS - MAX_PUBLISHED_ONE_TIME_PREKEYS,
+            &mut rng,
+        )
+        .unwrap();
+    assert_eq!(report.created.len(), 100);
+    assert_eq!(report.evicted_unpublished.len(), 100);
+    assert!(report.evicted_published.is_empty());
+    assert!(
+        uploaded
+            .iter()
+            .all(|id| !report.evicted_unpublished.contains(id))
+    );
+    assert_eq!(bob.one_time_prekey_counts(), (100, 100));
+    // A full generation must evict published keys too, and says which.
+    let report = bob
+        .generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS, &mut rng)
+        .unwrap();
+    assert_eq!(report.evicted_unpublished.len(), 100);
+    assert_eq!(report.evicted_published.len(), 100);
+    assert!(
+        uploaded
+            .iter()
+            .all(|id| report.evicted_published.contains(id))
+    );
+    // Too many at once is refused and changes nothing.
+    let before = bob.state();
+    assert_eq!(
+        bob.generate_one_time_prekeys(MAX_ONE_TIME_PREKEYS + 1, &mut rng)
+            .err(),
+        Some(Error::InvalidArgument)
+    );
+    assert_eq!(bob.state(), before);
 }

@@ -15,6 +15,8 @@
 //! the exhaustion bound, and a property test runs random schedules of all of
 //! it against a model.
 
+mod common;
+use common::Fork;
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -47,7 +49,10 @@ fn assert_replay_refused(bob: &mut Account, message: &[u8], expected: Error) {
         Session::accept(bob, message, &bob_ctx()).err(),
         Some(expected)
     );
-    assert!(*bob == before, "a refused accept changed the account");
+    assert!(
+        bob.state() == before.state(),
+        "a refused accept changed the account"
+    );
 }
 
 #[test]
@@ -181,7 +186,7 @@ fn step() -> impl Strategy<Value = Step> {
 type Spk = (u32, [u8; 32]);
 
 fn current_spk(bob: &Account) -> Spk {
-    let spk = bob.signed_prekey().unwrap();
+    let spk = bob.signed_prekey();
     (spk.id(), *spk.public_key())
 }
 
@@ -257,8 +262,8 @@ proptest! {
                         // A server that withholds one-time prekeys.
                         bundle = PrekeyBundle::new(
                             bundle.identity().clone(),
-                            bob.signed_prekey().unwrap(),
-                            bob.last_resort_prekey().unwrap(),
+                            bob.signed_prekey().clone(),
+                            bob.last_resort_prekey().clone(),
                             None,
                         ).unwrap();
                     }
@@ -293,7 +298,7 @@ proptest! {
                                     "{:?}", error
                                 ),
                             }
-                            prop_assert!(bob == before);
+                            prop_assert!(bob.state() == before.state());
                         }
                         (Ok(_), expected) => {
                             prop_assert!(false, "a replay opened a session; model {:?}", expected);
@@ -316,7 +321,7 @@ proptest! {
                     model = old_model.clone();
                 }
                 Step::RestoreBackup { .. } => {}
-                Step::Refill => bob.generate_one_time_prekeys(2, &mut rng).unwrap(),
+                Step::Refill => drop(bob.generate_one_time_prekeys(2, &mut rng).unwrap()),
             }
         }
     }

@@ -13,6 +13,8 @@
 //! This file is the only place of the crate with `unsafe` code (the core
 //! itself forbids it): the allocator and the scan of a block being freed.
 
+mod common;
+use common::Fork;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sotto::primitives::aead::{self, Algorithm};
@@ -534,7 +536,7 @@ fn generating_one_time_prekeys_leaves_no_key_in_freed_memory() {
         drawn: Vec::with_capacity(64),
     };
     // Learn the keys from an identical generator first.
-    let mut probe = account.clone();
+    let mut probe = account.fork();
     let mut first = Recording {
         inner: ChaCha20Rng::seed_from_u64(13),
         drawn: Vec::new(),

@@ -3,7 +3,9 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use sotto::{Account, OsRng, PrekeyBundle, Session, StorageKey};
-use sotto_bench::{SottoResponder, alice_ctx, bob_ctx, message, sotto_pair};
+use sotto_bench::{
+    SottoResponder, alice_ctx, bob_ctx, fork_account, fork_session, message, sotto_pair,
+};
 use std::hint::black_box;
 
 fn handshake_steps(c: &mut Criterion) {
@@ -30,7 +32,7 @@ fn handshake_steps(c: &mut Criterion) {
             || {
                 let mut s = Session::initiate(&alice, &bundle, &alice_ctx(), &mut OsRng).unwrap();
                 (
-                    responder.account.clone(),
+                    fork_account(&responder.account),
                     s.encrypt(&m, &mut OsRng).unwrap(),
                 )
             },
@@ -54,7 +56,7 @@ fn skipped(c: &mut Criterion) {
     // the 1000 skipped ones in order.
     group.bench_function("ahead_1000_then_1000_skipped", |bench| {
         bench.iter_batched(
-            || b.clone(),
+            || fork_session(&b),
             |mut b| {
                 b.decrypt(&messages[1000]).unwrap();
                 for message in &messages[..1000] {
@@ -67,7 +69,7 @@ fn skipped(c: &mut Criterion) {
     });
     group.bench_function("ahead_1000_only", |bench| {
         bench.iter_batched(
-            || b.clone(),
+            || fork_session(&b),
             |mut b| {
                 b.decrypt(&messages[1000]).unwrap();
                 b

@@ -13,7 +13,7 @@ use rand_core::SeedableRng;
 use sotto::{Account, OsRng, Session, StorageKey};
 #[cfg(feature = "vodozemac")]
 use sotto_bench::{OlmResponder, olm_handshake, olm_pair};
-use sotto_bench::{SottoResponder, message, sotto_handshake, sotto_pair};
+use sotto_bench::{SottoResponder, fork_account, message, sotto_handshake, sotto_pair};
 use std::hint::black_box;
 #[cfg(feature = "vodozemac")]
 use vodozemac::olm;
@@ -27,7 +27,7 @@ fn handshake(c: &mut Criterion) {
     let responder = SottoResponder::new();
     group.bench_function("sotto", |b| {
         b.iter_batched(
-            || responder.account.clone(),
+            || fork_account(&responder.account),
             |mut bob| sotto_handshake(&alice, &mut bob, black_box(&responder.bundle_bytes), &m),
             BatchSize::SmallInput,
         )

@@ -25,6 +25,19 @@ pub fn bob_ctx() -> SessionContext<'static> {
     SessionContext::new(BOB, ALICE)
 }
 
+/// A second live copy of an account, for benchmarks that run one handshake
+/// per iteration on the same state (accounts are not `Clone`).
+pub fn fork_account(account: &Account) -> Account {
+    let state = sotto::hazmat::account_state(account).expect("state");
+    sotto::hazmat::account_from_state(&state).expect("account")
+}
+
+/// A second live copy of a session (sessions are not `Clone`).
+pub fn fork_session(session: &Session) -> Session {
+    let state = sotto::hazmat::session_state(session).expect("state");
+    sotto::hazmat::session_from_state(&state).expect("session")
+}
+
 /// Bob's account (with one-time prekeys) and a bundle of it, encoded.
 pub struct SottoResponder {
     pub account: Account,

@@ -93,7 +93,7 @@ fn c_abi(data: &[u8]) {
         );
         let mut plaintext = empty();
         let status_decrypt = sotto_session_decrypt(bob, ptr, len, &mut plaintext);
-        let core_decrypt = fx.bob.clone().decrypt(data);
+        let core_decrypt = fx.bob.fork().decrypt(data);
         // Safety numbers cost 2 x 5200 SHA-512: only QR-sized inputs (the
         // only ones that reach the comparison) and tiny ones go through it.
         let mut matches = false;

@@ -32,8 +32,8 @@ ERROR_CODES = {
     "DUPLICATE_MESSAGE": 10, "TOO_FAR_AHEAD": 11, "UNKNOWN_PREKEY": 12,
     "SESSION_MISMATCH": 13, "TOO_LARGE": 14, "INVALID_PADDING": 15,
     "UNSEAL_FAILED": 16, "RANDOMNESS": 17, "LIMIT_EXCEEDED": 18,
-    "INVALID_ARGUMENT": 19, "PREKEY_EXHAUSTED": 20,
-    "DIGEST_MISMATCH": 26,
+    "INVALID_ARGUMENT": 19, "PREKEY_EXHAUSTED": 20, "STALE_SESSION": 21,
+    "INTERNAL": 22, "IDENTITY_MISMATCH": 23, "DIGEST_MISMATCH": 26,
 }
 
 
@@ -652,7 +652,8 @@ class Session:
         if case == "a":
             ch = new.recv
             if dh != new.DHr:
-                raise SottoError("MALFORMED", "ratchet key of current chain")
+                # §6.5 step 4: a peer restored from before a ratchet step.
+                raise SottoError("STALE_SESSION", "ratchet key of current chain")
             if n < ch.n:
                 mk, new.last["skipped_key_used"] = new._take_from(ch, n), True
             else:

@@ -294,9 +294,9 @@ export function hostileCases(sotto, env) {
     equal(a.freed, false, label);
     a.free();
     equal(a.freed, true, label);
-    fails('OBJECT_FREED', () => a.encrypt('x'), `${label}: after free()`);
+    fails('INVALID_HANDLE', () => a.encrypt('x'), `${label}: after free()`);
     bundle[Symbol.dispose]();
-    fails('OBJECT_FREED', () => Session.initiate(alice, bundle, ALICE), `${label}: after dispose`);
+    fails('INVALID_HANDLE', () => Session.initiate(alice, bundle, ALICE), `${label}: after dispose`);
   }
 
   const cases = [];
@@ -394,7 +394,7 @@ export function hostileCases(sotto, env) {
           if (!(e instanceof SottoError)) fail(`call ${calls}: ${describe(e)}`);
           kind = e.kind;
         }
-        if (kind === 'INTERNAL') fail(`call ${calls}: INTERNAL`);
+        if (kind === 'PANIC') fail(`call ${calls}: PANIC`);
         kinds[kind] = (kinds[kind] ?? 0) + 1;
         calls += 1;
         if (growing) whileGrowing += 1;
@@ -533,7 +533,7 @@ export function hostileCases(sotto, env) {
     }
   });
 
-  add('finding 5: a detached buffer is WRONG_ARGUMENT_TYPE, not INTERNAL', () => {
+  add('finding 5: a detached buffer is WRONG_ARGUMENT_TYPE, not PANIC', () => {
     for (const [name, call] of entryPoints()) {
       const error = fails('WRONG_ARGUMENT_TYPE', () => call(detached()), name);
       ok(/detached/.test(error.message), error.message);
@@ -541,7 +541,7 @@ export function hostileCases(sotto, env) {
     fails('WRONG_ARGUMENT_TYPE', () => messageType(detached(0)), 'an empty detached view');
   });
 
-  add('finding 5: an argument freed by a getter (or a Proxy trap) during the call is OBJECT_FREED, not INTERNAL', () => {
+  add('finding 5: an argument freed by a getter (or a Proxy trap) during the call is INVALID_HANDLE, not PANIC', () => {
     const freeing = (object, ids) => ({
       get localId() {
         object.free();
@@ -552,13 +552,13 @@ export function hostileCases(sotto, env) {
     {
       const { alice, bob } = pair();
       const first = Session.initiate(alice, bob.prekeyBundle(), ALICE).encrypt('x');
-      fails('OBJECT_FREED', () => Session.accept(bob, first, freeing(bob, BOB)), 'accept: the account freed by the context');
+      fails('INVALID_HANDLE', () => Session.accept(bob, first, freeing(bob, BOB)), 'accept: the account freed by the context');
     }
     {
       const { alice, bob } = pair();
-      fails('OBJECT_FREED', () => Session.initiate(alice, bob.prekeyBundle().toBytes(), freeing(alice, ALICE)), 'initiate: account');
+      fails('INVALID_HANDLE', () => Session.initiate(alice, bob.prekeyBundle().toBytes(), freeing(alice, ALICE)), 'initiate: account');
       const bundle = bob.prekeyBundle();
-      fails('OBJECT_FREED', () => Session.initiate(Account.create(), bundle, freeing(bundle, ALICE)), 'initiate: bundle');
+      fails('INVALID_HANDLE', () => Session.initiate(Account.create(), bundle, freeing(bundle, ALICE)), 'initiate: bundle');
     }
     {
       const { a } = pair();
@@ -569,7 +569,7 @@ export function hostileCases(sotto, env) {
           return value;
         },
       });
-      fails('OBJECT_FREED', () => sneaky.encrypt('x'), 'a Proxy trap freeing its target');
+      fails('INVALID_HANDLE', () => sneaky.encrypt('x'), 'a Proxy trap freeing its target');
     }
     pair();
   });
@@ -654,7 +654,7 @@ export function hostileCases(sotto, env) {
     equal(text(b.decrypt(a.encrypt('still fine'))), 'still fine', 'the session was not freed');
   });
 
-  add('finding 2: a trap is reported once as INTERNAL, the module restarts, older objects say "restore from sealed state"', async () => {
+  add('finding 2: a trap is reported once as PANIC, the module restarts, older objects say "restore from sealed state"', async () => {
     const builds = Object.entries(env.isolated ?? {});
     if (!builds.length) return 'skip: no isolated instance here';
     const notes = [];
@@ -679,13 +679,13 @@ export function hostileCases(sotto, env) {
     failsHere('UNSUPPORTED_VERSION', () => api.PrekeyBundle.fromBytes(new Uint8Array(MAX_INPUT)), 'a 2 MiB bundle');
     const before = api.wasmMemoryBytes();
 
-    const error = failsHere('INTERNAL', () => api.messageType(new Uint8Array(10)), 'the trapping call');
+    const error = failsHere('PANIC', () => api.messageType(new Uint8Array(10)), 'the trapping call');
     ok(error.cause instanceof WebAssembly.RuntimeError, `the cause is not a RuntimeError: ${describe(error.cause)}`);
     ok(/restarted/.test(error.message), error.message);
     const after = api.wasmMemoryBytes();
     ok(after < before, `memory was not renewed: ${before} -> ${after} bytes`);
 
-    // Every older object reports INTERNAL and says what to do, each time.
+    // Every older object reports PANIC and says what to do, each time.
     for (const [label, fn] of [
       ['account.identityKey', () => old.identityKey],
       ['account.seal', () => old.seal(key)],
@@ -693,7 +693,7 @@ export function hostileCases(sotto, env) {
       ['session.id', () => session.id],
       ['initiate with an old account', () => api.Session.initiate(old, api.Account.create().prekeyBundle(), ALICE)],
     ]) {
-      const lost = failsHere('INTERNAL', fn, label);
+      const lost = failsHere('PANIC', fn, label);
       ok(/restore it from sealed state/.test(lost.message), lost.message);
     }
     // Freeing them is harmless (it must not free their addresses in the new instance).
@@ -716,8 +716,8 @@ export function hostileCases(sotto, env) {
       equal(text(s.decrypt(r.encrypt('reply'))), 'reply', 'reply');
     }
     // A second trap restarts again; the objects restored above are lost in turn.
-    failsHere('INTERNAL', () => api.messageType(new Uint8Array(10)), 'the second trap');
-    ok(/restore it from sealed state/.test(failsHere('INTERNAL', () => restored.identityKey, 'restored').message), 'lost');
+    failsHere('PANIC', () => api.messageType(new Uint8Array(10)), 'the second trap');
+    ok(/restore it from sealed state/.test(failsHere('PANIC', () => restored.identityKey, 'restored').message), 'lost');
     equal(api.Account.unseal(key, sealedAccount).identityKey.length, 130, 'after the second restart');
     // The main instance was never involved.
     pair();

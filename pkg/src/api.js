@@ -3,7 +3,7 @@
 // the build can emit it both as an ES module and as CommonJS.
 //
 // What this layer adds to the raw bindings:
-// - argument checks: a wrong type is a SottoError (code 100), never a crash
+// - argument checks: a wrong type is a SottoError (code 111), never a crash
 //   or a silent conversion; strings must be well-formed Unicode;
 // - private copies of byte arguments, measured through the intrinsic
 //   typed-array accessors (see `bytes` below): wasm-bindgen's glue sizes its
@@ -28,7 +28,12 @@
 // Step 3 runs no caller code.
 
 export function bind(glue, isReady) {
-  /** Stable error codes: 1–99 from the Rust core, 100–199 from the bindings. */
+  /**
+   * Stable error codes: 1–99 from the Rust core (sotto::Error), 100–199 from
+   * the bindings (sotto::BindingError, one table shared with the C ABI, whose
+   * SOTTO_ERR_* constants have the same numbers and names). The tests check
+   * this object against both tables (js-tests/codes.test.mjs).
+   */
   const ErrorCode = Object.freeze({
     TRUNCATED: 1,
     TRAILING_BYTES: 2,
@@ -49,21 +54,37 @@ export function bind(glue, isReady) {
     RANDOMNESS: 17,
     LIMIT_EXCEEDED: 18,
     INVALID_ARGUMENT: 19,
-    WRONG_ARGUMENT_TYPE: 100,
-    OBJECT_FREED: 101,
-    NOT_INITIALIZED: 102,
-    INTERNAL: 103,
-    INIT_FAILED: 104,
-    REENTRANT: 105,
+    PREKEY_EXHAUSTED: 20,
+    STALE_SESSION: 21,
+    INTERNAL: 22,
+    IDENTITY_MISMATCH: 23,
+    DIGEST_MISMATCH: 26,
+    INVALID_HANDLE: 101,
+    PANIC: 107,
+    REENTRANT: 109,
+    WRONG_ARGUMENT_TYPE: 111,
+    NOT_INITIALIZED: 112,
+    INIT_FAILED: 113,
   });
 
+  /**
+   * Message-type numbers, the same as the C ABI's SOTTO_MESSAGE_PREKEY and
+   * SOTTO_MESSAGE_NORMAL (sotto::MessageType::code); 0 is never a type.
+   * messageType() returns the names 'prekey' and 'normal'.
+   */
+  const MessageTypeCode = Object.freeze({ PREKEY: 1, NORMAL: 2 });
+  const MESSAGE_TYPE_NAMES = { 1: 'prekey', 2: 'normal' };
+
+  // The binding codes' messages, copied from sotto::BindingError (they are
+  // needed when the module is not loaded or busy); codes.test.mjs checks that
+  // they are that table's.
   const BINDING_MESSAGES = {
-    100: 'an argument has the wrong type; see the TypeScript declarations of the call',
-    101: 'this object was freed (free() or Symbol.dispose) and cannot be used any more',
-    102: 'the WebAssembly module is not loaded yet; await init() first (the Node entry needs no init)',
-    103: 'the WebAssembly module failed unexpectedly (out of memory or a bug in Sotto) and was restarted with empty memory: every Sotto object created before the failure is unusable, restore them from sealed state',
-    104: 'the WebAssembly module could not be loaded; check the URL, the Content-Type (application/wasm) or the bytes given to init()',
-    105: 'Sotto was called while another Sotto call was running (from inside crypto.getRandomValues); this is not allowed',
+    101: 'not a live object: it was never created by Sotto, or was already freed',
+    107: 'internal failure (a bug in Sotto, or out of memory) stopped the call; in JavaScript the module was restarted and every earlier Sotto object must be restored from sealed state; please report this bug',
+    109: 'Sotto was called from inside its own random-number source while another Sotto call was running; this is not allowed',
+    111: 'an argument has the wrong type; see the TypeScript declarations of the call',
+    112: 'the WebAssembly module is not loaded yet; await init() first (the Node entry needs no init)',
+    113: 'the WebAssembly module could not be loaded; check the URL, the Content-Type (application/wasm) or the bytes given to init()',
   };
 
   const NAMES = Object.freeze(
@@ -157,7 +178,7 @@ export function bind(glue, isReady) {
   // code half-way, with no cleanup). wasm-bindgen can replace the instance by
   // a fresh one of the same module (`schedule_restart` sets the flag; the glue
   // swaps the instance before its next export call, here memory_bytes). Every
-  // object of the old instance then reports INTERNAL ("restore from sealed
+  // object of the old instance then reports PANIC ("restore from sealed
   // state") through its generation, and its finalizer does nothing; objects
   // created afterwards work. If even that fails, the module is `broken`.
   function restart(error) {
@@ -170,7 +191,7 @@ export function bind(glue, isReady) {
       broken = true;
       detail += `; the restart failed too (${describe(again)}): reload the page or restart the process, then restore from sealed state`;
     }
-    return new SottoError(ErrorCode.INTERNAL, detail, { cause: error });
+    return new SottoError(ErrorCode.PANIC, detail, { cause: error });
   }
 
   function convert(error) {
@@ -200,7 +221,7 @@ export function bind(glue, isReady) {
   function ensureReady() {
     if (!isReady()) throw new SottoError(ErrorCode.NOT_INITIALIZED);
     if (broken) {
-      throw new SottoError(ErrorCode.INTERNAL, 'the module could not be restarted after a failure: reload the page or restart the process');
+      throw new SottoError(ErrorCode.PANIC, 'the module could not be restarted after a failure: reload the page or restart the process');
     }
   }
 
@@ -372,11 +393,11 @@ export function bind(glue, isReady) {
   // Throws unless the state's object can be used now. Runs no caller code.
   function check(state, what) {
     if (state.raw === null) {
-      throw new SottoError(ErrorCode.OBJECT_FREED, `${what} (a ${state.Class.name}) was freed`);
+      throw new SottoError(ErrorCode.INVALID_HANDLE, `${what} (a ${state.Class.name}) was freed`);
     }
     if (state.generation !== generation) {
       throw new SottoError(
-        ErrorCode.INTERNAL,
+        ErrorCode.PANIC,
         `${what} (a ${state.Class.name}) was lost when the module restarted after a failure; restore it from sealed state`,
       );
     }
@@ -456,11 +477,36 @@ export function bind(glue, isReady) {
       if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
         throw wrongType('count', 'a non-negative integer', count);
       }
-      call(() => check(state, 'this').generate_one_time_prekeys(count));
+      const [created, evictedUnpublished, evictedPublished] = call(() =>
+        check(state, 'this').generate_one_time_prekeys(count),
+      );
+      return { created, evictedUnpublished, evictedPublished };
     }
     prekeyBundle() {
       const state = self(this, Account);
       return new PrekeyBundle(TOKEN, call(() => check(state, 'this').prekey_bundle()));
+    }
+    markBundlePublished(bundle) {
+      const state = self(this, Account);
+      const bundleState = stateOf(bundle);
+      let encoded;
+      if (bundleState === undefined) {
+        encoded = bytes(bundle, 'bundle', MAX_INPUT, 'a PrekeyBundle or a Uint8Array');
+      } else if (bundleState.Class !== PrekeyBundle) {
+        throw wrongType('bundle', 'a PrekeyBundle or a Uint8Array', bundle);
+      } else {
+        check(bundleState, 'bundle');
+      }
+      call(() => {
+        const raw = check(state, 'this');
+        if (bundleState !== undefined) return raw.mark_bundle_published(check(bundleState, 'bundle'));
+        const temporary = glue.WasmBundle.from_bytes(encoded);
+        try {
+          return raw.mark_bundle_published(temporary);
+        } finally {
+          temporary.free();
+        }
+      });
     }
     signedPrekey() {
       const state = self(this, Account);
@@ -560,12 +606,16 @@ export function bind(glue, isReady) {
       });
       return new Session(TOKEN, raw);
     }
-    static accept(account, prekeyMessage, ctx) {
+    static accept(account, prekeyMessage, ctx, expectedIdentity) {
       ensureReady();
       const accountState = handle(account, Account, 'account');
       const message = bytes(prekeyMessage, 'prekeyMessage');
       const [localId, remoteId] = context(ctx);
-      const raw = call(() => glue.WasmSession.accept(check(accountState, 'account'), message, localId, remoteId));
+      const expected =
+        expectedIdentity === undefined ? undefined : bytes(expectedIdentity, 'expectedIdentity');
+      const raw = call(() =>
+        glue.WasmSession.accept(check(accountState, 'account'), message, localId, remoteId, expected),
+      );
       const session = new Session(TOKEN, raw);
       const plaintext = call(() => raw.take_plaintext());
       return { session, plaintext };
@@ -669,7 +719,7 @@ export function bind(glue, isReady) {
   function messageType(message) {
     ensureReady();
     const data = bytes(message, 'message');
-    return call(() => glue.message_type(data)) === 0 ? 'prekey' : 'normal';
+    return MESSAGE_TYPE_NAMES[call(() => glue.message_type(data))];
   }
 
   function prekeySessionId(prekeyMessage) {
@@ -697,6 +747,7 @@ export function bind(glue, isReady) {
   return {
     wasmMemoryBytes,
     ErrorCode,
+    MessageTypeCode,
     SottoError,
     Account,
     PrekeyBundle,

@@ -4,6 +4,7 @@ import api from './index.js';
 
 export const {
   ErrorCode,
+  MessageTypeCode,
   SottoError,
   Account,
   PrekeyBundle,

@@ -5,7 +5,9 @@
 
 /**
  * Stable error codes. 1–99 come from the Rust core and never change meaning;
- * 100–199 are defined by the JavaScript bindings.
+ * 100–199 are the bindings' codes, from one table shared with the C ABI
+ * (`sotto.h`): a meaning both bindings have has one number (101, 107, 109),
+ * and 111–113 exist in JavaScript only.
  *
  * Every failure of a Sotto call is a {@link SottoError}, whatever the
  * arguments are (Proxies, subclasses, detached or shared buffers, throwing
@@ -59,6 +61,38 @@ export declare const ErrorCode: Readonly<{
    * a storage key not 32 bytes, a count over 100.
    */
   INVALID_ARGUMENT: 19;
+  /** The signed prekey a prekey message uses accepted its maximum number of sessions: rotate it and publish it. */
+  PREKEY_EXHAUSTED: 20;
+  /**
+   * The peer sent this message from an outdated restored copy of its session
+   * (restored from before a ratchet step); it can never be decrypted: ask the
+   * peer to start a new session.
+   */
+  STALE_SESSION: 21;
+  /** An internal invariant of Sotto was violated (a bug in Sotto); nothing was changed. */
+  INTERNAL: 22;
+  /**
+   * The prekey message comes from another identity than the `expectedIdentity`
+   * given to {@link Session.accept}; the account was not changed.
+   */
+  IDENTITY_MISMATCH: 23;
+  /** An attachment's chunks authenticate but the file differs from its descriptor's digest: do not retry. */
+  DIGEST_MISMATCH: 26;
+  /** Bindings: the object was freed (free() or Symbol.dispose). C: a freed or invalid handle. */
+  INVALID_HANDLE: 101;
+  /**
+   * Bindings: the WebAssembly module trapped (out of memory or a bug in
+   * Sotto; C: a caught panic). It is reported once, by the call that failed;
+   * the module then restarts with fresh memory, so new objects work, and
+   * every object created before throws `PANIC` on each use: restore them from
+   * sealed state.
+   */
+  PANIC: 107;
+  /**
+   * Bindings: Sotto was called while another Sotto call was running, i.e.
+   * from inside `crypto.getRandomValues` (Sotto's source of randomness).
+   */
+  REENTRANT: 109;
   /**
    * Bindings: an argument has the wrong JavaScript type. Byte arguments must
    * be real `Uint8Array`s (subclasses such as Node's `Buffer`, views of shared
@@ -68,26 +102,33 @@ export declare const ErrorCode: Readonly<{
    * arrays, and views whose buffer was detached (transferred). Sotto objects
    * may be Proxies of real ones (Vue's `reactive()`); fakes are refused.
    */
-  WRONG_ARGUMENT_TYPE: 100;
-  /** Bindings: the object was freed (free() or Symbol.dispose). */
-  OBJECT_FREED: 101;
+  WRONG_ARGUMENT_TYPE: 111;
   /** Bindings: the web build was used before `await init()`. */
-  NOT_INITIALIZED: 102;
-  /**
-   * Bindings: the WebAssembly module trapped (out of memory or a bug in
-   * Sotto). It is reported once, by the call that failed; the module then
-   * restarts with fresh memory, so new objects work, and every object created
-   * before throws `INTERNAL` on each use: restore them from sealed state.
-   */
-  INTERNAL: 103;
+  NOT_INITIALIZED: 112;
   /** Bindings: the WebAssembly module could not be loaded by init(). */
-  INIT_FAILED: 104;
-  /**
-   * Bindings: Sotto was called while another Sotto call was running, i.e.
-   * from inside `crypto.getRandomValues` (Sotto's source of randomness).
-   */
-  REENTRANT: 105;
+  INIT_FAILED: 113;
 }>;
+
+/**
+ * Message-type numbers, the same as the C ABI's `SOTTO_MESSAGE_PREKEY` (1)
+ * and `SOTTO_MESSAGE_NORMAL` (2); 0 is never a type. {@link messageType}
+ * returns the names `'prekey'` and `'normal'`.
+ */
+export declare const MessageTypeCode: Readonly<{ PREKEY: 1; NORMAL: 2 }>;
+
+/** What {@link Account.generateOneTimePrekeys} did (prekey identifiers). */
+export interface PrekeyReport {
+  /** The new prekeys (X25519 and ML-KEM alternating), in creation order. */
+  created: number[];
+  /** Evicted prekeys that were never published: nothing to do. */
+  evictedUnpublished: number[];
+  /**
+   * Evicted prekeys that were published: the server may still hand them out
+   * (a prekey message using one fails with `UNKNOWN_PREKEY`); ask it to
+   * delete them. Empty whenever `count` is at most 50.
+   */
+  evictedPublished: number[];
+}
 
 /** The name of an error code, e.g. `"DUPLICATE_MESSAGE"`. */
 export type ErrorKind = keyof typeof ErrorCode;
@@ -113,7 +154,7 @@ export declare class SottoError extends Error {
 /**
  * Objects backed by WebAssembly memory. Call `free()` (or use `using`) when
  * done; objects never freed are released when garbage-collected. Using a freed
- * object throws a {@link SottoError} with code `OBJECT_FREED` (101), also when
+ * object throws a {@link SottoError} with code `INVALID_HANDLE` (101), also when
  * a getter of another argument freed it during the call. A Proxy of an object
  * (Vue's `reactive()`, MobX, ...) can be used wherever the object can.
  */
@@ -165,25 +206,36 @@ export declare class Account implements Freeable {
   readonly identityKey: Uint8Array;
   /**
    * Generates `count` one-time X25519 prekeys and as many one-time ML-KEM
-   * prekeys (at most 100 each are held; older ones are dropped).
+   * prekeys. At most 100 of each are held: beyond that older keys are
+   * evicted, unpublished ones first. At most 50 of each kind are published
+   * at once, so a `count` of at most 50 never evicts a published key.
+   * @returns what was created and evicted.
    * @throws SottoError `INVALID_ARGUMENT` when count > 100, `WRONG_ARGUMENT_TYPE` when not a non-negative integer.
    */
-  generateOneTimePrekeys(count: number): void;
+  generateOneTimePrekeys(count: number): PrekeyReport;
   /**
    * A prekey bundle for this account using its oldest unpublished one-time
-   * prekeys (which are then marked published). For deployments where the
-   * device hands out bundles itself, and for tests and demos.
+   * prekeys. Changes nothing: calls return the same keys until
+   * {@link Account.markBundlePublished} records that the bundle was handed
+   * out. For deployments where the device hands out bundles itself, and for
+   * tests and demos.
    */
   prekeyBundle(): PrekeyBundle;
+  /**
+   * Marks the one-time prekeys of a bundle made by {@link Account.prekeyBundle}
+   * as published, so that the next bundle uses other ones.
+   * @throws SottoError bundle decoding errors when given bytes.
+   */
+  markBundlePublished(bundle: PrekeyBundle | Uint8Array): void;
   /** The encoded current signed prekey, to upload to the server. */
   signedPrekey(): Uint8Array;
   /** The encoded current last-resort ML-KEM prekey, to upload. */
   lastResortPrekey(): Uint8Array;
-  /** The encoded one-time X25519 prekeys not yet marked published. */
+  /** The encoded oldest one-time X25519 prekeys not yet published, at most as many as keep 50 published. */
   unpublishedOneTimePrekeys(): Uint8Array[];
-  /** The encoded one-time ML-KEM prekeys not yet marked published. */
+  /** The encoded oldest one-time ML-KEM prekeys not yet published, capped likewise. */
   unpublishedOneTimeKemPrekeys(): Uint8Array[];
-  /** Marks every prekey as published (after a successful upload). */
+  /** Marks what the `unpublished*` getters return now, and the signed and last-resort prekeys, as published (after a successful upload). */
   markPrekeysPublished(): void;
   /** How many one-time prekeys of each kind the account still holds. */
   oneTimePrekeyCounts(): { x25519: number; mlkem: number };
@@ -250,9 +302,17 @@ export declare class Session implements Freeable {
    * Creates the responder's session from the peer's first (prekey) message
    * and decrypts it. Consumes one-time prekeys of `account`: seal the account
    * and the session together afterwards.
-   * @throws SottoError `UNKNOWN_PREKEY`, `DUPLICATE_MESSAGE` (already accepted), `DECRYPTION_FAILED` (tampered, or contexts differ), `INVALID_ARGUMENT` (as for {@link Session.initiate}), decoding errors.
+   * With `expectedIdentity` (the 130-byte identity record of the contact the
+   * message should come from), a message made by another identity fails with
+   * `IDENTITY_MISMATCH` and the account is not changed.
+   * @throws SottoError `IDENTITY_MISMATCH`, `UNKNOWN_PREKEY`, `DUPLICATE_MESSAGE` (already accepted), `PREKEY_EXHAUSTED`, `DECRYPTION_FAILED` (tampered, or contexts differ), `INVALID_ARGUMENT` (as for {@link Session.initiate}), decoding errors.
    */
-  static accept(account: Account, prekeyMessage: Uint8Array, context: SessionContext): Accepted;
+  static accept(
+    account: Account,
+    prekeyMessage: Uint8Array,
+    context: SessionContext,
+    expectedIdentity?: Uint8Array,
+  ): Accepted;
   /**
    * Restores a session sealed by {@link Session.seal}.
    * @throws SottoError `UNSEAL_FAILED`, `WRONG_OBJECT_TYPE` (a sealed account), `INVALID_ARGUMENT` (key not 32 bytes).

@@ -10,6 +10,7 @@ const api = bind(glue, () => ready);
 
 export const {
   ErrorCode,
+  MessageTypeCode,
   SottoError,
   Account,
   PrekeyBundle,

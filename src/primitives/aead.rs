@@ -45,7 +45,7 @@ pub fn seal_into(
 ) -> Result<()> {
     let start = out.len();
     out.extend_from_slice(plaintext);
-    let buffer = out.get_mut(start..).ok_or(Error::InvalidArgument)?;
+    let buffer = out.get_mut(start..).ok_or(Error::Internal)?;
     let key = Array::from(*key);
     let tag = match algorithm {
         Algorithm::ChaCha20Poly1305 => {

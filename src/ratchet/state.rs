@@ -352,7 +352,7 @@ impl Ratchet {
     /// sending half of a DH step first when one is due.
     pub(crate) fn plan_send<R: TryCryptoRng + ?Sized>(&self, rng: &mut R) -> Result<SendStep> {
         match &self.send {
-            SendState::AwaitingFirstMessage => Err(Error::InvalidArgument),
+            SendState::AwaitingFirstMessage => Err(Error::Internal),
             SendState::Sending {
                 their_ratchet_key,
                 chain,
@@ -482,7 +482,8 @@ impl Ratchet {
     ) -> Result<ReceiveStep> {
         let chain = self.receiving.as_ref().ok_or(Error::DecryptionFailed)?;
         if self.send.their_ratchet_key() != Some(&header.ratchet_key) {
-            return Err(Error::Malformed);
+            // The peer restored a session from before its last ratchet step.
+            return Err(Error::StaleSession);
         }
         if header.index < chain.next_index {
             return self.open_skipped(SkippedIn::Current, header, ad_hash, message);

@@ -151,8 +151,8 @@ static void test_version_and_messages(void) {
   CHECK(version != NULL && strlen(version) > 0);
   const int32_t known[] = {0,   1,   2,   3,   4,   5,   6,   7,   8,   9,
                            10,  11,  12,  13,  14,  15,  16,  17,  18,  19,
-                           100, 101, 102, 103, 104, 105, 106, 107, 108, 109,
-                           110};
+                           20,  21,  22,  23,  26,  100, 101, 102, 103, 104,
+                           105, 106, 107, 108, 109, 110};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
     const char *message = sotto_error_message(known[i]);
     const char *name = sotto_error_name(known[i]);
@@ -160,7 +160,9 @@ static void test_version_and_messages(void) {
     CHECK(strcmp(message, "unknown sotto status code") != 0);
     CHECK(name != NULL && strcmp(name, "UNKNOWN") != 0);
   }
-  const int32_t unknown[] = {-1, 21, 99, 111, 199, 200, INT32_MAX, INT32_MIN};
+  /* 24 and 25 are unused core codes; 111-113 belong to the npm package. */
+  const int32_t unknown[] = {-1,  24,  25,  27,        99,       111,
+                             112, 113, 199, 200, INT32_MAX, INT32_MIN};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     CHECK(strcmp(sotto_error_message(unknown[i]),
                  "unknown sotto status code") == 0);
@@ -173,6 +175,80 @@ static void test_version_and_messages(void) {
   CHECK(strcmp(sotto_error_name(SOTTO_ERR_ALIASED_OUTPUT), "ALIASED_OUTPUT") ==
         0);
   CHECK(strcmp(sotto_error_message(SOTTO_OK), "success") == 0);
+  CHECK(strcmp(sotto_error_name(SOTTO_ERR_STALE_SESSION), "STALE_SESSION") ==
+        0);
+  CHECK(strcmp(sotto_error_name(SOTTO_ERR_INTERNAL), "INTERNAL") == 0);
+  CHECK(strcmp(sotto_error_name(SOTTO_ERR_IDENTITY_MISMATCH),
+               "IDENTITY_MISMATCH") == 0);
+  CHECK(SOTTO_MESSAGE_PREKEY == 1 && SOTTO_MESSAGE_NORMAL == 2);
+}
+
+/* Bundles are pure until marked; generation reports evictions; accept_from
+ * refuses another identity without touching the account. */
+static void test_api_traps(void) {
+  cases++;
+  sotto_account *alice = NULL, *bob = NULL, *mallory = NULL;
+  sotto_session *as = NULL, *bs = NULL;
+  sotto_buffer b1 = {0}, b2 = {0}, b3 = {0}, first = {0}, pt = {0};
+  sotto_buffer alice_id = {0}, mallory_id = {0};
+  sotto_prekey_report report = {7, 7, 7};
+  OK(sotto_account_new(NULL, &alice));
+  OK(sotto_account_new(NULL, &bob));
+  OK(sotto_account_new(NULL, &mallory));
+  OK(sotto_account_generate_one_time_prekeys_report(
+      bob, SOTTO_MAX_ONE_TIME_PREKEYS, NULL, &report));
+  CHECK(report.created == 2 * SOTTO_MAX_ONE_TIME_PREKEYS);
+  CHECK(report.evicted_unpublished == 0 && report.evicted_published == 0);
+  /* Building a bundle changes nothing until it is marked published. */
+  OK(sotto_account_prekey_bundle(bob, &b1));
+  OK(sotto_account_prekey_bundle(bob, &b2));
+  CHECK(b1.len == b2.len && memcmp(b1.ptr, b2.ptr, b1.len) == 0);
+  OK(sotto_account_mark_bundle_published(bob, b1.ptr, b1.len));
+  CHECK_RC(sotto_account_mark_bundle_published(bob, b1.ptr, 0),
+           SOTTO_ERR_ZERO_LENGTH);
+  OK(sotto_account_prekey_bundle(bob, &b3));
+  CHECK(b3.len == b1.len && memcmp(b1.ptr, b3.ptr, b1.len) != 0);
+  /* An upload publishes 49 more of each kind (the cap is 50); a top-up of
+   * 50 then evicts only unpublished keys. */
+  OK(sotto_account_mark_prekeys_published(bob));
+  OK(sotto_account_generate_one_time_prekeys_report(
+      bob, SOTTO_MAX_ONE_TIME_PREKEYS - SOTTO_MAX_PUBLISHED_ONE_TIME_PREKEYS,
+      NULL, &report));
+  CHECK(report.created == 100);
+  CHECK(report.evicted_unpublished == 100 && report.evicted_published == 0);
+  CHECK_RC(sotto_account_generate_one_time_prekeys_report(bob, 1, NULL, NULL),
+           SOTTO_ERR_NULL_POINTER);
+  OK(sotto_session_initiate(alice, b1.ptr, b1.len, STR("alice"), STR("bob"),
+                            NULL, &as));
+  first = encrypt_text(as, "from alice");
+  OK(sotto_account_identity(alice, &alice_id));
+  OK(sotto_account_identity(mallory, &mallory_id));
+  CHECK_RC(sotto_session_accept_from(bob, first.ptr, first.len, STR("bob"),
+                                     STR("alice"), mallory_id.ptr,
+                                     mallory_id.len, &bs, &pt),
+           SOTTO_ERR_IDENTITY_MISMATCH);
+  CHECK(bs == NULL && pt.len == 0);
+  CHECK_RC(sotto_session_accept_from(bob, first.ptr, first.len, STR("bob"),
+                                     STR("alice"), mallory_id.ptr, 129, &bs,
+                                     &pt),
+           SOTTO_ERR_WRONG_LENGTH);
+  /* The refusals consumed nothing: the expected identity still accepts. */
+  OK(sotto_session_accept_from(bob, first.ptr, first.len, STR("bob"),
+                               STR("alice"), alice_id.ptr, alice_id.len, &bs,
+                               &pt));
+  CHECK(buffer_equals(pt, "from alice"));
+  OK(sotto_session_free(as));
+  OK(sotto_session_free(bs));
+  OK(sotto_account_free(alice));
+  OK(sotto_account_free(bob));
+  OK(sotto_account_free(mallory));
+  OK(sotto_buffer_free(&b1));
+  OK(sotto_buffer_free(&b2));
+  OK(sotto_buffer_free(&b3));
+  OK(sotto_buffer_free(&first));
+  OK(sotto_buffer_free(&pt));
+  OK(sotto_buffer_free(&alice_id));
+  OK(sotto_buffer_free(&mallory_id));
 }
 
 static void test_conversation(void) {
@@ -1873,6 +1949,7 @@ static int should_skip(const char *name) {
 int main(void) {
   RUN(test_version_and_messages);
   RUN(test_conversation);
+  RUN(test_api_traps);
   RUN(test_server_assembled_bundles);
   RUN(test_sealed_state);
   RUN(test_message_errors);

@@ -56,3 +56,40 @@ pub fn established(seed: u64) -> (Session, Session, ChaCha20Rng) {
     assert_eq!(p.alice_session.decrypt(&reply).unwrap(), b"hello back");
     (p.alice_session, bob_session, rng)
 }
+
+/// Accounts and sessions are not `Clone` nor `PartialEq` (a copy forks the
+/// ratchet and replay state): tests compare and copy their serialized state
+/// explicitly, through `sotto::hazmat`.
+pub trait Fork: Sized {
+    /// The serialized private state, to check that an operation changed nothing.
+    fn state(&self) -> Vec<u8>;
+    /// A second live copy, for tests that replay one input on two copies.
+    fn fork(&self) -> Self;
+}
+
+impl Fork for Account {
+    fn state(&self) -> Vec<u8> {
+        sotto::hazmat::account_state(self).unwrap().to_vec()
+    }
+    fn fork(&self) -> Self {
+        sotto::hazmat::account_from_state(&self.state()).unwrap()
+    }
+}
+
+impl Fork for Session {
+    fn state(&self) -> Vec<u8> {
+        sotto::hazmat::session_state(self).unwrap().to_vec()
+    }
+    fn fork(&self) -> Self {
+        sotto::hazmat::session_from_state(&self.state()).unwrap()
+    }
+}
+
+impl<T: Fork> Fork for Result<T, sotto::Error> {
+    fn state(&self) -> Vec<u8> {
+        self.as_ref().map(Fork::state).unwrap_or_default()
+    }
+    fn fork(&self) -> Self {
+        self.as_ref().map(Fork::fork).map_err(|e| *e)
+    }
+}

@@ -82,7 +82,9 @@ fn main() {
         "sotto-handshake" => {
             let alice = Account::new(&mut OsRng).unwrap();
             let responder = SottoResponder::new();
-            let bobs: Vec<Account> = (0..n).map(|_| responder.account.clone()).collect();
+            let bobs: Vec<Account> = (0..n)
+                .map(|_| sotto_bench::fork_account(&responder.account))
+                .collect();
             measured(|| {
                 for mut bob in bobs {
                     sotto_handshake(&alice, &mut bob, &responder.bundle_bytes, &m);

@@ -26,7 +26,7 @@ fn main() {
     let mut bob = SottoResponder::new();
     let bundle_with_otk = bob.bundle_bytes.len();
     let bundle_without_otk = {
-        let mut account = Account::new(&mut OsRng).unwrap();
+        let account = Account::new(&mut OsRng).unwrap();
         account.prekey_bundle().unwrap().to_bytes().len()
     };
     let (mut a, mut b, first) = sotto_handshake(&alice, &mut bob.account, &bob.bundle_bytes, &m);

@@ -89,7 +89,10 @@ pub unsafe extern "C" fn sotto_account_identity(
 
 /// Generates `count` one-time X25519 prekeys and `count` one-time ML-KEM
 /// prekeys (an account holds at most `SOTTO_MAX_ONE_TIME_PREKEYS` of each;
-/// the oldest are discarded beyond that). Seal the account afterwards.
+/// beyond that older keys are evicted, unpublished ones first; with `count`
+/// at most `SOTTO_MAX_ONE_TIME_PREKEYS - SOTTO_MAX_PUBLISHED_ONE_TIME_PREKEYS`
+/// no published key is ever evicted). Seal the account afterwards. To learn
+/// what was evicted, use `sotto_account_generate_one_time_prekeys_report`.
 ///
 /// Checks, in order: `account`, `rng` (handle errors), `count`
 /// (`SOTTO_ERR_INVALID_ARGUMENT` above `SOTTO_MAX_ONE_TIME_PREKEYS`), then
@@ -114,8 +117,104 @@ pub extern "C" fn sotto_account_generate_one_time_prekeys(
             account.with(|account| {
                 account
                     .generate_one_time_prekeys(count, rng)
+                    .map(drop)
                     .map_err(core_code)
             })
+        })
+    })
+}
+
+/// What `sotto_account_generate_one_time_prekeys_report` did: numbers of
+/// prekeys, counting both kinds (X25519 and ML-KEM) together.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct sotto_prekey_report {
+    /// Prekeys created (2 × `count`).
+    pub created: usize,
+    /// Evicted prekeys that were never published: nothing to do.
+    pub evicted_unpublished: usize,
+    /// Evicted prekeys that were published: the server may still hand them
+    /// out (a prekey message using one fails with
+    /// `SOTTO_ERR_UNKNOWN_PREKEY`); ask it to delete them, or upload fewer.
+    pub evicted_published: usize,
+}
+
+/// `sotto_account_generate_one_time_prekeys`, reporting what it created and
+/// evicted in `*report_out` (reset to zeros on entry).
+///
+/// Checks, in order: `account`, `rng` (handle errors), `report_out`
+/// (`SOTTO_ERR_NULL_POINTER`), `count` (`SOTTO_ERR_INVALID_ARGUMENT` above
+/// `SOTTO_MAX_ONE_TIME_PREKEYS`), then `SOTTO_ERR_RANDOMNESS`. Aliasing: no
+/// input memory. Thread safety: any thread; calls on one account are
+/// serialized.
+///
+/// # Safety
+/// `report_out` is NULL or valid for writing a `sotto_prekey_report`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_generate_one_time_prekeys_report(
+    account: *mut sotto_account,
+    count: usize,
+    rng: *const sotto_rng,
+    report_out: *mut sotto_prekey_report,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(report_out)], &[]);
+        // SAFETY: per this function's contract.
+        let report_out =
+            unsafe { OutValue::new(report_out, sotto_prekey_report::default(), &aliasing) };
+        let account = AccountRef::get(token(account))?;
+        let rng = RngRef::get(rng)?;
+        let report_out = report_out?;
+        if count > SOTTO_MAX_ONE_TIME_PREKEYS {
+            return Err(SOTTO_ERR_INVALID_ARGUMENT);
+        }
+        let disjoint = aliasing.check()?;
+        let report = rng.with(|rng| {
+            account.with(|account| {
+                account
+                    .generate_one_time_prekeys(count, rng)
+                    .map_err(core_code)
+            })
+        })?;
+        report_out.set(
+            &disjoint,
+            sotto_prekey_report {
+                created: report.created.len(),
+                evicted_unpublished: report.evicted_unpublished.len(),
+                evicted_published: report.evicted_published.len(),
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Marks the one-time prekeys of a bundle made by
+/// `sotto_account_prekey_bundle` as published, so that the next bundle uses
+/// other ones: call it once the bundle was handed out, then seal the
+/// account. Prekeys the account no longer holds are ignored.
+///
+/// Checks, in order: `account` (handle errors), `bundle`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), then its decoding
+/// and signature errors (`SOTTO_ERR_BAD_SIGNATURE`, ...).
+/// Aliasing: no outputs. Thread safety: any thread; calls on one account
+/// are serialized.
+///
+/// # Safety
+/// `bundle` is NULL or readable for `bundle_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_account_mark_bundle_published(
+    account: *mut sotto_account,
+    bundle: *const u8,
+    bundle_len: usize,
+) -> i32 {
+    guard(|| {
+        let account = AccountRef::get(token(account))?;
+        // SAFETY: per this function's contract.
+        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
+        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+        account.with(|account| {
+            account.mark_bundle_published(&bundle);
+            Ok(())
         })
     })
 }
@@ -155,21 +254,23 @@ pub unsafe extern "C" fn sotto_account_one_time_prekey_counts(
 }
 
 /// Builds a prekey bundle (the bytes a peer needs to start a session with
-/// this account). Each call uses fresh one-time prekeys while any are left
-/// and marks them published, so the account changes: seal it afterwards.
+/// this account), without changing the account: it uses the oldest
+/// unpublished one-time prekeys, so calls return the same bundle until
+/// `sotto_account_mark_bundle_published` records that it was handed out
+/// (or `sotto_account_mark_prekeys_published` after an upload).
 ///
 /// On success `*out` holds a new buffer owned by the caller (free it with
 /// `sotto_buffer_free`); on error it is empty.
 /// Checks, in order: `account` (handle errors), `out`
-/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_LIMIT_EXCEEDED`. Aliasing: no
-/// input memory.
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INTERNAL` (never expected).
+/// Aliasing: no input memory.
 /// Thread safety: any thread; calls on one account are serialized.
 ///
 /// # Safety
 /// `out` is NULL or valid for writing a `sotto_buffer`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_account_prekey_bundle(
-    account: *mut sotto_account,
+    account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
     guard(|| {
@@ -436,12 +537,7 @@ pub unsafe extern "C" fn sotto_account_signed_prekey(
         let account = AccountRef::get(token(account))?;
         let out = out?;
         let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| {
-            account
-                .signed_prekey()
-                .map(|key| key.to_bytes())
-                .map_err(core_code)
-        })?;
+        let bytes = account.with(|account| Ok(account.signed_prekey().to_bytes()))?;
         out.set(&disjoint, bytes);
         Ok(())
     })
@@ -471,12 +567,7 @@ pub unsafe extern "C" fn sotto_account_last_resort_prekey(
         let account = AccountRef::get(token(account))?;
         let out = out?;
         let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| {
-            account
-                .last_resort_prekey()
-                .map(|key| key.to_bytes())
-                .map_err(core_code)
-        })?;
+        let bytes = account.with(|account| Ok(account.last_resort_prekey().to_bytes()))?;
         out.set(&disjoint, bytes);
         Ok(())
     })

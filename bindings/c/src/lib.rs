@@ -63,6 +63,11 @@ pub const SOTTO_QR_PAYLOAD_LEN: usize = 66;
 pub const SOTTO_MAX_PLAINTEXT_LEN: usize = 1048576;
 /// Most one-time prekeys of each kind one call (and one account) holds.
 pub const SOTTO_MAX_ONE_TIME_PREKEYS: usize = 100;
+/// Most one-time prekeys of each kind an account lets be published at once
+/// (`sotto_account_unpublished_one_time_prekeys` returns no more than the
+/// room left); generating at most 100 − 50 = 50 keys never evicts a
+/// published one.
+pub const SOTTO_MAX_PUBLISHED_ONE_TIME_PREKEYS: usize = 50;
 /// Longest local or remote identifier of a session context, in bytes.
 pub const SOTTO_MAX_CONTEXT_ID_LEN: usize = 1024;
 /// `sotto_session_set_padding`: Padmé padding with a 32-byte floor (the
@@ -73,9 +78,11 @@ pub const SOTTO_PADDING_PADME: i32 = 1;
 /// plaintext lengths are visible. Only when an outer layer hides lengths.
 pub const SOTTO_PADDING_NONE: i32 = 0;
 /// `sotto_message_type`: a prekey message (pass it to `sotto_session_accept`
-/// unless a session with its id exists).
+/// unless a session with its id exists). The same number as
+/// `MessageTypeCode.PREKEY` in the npm package; 0 is never a message type.
 pub const SOTTO_MESSAGE_PREKEY: i32 = 1;
-/// `sotto_message_type`: a message within an existing session.
+/// `sotto_message_type`: a message within an existing session
+/// (`MessageTypeCode.NORMAL` in the npm package).
 pub const SOTTO_MESSAGE_NORMAL: i32 = 2;
 
 #[cfg(test)]
@@ -91,6 +98,17 @@ mod tests {
         );
         assert_eq!(super::SOTTO_MAX_CONTEXT_ID_LEN, limits::MAX_CONTEXT_ID_LEN);
         assert_eq!(
+            super::SOTTO_MAX_PUBLISHED_ONE_TIME_PREKEYS,
+            limits::MAX_PUBLISHED_ONE_TIME_PREKEYS
+        );
+        for kind in sotto_core::MessageType::ALL {
+            let c = match kind {
+                sotto_core::MessageType::Prekey => super::SOTTO_MESSAGE_PREKEY,
+                sotto_core::MessageType::Normal => super::SOTTO_MESSAGE_NORMAL,
+            };
+            assert_eq!(i32::from(kind.code()), c);
+        }
+        assert_eq!(
             super::SOTTO_IDENTITY_LEN,
             sotto_core::keys::IDENTITY_RECORD_LEN
         );
@@ -98,11 +116,11 @@ mod tests {
         let mut account = sotto_core::Account::new(&mut rng).unwrap();
         account.generate_one_time_prekeys(1, &mut rng).unwrap();
         assert_eq!(
-            account.signed_prekey().unwrap().to_bytes().len(),
+            account.signed_prekey().to_bytes().len(),
             super::SOTTO_SIGNED_PREKEY_LEN
         );
         assert_eq!(
-            account.last_resort_prekey().unwrap().to_bytes().len(),
+            account.last_resort_prekey().to_bytes().len(),
             super::SOTTO_KEM_PREKEY_LEN
         );
         assert_eq!(

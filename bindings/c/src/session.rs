@@ -11,13 +11,14 @@ use crate::handles::{
 use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{
-    SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_PADDING_NONE, SOTTO_PADDING_PADME,
-    SOTTO_SAFETY_NUMBER_SIZE, SOTTO_SESSION_ID_LEN, SOTTO_STORAGE_KEY_LEN, sotto_buffer,
+    SOTTO_IDENTITY_LEN, SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_PADDING_NONE,
+    SOTTO_PADDING_PADME, SOTTO_SAFETY_NUMBER_SIZE, SOTTO_SESSION_ID_LEN, SOTTO_STORAGE_KEY_LEN,
+    sotto_buffer,
 };
 use core::ffi::c_char;
 use sotto_core::{
-    MessageType, Padding, PrekeyBundle, PrekeyMessage, Session, SessionContext, StorageKey,
-    message_type,
+    IdentityKey, MessageType, Padding, PrekeyBundle, PrekeyMessage, Session, SessionContext,
+    StorageKey, message_type,
 };
 use std::sync::Mutex;
 use zeroize::Zeroize;
@@ -154,13 +155,88 @@ pub unsafe extern "C" fn sotto_session_accept(
     session_out: *mut *mut sotto_session,
     plaintext_out: *mut sotto_buffer,
 ) -> i32 {
+    // SAFETY: per this function's contract.
+    unsafe {
+        accept(
+            account,
+            (message, message_len),
+            (local_id, local_id_len),
+            (remote_id, remote_id_len),
+            None,
+            session_out,
+            plaintext_out,
+        )
+    }
+}
+
+/// `sotto_session_accept`, when the application knows which identity the
+/// prekey message must come from: `expected_identity` is that peer's
+/// 130-byte identity record (`SOTTO_IDENTITY_LEN`, as returned by
+/// `sotto_account_identity` or `sotto_session_remote_identity`). A prekey
+/// message made by another identity fails with
+/// `SOTTO_ERR_IDENTITY_MISMATCH` and the account is not changed.
+///
+/// Checks, in order: as `sotto_session_accept` up to the ids, then
+/// `expected_identity` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH`
+/// unless `SOTTO_IDENTITY_LEN` bytes), aliasing (no output may overlap it
+/// either), then its contents (`SOTTO_ERR_INVALID_KEY`,
+/// `SOTTO_ERR_BAD_SIGNATURE`, ...), the message's decoding errors,
+/// `SOTTO_ERR_IDENTITY_MISMATCH`, then as `sotto_session_accept`.
+/// Ownership and thread safety as `sotto_session_accept`.
+///
+/// # Safety
+/// As `sotto_session_accept`; `expected_identity` is NULL or readable for
+/// `expected_identity_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_accept_from(
+    account: *mut sotto_account,
+    message: *const u8,
+    message_len: usize,
+    local_id: *const u8,
+    local_id_len: usize,
+    remote_id: *const u8,
+    remote_id_len: usize,
+    expected_identity: *const u8,
+    expected_identity_len: usize,
+    session_out: *mut *mut sotto_session,
+    plaintext_out: *mut sotto_buffer,
+) -> i32 {
+    // SAFETY: per this function's contract.
+    unsafe {
+        accept(
+            account,
+            (message, message_len),
+            (local_id, local_id_len),
+            (remote_id, remote_id_len),
+            Some((expected_identity, expected_identity_len)),
+            session_out,
+            plaintext_out,
+        )
+    }
+}
+
+/// The body of `sotto_session_accept` and `sotto_session_accept_from`.
+///
+/// # Safety
+/// Per the contracts of those two functions.
+unsafe fn accept(
+    account: *mut sotto_account,
+    (message, message_len): (*const u8, usize),
+    (local_id, local_id_len): (*const u8, usize),
+    (remote_id, remote_id_len): (*const u8, usize),
+    expected: Option<(*const u8, usize)>,
+    session_out: *mut *mut sotto_session,
+    plaintext_out: *mut sotto_buffer,
+) -> i32 {
     guard(|| {
+        let (expected_ptr, expected_len) = expected.unwrap_or((core::ptr::null(), 0));
         let aliasing = Aliasing::of(
             &[Span::of(session_out), Span::of(plaintext_out)],
             &[
                 Span::bytes(message, message_len),
                 Span::bytes(local_id, local_id_len),
                 Span::bytes(remote_id, remote_id_len),
+                Span::bytes(expected_ptr, expected_len),
             ],
         );
         // SAFETY: per this function's contract.
@@ -175,10 +251,20 @@ pub unsafe extern "C" fn sotto_session_accept(
         let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
         // SAFETY: per this function's contract.
         let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
+        let expected = match expected {
+            // SAFETY: per this function's contract.
+            Some(_) => Some(unsafe { array_in::<SOTTO_IDENTITY_LEN>(expected_ptr, expected_len) }?),
+            None => None,
+        };
         let disjoint = aliasing.check()?;
+        let expected = match expected {
+            Some(bytes) => Some(IdentityKey::from_bytes(&bytes).map_err(core_code)?),
+            None => None,
+        };
         let context = SessionContext::new(local_id, remote_id);
-        let (session, plaintext) = account
-            .with(|account| Session::accept(account, message, &context).map_err(core_code))?;
+        let (session, plaintext) = account.with(|account| {
+            Session::accept_from(account, message, &context, expected.as_ref()).map_err(core_code)
+        })?;
         session_out.set(&disjoint, register(Object::Session(Mutex::new(session))));
         plaintext_out.set(&disjoint, plaintext);
         Ok(())

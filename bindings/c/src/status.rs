@@ -1,8 +1,12 @@
-//! Status codes: 0 is success, 1–99 are the core's stable error codes,
-//! 100–199 belong to the C bindings (100–110 today).
+//! Status codes: 0 is success, 1–99 are the core's stable error codes
+//! ([`sotto_core::Error`]), 100–199 the bindings' codes
+//! ([`sotto_core::BindingError`], one table for C and the npm package; C
+//! uses 100–110). The constants are written out for cbindgen; the unit test
+//! below pins each one to the core's tables, and names and messages come
+//! from those tables at run time.
 
 use core::ffi::c_char;
-use sotto_core::Error;
+use sotto_core::{BindingError, Error};
 use std::ffi::{CStr, CString};
 use std::sync::OnceLock;
 
@@ -49,6 +53,20 @@ pub const SOTTO_ERR_LIMIT_EXCEEDED: i32 = 18;
 /// Core: an argument is invalid (e.g. a context id over 1024 bytes, or more
 /// than `SOTTO_MAX_ONE_TIME_PREKEYS` prekeys).
 pub const SOTTO_ERR_INVALID_ARGUMENT: i32 = 19;
+/// Core: the signed prekey a prekey message uses accepted its maximum number
+/// of sessions; rotate the signed prekey and publish it.
+pub const SOTTO_ERR_PREKEY_EXHAUSTED: i32 = 20;
+/// Core: the peer sent this message from an outdated restored copy of its
+/// session; it can never be decrypted (the peer must start a new session).
+pub const SOTTO_ERR_STALE_SESSION: i32 = 21;
+/// Core: an internal invariant was violated (a bug in Sotto); nothing changed.
+pub const SOTTO_ERR_INTERNAL: i32 = 22;
+/// Core: the prekey message comes from another identity than the one given
+/// to `sotto_session_accept_from`; the account was not changed.
+pub const SOTTO_ERR_IDENTITY_MISMATCH: i32 = 23;
+/// Core: an attachment's chunks authenticate but the file differs from the
+/// digest in its descriptor; do not retry.
+pub const SOTTO_ERR_DIGEST_MISMATCH: i32 = 26;
 
 /// Binding: a required pointer argument was NULL.
 pub const SOTTO_ERR_NULL_POINTER: i32 = 100;
@@ -83,66 +101,23 @@ pub const SOTTO_ERR_REENTRANT: i32 = 109;
 /// of the outputs: pass separate memory for each output.
 pub const SOTTO_ERR_ALIASED_OUTPUT: i32 = 110;
 
-/// Name and message of each binding code, in order from 100.
-const BINDING: [(&CStr, &CStr); 11] = [
-    (
-        c"NULL_POINTER",
-        c"a required pointer argument is NULL",
-    ),
-    (
-        c"INVALID_HANDLE",
-        c"not a live handle: it was never created by libsotto, or was already freed",
-    ),
-    (
-        c"WRONG_HANDLE_KIND",
-        c"the handle is of another kind than the function expects (e.g. a session where an account is expected)",
-    ),
-    (
-        c"ZERO_LENGTH",
-        c"an input that must hold bytes has length 0",
-    ),
-    (
-        c"WRONG_LENGTH",
-        c"an input has the wrong length for its fixed size (see the header's SOTTO_*_LEN constants)",
-    ),
-    (
-        c"BUFFER_TOO_SMALL",
-        c"the output array is smaller than the documented size",
-    ),
-    (
-        c"INVALID_BUFFER",
-        c"this buffer was not allocated by libsotto, was already freed, or its length was modified",
-    ),
-    (
-        c"PANIC",
-        c"internal error: a panic was caught at the C boundary (please report this bug)",
-    ),
-    (
-        c"POISONED",
-        c"this handle was in use when an internal error occurred; free it and restore from sealed state",
-    ),
-    (
-        c"REENTRANT",
-        c"libsotto was called from inside a random-number callback, which is not allowed",
-    ),
-    (
-        c"ALIASED_OUTPUT",
-        c"an output argument overlaps an input or another output of the call; nothing was written: pass separate memory for each output",
-    ),
-];
-
-/// Name and message of each core code, indexed by code.
-fn core_strings() -> &'static [Option<(CString, CString)>] {
+/// Name and message of each core (1–99) and C binding (100–199) code,
+/// indexed by code, from the core's tables.
+fn table() -> &'static [Option<(CString, CString)>] {
     static STRINGS: OnceLock<Vec<Option<(CString, CString)>>> = OnceLock::new();
     STRINGS.get_or_init(|| {
-        (0..100)
-            .map(|code| {
-                Error::from_code(code).map(|error| {
-                    (
-                        CString::new(error.name()).unwrap_or_default(),
-                        CString::new(error.message()).unwrap_or_default(),
-                    )
-                })
+        let strings = |name: &str, message: &str| {
+            (
+                CString::new(name).unwrap_or_default(),
+                CString::new(message).unwrap_or_default(),
+            )
+        };
+        (0..200)
+            .map(|code| match Error::from_code(code) {
+                Some(error) => Some(strings(error.name(), error.message())),
+                None => BindingError::from_code(code)
+                    .filter(|error| error.in_c())
+                    .map(|error| strings(error.name(), error.message())),
             })
             .collect()
     })
@@ -151,11 +126,10 @@ fn core_strings() -> &'static [Option<(CString, CString)>] {
 fn strings(code: i32) -> Option<(&'static CStr, &'static CStr)> {
     match code {
         0 => Some((c"OK", c"success")),
-        1..=99 => core_strings()
+        1..=199 => table()
             .get(usize::try_from(code).ok()?)?
             .as_ref()
             .map(|(name, message)| (name.as_c_str(), message.as_c_str())),
-        100..=199 => BINDING.get(usize::try_from(code - 100).ok()?).copied(),
         _ => None,
     }
 }
@@ -248,16 +222,55 @@ mod tests {
             (SOTTO_ERR_RANDOMNESS, Error::Randomness),
             (SOTTO_ERR_LIMIT_EXCEEDED, Error::LimitExceeded),
             (SOTTO_ERR_INVALID_ARGUMENT, Error::InvalidArgument),
+            (SOTTO_ERR_PREKEY_EXHAUSTED, Error::PrekeyExhausted),
+            (SOTTO_ERR_STALE_SESSION, Error::StaleSession),
+            (SOTTO_ERR_INTERNAL, Error::Internal),
+            (SOTTO_ERR_IDENTITY_MISMATCH, Error::IdentityMismatch),
+            (SOTTO_ERR_DIGEST_MISMATCH, Error::DigestMismatch),
         ];
+        // Every core error has its constant (a new one fails here).
+        assert_eq!(expected.len(), Error::ALL.len());
         for (code, error) in expected {
             assert_eq!(core_code(error), code);
             let name = strings(code).unwrap().0.to_str().unwrap();
             assert_eq!(name, error.name());
         }
-        for code in 100..=SOTTO_ERR_ALIASED_OUTPUT {
-            assert!(strings(code).is_some());
+    }
+
+    #[test]
+    fn binding_codes_match_the_shared_table() {
+        let expected = [
+            (SOTTO_ERR_NULL_POINTER, BindingError::NullPointer),
+            (SOTTO_ERR_INVALID_HANDLE, BindingError::InvalidHandle),
+            (SOTTO_ERR_WRONG_HANDLE_KIND, BindingError::WrongHandleKind),
+            (SOTTO_ERR_ZERO_LENGTH, BindingError::ZeroLength),
+            (SOTTO_ERR_WRONG_LENGTH, BindingError::WrongLength),
+            (SOTTO_ERR_BUFFER_TOO_SMALL, BindingError::BufferTooSmall),
+            (SOTTO_ERR_INVALID_BUFFER, BindingError::InvalidBuffer),
+            (SOTTO_ERR_PANIC, BindingError::Panic),
+            (SOTTO_ERR_POISONED, BindingError::Poisoned),
+            (SOTTO_ERR_REENTRANT, BindingError::Reentrant),
+            (SOTTO_ERR_ALIASED_OUTPUT, BindingError::AliasedOutput),
+        ];
+        let in_c: Vec<_> = BindingError::ALL.iter().filter(|e| e.in_c()).collect();
+        assert_eq!(
+            expected.len(),
+            in_c.len(),
+            "every C binding code has its constant"
+        );
+        for (code, error) in expected {
+            assert!(error.in_c());
+            assert_eq!(i64::from(code), i64::from(error.code()));
+            let (name, message) = strings(code).unwrap();
+            assert_eq!(name.to_str().unwrap(), error.name());
+            assert_eq!(message.to_str().unwrap(), error.message());
         }
-        assert!(strings(SOTTO_ERR_ALIASED_OUTPUT + 1).is_none());
+        // Codes of the npm package only are unknown to C.
+        for error in BindingError::ALL.iter().filter(|e| !e.in_c()) {
+            assert!(strings(i32::try_from(error.code()).unwrap()).is_none());
+        }
+        assert!(strings(24).is_none());
         assert!(strings(-1).is_none());
+        assert!(strings(200).is_none());
     }
 }

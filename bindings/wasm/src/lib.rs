@@ -11,7 +11,9 @@
 //! error is the core's stable numeric code ([`sotto::Error::code`], 1–99) as a
 //! JavaScript number. The JavaScript layer maps it to a `SottoError` with the
 //! name and message from [`error_name`] and [`error_message`]. Codes 100–199
-//! are defined by the JavaScript layer (see `pkg/src/api.js`).
+//! are raised by the JavaScript layer (see `pkg/src/api.js`) with the numbers,
+//! names and messages of [`sotto::BindingError`], the table shared with the C
+//! ABI; [`error_table`] hands that table to the package's tests.
 //!
 //! No function here panics on any input: all decoding goes through the
 //! core's checked parsers, and arguments arrive as already-typed slices and
@@ -35,8 +37,9 @@
 )]
 
 use sotto::{
-    Account, Error, KemPrekey, MessageType, OneTimePrekey, OsRng, Padding, PrekeyBundle,
-    PrekeyMessage, Role, SafetyNumber, Session, SessionContext, SignedPrekey, StorageKey,
+    Account, BindingError, Error, KemPrekey, MessageType, OneTimePrekey, OsRng, Padding,
+    PrekeyBundle, PrekeyMessage, Role, SafetyNumber, Session, SessionContext, SignedPrekey,
+    StorageKey,
 };
 use wasm_bindgen::prelude::*;
 
@@ -82,13 +85,45 @@ pub fn error_message(code: u32) -> Option<String> {
     Error::from_code(code).map(|e| e.message().to_string())
 }
 
-/// 0 for a prekey message, 1 for a normal message.
+/// Every code the npm package can report, as `[code, name, message]`
+/// triples: the core's errors, then the binding codes the package uses
+/// (from [`sotto::BindingError`]), then the message types as
+/// `[code, "MESSAGE_PREKEY" | "MESSAGE_NORMAL", ""]`. For the package's
+/// tests, which check that `ErrorCode`, `MessageTypeCode` and the package's
+/// own binding messages are this table.
+#[wasm_bindgen]
+pub fn error_table() -> js_sys::Array {
+    let row = |code: u32, name: &str, message: &str| {
+        JsValue::from(js_sys::Array::of3(
+            &JsValue::from(code),
+            &JsValue::from(name),
+            &JsValue::from(message),
+        ))
+    };
+    let core = Error::ALL
+        .iter()
+        .map(|e| row(e.code(), e.name(), e.message()));
+    let bindings = BindingError::ALL
+        .iter()
+        .filter(|e| e.in_js())
+        .map(|e| row(e.code(), e.name(), e.message()));
+    let kinds = MessageType::ALL.iter().map(|kind| {
+        let name = if *kind == MessageType::Prekey {
+            "MESSAGE_PREKEY"
+        } else {
+            "MESSAGE_NORMAL"
+        };
+        row(u32::from(kind.code()), name, "")
+    });
+    core.chain(bindings).chain(kinds).collect()
+}
+
+/// The message type's number: 1 for a prekey message, 2 for a normal
+/// message ([`MessageType::code`], the same numbers as the C ABI's
+/// `SOTTO_MESSAGE_PREKEY` and `SOTTO_MESSAGE_NORMAL`).
 #[wasm_bindgen]
 pub fn message_type(bytes: &[u8]) -> JsResult<u8> {
-    Ok(match sotto::message_type(bytes).js()? {
-        MessageType::Prekey => 0,
-        MessageType::Normal => 1,
-    })
+    Ok(sotto::message_type(bytes).js()?.code())
 }
 
 /// The session id a prekey message belongs to (32 bytes).
@@ -168,27 +203,51 @@ impl WasmAccount {
         self.inner.identity_key().to_bytes()
     }
 
-    /// Generates `count` one-time prekeys of each kind.
-    pub fn generate_one_time_prekeys(&mut self, count: u32) -> JsResult<()> {
+    /// Generates `count` one-time prekeys of each kind; returns the report
+    /// as three arrays of identifiers: `[created, evicted_unpublished,
+    /// evicted_published]`.
+    pub fn generate_one_time_prekeys(&mut self, count: u32) -> JsResult<js_sys::Array> {
         let count = usize::try_from(count).map_err(|_| code(Error::InvalidArgument))?;
-        self.inner.generate_one_time_prekeys(count, &mut OsRng).js()
+        let report = self
+            .inner
+            .generate_one_time_prekeys(count, &mut OsRng)
+            .js()?;
+        let ids = |ids: &[u32]| {
+            JsValue::from(
+                ids.iter()
+                    .copied()
+                    .map(JsValue::from)
+                    .collect::<js_sys::Array>(),
+            )
+        };
+        Ok(js_sys::Array::of3(
+            &ids(&report.created),
+            &ids(&report.evicted_unpublished),
+            &ids(&report.evicted_published),
+        ))
     }
 
-    /// A bundle using fresh one-time prekeys (marked published).
-    pub fn prekey_bundle(&mut self) -> JsResult<WasmBundle> {
+    /// A bundle using the oldest unpublished one-time prekeys; changes
+    /// nothing (see [`mark_bundle_published`](Self::mark_bundle_published)).
+    pub fn prekey_bundle(&self) -> JsResult<WasmBundle> {
         Ok(WasmBundle {
             inner: self.inner.prekey_bundle().js()?,
         })
     }
 
+    /// Marks the one-time prekeys of a bundle as published.
+    pub fn mark_bundle_published(&mut self, bundle: &WasmBundle) {
+        self.inner.mark_bundle_published(&bundle.inner);
+    }
+
     /// The encoded current signed prekey.
-    pub fn signed_prekey(&self) -> JsResult<Vec<u8>> {
-        Ok(self.inner.signed_prekey().js()?.to_bytes())
+    pub fn signed_prekey(&self) -> Vec<u8> {
+        self.inner.signed_prekey().to_bytes()
     }
 
     /// The encoded current last-resort ML-KEM prekey.
-    pub fn last_resort_prekey(&self) -> JsResult<Vec<u8>> {
-        Ok(self.inner.last_resort_prekey().js()?.to_bytes())
+    pub fn last_resort_prekey(&self) -> Vec<u8> {
+        self.inner.last_resort_prekey().to_bytes()
     }
 
     /// The encoded unpublished one-time X25519 prekeys.
@@ -212,7 +271,7 @@ impl WasmAccount {
         ))
     }
 
-    /// Marks every prekey as published.
+    /// Marks the prekeys the `unpublished_*` getters return as published.
     pub fn mark_prekeys_published(&mut self) {
         self.inner.mark_prekeys_published();
     }
@@ -310,16 +369,23 @@ impl WasmSession {
         })
     }
 
-    /// Accepts a prekey message; the plaintext is then fetched once with
-    /// [`take_plaintext`](Self::take_plaintext).
+    /// Accepts a prekey message, optionally only from the identity whose
+    /// 130-byte record is `expected_identity`; the plaintext is then fetched
+    /// once with [`take_plaintext`](Self::take_plaintext).
     pub fn accept(
         account: &mut WasmAccount,
         message: &[u8],
         local_id: &[u8],
         remote_id: &[u8],
+        expected_identity: Option<Vec<u8>>,
     ) -> JsResult<WasmSession> {
         let context = SessionContext::new(local_id, remote_id);
-        let (inner, plaintext) = Session::accept(&mut account.inner, message, &context).js()?;
+        let expected = match expected_identity {
+            Some(bytes) => Some(sotto::IdentityKey::from_bytes(&bytes).js()?),
+            None => None,
+        };
+        let (inner, plaintext) =
+            Session::accept_from(&mut account.inner, message, &context, expected.as_ref()).js()?;
         Ok(WasmSession {
             inner,
             accepted_plaintext: Some(plaintext),
