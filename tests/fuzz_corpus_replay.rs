@@ -206,6 +206,13 @@ fn conversation_seeds_reach_the_documented_outcomes() {
 
     let reorder = run("reorder");
     assert_eq!((reorder.decrypted, reorder.errors.len()), (7, 7));
+
+    // Bob restores an account sealed before he accepted Alice's first
+    // message: one replay opens the same session again (by its id), the next
+    // is a duplicate again.
+    let rollback = run("older_account");
+    assert_eq!(rollback.reaccepted_after_rollback, 1);
+    assert!(rollback.bob_remembers_alice);
 }
 
 // ------------------------------------------------------------ seed corpora
@@ -267,6 +274,23 @@ fn conversation_seeds() -> Vec<(&'static str, Vec<u8>)> {
             .deliver(6)
             .deliver(4)
             .deliver(5)
+            .0,
+    ));
+    seeds.push((
+        "older_account",
+        // Seal Alice's session and Bob's account, keeping the account as a
+        // backup (6 = account | backup); accept; replay (refused); restore
+        // the backup (8); replay (accepted again, same session id); replay.
+        Ops::default()
+            .seal(6)
+            .send(0, 3)
+            .deliver(0)
+            .reaccept(0)
+            .seal(8)
+            .reaccept(0)
+            .reaccept(0)
+            .send(1, 2)
+            .deliver(1)
             .0,
     ));
     seeds.push((
