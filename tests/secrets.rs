@@ -217,7 +217,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Every secret of an account, from its serialization (src/account.rs):
+/// Every secret of an account, from its serialization (src/account/persist.rs):
 /// signing seed, agreement key, every X25519 prekey, every ML-KEM seed.
 fn account_secrets(account: &Account) -> Vec<Vec<u8>> {
     let sealed = account
