@@ -494,8 +494,9 @@ fn script() -> Vec<Value> {
         json!({ "count": 51 }),
     )); // 111 of each: 10 unpublished and the oldest published (8, 9) evicted
     s.push(acc("o1", "o1")); // UNKNOWN_PREKEY
-    s.push(acc("o2", "o2")); // 10 and 11 kept: accepted
-    s.push(a("bob", "bundle", json!({ "bundle": "b7" }))); // 128 and 129
+    s.push(acc("o2", "o2")); // 10 and 11 kept: accepted, then deleted
+    s.push(a("bob", "generate_one_time_prekeys", json!({ "count": 3 }))); // 102 of each: the two oldest unpublished (128 ..= 131) evicted
+    s.push(a("bob", "bundle", json!({ "bundle": "b7" }))); // 132 and 133
     s
 }
 
