@@ -4,8 +4,9 @@
 //! computations of PROTOCOL.md are right; this file shows that the *rules*
 //! are: the retired-chain and skipped-key bounds (§6.5, §6.6), prekey
 //! rotation (§4.3), remembered base keys and the per-signed-prekey bound
-//! (§4.3, §5.3), the sealed account format (§9.3) and Ed25519 strictness
-//! (§2, §3.2), with the error each rejected input must produce.
+//! (§4.3, §5.3), one-time prekey generation, its publication cap and
+//! eviction (§4.2, §4.3), the sealed account format (§9.3) and Ed25519
+//! strictness (§2, §3.2), with the error each rejected input must produce.
 //!
 //! Every random draw comes from the counter-based recipe of PROTOCOL.md §14.2
 //! (draw `k` of `n` bytes is the first `n` bytes of
@@ -659,7 +660,7 @@ pub(crate) fn generate() -> Value {
     let record = unhex(alice["identity_record"].as_str().unwrap());
     json!({
         "protocol": "Sotto v1",
-        "description": "Known-answer vectors for the rules of Sotto v1 (docs/PROTOCOL.md §14.2): bounds, rotation, replays, the sealed account, Ed25519 strictness. All byte strings are lowercase hex; draw k of n bytes is SHA-512(\"Sotto v1 rules vectors\" || u32(k))[0..n].",
+        "description": "Known-answer vectors for the rules of Sotto v1 (docs/PROTOCOL.md §14.2): bounds, rotation, replays, one-time prekeys, the sealed account, Ed25519 strictness. All byte strings are lowercase hex; draw k of n bytes is SHA-512(\"Sotto v1 rules vectors\" || u32(k))[0..n].",
         "generator": "SOTTO_WRITE_VECTORS=1 cargo test -p sotto --lib vectors_rules",
         "draw_label": hex(DRAW_LABEL),
         "draw_count": runner.rng.next,
