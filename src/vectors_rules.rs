@@ -4,8 +4,9 @@
 //! computations of PROTOCOL.md are right; this file shows that the *rules*
 //! are: the retired-chain and skipped-key bounds (§6.5, §6.6), prekey
 //! rotation (§4.3), remembered base keys and the per-signed-prekey bound
-//! (§4.3, §5.3), the sealed account format (§9.3) and Ed25519 strictness
-//! (§2, §3.2), with the error each rejected input must produce.
+//! (§4.3, §5.3), one-time prekey generation, its publication cap and
+//! eviction (§4.2, §4.3), the sealed account format (§9.3) and Ed25519
+//! strictness (§2, §3.2), with the error each rejected input must produce.
 //!
 //! Every random draw comes from the counter-based recipe of PROTOCOL.md §14.2
 //! (draw `k` of `n` bytes is the first `n` bytes of
@@ -188,7 +189,32 @@ impl Runner {
             "bundle" => {
                 let bundle = self.account(step).prekey_bundle().unwrap();
                 step["bytes"] = json!(hex(&bundle.to_bytes()));
+                step["one_time_prekey_id"] = json!(bundle.one_time_prekey().map(|k| k.id()));
+                step["kem_prekey_id"] = json!(bundle.kem_prekey().id());
                 self.bundles.insert(text(step, "bundle"), bundle);
+            }
+            "mark_bundle_published" => {
+                let bundle = self.bundles[&text(step, "bundle")].clone();
+                self.account(step).mark_bundle_published(&bundle);
+            }
+            "generate_one_time_prekeys" => {
+                let count = usize::try_from(step["count"].as_u64().unwrap()).unwrap();
+                let account = self.accounts.get_mut(&text(step, "account")).unwrap();
+                let report = account
+                    .generate_one_time_prekeys(count, &mut self.rng)
+                    .unwrap();
+                let draws = core::mem::take(&mut self.rng.draws);
+                assert!(
+                    draws
+                        .iter()
+                        .map(Vec::len)
+                        .eq((0..count).flat_map(|_| [32, 64]))
+                );
+                step["draw_count"] = json!(draws.len());
+                step["created"] = json!(report.created);
+                step["evicted_unpublished"] = json!(report.evicted_unpublished);
+                step["evicted_published"] = json!(report.evicted_published);
+                step["one_time_prekey_counts"] = json!(account.one_time_prekey_counts());
             }
             "initiate" => {
                 self.initiate(
@@ -285,7 +311,23 @@ impl Runner {
                 step["last_resort_kem_prekey"] = json!(encoded);
                 step["random"] = self.rng.take(&[("last_resort_kem_seed", 64)]);
             }
-            "mark_prekeys_published" => self.account(step).mark_prekeys_published(),
+            "mark_prekeys_published" => {
+                let account = self.account(step);
+                let ec: Vec<u32> = account
+                    .unpublished_one_time_prekeys()
+                    .iter()
+                    .map(|k| k.id())
+                    .collect();
+                let kem: Vec<u32> = account
+                    .unpublished_one_time_kem_prekeys()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.id())
+                    .collect();
+                account.mark_prekeys_published();
+                step["marked_one_time_prekeys"] = json!(ec);
+                step["marked_one_time_kem_prekeys"] = json!(kem);
+            }
             "seal_account" => {
                 let storage_key = StorageKey::generate(&mut self.rng).unwrap();
                 let account = &self.accounts[&text(step, "account")];
@@ -429,6 +471,33 @@ fn script() -> Vec<Value> {
     s.push(init("e.after", "b3"));
     s.push(enc("alice", "e.after", "e.after"));
     s.push(acc("e.after", "e.after")); // accepted
+
+    // One-time prekeys (§4.2, §4.3): at most 100 per kind, at most 50
+    // published, eviction of keys held before a generation only.
+    s.push(a(
+        "bob",
+        "generate_one_time_prekeys",
+        json!({ "count": 60, "scenario": "one-time prekeys" }),
+    )); // ids 8 ..= 127: X25519 even, ML-KEM odd
+    s.push(a("bob", "bundle", json!({ "bundle": "b4" }))); // 8 and 9
+    s.push(a("bob", "mark_bundle_published", json!({ "bundle": "b4" })));
+    s.push(a("bob", "bundle", json!({ "bundle": "b5" }))); // 10 and 11
+    s.push(a("bob", "mark_bundle_published", json!({ "bundle": "b5" })));
+    s.push(init("o1", "b4"));
+    s.push(enc("alice", "o1", "o1"));
+    s.push(init("o2", "b5"));
+    s.push(enc("alice", "o2", "o2"));
+    s.push(a("bob", "mark_prekeys_published", json!({}))); // 48 more of each kind
+    s.push(a("bob", "bundle", json!({ "bundle": "b6" }))); // 50 out: none, last resort
+    s.push(a(
+        "bob",
+        "generate_one_time_prekeys",
+        json!({ "count": 51 }),
+    )); // 111 of each: 10 unpublished and the oldest published (8, 9) evicted
+    s.push(acc("o1", "o1")); // UNKNOWN_PREKEY
+    s.push(acc("o2", "o2")); // 10 and 11 kept: accepted, then deleted
+    s.push(a("bob", "generate_one_time_prekeys", json!({ "count": 3 }))); // 102 of each: the two oldest unpublished (128 ..= 131) evicted
+    s.push(a("bob", "bundle", json!({ "bundle": "b7" }))); // 132 and 133
     s
 }
 
@@ -591,7 +660,7 @@ pub(crate) fn generate() -> Value {
     let record = unhex(alice["identity_record"].as_str().unwrap());
     json!({
         "protocol": "Sotto v1",
-        "description": "Known-answer vectors for the rules of Sotto v1 (docs/PROTOCOL.md §14.2): bounds, rotation, replays, the sealed account, Ed25519 strictness. All byte strings are lowercase hex; draw k of n bytes is SHA-512(\"Sotto v1 rules vectors\" || u32(k))[0..n].",
+        "description": "Known-answer vectors for the rules of Sotto v1 (docs/PROTOCOL.md §14.2): bounds, rotation, replays, one-time prekeys, the sealed account, Ed25519 strictness. All byte strings are lowercase hex; draw k of n bytes is SHA-512(\"Sotto v1 rules vectors\" || u32(k))[0..n].",
         "generator": "SOTTO_WRITE_VECTORS=1 cargo test -p sotto --lib vectors_rules",
         "draw_label": hex(DRAW_LABEL),
         "draw_count": runner.rng.next,

@@ -32,6 +32,15 @@ fn bytes(value: &Value) -> Vec<u8> {
         .collect()
 }
 
+fn ids(value: &Value) -> Vec<u32> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list of identifiers: {value}"))
+        .iter()
+        .map(|id| u32::try_from(id.as_u64().unwrap()).unwrap())
+        .collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -220,7 +229,42 @@ impl Replay {
                 // What a peer receives decodes to the same bundle.
                 let decoded = PrekeyBundle::from_bytes(&bytes(&step["bytes"])).unwrap();
                 assert_eq!(decoded.to_bytes(), bundle.to_bytes());
+                assert_eq!(
+                    decoded.one_time_prekey().map(|k| u64::from(k.id())),
+                    step["one_time_prekey_id"].as_u64()
+                );
+                assert_eq!(
+                    u64::from(decoded.kem_prekey().id()),
+                    step["kem_prekey_id"].as_u64().unwrap()
+                );
                 self.bundles.insert(text(step, "bundle"), bundle);
+            }
+            "mark_bundle_published" => {
+                let bundle = &self.bundles[&text(step, "bundle")];
+                self.accounts
+                    .get_mut(&account)
+                    .unwrap()
+                    .mark_bundle_published(bundle);
+            }
+            "generate_one_time_prekeys" => {
+                assert_eq!(step["first_draw"].as_u64().unwrap(), self.next_draw);
+                let count = step["count"].as_u64().unwrap();
+                assert_eq!(step["draw_count"].as_u64().unwrap(), 2 * count);
+                for _ in 0..count {
+                    self.queue_recipe(&[32, 64]);
+                }
+                let a = self.accounts.get_mut(&account).unwrap();
+                let report = a
+                    .generate_one_time_prekeys(usize::try_from(count).unwrap(), &mut self.tape)
+                    .unwrap();
+                assert_eq!(ids(&step["created"]), report.created);
+                assert_eq!(
+                    ids(&step["evicted_unpublished"]),
+                    report.evicted_unpublished
+                );
+                assert_eq!(ids(&step["evicted_published"]), report.evicted_published);
+                let counts = a.one_time_prekey_counts();
+                assert_eq!(step["one_time_prekey_counts"], serde_json::json!(counts));
             }
             "initiate" => self.initiate(&account, &text(step, "session"), &text(step, "bundle")),
             "encrypt" => {
@@ -297,10 +341,27 @@ impl Replay {
                 );
             }
             "mark_prekeys_published" => {
-                self.accounts
-                    .get_mut(&account)
+                let a = self.accounts.get_mut(&account).unwrap();
+                // What it marks is what the account offers for upload now.
+                let ec: Vec<u32> = a
+                    .unpublished_one_time_prekeys()
+                    .iter()
+                    .map(|k| k.id())
+                    .collect();
+                let kem: Vec<u32> = a
+                    .unpublished_one_time_kem_prekeys()
                     .unwrap()
-                    .mark_prekeys_published();
+                    .iter()
+                    .map(|k| k.id())
+                    .collect();
+                assert_eq!(ids(&step["marked_one_time_prekeys"]), ec);
+                assert_eq!(ids(&step["marked_one_time_kem_prekeys"]), kem);
+                a.mark_prekeys_published();
+                // None of them is offered again.
+                let again = a.unpublished_one_time_prekeys();
+                assert!(again.iter().all(|k| !ec.contains(&k.id())));
+                let again = a.unpublished_one_time_kem_prekeys().unwrap();
+                assert!(again.iter().all(|k| !kem.contains(&k.id())));
             }
             "seal_account" => {
                 let key = StorageKey::generate(&mut self.tape).unwrap();
@@ -355,6 +416,22 @@ fn rule_vectors_replay_through_the_public_api() {
     ] {
         assert!(errors.contains(&name), "no {name} case");
     }
+    // A generation that evicts both unpublished and published one-time
+    // prekeys, and a bundle held back by the cap of 50 published keys.
+    assert!(steps.iter().any(|s| {
+        s["op"] == "generate_one_time_prekeys"
+            && !ids(&s["evicted_unpublished"]).is_empty()
+            && !ids(&s["evicted_published"]).is_empty()
+    }));
+    let first_generation = steps
+        .iter()
+        .position(|s| s["op"] == "generate_one_time_prekeys")
+        .unwrap();
+    assert!(
+        steps[first_generation..]
+            .iter()
+            .any(|s| s["op"] == "bundle" && s["one_time_prekey_id"].is_null())
+    );
 }
 
 #[test]

@@ -5,7 +5,8 @@ The steps are run in order: accounts, prekeys and bundles are rebuilt from the
 draws (§4, §13), messages are re-encrypted byte for byte, and every accept and
 decrypt must end as recorded (plaintext, or the error of §12). The account
 bookkeeping of §4.3 (signed prekeys kept after rotation, published flags,
-identifiers) and the account state format of §9.3 are written here from the
+identifiers, one-time prekey generation, the cap of 50 published keys and
+eviction) and the account state format of §9.3 are written here from the
 specification; sessions and the handshake are sotto_ref's.
 
 Run from this directory:  python -m unittest -v test_rules
@@ -60,6 +61,8 @@ class RulesAccount(S.Account):
     2 kept after rotation, §4.3), published flags (§9.3)."""
 
     KEPT = 1 + 2
+    MAX_ONE_TIME = 100      # §4.3: unused one-time prekeys per kind
+    MAX_PUBLISHED = 50      # §4.3: of which published at once
 
     def __init__(self, draw):
         super().__init__(S.Identity(draw(32), draw(32)))
@@ -67,6 +70,11 @@ class RulesAccount(S.Account):
         self.spk_order: list[int] = []
         self.lr_order: list[int] = []
         self.published: set[int] = set()
+        # One-time prekey identifiers in creation order, per kind; a key is
+        # held while its private part is in the account's dictionaries
+        # (sotto_ref's accept deletes the ones it uses).
+        self.ec_order: list[int] = []
+        self.kem_order: list[int] = []
         self.rotate_signed_prekey(draw)
         self.rotate_last_resort_prekey(draw)
 
@@ -100,10 +108,76 @@ class RulesAccount(S.Account):
         return S.kem_prekey(self.identity, pid, S.KEM_LAST_RESORT,
                             self.kem_prekeys[(S.KEM_LAST_RESORT, pid)])
 
+    # -- one-time prekeys (§4.2, §4.3, §13) --
+
+    def held(self, kind: str) -> list[int]:
+        """The one-time prekeys of a kind ("ec" or "kem") held, oldest first."""
+        if kind == "ec":
+            return [i for i in self.ec_order if i in self.one_time_prekeys]
+        return [i for i in self.kem_order if (S.KEM_ONE_TIME, i) in self.kem_prekeys]
+
+    def drop(self, kind: str, pid: int) -> None:
+        if kind == "ec":
+            del self.one_time_prekeys[pid]
+        else:
+            del self.kem_prekeys[(S.KEM_ONE_TIME, pid)]
+
+    def generate_one_time_prekeys(self, draw, count: int) -> dict:
+        """§13 draws and identifiers; §4.3 eviction, per kind: of the keys held
+        before the call, unpublished ones first, then published ones, each
+        oldest first, until 100 remain."""
+        before = {kind: self.held(kind) for kind in ("ec", "kem")}
+        pairs = [(draw(32), draw(64)) for _ in range(count)]
+        created = []
+        for private, seed in pairs:
+            pid = self.take_id()
+            self.one_time_prekeys[pid] = private
+            self.ec_order.append(pid)
+            created.append(pid)
+            pid = self.take_id()
+            self.kem_prekeys[(S.KEM_ONE_TIME, pid)] = seed
+            self.kem_order.append(pid)
+            created.append(pid)
+        report = {"created": created, "evicted_unpublished": [], "evicted_published": []}
+        for kind, old in before.items():
+            excess = max(0, len(self.held(kind)) - self.MAX_ONE_TIME)
+            order = ([i for i in old if i not in self.published]
+                     + [i for i in old if i in self.published])
+            for pid in order[:excess]:
+                self.drop(kind, pid)
+                key = "evicted_published" if pid in self.published else "evicted_unpublished"
+                report[key].append(pid)
+        for key in ("evicted_unpublished", "evicted_published"):
+            report[key].sort()
+        return report
+
+    def publishable(self, kind: str) -> list[int]:
+        """§4.3: the oldest unpublished keys that keep at most 50 published."""
+        held = self.held(kind)
+        room = self.MAX_PUBLISHED - sum(1 for i in held if i in self.published)
+        return [i for i in held if i not in self.published][:max(0, room)]
+
+    def mark_prekeys_published(self) -> tuple[list[int], list[int]]:
+        ec, kem = self.publishable("ec"), self.publishable("kem")
+        self.published |= set(self.spk_order) | set(self.lr_order) | set(ec) | set(kem)
+        return ec, kem
+
+    def mark_bundle_published(self, bundle: bytes) -> None:
+        b = S.decode_bundle(bundle)
+        if b.opk_id is not None and b.opk_id in self.held("ec"):
+            self.published.add(b.opk_id)
+        if b.kem_kind == S.KEM_ONE_TIME and b.kem_id in self.held("kem"):
+            self.published.add(b.kem_id)
+
     def bundle(self) -> bytes:
-        # §4.2: no one-time prekeys in these vectors, so the last resort.
-        return S.encode_bundle(self.identity.record, self.signed_prekey(),
-                               self.last_resort_prekey(), None)
+        """§4.2: the oldest unpublished one-time prekey of each kind, unless
+        50 of that kind are published; else none / the last resort."""
+        ec, kem = self.publishable("ec")[:1], self.publishable("kem")[:1]
+        opk = S.one_time_prekey(ec[0], self.one_time_prekeys[ec[0]]) if ec else None
+        kpk = (S.kem_prekey(self.identity, kem[0], S.KEM_ONE_TIME,
+                            self.kem_prekeys[(S.KEM_ONE_TIME, kem[0])])
+               if kem else self.last_resort_prekey())
+        return S.encode_bundle(self.identity.record, self.signed_prekey(), kpk, opk)
 
     def serialize(self) -> bytes:
         """§9.3, format 2."""
@@ -196,8 +270,20 @@ class Replay:
         elif op == "bundle":
             b = self.accounts[acc].bundle()
             eq(b.hex(), step["bytes"])
-            S.decode_bundle(b)
+            d = S.decode_bundle(b)
+            eq(d.opk_id, step["one_time_prekey_id"])
+            eq(d.kem_id, step["kem_prekey_id"])
             self.bundles[step["bundle"]] = b
+        elif op == "mark_bundle_published":
+            self.accounts[acc].mark_bundle_published(self.bundles[step["bundle"]])
+        elif op == "generate_one_time_prekeys":
+            eq(step["first_draw"], self.k)
+            a = self.accounts[acc]
+            report = a.generate_one_time_prekeys(self.draw, step["count"])
+            eq(self.k - step["first_draw"], step["draw_count"])
+            for key, ids in report.items():
+                eq(ids, step[key], key)
+            eq([len(a.held("ec")), len(a.held("kem"))], step["one_time_prekey_counts"])
         elif op == "initiate":
             self.initiate(acc, step["session"], step["bundle"])
         elif op == "encrypt":
@@ -239,8 +325,9 @@ class Replay:
             self.accounts[acc].rotate_last_resort_prekey(self.draw)
             eq(self.accounts[acc].last_resort_prekey().hex(), step["last_resort_kem_prekey"])
         elif op == "mark_prekeys_published":
-            a = self.accounts[acc]
-            self.published_all(a)
+            ec, kem = self.accounts[acc].mark_prekeys_published()
+            eq(ec, step["marked_one_time_prekeys"])
+            eq(kem, step["marked_one_time_kem_prekeys"])
         elif op == "seal_account":
             key, nonce = self.draw(32), self.draw(24)
             state = self.accounts[acc].serialize()
@@ -251,10 +338,6 @@ class Replay:
         else:
             self.t.fail(f"unknown op {op}")
         self.t.assertFalse(self.queue, f"{op} drew fewer draws than recorded")
-
-    @staticmethod
-    def published_all(a: RulesAccount) -> None:
-        a.published |= set(a.spk_order) | set(a.lr_order)
 
 
 class RuleVectors(unittest.TestCase):
