@@ -325,6 +325,20 @@ impl OutArray {
         unsafe { ptr::copy(bytes.as_ptr(), self.data, self.needed) };
         Ok(())
     }
+
+    /// Writes `bytes` at the start of the array: at most `needed` bytes,
+    /// possibly fewer (the rest of the array is left as it was).
+    pub(crate) fn set_prefix(self, _disjoint: &Disjoint, bytes: &[u8]) -> FfiResult<()> {
+        if bytes.len() > self.needed {
+            return Err(SOTTO_ERR_PANIC);
+        }
+        // SAFETY: `data` is writable for at least `needed` >= `bytes.len()`
+        // bytes per `OutArray::new`'s caller, `bytes` is readable, `u8`
+        // needs no alignment, and `ptr::copy` allows overlap (there is
+        // none: `bytes` is owned by this crate).
+        unsafe { ptr::copy(bytes.as_ptr(), self.data, bytes.len()) };
+        Ok(())
+    }
 }
 
 /// An output `sotto_buffer`, emptied on entry (unless it aliases) and set
