@@ -133,6 +133,24 @@
 // (`MessageTypeCode.NORMAL` in the npm package).
 #define SOTTO_MESSAGE_NORMAL 2
 
+// Bytes each attachment chunk grows by when encrypted (its Poly1305 tag).
+#define SOTTO_ATTACHMENT_CHUNK_OVERHEAD 16
+
+// Smallest attachment chunk size (plaintext bytes per chunk).
+#define SOTTO_ATTACHMENT_MIN_CHUNK_SIZE 1024
+
+// Largest attachment chunk size (1 MiB).
+#define SOTTO_ATTACHMENT_MAX_CHUNK_SIZE 1048576
+
+// The recommended attachment chunk size (64 KiB).
+#define SOTTO_ATTACHMENT_DEFAULT_CHUNK_SIZE 65536
+
+// Largest attachment plaintext, 2^36 bytes (64 GiB).
+#define SOTTO_ATTACHMENT_MAX_SIZE 68719476736
+
+// Longest attachment content type, in bytes (printable ASCII).
+#define SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN 255
+
 // Success.
 #define SOTTO_OK 0
 
@@ -259,6 +277,12 @@
 
 // An account: a device's identity and prekeys (opaque).
 typedef struct sotto_account sotto_account;
+
+// An attachment being decrypted, one chunk at a time (opaque).
+typedef struct sotto_attachment_decryptor sotto_attachment_decryptor;
+
+// An attachment being encrypted, one chunk at a time (opaque).
+typedef struct sotto_attachment_encryptor sotto_attachment_encryptor;
 
 // A caller-provided random number source (opaque).
 typedef struct sotto_rng sotto_rng;
@@ -638,6 +662,313 @@ int32_t sotto_bundle_assemble(const uint8_t *identity,
                               size_t one_time_prekey_len,
                               struct sotto_buffer *out);
 
+// Starts encrypting an attachment under a fresh random file key drawn from
+// `rng` (NULL: the operating system's generator).
+//
+// `chunk_size` is the plaintext bytes per chunk, from
+// `SOTTO_ATTACHMENT_MIN_CHUNK_SIZE` to `SOTTO_ATTACHMENT_MAX_CHUNK_SIZE`
+// (`SOTTO_ATTACHMENT_DEFAULT_CHUNK_SIZE` unless you have a reason);
+// `padding` is `SOTTO_PADDING_PADME` (recommended: the ciphertext size
+// reveals only O(log log n) bits of the file size) or `SOTTO_PADDING_NONE`.
+// The total size need not be known in advance.
+//
+// Then: `sotto_attachment_encryptor_chunk` for every full chunk that more
+// data follows, `sotto_attachment_encryptor_final` for the rest (0 to
+// `chunk_size` bytes: hold back the last full chunk until you know whether
+// more follows), `sotto_attachment_encryptor_padding` until it writes 0
+// bytes, then `sotto_attachment_encryptor_descriptor`. The ciphertext is
+// the concatenation of every output, in order.
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_attachment_encryptor_free`, which wipes the file key); on
+// error `*out` is NULL.
+//
+// Checks, in order: `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `chunk_size` and `padding`
+// (`SOTTO_ERR_INVALID_ARGUMENT`), then `SOTTO_ERR_RANDOMNESS`. Aliasing:
+// no input memory. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a pointer.
+int32_t sotto_attachment_encryptor_new(uint32_t chunk_size,
+                                       int32_t padding,
+                                       const struct sotto_rng *rng,
+                                       struct sotto_attachment_encryptor **out);
+
+// Encrypts one full chunk of plaintext that is not the last: `input` holds
+// exactly `chunk_size` bytes. Writes exactly `chunk_size + 16`
+// (`SOTTO_ATTACHMENT_CHUNK_OVERHEAD`) bytes to `out`, which must hold at
+// least that many, and stores that length in `*written`.
+//
+// The output array is written only on success; on error the encryptor is
+// unchanged and `*written` is 0.
+//
+// Checks, in order: `encryptor` (handle errors), `written`
+// (`SOTTO_ERR_NULL_POINTER`), `out` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_BUFFER_TOO_SMALL` under `chunk_size + 16`), `input`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH` unless exactly `chunk_size`), aliasing
+// (`out[0..out_len]` and `*written` must overlap neither `input` nor each
+// other: `SOTTO_ERR_ALIASED_OUTPUT`; in-place encryption is not
+// supported), then `SOTTO_ERR_INVALID_ARGUMENT` (after `_final`),
+// `SOTTO_ERR_TOO_LARGE` (past `SOTTO_ATTACHMENT_MAX_SIZE`).
+// Ownership: allocates nothing. Thread safety: any thread; calls on one
+// encryptor are serialized.
+//
+// # Safety
+// `input` is NULL or readable for `input_len` bytes; `out` is NULL or
+// writable for `out_len` bytes; `written` is NULL or valid for writing a
+// `size_t`.
+int32_t sotto_attachment_encryptor_chunk(struct sotto_attachment_encryptor *encryptor,
+                                         const uint8_t *input,
+                                         size_t input_len,
+                                         uint8_t *out,
+                                         size_t out_len,
+                                         size_t *written);
+
+// Encrypts the last `input_len` bytes of plaintext (0 to `chunk_size`; an
+// empty rest may be passed as NULL with length 0), padded as chosen. Writes
+// at most `chunk_size + 16` bytes to `out`, which must hold at least that
+// many, and stores the number written in `*written` (the chunk's padded
+// plaintext length plus 16). Call `sotto_attachment_encryptor_padding`
+// next.
+//
+// The output array is written only on success; on error the encryptor is
+// unchanged and `*written` is 0.
+//
+// Checks, in order: `encryptor` (handle errors), `written`, `out` (as in
+// `sotto_attachment_encryptor_chunk`), `input` (`SOTTO_ERR_NULL_POINTER`
+// when NULL with a non-zero length, `SOTTO_ERR_WRONG_LENGTH` over
+// `chunk_size`), aliasing (as in `sotto_attachment_encryptor_chunk`), then
+// `SOTTO_ERR_INVALID_ARGUMENT` (called twice, or an empty rest after full
+// chunks while no padding follows: the previous chunk should have been
+// passed here), `SOTTO_ERR_TOO_LARGE`.
+// Ownership: allocates nothing. Thread safety: any thread; calls on one
+// encryptor are serialized.
+//
+// # Safety
+// As `sotto_attachment_encryptor_chunk`.
+int32_t sotto_attachment_encryptor_final(struct sotto_attachment_encryptor *encryptor,
+                                         const uint8_t *input,
+                                         size_t input_len,
+                                         uint8_t *out,
+                                         size_t out_len,
+                                         size_t *written);
+
+// Writes the next chunk of padding, encrypted, after
+// `sotto_attachment_encryptor_final`: Padmé padding may add whole chunks.
+// Writes at most `chunk_size + 16` bytes to `out`, which must hold at
+// least that many, and stores the number written in `*written`; 0 means
+// the file is complete (call it until then).
+//
+// Checks, in order: `encryptor` (handle errors), `written`, `out` (as in
+// `sotto_attachment_encryptor_chunk`), aliasing (`out[0..out_len]` and
+// `*written` must not overlap), then `SOTTO_ERR_INVALID_ARGUMENT` (before
+// `_final`). The output array is written only on success.
+// Ownership: allocates nothing. Thread safety: any thread; calls on one
+// encryptor are serialized.
+//
+// # Safety
+// `out` is NULL or writable for `out_len` bytes; `written` is NULL or
+// valid for writing a `size_t`.
+int32_t sotto_attachment_encryptor_padding(struct sotto_attachment_encryptor *encryptor,
+                                           uint8_t *out,
+                                           size_t out_len,
+                                           size_t *written);
+
+// The descriptor of the finished attachment (after
+// `sotto_attachment_encryptor_padding` wrote 0 bytes): 80 bytes plus the
+// content type, holding the file key, the SHA-256 of the ciphertext, the
+// sizes and the content type. It is a secret: send it only inside a Sotto
+// message (`sotto_session_encrypt`); the receiver passes it to
+// `sotto_attachment_decryptor_new`.
+//
+// `content_type` is 0 to `SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN` bytes of
+// printable ASCII (e.g. `image/jpeg`; not NUL-terminated; an empty one may
+// be NULL with length 0).
+//
+// On success `*out` holds the descriptor, a new buffer owned by the caller
+// (free it with `sotto_buffer_free`, which wipes the key); on error it is
+// empty. The encryptor is unchanged (the call may be repeated).
+//
+// Checks, in order: `encryptor` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `content_type` (`SOTTO_ERR_NULL_POINTER`
+// when NULL with a non-zero length), aliasing (`out` must not overlap
+// `content_type`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+// `SOTTO_ERR_INVALID_ARGUMENT` (the file is not complete, or the content
+// type is too long or not printable ASCII).
+// Thread safety: any thread; calls on one encryptor are serialized.
+//
+// # Safety
+// `content_type` is NULL or readable for `content_type_len` bytes; `out`
+// is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_attachment_encryptor_descriptor(const struct sotto_attachment_encryptor *encryptor,
+                                              const uint8_t *content_type,
+                                              size_t content_type_len,
+                                              struct sotto_buffer *out);
+
+// Frees an attachment encryptor, wiping its file key and scratch buffer.
+// NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
+// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread
+// safety: any thread; a call already using the handle on another thread
+// completes first on its own reference.
+int32_t sotto_attachment_encryptor_free(struct sotto_attachment_encryptor *encryptor);
+
+// Starts decrypting the attachment a descriptor (from
+// `sotto_attachment_encryptor_descriptor`, received inside a Sotto message)
+// describes. Feed its chunks in order to
+// `sotto_attachment_decryptor_chunk` (`sotto_attachment_decryptor_next_chunk_len`
+// says how many ciphertext bytes each is), then call
+// `sotto_attachment_decryptor_finish`: only then is the file known to be
+// complete and the one the descriptor commits to.
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_attachment_decryptor_free`, which wipes the key); on error
+// `*out` is NULL.
+//
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `descriptor`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out`
+// must not overlap `descriptor`: `SOTTO_ERR_ALIASED_OUTPUT`), then the
+// descriptor's decoding errors: `SOTTO_ERR_UNSUPPORTED_VERSION`,
+// `SOTTO_ERR_WRONG_OBJECT_TYPE`, `SOTTO_ERR_TRUNCATED`,
+// `SOTTO_ERR_TOO_LARGE`, `SOTTO_ERR_MALFORMED`, `SOTTO_ERR_TRAILING_BYTES`.
+// Thread safety: any thread.
+//
+// # Safety
+// `descriptor` is NULL or readable for `descriptor_len` bytes; `out` is
+// NULL or valid for writing a pointer.
+int32_t sotto_attachment_decryptor_new(const uint8_t *descriptor,
+                                       size_t descriptor_len,
+                                       struct sotto_attachment_decryptor **out);
+
+// Stores in `*out` the number of ciphertext bytes of the next chunk to
+// pass to `sotto_attachment_decryptor_chunk` (`chunk_size + 16` for every
+// chunk but the last, which may be shorter), or 0 after the last chunk.
+//
+// Checks, in order: `decryptor` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Aliasing: no input memory. Ownership:
+// allocates nothing. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `size_t`.
+int32_t sotto_attachment_decryptor_next_chunk_len(const struct sotto_attachment_decryptor *decryptor,
+                                                  size_t *out);
+
+// Authenticates and decrypts the next chunk: `input` holds exactly its
+// ciphertext (`sotto_attachment_decryptor_next_chunk_len` bytes). `out`
+// must hold at least `input_len - 16` bytes (`chunk_size` always
+// suffices); the file data of the chunk (padding removed) is written at
+// its start and its length stored in `*written` (0 for a chunk of
+// padding only).
+//
+// A failed call changes nothing: the decryptor expects the same chunk
+// again (fetch it again and retry), the output array is not written and
+// `*written` is 0.
+//
+// Checks, in order: `decryptor` (handle errors), `written`
+// (`SOTTO_ERR_NULL_POINTER`), `out` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_BUFFER_TOO_SMALL`), `input` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing (`out[0..out_len]` and `*written`
+// must overlap neither `input` nor each other:
+// `SOTTO_ERR_ALIASED_OUTPUT`), then the contents:
+// `SOTTO_ERR_TRUNCATED` (shorter chunk), `SOTTO_ERR_TRAILING_BYTES`
+// (longer chunk, or any chunk after the last), `SOTTO_ERR_DECRYPTION_FAILED`
+// (tampered, reordered, dropped, duplicated, from another file, or the
+// last-chunk flag moved), `SOTTO_ERR_INVALID_PADDING`.
+// Ownership: allocates nothing. Thread safety: any thread; calls on one
+// decryptor are serialized.
+//
+// # Safety
+// `input` is NULL or readable for `input_len` bytes; `out` is NULL or
+// writable for `out_len` bytes; `written` is NULL or valid for writing a
+// `size_t`.
+int32_t sotto_attachment_decryptor_chunk(struct sotto_attachment_decryptor *decryptor,
+                                         const uint8_t *input,
+                                         size_t input_len,
+                                         uint8_t *out,
+                                         size_t out_len,
+                                         size_t *written);
+
+// Checks that every chunk was decrypted and that the ciphertext is the one
+// the descriptor commits to. Data already released is only known to be
+// the whole, intended file once this returns `SOTTO_OK`.
+//
+// Errors: handle errors, then `SOTTO_ERR_TRUNCATED` (chunks remain: the
+// file was cut short), `SOTTO_ERR_DIGEST_MISMATCH` (every chunk
+// authenticated but the ciphertext differs from the one the descriptor
+// names). The decryptor is unchanged. Aliasing: no memory arguments.
+// Ownership: allocates nothing. Thread safety: any thread.
+int32_t sotto_attachment_decryptor_finish(const struct sotto_attachment_decryptor *decryptor);
+
+// Frees an attachment decryptor, wiping its key and scratch buffer. NULL
+// is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE` (already freed or not a handle),
+// `SOTTO_ERR_WRONG_HANDLE_KIND`. Aliasing: no memory arguments. Thread
+// safety: any thread; a call already using the handle on another thread
+// completes first on its own reference.
+int32_t sotto_attachment_decryptor_free(struct sotto_attachment_decryptor *decryptor);
+
+// Where chunk `index` of an attachment lies in its ciphertext: stores its
+// byte offset in `*offset` and its length in `*length` (fetch those bytes
+// for `sotto_attachment_decrypt_chunk`).
+//
+// Checks, in order: `offset`, `length` (`SOTTO_ERR_NULL_POINTER`),
+// `descriptor` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`),
+// aliasing (the outputs must overlap neither `descriptor` nor each other:
+// `SOTTO_ERR_ALIASED_OUTPUT`), then the descriptor's decoding errors (see
+// `sotto_attachment_decryptor_new`) and `SOTTO_ERR_INVALID_ARGUMENT` for
+// an index past the last chunk. Both outputs are 0 on error.
+// Ownership: allocates nothing that outlives the call. Thread safety: any
+// thread.
+//
+// # Safety
+// `descriptor` is NULL or readable for `descriptor_len` bytes; `offset`
+// and `length` are NULL or valid for writing a `uint64_t`.
+int32_t sotto_attachment_chunk_range(const uint8_t *descriptor,
+                                     size_t descriptor_len,
+                                     uint64_t index,
+                                     uint64_t *offset,
+                                     uint64_t *length);
+
+// Random access: authenticates and decrypts chunk `index` alone. `input`
+// holds exactly its ciphertext (the bytes `sotto_attachment_chunk_range`
+// names). `out` must hold at least `input_len - 16` bytes (the chunk size
+// always suffices); the file data of the chunk is written at its start
+// and its length stored in `*written`.
+//
+// A chunk read alone is authenticated by its tag (it is chunk `index` of
+// this file), not by the whole-file digest: PROTOCOL.md §16.6.
+//
+// Checks, in order: `written` (`SOTTO_ERR_NULL_POINTER`), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`), `descriptor`,
+// `input` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing
+// (`out[0..out_len]` and `*written` must overlap neither input nor each
+// other: `SOTTO_ERR_ALIASED_OUTPUT`), then the descriptor's decoding
+// errors (see `sotto_attachment_decryptor_new`), then
+// `SOTTO_ERR_INVALID_ARGUMENT` (index past the last chunk),
+// `SOTTO_ERR_TRUNCATED` / `SOTTO_ERR_TRAILING_BYTES` (wrong length),
+// `SOTTO_ERR_DECRYPTION_FAILED` (not chunk `index` of this file),
+// `SOTTO_ERR_INVALID_PADDING`. The output array is written only on
+// success; `*written` is 0 on error.
+// Ownership: allocates only a scratch chunk, wiped before the call
+// returns. Thread safety: any thread.
+//
+// # Safety
+// `descriptor` and `input` are NULL or readable for their lengths; `out`
+// is NULL or writable for `out_len` bytes; `written` is NULL or valid for
+// writing a `size_t`.
+int32_t sotto_attachment_decrypt_chunk(const uint8_t *descriptor,
+                                       size_t descriptor_len,
+                                       uint64_t index,
+                                       const uint8_t *input,
+                                       size_t input_len,
+                                       uint8_t *out,
+                                       size_t out_len,
+                                       size_t *written);
+
 // Frees a buffer returned by libsotto: zeroizes its bytes, releases them and
 // sets `buffer->ptr` to NULL and `buffer->len` to 0, so freeing the same
 // variable twice is harmless.
@@ -662,8 +993,8 @@ int32_t sotto_bundle_assemble(const uint8_t *identity,
 // `buffer` is NULL or points to a readable and writable `sotto_buffer`.
 int32_t sotto_buffer_free(struct sotto_buffer *buffer);
 
-// Number of live handles (accounts, sessions, random sources) not yet
-// freed. Intended for leak checks in tests. Thread safety: any thread.
+// Number of live handles (accounts, sessions, random sources, attachment
+// encryptors and decryptors) not yet freed. Intended for leak checks in tests. Thread safety: any thread.
 size_t sotto_live_handle_count(void);
 
 // Number of live buffers not yet freed with `sotto_buffer_free`. Intended

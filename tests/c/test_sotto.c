@@ -1916,6 +1916,508 @@ static void test_context_ids(void) {
   OK(sotto_account_free(bob));
 }
 
+/* ---- attachments (issue 13) ---------------------------------------------- */
+
+/* An attachment encrypted through the streaming API. */
+typedef struct {
+  uint8_t *ct;
+  size_t ct_len;
+  size_t chunk_ends[64]; /* end offset of each chunk in ct */
+  size_t chunks;
+  sotto_buffer desc;
+} att_file;
+
+static void att_fill(uint8_t *data, size_t len, uint8_t seed) {
+  for (size_t i = 0; i < len; i++) data[i] = (uint8_t)(i * 31 + seed);
+}
+
+static void att_encrypt(const uint8_t *data, size_t len, uint32_t cs,
+                        int32_t padding, att_file *f) {
+  sotto_attachment_encryptor *enc = NULL;
+  size_t cap = cs + SOTTO_ATTACHMENT_CHUNK_OVERHEAD, n = 0, at = 0;
+  uint8_t *out = malloc(cap);
+  memset(f, 0, sizeof *f);
+  f->ct = malloc(2 * len + 8 * cap);
+  if (out == NULL || f->ct == NULL) abort();
+  OK(sotto_attachment_encryptor_new(cs, padding, NULL, &enc));
+  CHECK(enc != NULL);
+  while (len - at > cs) {
+    OK(sotto_attachment_encryptor_chunk(enc, data + at, cs, out, cap, &n));
+    CHECK(n == cap);
+    memcpy(f->ct + f->ct_len, out, n);
+    f->ct_len += n;
+    f->chunk_ends[f->chunks++] = f->ct_len;
+    at += cs;
+  }
+  OK(sotto_attachment_encryptor_final(enc, len == at ? NULL : data + at,
+                                      len - at, out, cap, &n));
+  CHECK(n >= SOTTO_ATTACHMENT_CHUNK_OVERHEAD && n <= cap);
+  for (;;) {
+    memcpy(f->ct + f->ct_len, out, n);
+    f->ct_len += n;
+    f->chunk_ends[f->chunks++] = f->ct_len;
+    OK(sotto_attachment_encryptor_padding(enc, out, cap, &n));
+    if (n == 0) break;
+  }
+  OK(sotto_attachment_encryptor_descriptor(enc, STR("application/pdf"),
+                                           &f->desc));
+  CHECK(f->desc.len == 80 + strlen("application/pdf"));
+  OK(sotto_attachment_encryptor_free(enc));
+  free(out);
+}
+
+static void att_free(att_file *f) {
+  free(f->ct);
+  OK(sotto_buffer_free(&f->desc));
+}
+
+static const uint8_t *att_chunk(const att_file *f, size_t i, size_t *len) {
+  size_t start = i == 0 ? 0 : f->chunk_ends[i - 1];
+  *len = f->chunk_ends[i] - start;
+  return f->ct + start;
+}
+
+/* Decrypts a whole file in order; returns the first failing status. */
+static int32_t att_decrypt(const uint8_t *desc, size_t desc_len,
+                           const att_file *f, uint8_t *pt, size_t *pt_len) {
+  sotto_attachment_decryptor *dec = NULL;
+  int32_t rc = sotto_attachment_decryptor_new(desc, desc_len, &dec);
+  size_t i = 0, next = 0, n = 0;
+  *pt_len = 0;
+  if (rc != SOTTO_OK) return rc;
+  uint8_t *out = malloc(SOTTO_ATTACHMENT_MAX_CHUNK_SIZE);
+  if (out == NULL) abort();
+  for (;;) {
+    OK(sotto_attachment_decryptor_next_chunk_len(dec, &next));
+    if (next == 0) break;
+    size_t len;
+    const uint8_t *chunk = att_chunk(f, i++, &len);
+    CHECK(len == next);
+    rc = sotto_attachment_decryptor_chunk(dec, chunk, len, out,
+                                          SOTTO_ATTACHMENT_MAX_CHUNK_SIZE, &n);
+    if (rc != SOTTO_OK) break;
+    memcpy(pt + *pt_len, out, n);
+    *pt_len += n;
+  }
+  if (rc == SOTTO_OK) rc = sotto_attachment_decryptor_finish(dec);
+  OK(sotto_attachment_decryptor_free(dec));
+  free(out);
+  return rc;
+}
+
+static void test_attachments(void) {
+  cases++;
+  enum { CS = 1024, LEN = 3 * CS + 100, CAP = CS + 16 };
+  static uint8_t data[LEN], other[LEN], pt[4 * LEN];
+  uint8_t out[CAP];
+  size_t pt_len = 0, n = 99, len = 0, len2 = 0;
+  att_fill(data, LEN, 1);
+  att_fill(other, LEN, 2);
+
+  /* Round trips: a partial last chunk, without and with Padmé padding,
+     and a multi-chunk file at the default chunk size. */
+  att_file f, g, e;
+  att_encrypt(data, LEN, CS, SOTTO_PADDING_NONE, &f);
+  CHECK(f.chunks == 4);
+  CHECK(f.ct_len == LEN + 4 * 16);
+  CHECK(f.chunk_ends[3] - f.chunk_ends[2] == 100 + 16);
+  OK(att_decrypt(f.desc.ptr, f.desc.len, &f, pt, &pt_len));
+  CHECK(pt_len == LEN && memcmp(pt, data, LEN) == 0);
+
+  att_encrypt(data, LEN, CS, SOTTO_PADDING_PADME, &g);
+  /* Padmé(3172) = 3200: the last chunk carries 128 bytes, 28 of padding. */
+  CHECK(g.chunks == 4 && g.ct_len == 3200 + 4 * 16);
+  OK(att_decrypt(g.desc.ptr, g.desc.len, &g, pt, &pt_len));
+  CHECK(pt_len == LEN && memcmp(pt, data, LEN) == 0);
+  att_free(&g);
+
+  {
+    size_t big_len = 200000;
+    uint8_t *big = malloc(big_len), *big_pt = malloc(2 * big_len);
+    if (big == NULL || big_pt == NULL) abort();
+    att_fill(big, big_len, 7);
+    att_file b;
+    att_encrypt(big, big_len, SOTTO_ATTACHMENT_DEFAULT_CHUNK_SIZE,
+                SOTTO_PADDING_PADME, &b);
+    CHECK(b.chunks == 4);
+    OK(att_decrypt(b.desc.ptr, b.desc.len, &b, big_pt, &pt_len));
+    CHECK(pt_len == big_len && memcmp(big_pt, big, big_len) == 0);
+    att_free(&b);
+    free(big);
+    free(big_pt);
+  }
+
+  /* An exact multiple of the chunk size: the last full chunk goes to
+     _final. */
+  att_encrypt(data, 2 * CS, CS, SOTTO_PADDING_NONE, &g);
+  CHECK(g.chunks == 2 && g.ct_len == 2 * CAP);
+  OK(att_decrypt(g.desc.ptr, g.desc.len, &g, pt, &pt_len));
+  CHECK(pt_len == 2 * CS && memcmp(pt, data, 2 * CS) == 0);
+  att_free(&g);
+
+  /* Empty files: one chunk of a tag only, or of 32 padding bytes. */
+  att_encrypt(NULL, 0, CS, SOTTO_PADDING_NONE, &e);
+  CHECK(e.chunks == 1 && e.ct_len == 16);
+  OK(att_decrypt(e.desc.ptr, e.desc.len, &e, pt, &pt_len));
+  CHECK(pt_len == 0);
+  att_free(&e);
+  att_encrypt(NULL, 0, CS, SOTTO_PADDING_PADME, &e);
+  CHECK(e.chunks == 1 && e.ct_len == 32 + 16);
+  OK(att_decrypt(e.desc.ptr, e.desc.len, &e, pt, &pt_len));
+  CHECK(pt_len == 0);
+  att_free(&e);
+
+  /* Random access: chunk 2 alone, where chunk_range says it is. */
+  {
+    uint64_t offset = 1, length = 1;
+    OK(sotto_attachment_chunk_range(f.desc.ptr, f.desc.len, 2, &offset,
+                                    &length));
+    CHECK(offset == 2 * CAP && length == CAP);
+    OK(sotto_attachment_chunk_range(f.desc.ptr, f.desc.len, 3, &offset,
+                                    &length));
+    CHECK(offset == 3 * CAP && length == 116);
+    CHECK_RC(sotto_attachment_chunk_range(f.desc.ptr, f.desc.len, 4, &offset,
+                                          &length),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK(offset == 0 && length == 0);
+    const uint8_t *c2 = att_chunk(&f, 2, &len);
+    OK(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 2, c2, len, out,
+                                      sizeof out, &n));
+    CHECK(n == CS && memcmp(out, data + 2 * CS, CS) == 0);
+    const uint8_t *c3 = att_chunk(&f, 3, &len2);
+    OK(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 3, c3, len2, out,
+                                      100, &n));
+    CHECK(n == 100 && memcmp(out, data + 3 * CS, 100) == 0);
+    /* The wrong index, another file's chunk, a tampered chunk, lengths. */
+    memset(out, 0xAA, sizeof out);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 1, c2, len,
+                                            out, sizeof out, &n),
+             SOTTO_ERR_DECRYPTION_FAILED);
+    CHECK(n == 0 && out[0] == 0xAA && out[CS - 1] == 0xAA);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 4, c2, len,
+                                            out, sizeof out, &n),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 2, c2,
+                                            len - 1, out, sizeof out, &n),
+             SOTTO_ERR_TRUNCATED);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 3, c2, len,
+                                            out, sizeof out, &n),
+             SOTTO_ERR_TRAILING_BYTES);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 2, c2, len,
+                                            out, CS - 1, &n),
+             SOTTO_ERR_BUFFER_TOO_SMALL);
+    uint8_t *bad = malloc(len);
+    if (bad == NULL) abort();
+    memcpy(bad, c2, len);
+    bad[5] ^= 1;
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 2, bad, len,
+                                            out, sizeof out, &n),
+             SOTTO_ERR_DECRYPTION_FAILED);
+    free(bad);
+    /* Aliasing: the output over the input, *written inside the output. */
+    uint8_t *inplace = malloc(len);
+    if (inplace == NULL) abort();
+    memcpy(inplace, c2, len);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 2, inplace,
+                                            len, inplace, len, &n),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    CHECK(memcmp(inplace, c2, len) == 0);
+    free(inplace);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 2, c2, len,
+                                            out, sizeof out, (size_t *)out),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    CHECK_RC(sotto_attachment_decrypt_chunk(f.desc.ptr, f.desc.len, 2, c2, len,
+                                            out, sizeof out, NULL),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_decrypt_chunk(NULL, 0, 2, c2, len, out,
+                                            sizeof out, &n),
+             SOTTO_ERR_NULL_POINTER);
+  }
+
+  /* Attacks on the stream: each refused with its code, and the decryptor
+     still usable (the right chunk is then accepted). */
+  {
+    att_file h; /* another file with the same chunk size */
+    att_encrypt(other, LEN, CS, SOTTO_PADDING_NONE, &h);
+    sotto_attachment_decryptor *dec = NULL;
+    const uint8_t *c[4], *hc1;
+    size_t l[4], hl1;
+    for (size_t i = 0; i < 4; i++) c[i] = att_chunk(&f, i, &l[i]);
+    hc1 = att_chunk(&h, 1, &hl1);
+    OK(sotto_attachment_decryptor_new(f.desc.ptr, f.desc.len, &dec));
+    OK(sotto_attachment_decryptor_chunk(dec, c[0], l[0], out, sizeof out, &n));
+    CHECK(n == CS && memcmp(out, data, CS) == 0);
+    memset(out, 0xAA, sizeof out);
+    /* reordered: chunk 2 in place of chunk 1 */
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[2], l[2], out, sizeof out,
+                                              &n),
+             SOTTO_ERR_DECRYPTION_FAILED);
+    CHECK(n == 0 && out[0] == 0xAA);
+    /* replayed: chunk 0 again */
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[0], l[0], out, sizeof out,
+                                              &n),
+             SOTTO_ERR_DECRYPTION_FAILED);
+    /* swapped in from another file */
+    CHECK_RC(
+        sotto_attachment_decryptor_chunk(dec, hc1, hl1, out, sizeof out, &n),
+        SOTTO_ERR_DECRYPTION_FAILED);
+    /* tampered: one bit of the body, then one of the tag */
+    uint8_t *bad = malloc(l[1]);
+    if (bad == NULL) abort();
+    memcpy(bad, c[1], l[1]);
+    bad[100] ^= 0x40;
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, bad, l[1], out, sizeof out,
+                                              &n),
+             SOTTO_ERR_DECRYPTION_FAILED);
+    bad[100] ^= 0x40;
+    bad[l[1] - 1] ^= 1;
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, bad, l[1], out, sizeof out,
+                                              &n),
+             SOTTO_ERR_DECRYPTION_FAILED);
+    free(bad);
+    /* the last (short) chunk early, a cut chunk, an overlong one */
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[3], l[3], out, sizeof out,
+                                              &n),
+             SOTTO_ERR_TRUNCATED);
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[1], l[1] - 1, out,
+                                              sizeof out, &n),
+             SOTTO_ERR_TRUNCATED);
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[1], l[1] + 1, out,
+                                              sizeof out, &n),
+             SOTTO_ERR_TRAILING_BYTES);
+    /* an output too small, in place, *written inside the output */
+    CHECK_RC(
+        sotto_attachment_decryptor_chunk(dec, c[1], l[1], out, CS - 1, &n),
+        SOTTO_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[1], l[1], (uint8_t *)c[1],
+                                              l[1], &n),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[1], l[1], out, sizeof out,
+                                              (size_t *)(out + 8)),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, NULL, 0, out, sizeof out,
+                                              &n),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[1], 0, out, sizeof out,
+                                              &n),
+             SOTTO_ERR_ZERO_LENGTH);
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[1], l[1], NULL, 0, &n),
+             SOTTO_ERR_NULL_POINTER);
+    /* cut short: finish before the last chunk */
+    CHECK_RC(sotto_attachment_decryptor_finish(dec), SOTTO_ERR_TRUNCATED);
+    /* after all that, the right chunks are accepted */
+    for (size_t i = 1; i < 3; i++) {
+      OK(sotto_attachment_decryptor_chunk(dec, c[i], l[i], out, sizeof out,
+                                          &n));
+      CHECK(n == CS && memcmp(out, data + i * CS, CS) == 0);
+    }
+    CHECK_RC(sotto_attachment_decryptor_finish(dec), SOTTO_ERR_TRUNCATED);
+    /* the last chunk, after a dropped-and-moved flag attempt: chunk 2 again */
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[2], l[2], out, sizeof out,
+                                              &n),
+             SOTTO_ERR_TRAILING_BYTES);
+    OK(sotto_attachment_decryptor_chunk(dec, c[3], l[3], out, 100, &n));
+    CHECK(n == 100 && memcmp(out, data + 3 * CS, 100) == 0);
+    OK(sotto_attachment_decryptor_next_chunk_len(dec, &n));
+    CHECK(n == 0);
+    /* anything after the last chunk */
+    CHECK_RC(sotto_attachment_decryptor_chunk(dec, c[3], l[3], out, sizeof out,
+                                              &n),
+             SOTTO_ERR_TRAILING_BYTES);
+    OK(sotto_attachment_decryptor_finish(dec));
+    OK(sotto_attachment_decryptor_finish(dec));
+    OK(sotto_attachment_decryptor_free(dec));
+    att_free(&h);
+  }
+
+  /* The descriptor: a wrong digest (every chunk authenticates), and
+     decoding errors. */
+  {
+    uint8_t *d = copy_of(f.desc);
+    d[2 + 32] ^= 1; /* first digest byte */
+    CHECK_RC(att_decrypt(d, f.desc.len, &f, pt, &pt_len),
+             SOTTO_ERR_DIGEST_MISMATCH);
+    CHECK(pt_len == LEN); /* released, but finish said no */
+    d[2 + 32] ^= 1;
+    d[2] ^= 1; /* the file key: chunk 0 fails */
+    CHECK_RC(att_decrypt(d, f.desc.len, &f, pt, &pt_len),
+             SOTTO_ERR_DECRYPTION_FAILED);
+    d[2] ^= 1;
+    sotto_attachment_decryptor *dec = (sotto_attachment_decryptor *)1;
+    CHECK_RC(sotto_attachment_decryptor_new(d, f.desc.len - 1, &dec),
+             SOTTO_ERR_TRUNCATED);
+    CHECK(dec == NULL);
+    CHECK_RC(sotto_attachment_decryptor_new(d, 10, &dec), SOTTO_ERR_TRUNCATED);
+    uint8_t *longer = malloc(f.desc.len + 1);
+    if (longer == NULL) abort();
+    memcpy(longer, d, f.desc.len);
+    longer[f.desc.len] = 0;
+    CHECK_RC(sotto_attachment_decryptor_new(longer, f.desc.len + 1, &dec),
+             SOTTO_ERR_TRAILING_BYTES);
+    free(longer);
+    d[0] = 2;
+    CHECK_RC(sotto_attachment_decryptor_new(d, f.desc.len, &dec),
+             SOTTO_ERR_UNSUPPORTED_VERSION);
+    d[0] = 1;
+    d[1] ^= 0x20;
+    CHECK_RC(sotto_attachment_decryptor_new(d, f.desc.len, &dec),
+             SOTTO_ERR_WRONG_OBJECT_TYPE);
+    d[1] ^= 0x20;
+    CHECK_RC(sotto_attachment_decryptor_new(NULL, 0, &dec),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_decryptor_new(d, 0, &dec), SOTTO_ERR_ZERO_LENGTH);
+    CHECK_RC(sotto_attachment_decryptor_new(d, f.desc.len, NULL),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_decryptor_new(
+                 d, f.desc.len, (sotto_attachment_decryptor **)(d + 8)),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    CHECK(memcmp(d, f.desc.ptr, f.desc.len) == 0);
+    free(d);
+  }
+
+  /* The encryptor's arguments and state machine; failed calls change
+     nothing. */
+  {
+    sotto_attachment_encryptor *enc = (sotto_attachment_encryptor *)1;
+    sotto_buffer desc = {0};
+    CHECK_RC(sotto_attachment_encryptor_new(1023, SOTTO_PADDING_NONE, NULL,
+                                            &enc),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK(enc == NULL);
+    CHECK_RC(sotto_attachment_encryptor_new(SOTTO_ATTACHMENT_MAX_CHUNK_SIZE + 1,
+                                            SOTTO_PADDING_NONE, NULL, &enc),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK_RC(sotto_attachment_encryptor_new(CS, 7, NULL, &enc),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK_RC(sotto_attachment_encryptor_new(CS, SOTTO_PADDING_NONE, NULL, NULL),
+             SOTTO_ERR_NULL_POINTER);
+    OK(sotto_attachment_encryptor_new(CS, SOTTO_PADDING_NONE, NULL, &enc));
+    CHECK_RC(sotto_attachment_encryptor_padding(enc, out, sizeof out, &n),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK_RC(sotto_attachment_encryptor_descriptor(enc, STR("a/b"), &desc),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    EMPTY(desc);
+    memset(out, 0xAA, sizeof out);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, data, CS, out, CAP - 1, &n),
+             SOTTO_ERR_BUFFER_TOO_SMALL);
+    CHECK(out[0] == 0xAA);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, data, CS - 1, out, CAP, &n),
+             SOTTO_ERR_WRONG_LENGTH);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, data, 0, out, CAP, &n),
+             SOTTO_ERR_ZERO_LENGTH);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, NULL, CS, out, CAP, &n),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, data, CS, NULL, CAP, &n),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, data, CS, out, CAP, NULL),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_encryptor_final(enc, data, CS + 1, out, CAP, &n),
+             SOTTO_ERR_WRONG_LENGTH);
+    CHECK_RC(sotto_attachment_encryptor_final(enc, NULL, 5, out, CAP, &n),
+             SOTTO_ERR_NULL_POINTER);
+    /* in place, and *written inside the output */
+    uint8_t *inplace = malloc(CAP + 10);
+    if (inplace == NULL) abort();
+    memcpy(inplace, data, CS);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, inplace, CS, inplace, CAP,
+                                              &n),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    CHECK(memcmp(inplace, data, CS) == 0);
+    CHECK_RC(sotto_attachment_encryptor_final(enc, inplace, 10, inplace + 5,
+                                              CAP, &n),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    free(inplace);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, data, CS, out, CAP,
+                                              (size_t *)(out + 16)),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    CHECK_RC(sotto_attachment_encryptor_padding(enc, out, CAP,
+                                                (size_t *)(out + 16)),
+             SOTTO_ERR_ALIASED_OUTPUT);
+    /* none of that moved the encryptor: the file still comes out right */
+    att_file r;
+    memset(&r, 0, sizeof r);
+    r.ct = malloc(LEN + 4 * 16);
+    if (r.ct == NULL) abort();
+    for (size_t i = 0; i < 3; i++) {
+      OK(sotto_attachment_encryptor_chunk(enc, data + i * CS, CS, out, CAP,
+                                          &n));
+      CHECK(n == CAP);
+      memcpy(r.ct + r.ct_len, out, n);
+      r.ct_len += n;
+      r.chunk_ends[r.chunks++] = r.ct_len;
+    }
+    OK(sotto_attachment_encryptor_final(enc, data + 3 * CS, 100, out, CAP, &n));
+    CHECK(n == 116);
+    memcpy(r.ct + r.ct_len, out, n);
+    r.ct_len += n;
+    r.chunk_ends[r.chunks++] = r.ct_len;
+    CHECK_RC(sotto_attachment_encryptor_final(enc, data, 1, out, CAP, &n),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK_RC(sotto_attachment_encryptor_chunk(enc, data, CS, out, CAP, &n),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    OK(sotto_attachment_encryptor_padding(enc, out, CAP, &n));
+    CHECK(n == 0);
+    CHECK_RC(sotto_attachment_encryptor_descriptor(enc, STR("bad\ntype"), &desc),
+             SOTTO_ERR_INVALID_ARGUMENT);
+    CHECK_RC(sotto_attachment_encryptor_descriptor(enc, NULL, 3, &desc),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_encryptor_descriptor(enc, STR("a/b"), NULL),
+             SOTTO_ERR_NULL_POINTER);
+    OK(sotto_attachment_encryptor_descriptor(enc, NULL, 0, &desc));
+    CHECK(desc.len == 80);
+    OK(att_decrypt(desc.ptr, desc.len, &r, pt, &pt_len));
+    CHECK(pt_len == LEN && memcmp(pt, data, LEN) == 0);
+    /* a new random file key each time */
+    CHECK(memcmp(desc.ptr + 2, f.desc.ptr + 2, 32) != 0);
+    OK(sotto_buffer_free(&desc));
+    r.desc = desc;
+    att_free(&r);
+
+    /* An empty rest after full chunks with no padding to follow. */
+    sotto_attachment_encryptor *enc2 = NULL;
+    OK(sotto_attachment_encryptor_new(CS, SOTTO_PADDING_NONE, NULL, &enc2));
+    OK(sotto_attachment_encryptor_chunk(enc2, data, CS, out, CAP, &n));
+    CHECK_RC(sotto_attachment_encryptor_final(enc2, NULL, 0, out, CAP, &n),
+             SOTTO_ERR_INVALID_ARGUMENT);
+
+    /* Handles: NULL, the wrong kind, freed. */
+    sotto_attachment_decryptor *dec = NULL;
+    OK(sotto_attachment_decryptor_new(f.desc.ptr, f.desc.len, &dec));
+    CHECK_RC(sotto_attachment_encryptor_chunk(NULL, data, CS, out, CAP, &n),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_encryptor_chunk((sotto_attachment_encryptor *)dec,
+                                              data, CS, out, CAP, &n),
+             SOTTO_ERR_WRONG_HANDLE_KIND);
+    CHECK_RC(sotto_attachment_decryptor_chunk((sotto_attachment_decryptor *)enc,
+                                              out, 16, out + 16, 16, &n),
+             SOTTO_ERR_WRONG_HANDLE_KIND);
+    CHECK_RC(sotto_attachment_decryptor_finish(NULL), SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(
+        sotto_attachment_decryptor_finish((sotto_attachment_decryptor *)enc),
+        SOTTO_ERR_WRONG_HANDLE_KIND);
+    CHECK_RC(sotto_attachment_decryptor_next_chunk_len(dec, NULL),
+             SOTTO_ERR_NULL_POINTER);
+    CHECK_RC(sotto_attachment_encryptor_free((sotto_attachment_encryptor *)dec),
+             SOTTO_ERR_WRONG_HANDLE_KIND);
+    CHECK_RC(sotto_session_free((sotto_session *)enc),
+             SOTTO_ERR_WRONG_HANDLE_KIND);
+    CHECK_RC(sotto_attachment_decryptor_free((sotto_attachment_decryptor *)enc),
+             SOTTO_ERR_WRONG_HANDLE_KIND);
+    OK(sotto_attachment_encryptor_free(enc));
+    OK(sotto_attachment_encryptor_free(enc2));
+    OK(sotto_attachment_decryptor_free(dec));
+    CHECK_RC(sotto_attachment_encryptor_free(enc), SOTTO_ERR_INVALID_HANDLE);
+    CHECK_RC(sotto_attachment_decryptor_free(dec), SOTTO_ERR_INVALID_HANDLE);
+    CHECK_RC(sotto_attachment_encryptor_padding(enc, out, CAP, &n),
+             SOTTO_ERR_INVALID_HANDLE);
+    CHECK_RC(sotto_attachment_decryptor_next_chunk_len(dec, &n),
+             SOTTO_ERR_INVALID_HANDLE);
+    OK(sotto_attachment_encryptor_free(NULL));
+    OK(sotto_attachment_decryptor_free(NULL));
+  }
+  att_free(&f);
+}
+
 static void test_no_leaks(void) {
   cases++;
   CHECK(sotto_live_handle_count() == 0);
@@ -1963,6 +2465,7 @@ int main(void) {
   RUN(test_aliased_outputs);
   RUN(test_validation_order);
   RUN(test_context_ids);
+  RUN(test_attachments);
   test_no_leaks();
   if (skipped > 0)
     printf("%d passed, %d failed (%d test cases, %d SKIPPED)\n", passed, failed,

@@ -102,8 +102,8 @@ pub unsafe extern "C" fn sotto_buffer_free(buffer: *mut sotto_buffer) -> i32 {
     })
 }
 
-/// Number of live handles (accounts, sessions, random sources) not yet
-/// freed. Intended for leak checks in tests. Thread safety: any thread.
+/// Number of live handles (accounts, sessions, random sources, attachment
+/// encryptors and decryptors) not yet freed. Intended for leak checks in tests. Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_live_handle_count() -> usize {
     std::panic::catch_unwind(live_handles).unwrap_or(0)
@@ -323,6 +323,20 @@ impl OutArray {
         // `u8` needs no alignment, and `ptr::copy` would even allow the two
         // regions to overlap (they cannot: `bytes` is owned by this crate).
         unsafe { ptr::copy(bytes.as_ptr(), self.data, self.needed) };
+        Ok(())
+    }
+
+    /// Writes `bytes` at the start of the array: at most `needed` bytes,
+    /// possibly fewer (the rest of the array is left as it was).
+    pub(crate) fn set_prefix(self, _disjoint: &Disjoint, bytes: &[u8]) -> FfiResult<()> {
+        if bytes.len() > self.needed {
+            return Err(SOTTO_ERR_PANIC);
+        }
+        // SAFETY: `data` is writable for at least `needed` >= `bytes.len()`
+        // bytes per `OutArray::new`'s caller, `bytes` is readable, `u8`
+        // needs no alignment, and `ptr::copy` allows overlap (there is
+        // none: `bytes` is owned by this crate).
+        unsafe { ptr::copy(bytes.as_ptr(), self.data, bytes.len()) };
         Ok(())
     }
 }

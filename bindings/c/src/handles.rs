@@ -15,6 +15,7 @@
 //! are serialized; freeing removes the registry's reference, and a call
 //! already running on another thread keeps its own reference until it ends.
 
+use crate::attachment::{AttachmentDecryptor, AttachmentEncryptor};
 use crate::rng::CallbackRng;
 use crate::status::{
     SOTTO_ERR_INVALID_HANDLE, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_POISONED,
@@ -46,12 +47,24 @@ pub struct sotto_rng {
     _opaque: [u8; 0],
 }
 
+/// An attachment being encrypted, one chunk at a time (opaque).
+pub struct sotto_attachment_encryptor {
+    _opaque: [u8; 0],
+}
+
+/// An attachment being decrypted, one chunk at a time (opaque).
+pub struct sotto_attachment_decryptor {
+    _opaque: [u8; 0],
+}
+
 /// The kind tag of a live handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Account,
     Session,
     Rng,
+    AttachmentEncryptor,
+    AttachmentDecryptor,
 }
 
 /// A live object. The variant is the handle's kind tag.
@@ -62,6 +75,8 @@ pub(crate) enum Object {
     Account(Mutex<Account>),
     Session(Mutex<Session>),
     Rng(Mutex<CallbackRng>),
+    AttachmentEncryptor(Mutex<AttachmentEncryptor>),
+    AttachmentDecryptor(Mutex<AttachmentDecryptor>),
 }
 
 impl Object {
@@ -70,6 +85,8 @@ impl Object {
             Object::Account(_) => Kind::Account,
             Object::Session(_) => Kind::Session,
             Object::Rng(_) => Kind::Rng,
+            Object::AttachmentEncryptor(_) => Kind::AttachmentEncryptor,
+            Object::AttachmentDecryptor(_) => Kind::AttachmentDecryptor,
         }
     }
 }
@@ -206,6 +223,48 @@ impl CallbackRngRef {
     /// Runs `f` on the generator, holding its lock.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut CallbackRng) -> FfiResult<T>) -> FfiResult<T> {
         let Object::Rng(mutex) = &*self.0 else {
+            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+        };
+        f(&mut *lock(mutex)?)
+    }
+}
+
+/// A live attachment encryptor handle (see [`AccountRef`]).
+pub(crate) struct EncryptorRef(Arc<Object>);
+
+impl EncryptorRef {
+    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
+    pub(crate) fn get(token: usize) -> FfiResult<Self> {
+        lookup(token, Kind::AttachmentEncryptor).map(EncryptorRef)
+    }
+
+    /// Runs `f` on the encryptor, holding its lock.
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&mut AttachmentEncryptor) -> FfiResult<T>,
+    ) -> FfiResult<T> {
+        let Object::AttachmentEncryptor(mutex) = &*self.0 else {
+            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+        };
+        f(&mut *lock(mutex)?)
+    }
+}
+
+/// A live attachment decryptor handle (see [`AccountRef`]).
+pub(crate) struct DecryptorRef(Arc<Object>);
+
+impl DecryptorRef {
+    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
+    pub(crate) fn get(token: usize) -> FfiResult<Self> {
+        lookup(token, Kind::AttachmentDecryptor).map(DecryptorRef)
+    }
+
+    /// Runs `f` on the decryptor, holding its lock.
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&mut AttachmentDecryptor) -> FfiResult<T>,
+    ) -> FfiResult<T> {
+        let Object::AttachmentDecryptor(mutex) = &*self.0 else {
             return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
         };
         f(&mut *lock(mutex)?)

@@ -29,6 +29,7 @@
 
 // Declaration order is the order of the generated header.
 mod account;
+mod attachment;
 mod buffer;
 mod handles;
 mod rng;
@@ -36,8 +37,11 @@ mod session;
 mod status;
 
 pub use account::*;
+pub use attachment::*;
 pub use buffer::*;
-pub use handles::{sotto_account, sotto_rng, sotto_session};
+pub use handles::{
+    sotto_account, sotto_attachment_decryptor, sotto_attachment_encryptor, sotto_rng, sotto_session,
+};
 pub use rng::*;
 pub use session::*;
 pub use status::*;
