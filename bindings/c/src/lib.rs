@@ -2,7 +2,7 @@
 //!
 //! Every function returns a status code: `SOTTO_OK` (0), one of the core's
 //! stable codes (1–99, see `sotto::Error::code`), or a binding code
-//! (100–199, defined in [`status`]). Nothing a C caller passes can cause
+//! (100–199, from `sotto::BindingError`, in `status.rs`). Nothing a C caller passes can cause
 //! undefined behaviour on this side as long as the pointer/length pairs it
 //! passes describe memory it owns: NULL pointers, empty or wrongly sized
 //! inputs, handles of the wrong kind, freed or forged handles and buffers are
