@@ -60,6 +60,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::Range;
 use rand_core::TryCryptoRng;
+use zeroize::Zeroizing;
 
 /// Smallest chunk size (plaintext bytes per chunk).
 pub const MIN_CHUNK_SIZE: u32 = 1024;
@@ -364,26 +365,27 @@ fn encrypt_with(
     let cs = encryptor.params().chunk_size() as usize;
     let mut out =
         Vec::with_capacity(usize::try_from(layout.ciphertext_size()).map_err(|_| Error::TooLarge)?);
-    let mut buffer = alloc::vec![0u8; encryptor.params().buffer_len()];
+    // Holds plaintext chunks: wiped when dropped, like the io adapters' buffers.
+    let mut buffer = Zeroizing::new(alloc::vec![0u8; encryptor.params().buffer_len()]);
     let mut rest = plaintext;
     // Every full chunk that is followed by more plaintext is not the last.
     while rest.len() > cs {
         let (chunk, tail) = rest.split_at(cs);
         buffer
             .get_mut(..cs)
-            .ok_or(Error::InvalidArgument)?
+            .ok_or(Error::Internal)?
             .copy_from_slice(chunk);
         let written = encryptor.encrypt_chunk(&mut buffer)?;
-        out.extend_from_slice(buffer.get(..written).ok_or(Error::InvalidArgument)?);
+        out.extend_from_slice(buffer.get(..written).ok_or(Error::Internal)?);
         rest = tail;
     }
     buffer
         .get_mut(..rest.len())
-        .ok_or(Error::InvalidArgument)?
+        .ok_or(Error::Internal)?
         .copy_from_slice(rest);
     let mut written = encryptor.finish(&mut buffer, rest.len())?;
     loop {
-        out.extend_from_slice(buffer.get(..written).ok_or(Error::InvalidArgument)?);
+        out.extend_from_slice(buffer.get(..written).ok_or(Error::Internal)?);
         match encryptor.padding_chunk(&mut buffer)? {
             Some(n) => written = n,
             None => break,
@@ -406,7 +408,9 @@ pub fn decrypt(descriptor: &Descriptor, ciphertext: &[u8]) -> Result<Vec<u8>> {
         .unwrap_or(usize::MAX)
         .min(ciphertext.len());
     let mut out = Vec::with_capacity(capacity);
-    let mut buffer = Vec::new();
+    // Holds one decrypted chunk at a time: sized once (never reallocated with
+    // plaintext in it) and wiped when dropped.
+    let mut buffer = Zeroizing::new(Vec::with_capacity(descriptor.params().buffer_len()));
     let mut rest = ciphertext;
     while let Some(len) = decryptor.next_chunk_len() {
         if rest.len() < len {
@@ -416,7 +420,7 @@ pub fn decrypt(descriptor: &Descriptor, ciphertext: &[u8]) -> Result<Vec<u8>> {
         buffer.clear();
         buffer.extend_from_slice(chunk);
         let data = decryptor.decrypt_chunk(&mut buffer)?;
-        out.extend_from_slice(buffer.get(..data).ok_or(Error::InvalidArgument)?);
+        out.extend_from_slice(buffer.get(..data).ok_or(Error::Internal)?);
         rest = tail;
     }
     if !rest.is_empty() {
