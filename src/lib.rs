@@ -61,6 +61,7 @@
 //! | [`padding`] | Padding |
 //! | [`sealed`] | Sealed state |
 //! | [`fingerprint`] | Safety numbers |
+//! | [`record`] | Session records (one peer device, several sessions) |
 //! | [`attachment`] | Attachments (streaming, seekable file encryption) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
@@ -107,6 +108,7 @@ pub mod primitives;
 #[allow(dead_code)]
 mod primitives;
 mod ratchet;
+pub mod record;
 pub mod sealed;
 mod session;
 pub mod wire;
@@ -127,6 +129,7 @@ pub use message::{MessageType, PrekeyMessage, message_type};
 pub use padding::Padding;
 #[cfg(feature = "getrandom")]
 pub use primitives::OsRng;
+pub use record::SessionRecord;
 pub use sealed::StorageKey;
 pub use session::{Role, Session};
 

@@ -47,6 +47,16 @@ pub const MAX_RETIRED_PREKEYS: usize = 2;
 /// `(1 + MAX_RETIRED_PREKEYS) × 1000 × 32` = 96,000 bytes of base keys.
 pub const MAX_SESSIONS_PER_SIGNED_PREKEY: usize = 1000;
 
+/// Most archived sessions a [`SessionRecord`](crate::SessionRecord) keeps
+/// besides its current one (PROTOCOL.md §17.1). Four cover the cases that
+/// create a second session with one device (both sides initiating at once,
+/// the peer reinstalling, either side restoring a backup) with room for
+/// them to overlap, while bounding the header-key trials of a normal message
+/// (at most 5 sessions × 7 header keys) and the sealed record's size
+/// ([`MAX_SEALED_RECORD_LEN`](crate::record::MAX_SEALED_RECORD_LEN)). A
+/// fifth archived session evicts the oldest.
+pub const MAX_ARCHIVED_SESSIONS: usize = 4;
+
 /// Drops the oldest entries so that at most `max` remain.
 pub(crate) fn trim_front<T>(list: &mut alloc::vec::Vec<T>, max: usize) {
     if list.len() > max {

@@ -298,6 +298,12 @@ impl Session {
         self.ratchet.plan_receive(&self.ad_hash, &parts)
     }
 
+    /// Whether one of this session's header keys opens a normal message's
+    /// header (§17.2).
+    pub(crate) fn opens_header(&self, parts: &MessageParts<'_>) -> bool {
+        self.ratchet.opens_header(&self.ad_hash, parts)
+    }
+
     /// Commits a step planned by [`plan_decrypt`](Self::plan_decrypt) and
     /// returns the plaintext.
     pub(crate) fn commit_decrypt(&mut self, step: ReceiveStep) -> Vec<u8> {

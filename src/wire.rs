@@ -30,6 +30,8 @@ pub enum Kind {
     SafetyQr = 0x06,
     /// An attachment descriptor (PROTOCOL.md §16.4).
     AttachmentDescriptor = 0x07,
+    /// A sealed session record (PROTOCOL.md §17.4).
+    SealedRecord = 0x08,
 }
 
 /// Type byte of an X25519 public key encoding.

@@ -450,6 +450,20 @@ impl Ratchet {
         }
     }
 
+    /// Whether one of the header keys §6.5 step 3 tries authenticates the
+    /// message's header (the cheap routing test of a session record, §17.2).
+    pub(crate) fn opens_header(&self, ad_hash: &[u8; 32], message: &MessageParts<'_>) -> bool {
+        let opens = |key: &HeaderKey| {
+            key.open_header(ad_hash, &message.nonce, message.encrypted_header)
+                .is_some()
+        };
+        self.receiving
+            .as_ref()
+            .is_some_and(|c| opens(&c.header_key))
+            || opens(&self.next_receive_header_key)
+            || self.retired.iter().any(|c| opens(&c.header_key))
+    }
+
     /// §6.5 step 3: trial-decrypts the header under the current chain's
     /// header key, the next one, then retired chains from newest to oldest.
     fn decrypt_header(
