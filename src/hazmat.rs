@@ -128,6 +128,24 @@ pub fn session_from_state(state: &[u8]) -> Result<Session> {
     Session::deserialize(state)
 }
 
+/// The serialized private state of a session record (§17.4), like
+/// [`account_state`].
+///
+/// # Errors
+/// Only for a record over the format's bounds (cannot happen).
+pub fn record_state(record: &crate::SessionRecord) -> Result<Zeroizing<Vec<u8>>> {
+    record.serialize()
+}
+
+/// A record from [`record_state`] bytes: a second live copy, which
+/// applications must never make. For tests and fuzzing only.
+///
+/// # Errors
+/// A decoding error.
+pub fn record_from_state(state: &[u8]) -> Result<crate::SessionRecord> {
+    crate::SessionRecord::deserialize(state)
+}
+
 /// The session's current root key `RK`.
 pub fn root_key(session: &Session) -> &RootKey {
     session.root_key()

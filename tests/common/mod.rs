@@ -85,6 +85,15 @@ impl Fork for Session {
     }
 }
 
+impl Fork for sotto::SessionRecord {
+    fn state(&self) -> Vec<u8> {
+        sotto::hazmat::record_state(self).unwrap().to_vec()
+    }
+    fn fork(&self) -> Self {
+        sotto::hazmat::record_from_state(&self.state()).unwrap()
+    }
+}
+
 impl<T: Fork> Fork for Result<T, sotto::Error> {
     fn state(&self) -> Vec<u8> {
         self.as_ref().map(Fork::state).unwrap_or_default()
