@@ -84,6 +84,7 @@ replay_tests!(
     sealed_account_state,
     sealed_session,
     sealed_session_state,
+    sealed_record,
     qr_payload,
     conversation,
     attachment_descriptor,
@@ -558,4 +559,39 @@ fn generate_seed_corpora() {
     for (name, ops) in conversation_seeds() {
         write("conversation", name, &ops);
     }
+    // sealed_record: sealed records and record states
+    let states: Vec<Vec<u8>> = [&fx.alice, &fx.bob, &fx.alice_initial]
+        .iter()
+        .map(|s| sotto::hazmat::session_state(s).unwrap().to_vec())
+        .collect();
+    let record_of = |sessions: &[&Vec<u8>]| {
+        let mut out = vec![1u8, 0, sessions.len() as u8];
+        for state in sessions {
+            out.extend_from_slice(&(state.len() as u32).to_be_bytes());
+            out.extend_from_slice(state);
+        }
+        out
+    };
+    for (name, state) in [
+        ("empty", record_of(&[])),
+        ("alice", record_of(&[&states[0]])),
+        ("bob", record_of(&[&states[1]])),
+        ("alice-two", record_of(&[&states[0], &states[2]])),
+        ("duplicate", record_of(&[&states[0], &states[0]])),
+    ] {
+        let record = sotto::hazmat::record_from_state(&state);
+        if let Ok(record) = record {
+            write(
+                "sealed_record",
+                &format!("sealed-{name}"),
+                &record.seal(&key, &mut rng).unwrap(),
+            );
+        }
+        write("sealed_record", &format!("state-{name}"), &state);
+    }
+    write(
+        "sealed_record",
+        "a-session",
+        &fx.alice.seal(&key, &mut rng).unwrap(),
+    );
 }
