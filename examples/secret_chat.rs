@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use sotto::{
     Account, Error, IdentityKey, KemPrekey, MessageType, OneTimePrekey, OsRng, PrekeyBundle,
-    PrekeyMessage, Session, SessionContext, SessionId, SignedPrekey, StorageKey, message_type,
+    Session, SessionContext, SessionRecord, SignedPrekey, StorageKey, message_type,
 };
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -136,14 +136,14 @@ impl Relay {
     }
 }
 
-/// A chat client: an account and its sessions, routed by session id.
+/// A chat client: an account and its session record with the peer's device,
+/// which routes every incoming message (PROTOCOL.md §17).
 struct Client {
     name: &'static str,
     id: &'static [u8],
     peer_id: &'static [u8],
     account: Account,
-    sessions: HashMap<SessionId, Session>,
-    current: Option<SessionId>,
+    record: SessionRecord,
     received: Vec<bool>,
     rejected: HashMap<&'static str, usize>,
     crypto_time: Duration,
@@ -157,8 +157,7 @@ impl Client {
             id,
             peer_id,
             account: Account::new(&mut OsRng)?,
-            sessions: HashMap::new(),
-            current: None,
+            record: SessionRecord::new(),
             received: vec![false; MESSAGES + 1],
             rejected: HashMap::new(),
             crypto_time: Duration::ZERO,
@@ -167,11 +166,11 @@ impl Client {
     }
 
     fn encrypt(&mut self, plaintext: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        let Some(session) = self.current.and_then(|id| self.sessions.get_mut(&id)) else {
+        if self.record.is_empty() {
             return Ok(None); // Bob cannot write before Alice's first message arrives.
-        };
+        }
         let start = Instant::now();
-        let bytes = session.encrypt(plaintext, &mut OsRng)?;
+        let bytes = self.record.encrypt(plaintext, &mut OsRng)?;
         self.crypto_time += start.elapsed();
         self.crypto_ops += 1;
         Ok(Some(bytes))
@@ -206,22 +205,12 @@ impl Client {
     }
 
     fn decrypt(&mut self, bytes: &[u8]) -> Result<Vec<u8>, Error> {
-        let id = match message_type(bytes)? {
-            MessageType::Prekey => PrekeyMessage::from_bytes(bytes)?.session_id(),
-            MessageType::Normal => self.current.ok_or(Error::SessionMismatch)?,
-        };
-        if let Some(session) = self.sessions.get_mut(&id) {
-            return session.decrypt(bytes);
-        }
         let context = SessionContext::new(self.id, self.peer_id);
-        let (session, plaintext) = Session::accept(&mut self.account, bytes, &context)?;
-        self.sessions.insert(id, session);
-        self.current = Some(id);
-        Ok(plaintext)
+        self.record.decrypt(&mut self.account, bytes, &context)
     }
 
     fn session(&self) -> &Session {
-        &self.sessions[&self.current.expect("session established")]
+        self.record.current().expect("session established")
     }
 }
 
@@ -261,10 +250,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let bundle = PrekeyBundle::from_bytes(&bundle_bytes)?;
     let context = SessionContext::new(alice.id, alice.peer_id);
-    let session = Session::initiate(&alice.account, &bundle, &context, &mut OsRng)?;
-    let id = session.id();
-    alice.sessions.insert(id, session);
-    alice.current = Some(id);
+    alice
+        .record
+        .initiate(&alice.account, &bundle, &context, &mut OsRng)?;
 
     // 1,000 messages; Alice writes first, then both at random.
     let mut schedule = ChaCha8Rng::seed_from_u64(7);
@@ -324,14 +312,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // After the storm: seal, restore and talk once more in both directions.
     let storage_key = StorageKey::generate(&mut OsRng)?;
-    let sealed_alice = alice.session().seal(&storage_key, &mut OsRng)?;
-    let sealed_bob = bob.session().seal(&storage_key, &mut OsRng)?;
-    let mut alice_restored = Session::unseal(&storage_key, &sealed_alice)?;
-    let mut bob_restored = Session::unseal(&storage_key, &sealed_bob)?;
-    let ping = alice_restored.encrypt(b"still there?", &mut OsRng)?;
-    assert_eq!(bob_restored.decrypt(&ping)?, b"still there?");
-    let pong = bob_restored.encrypt(b"always", &mut OsRng)?;
-    assert_eq!(alice_restored.decrypt(&pong)?, b"always");
+    let sealed_alice = alice.record.seal(&storage_key, &mut OsRng)?;
+    let sealed_bob = bob.record.seal(&storage_key, &mut OsRng)?;
+    alice.record = SessionRecord::unseal(&storage_key, &sealed_alice)?;
+    bob.record = SessionRecord::unseal(&storage_key, &sealed_bob)?;
+    let ping = alice.record.encrypt(b"still there?", &mut OsRng)?;
+    assert_eq!(bob.decrypt(&ping)?, b"still there?");
+    let pong = bob.record.encrypt(b"always", &mut OsRng)?;
+    assert_eq!(alice.decrypt(&pong)?, b"always");
 
     let alice_number = alice.session().safety_number();
     let bob_number = bob.session().safety_number();
@@ -378,7 +366,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         prekey_sizes.first().copied().unwrap_or(0)
     );
     println!(
-        "Sealed sessions:    Alice {} bytes, Bob {} bytes",
+        "Sealed records:     Alice {} bytes, Bob {} bytes (one session each)",
         sealed_alice.len(),
         sealed_bob.len()
     );

@@ -72,6 +72,18 @@ impl fmt::Debug for SessionRecord {
     }
 }
 
+/// A record whose current session is `session`: how an application that
+/// stored single sessions before records migrates (unseal each session, then
+/// seal the record instead).
+impl From<Session> for SessionRecord {
+    fn from(session: Session) -> Self {
+        SessionRecord {
+            current: Some(session),
+            archived: Vec::new(),
+        }
+    }
+}
+
 impl SessionRecord {
     /// An empty record (no session yet).
     pub const fn new() -> Self {
