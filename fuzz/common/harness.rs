@@ -43,6 +43,15 @@ impl Fork for Account {
     }
 }
 
+impl Fork for SessionRecord {
+    fn state(&self) -> Vec<u8> {
+        sotto::hazmat::record_state(self).unwrap().to_vec()
+    }
+    fn fork(&self) -> Self {
+        sotto::hazmat::record_from_state(&self.state()).unwrap()
+    }
+}
+
 impl Fork for Session {
     fn state(&self) -> Vec<u8> {
         sotto::hazmat::session_state(self).unwrap().to_vec()
@@ -654,8 +663,10 @@ struct InFlight {
 
 struct Conversation {
     rng: ChaCha20Rng,
-    bob_account: Account,
-    sessions: [Option<Session>; 2],
+    /// Accounts and session records (§17): every delivery is routed by the
+    /// record, as an application does.
+    accounts: [Account; 2],
+    records: [SessionRecord; 2],
     models: [ModelParty; 2],
     network: Vec<InFlight>,
     counter: u32,
@@ -704,8 +715,8 @@ impl Conversation {
         ];
         Conversation {
             rng,
-            bob_account: fx.bob_account_fresh.fork(),
-            sessions: [Some(alice), None],
+            accounts: [fx.alice_account.fork(), fx.bob_account_fresh.fork()],
+            records: [SessionRecord::from(alice), SessionRecord::new()],
             models,
             network: Vec::new(),
             counter: 0,
@@ -719,9 +730,10 @@ impl Conversation {
     }
 
     fn send(&mut self, party: usize, len: u8) {
-        let Some(session) = self.sessions[party].as_mut() else {
+        let session = &mut self.records[party];
+        if session.is_empty() {
             return;
-        };
+        }
         self.counter += 1;
         let mut plaintext = format!("{}#{}:", ["alice", "bob"][party], self.counter).into_bytes();
         plaintext.resize(plaintext.len() + usize::from(len), b'.');
@@ -759,9 +771,9 @@ impl Conversation {
         let plaintext = message.plaintext.clone();
 
         // Bob has no session yet: the first prekey message creates it.
-        if self.sessions[recipient].is_none() {
-            let before = account_state(&self.bob_account);
-            let result = Session::accept(&mut self.bob_account, &bytes, &bob_ctx());
+        if self.records[recipient].is_empty() {
+            let before = account_state(&self.accounts[1]);
+            let result = self.records[1].decrypt(&mut self.accounts[1], &bytes, &bob_ctx());
             let mut model = self.models[1].clone();
             let expected = if tamper.is_some() {
                 Outcome::Err(Error::DecryptionFailed)
@@ -769,9 +781,9 @@ impl Conversation {
                 model.receive(seq, index, prev_len)
             };
             match (result, expected) {
-                (Ok((session, got)), Outcome::Ok) => {
+                (Ok(got), Outcome::Ok) => {
                     assert_eq!(got, plaintext);
-                    self.sessions[1] = Some(session);
+                    assert_eq!(self.records[1].len(), 1);
                     self.models[1] = model;
                     self.decrypted += 1;
                     self.bob_remembers_alice = true;
@@ -781,19 +793,20 @@ impl Conversation {
                         assert_eq!(error, expected);
                         self.errors.push(error);
                     }
-                    assert_eq!(account_state(&self.bob_account), before);
+                    assert_eq!(account_state(&self.accounts[1]), before);
+                    assert!(self.records[1].is_empty());
                 }
                 (result, expected) => panic!(
-                    "accept: got {:?}, model expected {expected:?} (tampered: {tamper:?})",
-                    result.map(|(_, p)| p)
+                    "accept: got {result:?}, model expected {expected:?} (tampered: {tamper:?})"
                 ),
             }
             return;
         }
 
-        let session = self.sessions[recipient].as_mut().unwrap();
-        let before = session.fork();
-        let result = session.decrypt(&bytes);
+        let ctx = [alice_ctx(), bob_ctx()][recipient];
+        let (session, account) = (&mut self.records[recipient], &mut self.accounts[recipient]);
+        let before = (session.state(), account_state(account));
+        let result = session.decrypt(account, &bytes, &ctx);
         let mut model = self.models[recipient].clone();
         // Every byte of every message is authenticated (for prekey messages
         // the session id covers the whole prekey header): tampering always
@@ -813,7 +826,10 @@ impl Conversation {
                     assert_eq!(error, expected, "wrong error");
                     self.errors.push(error);
                 }
-                assert!(session.state() == before.state(), "failed decryption changed the session");
+                assert!(
+                    (session.state(), account_state(account)) == before,
+                    "failed decryption changed the record or the account"
+                );
             }
             (result, expected) => panic!(
                 "decrypt: got {result:?}, model expected {expected:?} (message {k}, chain {seq}, index {index}, tampered {tamper:?})"
@@ -825,25 +841,26 @@ impl Conversation {
     fn misdeliver(&mut self, k: usize) {
         let sender = usize::from(!self.network[k].from_alice);
         let bytes = self.network[k].bytes.clone();
-        let session = self.sessions[sender].as_mut().unwrap();
-        let before = session.fork();
+        let ctx = [alice_ctx(), bob_ctx()][sender];
+        let (session, account) = (&mut self.records[sender], &mut self.accounts[sender]);
+        let before = (session.state(), account_state(account));
         assert!(
-            session.decrypt(&bytes).is_err(),
+            session.decrypt(account, &bytes, &ctx).is_err(),
             "a party decrypted its own message"
         );
-        assert!(session.state() == before.state());
+        assert!((session.state(), account_state(account)) == before);
     }
 
     /// Passes message `k` to `Session::accept` although Bob already has the
     /// session (a replayed or misrouted prekey message): always rejected.
     fn reaccept(&mut self, k: usize) {
-        if self.sessions[1].is_none() {
+        if self.records[1].is_empty() {
             return self.deliver(k, None);
         }
         let bytes = self.network[k].bytes.clone();
         let is_prekey = self.network[k].from_alice && self.network[k].seq == 0;
-        let before = account_state(&self.bob_account);
-        let result = Session::accept(&mut self.bob_account, &bytes, &bob_ctx());
+        let before = account_state(&self.accounts[1]);
+        let result = Session::accept(&mut self.accounts[1], &bytes, &bob_ctx());
         if is_prekey && !self.bob_remembers_alice {
             // Bob restored an account sealed before he accepted Alice's first
             // message: the documented exception (SECURITY.md). The replay
@@ -851,7 +868,7 @@ impl Conversation {
             // it by its session id, which it already knows.
             let (session, plaintext) = result.expect("an older account accepts again");
             assert_eq!(plaintext, self.network[k].plaintext);
-            assert_eq!(Some(session.id()), self.sessions[1].as_ref().map(Session::id));
+            assert_eq!(Some(session.id()), self.records[1].current_id());
             self.bob_remembers_alice = true;
             self.reaccepted_after_rollback += 1;
             return;
@@ -861,7 +878,7 @@ impl Conversation {
             Err(_) => {}
             Ok(_) => panic!("a replayed or misrouted message opened a session"),
         }
-        assert_eq!(account_state(&self.bob_account), before);
+        assert_eq!(account_state(&self.accounts[1]), before);
     }
 
     /// Bob restores the older sealed copy of his account, if he kept one
@@ -869,7 +886,7 @@ impl Conversation {
     /// checked by `reaccept` against what that copy remembered.
     fn restore_older_account(&mut self) {
         if let Some((sealed, remembered)) = &self.account_backup {
-            self.bob_account = Account::unseal(&storage_key(), sealed).unwrap();
+            self.accounts[1] = Account::unseal(&storage_key(), sealed).unwrap();
             self.bob_remembers_alice = *remembered;
         }
     }
@@ -887,9 +904,9 @@ impl Conversation {
             return;
         }
         let bundle = PrekeyBundle::new(
-            self.bob_account.identity_key().clone(),
-            self.bob_account.signed_prekey().clone(),
-            self.bob_account.last_resort_prekey().clone(),
+            self.accounts[1].identity_key().clone(),
+            self.accounts[1].signed_prekey().clone(),
+            self.accounts[1].last_resort_prekey().clone(),
             None,
         )
         .unwrap();
@@ -899,7 +916,7 @@ impl Conversation {
             let mut session = Session::initiate(&server, &bundle, &context, &mut self.rng).unwrap();
             let first = session.encrypt(b"server", &mut self.rng).unwrap();
             let context = SessionContext::new(b"bob", b"server");
-            Session::accept(&mut self.bob_account, &first, &context).unwrap();
+            Session::accept(&mut self.accounts[1], &first, &context).unwrap();
         }
         self.server_sessions += count;
     }
@@ -910,17 +927,16 @@ impl Conversation {
     fn seal_and_restore(&mut self, which: u8) {
         let party = usize::from(which & 1);
         let key = storage_key();
-        if let Some(session) = self.sessions[party].as_mut() {
-            let sealed = session.seal(&key, &mut self.rng).unwrap();
-            let restored = Session::unseal(&key, &sealed).unwrap();
-            assert!(restored.state() == session.state(), "sealed session did not round-trip");
-            *session = restored;
-        }
+        let record = &mut self.records[party];
+        let sealed = record.seal(&key, &mut self.rng).unwrap();
+        let restored = SessionRecord::unseal(&key, &sealed).unwrap();
+        assert!(restored.state() == record.state(), "sealed record did not round-trip");
+        *record = restored;
         if which & 2 != 0 {
-            let before = account_state(&self.bob_account);
-            let sealed = self.bob_account.seal(&key, &mut self.rng).unwrap();
-            self.bob_account = Account::unseal(&key, &sealed).unwrap();
-            assert_eq!(account_state(&self.bob_account), before);
+            let before = account_state(&self.accounts[1]);
+            let sealed = self.accounts[1].seal(&key, &mut self.rng).unwrap();
+            self.accounts[1] = Account::unseal(&key, &sealed).unwrap();
+            assert_eq!(account_state(&self.accounts[1]), before);
             if which & 4 != 0 {
                 self.account_backup = Some((sealed, self.bob_remembers_alice));
             }
@@ -988,7 +1004,7 @@ fn run_conversation(data: &[u8]) -> Conversation {
             5 => {
                 let b = input.arg();
                 if let Some(k) = pick(&c, b)
-                    && c.sessions[usize::from(!c.network[k].from_alice)].is_some()
+                    && !c.records[usize::from(!c.network[k].from_alice)].is_empty()
                 {
                     c.misdeliver(k);
                 }
