@@ -32,6 +32,7 @@ fn unhex(value: &Value) -> Vec<u8> {
 }
 
 /// Records every draw (generation), or plays a tape back (replay).
+#[allow(clippy::large_enum_variant)] // a test helper, moved rarely
 enum Rng {
     Record(ChaCha20Rng, Vec<u8>),
     Tape(Vec<u8>),
