@@ -509,3 +509,54 @@ proptest! {
         prop_assert_eq!(world.d[0].record.current_id(), world.d[1].record.current_id());
     }
 }
+
+/// The largest records the bounds allow still seal under
+/// MAX_SEALED_RECORD_LEN: five sessions each holding MAX_SKIPPED_KEYS
+/// skipped keys (half of them in a retired chain).
+#[test]
+fn five_full_sessions_seal_within_the_bound() {
+    let mut rng = rng(7);
+    let mut d = devices(&mut rng);
+    let key = StorageKey::generate(&mut rng).unwrap();
+    let mut late = None;
+    let mut oldest = None;
+    for round in 0..=MAX_ARCHIVED_SESSIONS {
+        initiate(&mut d, 0, &mut rng);
+        let first = send(&mut d, 0, b"hi", &mut rng);
+        recv(&mut d, 1, &first).unwrap();
+        for _ in 0..2 {
+            let reply = send(&mut d, 1, b"ok", &mut rng);
+            recv(&mut d, 0, &reply).unwrap();
+            let mut last = vec![];
+            for _ in 0..=sotto::limits::MAX_SKIP {
+                last = send(&mut d, 0, b"", &mut rng);
+                if late.is_none() {
+                    late = Some(last.clone());
+                    oldest = d[0].record.current_id();
+                }
+            }
+            recv(&mut d, 1, &last).unwrap();
+        }
+        assert_eq!(d[1].record.len(), round + 1);
+    }
+    let sealed = d[1].record.seal(&key, &mut rng).unwrap();
+    println!(
+        "sealed record, 5 sessions x 2000 skipped keys: {} bytes (bound {MAX_SEALED_RECORD_LEN})",
+        sealed.len()
+    );
+    assert!(sealed.len() <= MAX_SEALED_RECORD_LEN);
+    assert!(
+        sealed.len() > sotto::sealed::MAX_SEALED_LEN,
+        "the record bound is needed"
+    );
+    assert_eq!(
+        SessionRecord::unseal(&key, &sealed).unwrap().state(),
+        d[1].record.state()
+    );
+    // A late message of the oldest archived session is still routed to it
+    // (header-key trial through all five), and makes it current.
+    assert_eq!(d[1].record.archived().len(), MAX_ARCHIVED_SESSIONS);
+    assert_eq!(d[1].record.archived().last().map(|s| s.id()), oldest);
+    assert_eq!(recv(&mut d, 1, &late.unwrap()).unwrap(), b"");
+    assert_eq!(d[1].record.current_id(), oldest);
+}
