@@ -19,6 +19,7 @@ use crate::keys::IdentityKey;
 use crate::limits::MAX_ARCHIVED_SESSIONS;
 use crate::session::{Role, Session};
 use crate::{Error, Result};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 use rand_core::TryCryptoRng;
@@ -55,12 +56,17 @@ pub use persist::MAX_SEALED_RECORD_LEN;
 /// assert_eq!(alice_record.current_id(), bob_record.current_id());
 /// # Ok::<(), sotto::Error>(())
 /// ```
+///
+/// Sessions are boxed: promoting and archiving moves only pointers, so no
+/// copy of a session's keys is left behind in a list's spare capacity.
 #[derive(Default)]
 pub struct SessionRecord {
     /// The session used to send; `None` only for an empty record.
-    current: Option<Session>,
+    current: Option<Box<Session>>,
     /// Older sessions, newest first; at most [`MAX_ARCHIVED_SESSIONS`].
-    archived: Vec<Session>,
+    /// Boxed on purpose (see above), which `clippy::vec_box` cannot know.
+    #[allow(clippy::vec_box)]
+    archived: Vec<Box<Session>>,
 }
 
 impl fmt::Debug for SessionRecord {
@@ -78,7 +84,7 @@ impl fmt::Debug for SessionRecord {
 impl From<Session> for SessionRecord {
     fn from(session: Session) -> Self {
         SessionRecord {
-            current: Some(session),
+            current: Some(Box::new(session)),
             archived: Vec::new(),
         }
     }
@@ -107,7 +113,7 @@ impl SessionRecord {
         context: &SessionContext<'_>,
         rng: &mut R,
     ) -> Result<SessionId> {
-        let session = Session::initiate(account, bundle, context, rng)?;
+        let session = Box::new(Session::initiate(account, bundle, context, rng)?);
         let id = session.id();
         self.make_current(session);
         Ok(id)
@@ -130,23 +136,23 @@ impl SessionRecord {
     }
 
     /// The current session, used to send.
-    pub const fn current(&self) -> Option<&Session> {
-        self.current.as_ref()
+    pub fn current(&self) -> Option<&Session> {
+        self.current.as_deref()
     }
 
     /// The current session, mutably (to change its padding).
     pub fn current_mut(&mut self) -> Option<&mut Session> {
-        self.current.as_mut()
+        self.current.as_deref_mut()
     }
 
     /// The current session's id.
     pub fn current_id(&self) -> Option<SessionId> {
-        self.current.as_ref().map(Session::id)
+        self.current.as_deref().map(Session::id)
     }
 
     /// The archived sessions, newest first.
-    pub fn archived(&self) -> &[Session] {
-        &self.archived
+    pub fn archived(&self) -> impl ExactSizeIterator<Item = &Session> + DoubleEndedIterator {
+        self.archived.iter().map(|s| &**s)
     }
 
     /// The ids of every session, current first then archived newest first.
@@ -168,16 +174,19 @@ impl SessionRecord {
     /// peer's identity changes: compare it with the one you verified before
     /// a [`decrypt`](Self::decrypt) and tell the user when it differs.
     pub fn remote_identity(&self) -> Option<&IdentityKey> {
-        self.current.as_ref().map(Session::remote_identity)
+        self.current.as_deref().map(Session::remote_identity)
     }
 
     /// Every session, current first, then archived newest first.
     fn sessions(&self) -> impl Iterator<Item = &Session> {
-        self.current.iter().chain(self.archived.iter())
+        self.current
+            .iter()
+            .chain(self.archived.iter())
+            .map(|s| &**s)
     }
 
     /// Makes `session` current, archiving the previous current one.
-    fn make_current(&mut self, session: Session) {
+    fn make_current(&mut self, session: Box<Session>) {
         if let Some(previous) = self.current.replace(session) {
             self.archive(previous);
         }
@@ -185,7 +194,7 @@ impl SessionRecord {
 
     /// Puts `session` first among the archived, dropping the oldest beyond
     /// the bound.
-    fn archive(&mut self, session: Session) {
+    fn archive(&mut self, session: Box<Session>) {
         self.archived.insert(0, session);
         self.archived.truncate(MAX_ARCHIVED_SESSIONS);
     }
@@ -194,7 +203,7 @@ impl SessionRecord {
     /// the peer has answered yet.
     fn awaiting_own_initiation(&self) -> Option<&Session> {
         self.current
-            .as_ref()
+            .as_deref()
             .filter(|s| s.role() == Role::Initiator && s.awaiting_reply())
     }
 }

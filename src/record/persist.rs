@@ -7,6 +7,7 @@ use crate::sealed::{self, StorageKey};
 use crate::session::Session;
 use crate::wire::{Kind, Reader, Writer};
 use crate::{Error, Result};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
@@ -96,11 +97,11 @@ impl SessionRecord {
         if count > 1 + MAX_ARCHIVED_SESSIONS {
             return Err(Error::TooLarge);
         }
-        let mut sessions = Vec::with_capacity(count);
+        let mut sessions: Vec<Box<Session>> = Vec::with_capacity(count);
         for _ in 0..count {
             let len = usize::try_from(reader.u32()?).map_err(|_| Error::TooLarge)?;
-            let session = Session::deserialize(reader.take(len)?)?;
-            if sessions.iter().any(|s: &Session| s.id() == session.id()) {
+            let session: Box<Session> = Box::new(Session::deserialize(reader.take(len)?)?);
+            if sessions.iter().any(|s| s.id() == session.id()) {
                 return Err(Error::Malformed);
             }
             sessions.push(session);

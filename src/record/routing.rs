@@ -7,6 +7,7 @@ use crate::handshake::SessionContext;
 use crate::message::{MessageParts, MessageType, PrekeyMessage, message_type};
 use crate::session::Session;
 use crate::{Error, Result};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// Where the session that decrypts a message is.
@@ -61,7 +62,7 @@ impl SessionRecord {
                         let accepted = Session::plan_accept(account, message, context, None)?;
                         // Nothing below can fail.
                         let (session, plaintext) = accepted.commit(account);
-                        self.admit(session);
+                        self.admit(Box::new(session));
                         Ok(plaintext)
                     }
                 }
@@ -78,10 +79,13 @@ impl SessionRecord {
 
     /// The first session (current, then archived newest first) matching.
     fn find(&self, matches: impl Fn(&Session) -> bool) -> Option<Slot> {
-        if self.current.as_ref().is_some_and(&matches) {
+        if self.current.as_deref().is_some_and(&matches) {
             return Some(Slot::Current);
         }
-        self.archived.iter().position(matches).map(Slot::Archived)
+        self.archived
+            .iter()
+            .position(|s| matches(s))
+            .map(Slot::Archived)
     }
 
     /// Decrypts in one session, then promotes it.
@@ -113,7 +117,7 @@ impl SessionRecord {
 
     /// A session just created from a peer's prekey message: current or
     /// archived (§17.3).
-    fn admit(&mut self, session: Session) {
+    fn admit(&mut self, session: Box<Session>) {
         if self.may_replace_current(&session) {
             self.make_current(session);
         } else {
