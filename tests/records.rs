@@ -560,3 +560,49 @@ fn five_full_sessions_seal_within_the_bound() {
     assert_eq!(recv(&mut d, 1, &late.unwrap()).unwrap(), b"");
     assert_eq!(d[1].record.current_id(), oldest);
 }
+
+/// Routing cost: a normal message decrypted by the current session versus by
+/// the oldest of four archived sessions (every earlier session's header
+/// keys tried first). Run with
+/// `cargo test --release -p sotto --test records -- --ignored --nocapture routing_cost`.
+#[test]
+#[ignore]
+fn routing_cost() {
+    use std::time::Instant;
+    let mut rng = rng(8);
+    let mut d = devices(&mut rng);
+    let mut oldest_messages = vec![];
+    for round in 0..=MAX_ARCHIVED_SESSIONS {
+        initiate(&mut d, 0, &mut rng);
+        let first = send(&mut d, 0, b"hi", &mut rng);
+        recv(&mut d, 1, &first).unwrap();
+        let reply = send(&mut d, 1, b"ok", &mut rng);
+        recv(&mut d, 0, &reply).unwrap();
+        if round == 0 {
+            // Normal messages of the first session, delivered at the end.
+            for _ in 0..200 {
+                oldest_messages.push(send(&mut d, 0, &[0; 100], &mut rng));
+            }
+        }
+    }
+    let current: Vec<Vec<u8>> = (0..200)
+        .map(|_| send(&mut d, 0, &[0; 100], &mut rng))
+        .collect();
+    // Both messages timed are the first of a new receiving chain (one DH
+    // ratchet step), on 100 copies of the record prepared beforehand.
+    let time = |message: &[u8]| {
+        let mut copies: Vec<(SessionRecord, Account)> = (0..100)
+            .map(|_| (d[1].record.fork(), d[1].account.fork()))
+            .collect();
+        let start = Instant::now();
+        for (record, account) in &mut copies {
+            record.decrypt(account, message, &bob_context()).unwrap();
+        }
+        start.elapsed().as_secs_f64() * 1e6 / 100.0
+    };
+    let in_current = time(&current[0]);
+    let in_oldest = time(&oldest_messages[0]);
+    println!(
+        "decrypt (100-byte message, first of a chain): current session {in_current:.1} µs, oldest of 4 archived {in_oldest:.1} µs"
+    );
+}
