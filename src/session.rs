@@ -473,6 +473,11 @@ pub struct Accepted {
 }
 
 impl Accepted {
+    /// The new session, before the commit.
+    pub(crate) const fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// The first message's decryption.
     #[cfg(any(test, feature = "hazmat"))]
     pub const fn step(&self) -> &ReceiveStep {

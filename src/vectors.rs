@@ -349,7 +349,8 @@ pub(crate) fn generate() -> Value {
     let script = script();
     let mut sent: Vec<Option<Vec<u8>>> = vec![None; script.len()];
     let mut records: Vec<Value> = vec![Value::Null; script.len()];
-    let mut bob_session: Option<Session> = None;
+    // Bob routes what he receives through a session record (§17).
+    let mut bob_record = crate::SessionRecord::new();
     let mut delivery_order = Vec::new();
     let mut sealed_json = Value::Null;
     let mut then_decrypt = Vec::new();
@@ -369,7 +370,7 @@ pub(crate) fn generate() -> Value {
                 let session = if *from_alice {
                     &mut alice_session
                 } else {
-                    bob_session.as_mut().unwrap()
+                    bob_record.current_mut().unwrap()
                 };
                 let padded = crate::padding::pad(plaintext, session.padding());
                 let (bytes, step) = session.plan_encrypt(plaintext, &mut rng).unwrap();
@@ -407,21 +408,14 @@ pub(crate) fn generate() -> Value {
             Step::Deliver(i) => {
                 let bytes = sent[i].clone().unwrap();
                 let (receiver, plaintext) = if script[i].0 {
-                    match bob_session.as_mut() {
-                        Some(session) => {
-                            let step = session.plan_decrypt(&bytes).unwrap();
-                            (receive_json(&step), session.commit_decrypt(step))
-                        }
-                        None => {
-                            let accepted =
-                                Session::plan_accept(&bob_for_accept, &bytes, &bob_context, None)
-                                    .unwrap();
-                            let receiver = receive_json(accepted.step());
-                            let (session, plaintext) = accepted.commit(&mut bob_for_accept);
-                            bob_session = Some(session);
-                            (receiver, plaintext)
-                        }
-                    }
+                    let plan = bob_record
+                        .plan_decrypt(&bob_for_accept, &bytes, &bob_context)
+                        .unwrap();
+                    let receiver = receive_json(plan.step());
+                    let plaintext = bob_record
+                        .commit_decrypt(&mut bob_for_accept, plan)
+                        .unwrap();
+                    (receiver, plaintext)
                 } else {
                     let step = alice_session.plan_decrypt(&bytes).unwrap();
                     (receive_json(&step), alice_session.commit_decrypt(step))
@@ -436,7 +430,7 @@ pub(crate) fn generate() -> Value {
                 }
             }
             Step::SealBob => {
-                let session = bob_session.as_ref().unwrap();
+                let session = bob_record.current().unwrap();
                 let storage_key =
                     StorageKey::from_bytes(crate::primitives::random_array(&mut rng).unwrap());
                 let key_random = rng.take(&[("storage_key", 32)]);
@@ -458,7 +452,8 @@ pub(crate) fn generate() -> Value {
     sealed_json["then_decrypt"] = json!(then_decrypt);
     assert_eq!(then_decrypt.len(), 3);
 
-    let bob_session = bob_session.unwrap();
+    assert_eq!(bob_record.len(), 1);
+    let bob_session = bob_record.current().unwrap();
     let safety = SafetyNumber::new(alice.identity_key(), bob.identity_key());
     let bob_view = bob_session.safety_number();
     assert_eq!(safety.digits(), bob_view.digits());

@@ -5,16 +5,46 @@ use super::SessionRecord;
 use crate::account::Account;
 use crate::handshake::SessionContext;
 use crate::message::{MessageParts, MessageType, PrekeyMessage, message_type};
-use crate::session::Session;
+use crate::ratchet::ReceiveStep;
+use crate::session::{Accepted, Session};
 use crate::{Error, Result};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// Where the session that decrypts a message is.
-#[derive(Clone, Copy)]
-enum Slot {
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Slot {
     Current,
     Archived(usize),
+}
+
+/// A planned decryption (§17.2) and its promotion (§17.3), not committed.
+/// Short-lived (between a plan and its commit), so its size does not matter.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Plan {
+    /// In a session the record holds.
+    Existing {
+        slot: Slot,
+        step: ReceiveStep,
+        promote: bool,
+    },
+    /// A new session from a prekey message.
+    New {
+        accepted: Box<Accepted>,
+        promote: bool,
+    },
+}
+
+impl Plan {
+    /// The planned ratchet step (for the vector generator).
+    #[cfg(test)]
+    pub(crate) const fn step(&self) -> &ReceiveStep {
+        match self {
+            Plan::Existing { step, .. } => step,
+            Plan::New { accepted, .. } => accepted.step(),
+        }
+    }
 }
 
 impl SessionRecord {
@@ -53,17 +83,31 @@ impl SessionRecord {
         message: &[u8],
         context: &SessionContext<'_>,
     ) -> Result<Vec<u8>> {
+        let plan = self.plan_decrypt(account, message, context)?;
+        self.commit_decrypt(account, plan)
+    }
+
+    /// [`decrypt`](Self::decrypt) without changing anything: where the
+    /// message goes, its decryption, and whether that session becomes
+    /// current.
+    pub(crate) fn plan_decrypt(
+        &self,
+        account: &Account,
+        message: &[u8],
+        context: &SessionContext<'_>,
+    ) -> Result<Plan> {
         match message_type(message)? {
             MessageType::Prekey => {
                 let id = PrekeyMessage::from_bytes(message)?.session_id();
                 match self.find(|s| s.id() == id) {
-                    Some(slot) => self.decrypt_in(slot, message),
+                    Some(slot) => self.plan_in(slot, message),
                     None => {
                         let accepted = Session::plan_accept(account, message, context, None)?;
-                        // Nothing below can fail.
-                        let (session, plaintext) = accepted.commit(account);
-                        self.admit(Box::new(session));
-                        Ok(plaintext)
+                        let promote = self.may_replace_current(accepted.session());
+                        Ok(Plan::New {
+                            accepted: Box::new(accepted),
+                            promote,
+                        })
                     }
                 }
             }
@@ -72,9 +116,68 @@ impl SessionRecord {
                 let slot = self
                     .find(|s| s.opens_header(&parts))
                     .ok_or(Error::DecryptionFailed)?;
-                self.decrypt_in(slot, message)
+                self.plan_in(slot, message)
             }
         }
+    }
+
+    /// Commits a plan of [`plan_decrypt`](Self::plan_decrypt), made on this
+    /// record and account unchanged since.
+    pub(crate) fn commit_decrypt(&mut self, account: &mut Account, plan: Plan) -> Result<Vec<u8>> {
+        match plan {
+            Plan::New { accepted, promote } => {
+                let (session, plaintext) = accepted.commit(account);
+                let session = Box::new(session);
+                if promote {
+                    self.make_current(session);
+                } else {
+                    self.archive(session);
+                }
+                Ok(plaintext)
+            }
+            Plan::Existing {
+                slot: Slot::Current,
+                step,
+                ..
+            } => {
+                let session = self.current.as_mut().ok_or(Error::Internal)?;
+                Ok(session.commit_decrypt(step))
+            }
+            Plan::Existing {
+                slot: Slot::Archived(index),
+                step,
+                promote,
+            } => {
+                if index >= self.archived.len() {
+                    return Err(Error::Internal);
+                }
+                let mut session = self.archived.remove(index);
+                let plaintext = session.commit_decrypt(step);
+                if promote {
+                    self.make_current(session);
+                } else {
+                    self.archived.insert(index, session);
+                }
+                Ok(plaintext)
+            }
+        }
+    }
+
+    /// Plans the decryption in one session, and decides its promotion.
+    fn plan_in(&self, slot: Slot, message: &[u8]) -> Result<Plan> {
+        let (session, promote) = match slot {
+            Slot::Current => (self.current.as_deref().ok_or(Error::Internal)?, false),
+            Slot::Archived(index) => {
+                let session = self.archived.get(index).ok_or(Error::Internal)?;
+                (&**session, self.may_replace_current(session))
+            }
+        };
+        let step = session.plan_decrypt(message)?;
+        Ok(Plan::Existing {
+            slot,
+            step,
+            promote,
+        })
     }
 
     /// The first session (current, then archived newest first) matching.
@@ -86,43 +189,6 @@ impl SessionRecord {
             .iter()
             .position(|s| matches(s))
             .map(Slot::Archived)
-    }
-
-    /// Decrypts in one session, then promotes it.
-    fn decrypt_in(&mut self, slot: Slot, message: &[u8]) -> Result<Vec<u8>> {
-        match slot {
-            Slot::Current => {
-                let session = self.current.as_mut().ok_or(Error::Internal)?;
-                let step = session.plan_decrypt(message)?;
-                Ok(session.commit_decrypt(step))
-            }
-            Slot::Archived(index) => {
-                let session = self.archived.get(index).ok_or(Error::Internal)?;
-                let step = session.plan_decrypt(message)?;
-                // Decide before committing: the decision looks only at the
-                // current session, which the commit does not touch.
-                let promote = self.may_replace_current(session);
-                let session = self.archived.get_mut(index).ok_or(Error::Internal)?;
-                let plaintext = session.commit_decrypt(step);
-                if promote {
-                    let session = self.archived.remove(index);
-                    if let Some(previous) = self.current.replace(session) {
-                        self.archived.insert(0, previous);
-                    }
-                }
-                Ok(plaintext)
-            }
-        }
-    }
-
-    /// A session just created from a peer's prekey message: current or
-    /// archived (§17.3).
-    fn admit(&mut self, session: Box<Session>) {
-        if self.may_replace_current(&session) {
-            self.make_current(session);
-        } else {
-            self.archive(session);
-        }
     }
 
     /// The convergence rule of §17.3.
