@@ -1,7 +1,7 @@
 //! Session records: every session with one remote device (PROTOCOL.md §17).
 //!
 //! A [`SessionRecord`] holds the current session with one peer device and at
-//! most [`MAX_ARCHIVED_SESSIONS`](crate::limits::MAX_ARCHIVED_SESSIONS) older
+//! most [`MAX_ARCHIVED_SESSIONS`] older
 //! ones. Its [`decrypt`](SessionRecord::decrypt) routes any incoming message
 //! (prekey messages by session id, creating a session when the id is new;
 //! normal messages by trial of each session's header keys), promotes the
