@@ -606,3 +606,30 @@ fn routing_cost() {
         "decrypt (100-byte message, first of a chain): current session {in_current:.1} µs, oldest of 4 archived {in_oldest:.1} µs"
     );
 }
+
+#[test]
+fn garbage_gets_typed_errors_and_changes_nothing() {
+    let mut rng = rng(9);
+    let mut d = devices(&mut rng);
+    initiate(&mut d, 0, &mut rng);
+    let m = send(&mut d, 0, b"x", &mut rng);
+    recv(&mut d, 1, &m).unwrap();
+    let normal = send(&mut d, 1, b"y", &mut rng);
+    for (input, error) in [
+        (vec![], Error::Truncated),
+        (vec![1], Error::Truncated),
+        (vec![2, 3], Error::UnsupportedVersion),
+        (vec![1, 4], Error::WrongObjectType),
+        (vec![1, 3, 0], Error::Truncated),
+        (normal[..normal.len() - 1].to_vec(), Error::DecryptionFailed),
+        ([&normal[..], &[0]].concat(), Error::DecryptionFailed),
+        (m[..200].to_vec(), Error::Truncated),
+    ] {
+        assert_eq!(recv_bad(&mut d, 0, &input), error, "{input:02x?}");
+        recv_bad(&mut d, 1, &input);
+    }
+    // Debug shows public information only.
+    let debug = format!("{:?}", d[0].record);
+    assert!(debug.starts_with("SessionRecord"), "{debug}");
+    assert!(!debug.contains("root"), "{debug}");
+}
