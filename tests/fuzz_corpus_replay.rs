@@ -564,6 +564,10 @@ fn generate_seed_corpora() {
         .iter()
         .map(|s| sotto::hazmat::session_state(s).unwrap().to_vec())
         .collect();
+    // Alice's initial session under another id (byte 3 starts the id, §9.2),
+    // so that a valid record holds two sessions.
+    let mut other_id = states[2].clone();
+    other_id[3] ^= 1;
     let record_of = |sessions: &[&Vec<u8>]| {
         let mut out = vec![1u8, 0, sessions.len() as u8];
         for state in sessions {
@@ -576,7 +580,7 @@ fn generate_seed_corpora() {
         ("empty", record_of(&[])),
         ("alice", record_of(&[&states[0]])),
         ("bob", record_of(&[&states[1]])),
-        ("alice-two", record_of(&[&states[0], &states[2]])),
+        ("alice-two", record_of(&[&states[0], &other_id])),
         ("duplicate", record_of(&[&states[0], &states[0]])),
     ] {
         let record = sotto::hazmat::record_from_state(&state);
