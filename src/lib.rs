@@ -61,6 +61,7 @@
 //! | [`padding`] | Padding |
 //! | [`sealed`] | Sealed state |
 //! | [`fingerprint`] | Safety numbers |
+//! | [`person`] | People and device lists |
 //! | [`attachment`] | Attachments (streaming, seekable file encryption) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
@@ -99,6 +100,7 @@ pub mod keys;
 pub mod limits;
 pub mod message;
 pub mod padding;
+pub mod person;
 #[cfg(feature = "hazmat")]
 pub mod primitives;
 // Without `hazmat` the layer is private and the crate uses only part of its
@@ -125,6 +127,7 @@ pub use handshake::SessionId;
 pub use keys::IdentityKey;
 pub use message::{MessageType, PrekeyMessage, message_type};
 pub use padding::Padding;
+pub use person::{DeviceCertificate, DeviceList, DeviceListChange, UserIdentity, UserIdentityKey};
 #[cfg(feature = "getrandom")]
 pub use primitives::OsRng;
 pub use sealed::StorageKey;
