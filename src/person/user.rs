@@ -28,7 +28,9 @@ pub struct UserIdentityKey([u8; 32]);
 
 impl fmt::Debug for UserIdentityKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UserIdentityKey").field(&Hex(&self.0)).finish()
+        f.debug_tuple("UserIdentityKey")
+            .field(&Hex(&self.0))
+            .finish()
     }
 }
 
@@ -109,7 +111,10 @@ impl UserIdentity {
     /// # Errors
     /// [`Error::Randomness`] when the generator fails.
     pub fn new<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
-        Ok(Self::from_signing(ed25519::PrivateKey::generate(rng)?, None))
+        Ok(Self::from_signing(
+            ed25519::PrivateKey::generate(rng)?,
+            None,
+        ))
     }
 
     fn from_signing(signing: ed25519::PrivateKey, list: Option<DeviceList>) -> Self {
@@ -230,9 +235,7 @@ impl UserIdentity {
 
     pub(crate) fn state(&self) -> Result<Zeroizing<Vec<u8>>> {
         let list = self.list.as_ref().map(DeviceList::to_bytes);
-        let mut state = Zeroizing::new(Vec::with_capacity(
-            36 + list.as_ref().map_or(0, Vec::len),
-        ));
+        let mut state = Zeroizing::new(Vec::with_capacity(36 + list.as_ref().map_or(0, Vec::len)));
         state.put_u8(USER_STATE_FORMAT);
         state.put(self.signing.seed().expose());
         match &list {

@@ -211,7 +211,10 @@ pub(crate) fn generate() -> Value {
         entry.put_u64(1_700_000_250);
         ghost.extend_from_slice(&entry);
         ghost.extend_from_slice(signature);
-        assert_eq!(DeviceList::from_bytes(&ghost, &bob.public_key()), Err(crate::Error::BadSignature));
+        assert_eq!(
+            DeviceList::from_bytes(&ghost, &bob.public_key()),
+            Err(crate::Error::BadSignature)
+        );
         add_invalid("ghost device added by the server", ghost, "BAD_SIGNATURE");
     }
     let mut bad = v3.clone();
@@ -243,8 +246,16 @@ pub(crate) fn generate() -> Value {
         signed_raw(&bob, 4, &[(2, &i2, 1), (3, &i2, 1)]),
         "MALFORMED",
     );
-    add_invalid("version 0 (signed)", signed_raw(&bob, 0, &[(2, &i2, 1)]), "MALFORMED");
-    add_invalid("another user's list", alice_list.to_bytes(), "IDENTITY_MISMATCH");
+    add_invalid(
+        "version 0 (signed)",
+        signed_raw(&bob, 0, &[(2, &i2, 1)]),
+        "MALFORMED",
+    );
+    add_invalid(
+        "another user's list",
+        alice_list.to_bytes(),
+        "IDENTITY_MISMATCH",
+    );
     let mut bad = v3.clone();
     bad[1] = 0x0A;
     add_invalid("wrong kind", bad, "WRONG_OBJECT_TYPE");
@@ -264,11 +275,7 @@ pub(crate) fn generate() -> Value {
         .sign_device_list(&[(5, identity(5))], &[], 1_700_000_400)
         .unwrap()
         .to_bytes();
-    let mut equivocation = signed_raw(
-        &bob,
-        3,
-        &[(2, &i2, 1_700_000_100), (3, &i3, 1_700_000_100)],
-    );
+    let mut equivocation = signed_raw(&bob, 3, &[(2, &i2, 1_700_000_100), (3, &i3, 1_700_000_100)]);
     assert_ne!(equivocation, v3);
     let updates = json!([
         { "description": "rollback to version 1", "held": hex(&v3), "new": hex(&v1), "error": "ROLLBACK" },
@@ -331,10 +338,8 @@ fn regenerated_device_vectors_match_the_committed_file() {
 #[test]
 fn every_invalid_list_is_rejected_with_its_error() {
     let v = generate();
-    let bob = super::UserIdentityKey::from_bytes(
-        &unhex(v["bob"]["user_key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let bob =
+        super::UserIdentityKey::from_bytes(&unhex(v["bob"]["user_key"].as_str().unwrap())).unwrap();
     for case in v["invalid_lists"].as_array().unwrap() {
         let bytes = unhex(case["list"].as_str().unwrap());
         let error = DeviceList::from_bytes(&bytes, &bob).unwrap_err();
