@@ -179,10 +179,8 @@ impl DeviceList {
         let mut reader = Reader::new(bytes);
         wire::read_header(&mut reader, Kind::DeviceList)?;
         let user = UserIdentityKey::read(&mut reader)?;
-        if let Some(expected) = expected_user {
-            if expected != &user {
-                return Err(Error::IdentityMismatch);
-            }
+        if expected_user.is_some_and(|expected| expected != &user) {
+            return Err(Error::IdentityMismatch);
         }
         let version = reader.u64()?;
         let count = reader.count_u8(MAX_DEVICES)?;

@@ -197,10 +197,12 @@ impl UserIdentity {
         if list.user_key() != &self.public {
             return Err(Error::IdentityMismatch);
         }
-        if let Some(current) = &self.list {
-            if list.version() <= current.version() {
-                return Err(Error::Rollback);
-            }
+        if self
+            .list
+            .as_ref()
+            .is_some_and(|current| list.version() <= current.version())
+        {
+            return Err(Error::Rollback);
         }
         self.list = Some(list.clone());
         Ok(())
