@@ -62,6 +62,7 @@
 //! | [`sealed`] | Sealed state |
 //! | [`fingerprint`] | Safety numbers |
 //! | [`person`] | People and device lists |
+//! | [`link`] | Linking a new device |
 //! | [`attachment`] | Attachments (streaming, seekable file encryption) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
@@ -98,6 +99,7 @@ pub mod handshake;
 pub mod hazmat;
 pub mod keys;
 pub mod limits;
+pub mod link;
 pub mod message;
 pub mod padding;
 pub mod person;
