@@ -91,6 +91,8 @@ replay_tests!(
     device_list,
     device_certificate,
     sealed_user_identity,
+    link_offer,
+    link_response,
 );
 
 // ------------------------------------------------------------ harness checks
@@ -585,6 +587,21 @@ fn generate_seed_corpora() {
         "no-list",
         &[&[1u8][..], &[7u8; 32], &[0]].concat(),
     );
+    // link_offer, link_response
+    let link = link_fixture();
+    write("link_offer", "offer", &link.qr);
+    write("link_offer", "expired-at-0", &{
+        let mut qr = link.qr.clone();
+        let at = 2 + 33 + 1185 + 16;
+        qr[at..at + 8].copy_from_slice(&0u64.to_be_bytes());
+        qr
+    });
+    write("link_offer", "truncated", &link.qr[..link.qr.len() - 1]);
+    write("link_response", "response", &link.response);
+    let mut tampered = link.response.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    write("link_response", "tampered", &tampered);
+    write("link_response", "header-only", &link.response[..1123]);
     // conversation
     for (name, ops) in conversation_seeds() {
         write("conversation", name, &ops);

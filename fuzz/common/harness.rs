@@ -75,6 +75,8 @@ pub const TARGETS: &[Target] = &[
     ("device_list", fuzz_device_list),
     ("device_certificate", fuzz_device_certificate),
     ("sealed_user_identity", fuzz_sealed_user_identity),
+    ("link_offer", fuzz_link_offer),
+    ("link_response", fuzz_link_response),
 ];
 
 const ALICE_ID: &[u8] = b"alice#1";
@@ -1210,5 +1212,83 @@ pub fn fuzz_sealed_user_identity(data: &[u8]) {
         if let Ok(next) = user.sign_device_list(&[], &[1], 30) {
             assert_eq!(sotto::DeviceList::from_bytes(&next.to_bytes(), &user.public_key()), Ok(next));
         }
+    }
+}
+
+// ------------------------------------------------------------ linking (§19)
+
+/// A new device's account, its deterministic offer, and the valid response
+/// Bob's primary makes to it.
+#[allow(dead_code)]
+pub struct LinkFixture {
+    pub browser: Account,
+    pub qr: Vec<u8>,
+    pub response: Vec<u8>,
+}
+
+#[allow(dead_code)]
+pub fn link_offer_for(browser: &Account) -> sotto::link::LinkOffer {
+    sotto::link::LinkOffer::new(browser, 0, 600, &mut ChaCha20Rng::seed_from_u64(19)).unwrap()
+}
+
+#[allow(dead_code)]
+pub fn link_fixture() -> &'static LinkFixture {
+    static FIXTURE: OnceLock<LinkFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let browser = Account::new(&mut ChaCha20Rng::seed_from_u64(20)).unwrap();
+        let qr = link_offer_for(&browser).qr_payload();
+        let contact = sotto::link::LinkContact {
+            user_key: people_fixture().bob.public_key(),
+            verified: true,
+            name: "Carol".into(),
+        };
+        let response = sotto::link::ScannedOffer::from_qr(&qr, 1)
+            .unwrap()
+            .respond(&people_fixture().bob, 9, &[contact], 1, &mut ChaCha20Rng::seed_from_u64(21))
+            .unwrap()
+            .to_bytes();
+        LinkFixture {
+            browser,
+            qr,
+            response,
+        }
+    })
+}
+
+/// Scanned QR payloads (PROTOCOL.md §19.1): decoding never panics, only a
+/// full-length offer decodes, and answering one never panics and never
+/// changes the user identity.
+pub fn fuzz_link_offer(data: &[u8]) {
+    let fx = people_fixture();
+    for now in [0, 1_000, u64::MAX] {
+        let Ok(scanned) = sotto::link::ScannedOffer::from_qr(data, now) else {
+            continue;
+        };
+        assert_eq!(data.len(), sotto::link::LINK_OFFER_LEN);
+        assert!(scanned.expires_at() >= now);
+        let before = fx.bob.device_list().cloned();
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        if let Ok(response) = scanned.respond(&fx.bob, 9, &[], now, &mut rng) {
+            assert_eq!(response.device_list().version(), 3);
+            response.certificate().verify_in_list(response.device_list()).unwrap();
+        }
+        assert_eq!(fx.bob.device_list().cloned(), before);
+    }
+}
+
+/// Link responses on the new device (PROTOCOL.md §19.3): only the real
+/// response completes the offer; anything else fails with the offer left
+/// unused.
+pub fn fuzz_link_response(data: &[u8]) {
+    let fx = link_fixture();
+    let mut offer = link_offer_for(&fx.browser);
+    match offer.complete(data, 1) {
+        Ok(linked) => {
+            assert_eq!(data, fx.response.as_slice(), "only the real response authenticates");
+            assert!(offer.is_used());
+            assert_eq!(offer.complete(data, 1).unwrap_err(), Error::LinkFailed);
+            assert_eq!(linked.device_id(), 9);
+        }
+        Err(_) => assert!(!offer.is_used()),
     }
 }
