@@ -517,3 +517,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn debug_of_a_user_identity_shows_no_secret() {
+    let v = vectors();
+    let seed = hx(&v["bob"]["random"]["user_seed"]);
+    let mut bob = user_from(&v["bob"]["random"]);
+    let list = DeviceList::from_bytes(&hx(&v["lists"][0]["list"]), &bob.public_key()).unwrap();
+    bob.commit_device_list(&list).unwrap();
+    for shown in [format!("{bob:?}"), format!("{bob:#?}")] {
+        let public: String = bob
+            .public_key()
+            .ed25519_key()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(shown.contains(&public), "{shown}");
+        for window in seed.windows(6) {
+            let hex: String = window.iter().map(|b| format!("{b:02x}")).collect();
+            let list = format!("{window:?}");
+            assert!(
+                !shown.contains(&hex) && !shown.contains(&hex.to_uppercase()),
+                "{shown}"
+            );
+            assert!(!shown.contains(&list[1..list.len() - 1]), "{shown}");
+        }
+    }
+}

@@ -412,3 +412,117 @@ fn sizes() {
         none.to_bytes().len() + 10 * (33 + 1 + 1 + 5)
     );
 }
+
+/// No 6-byte window of a secret appears in `shown`, as hex or as a list.
+fn assert_reveals_nothing(shown: &str, secret: &[u8]) {
+    for window in secret.windows(6) {
+        let hex: String = window.iter().map(|b| format!("{b:02x}")).collect();
+        let list = format!("{window:?}");
+        assert!(
+            !shown.contains(&hex) && !shown.contains(&hex.to_uppercase()),
+            "{shown}"
+        );
+        assert!(!shown.contains(&list[1..list.len() - 1]), "{shown}");
+    }
+}
+
+#[test]
+fn debug_of_offers_shows_no_secret() {
+    let v = vectors();
+    let offer = replay_offer(&v);
+    let r = &v["offer"]["random"];
+    let scanned = ScannedOffer::from_qr(&offer.qr_payload(), v["now"].as_u64().unwrap()).unwrap();
+    for shown in [
+        format!("{offer:?}"),
+        format!("{offer:#?}"),
+        format!("{scanned:?}"),
+        format!("{scanned:#?}"),
+    ] {
+        for draw in ["x25519_private", "kem_seed", "secret"] {
+            assert_reveals_nothing(&shown, &hx(&r[draw]));
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Attempt {
+    /// The real response, at this many seconds after the offer was made.
+    Real(u64),
+    /// The real response with byte `at` flipped.
+    Tampered(usize, u64),
+    /// A response made for another offer of the same device.
+    OtherOffer(u64),
+}
+
+fn attempt() -> impl proptest::strategy::Strategy<Value = Attempt> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0u64..90).prop_map(Attempt::Real),
+        (any::<usize>(), 0u64..90).prop_map(|(a, t)| Attempt::Tampered(a, t)),
+        (0u64..90).prop_map(Attempt::OtherOffer),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// Over any sequence of attempts, the offer completes exactly once: at the
+    /// first real response before expiry; everything else fails with its
+    /// typed error and leaves the offer as it was.
+    #[test]
+    fn an_offer_completes_once_and_only_with_its_response(
+        attempts in proptest::collection::vec(attempt(), 1..10)
+    ) {
+        let Setup { bob, browser, mut rng } = setup(7);
+        let ttl = 60;
+        let mut offer = LinkOffer::new(&browser, 0, ttl, &mut rng).unwrap();
+        let response = ScannedOffer::from_qr(&offer.qr_payload(), 0)
+            .unwrap()
+            .respond(&bob, 2, &[], 0, &mut rng)
+            .unwrap();
+        let other = LinkOffer::new(&browser, 0, ttl, &mut rng).unwrap();
+        let other_response = ScannedOffer::from_qr(&other.qr_payload(), 0)
+            .unwrap()
+            .respond(&bob, 2, &[], 0, &mut rng)
+            .unwrap()
+            .to_bytes();
+        let real = response.to_bytes();
+        let mut completed = false;
+        for a in attempts {
+            let (bytes, at, genuine) = match a {
+                Attempt::Real(t) => (real.clone(), t, true),
+                Attempt::Tampered(i, t) => {
+                    let mut b = real.clone();
+                    let i = i % b.len();
+                    b[i] ^= 0x01;
+                    (b, t, false)
+                }
+                Attempt::OtherOffer(t) => (other_response.clone(), t, false),
+            };
+            let result = offer.complete(&bytes, at);
+            let expected: Result<(), Error> = if completed {
+                Err(Error::LinkFailed)
+            } else if at > ttl {
+                Err(Error::Expired)
+            } else if genuine {
+                Ok(())
+            } else {
+                Err(Error::LinkFailed)
+            };
+            match (&result, expected) {
+                (Ok(linked), Ok(())) => {
+                    proptest::prop_assert_eq!(linked.code(), response.code());
+                    completed = true;
+                }
+                (Err(e), Err(x)) => {
+                    // A flipped header byte reports its own decoding error.
+                    if !(matches!(a, Attempt::Tampered(i, _) if i % real.len() < 3)) {
+                        proptest::prop_assert_eq!(*e, x);
+                    }
+                }
+                _ => proptest::prop_assert!(false, "{:?}: {:?}", a, result.map(|l| l.code())),
+            }
+            proptest::prop_assert_eq!(offer.is_used(), completed);
+        }
+    }
+}
