@@ -228,9 +228,20 @@
 // to `sotto_session_accept_from`; the account was not changed.
 #define SOTTO_ERR_IDENTITY_MISMATCH 23
 
+// Core: a device list is older than the one held, or another list under the
+// same version; keep the current list.
+#define SOTTO_ERR_ROLLBACK 24
+
+// Core: a link offer has expired; show a fresh QR code.
+#define SOTTO_ERR_EXPIRED 25
+
 // Core: an attachment's chunks authenticate but the file differs from the
 // digest in its descriptor; do not retry.
 #define SOTTO_ERR_DIGEST_MISMATCH 26
+
+// Core: linking failed (tampered response, another QR code, or an offer
+// already used); nothing was changed.
+#define SOTTO_ERR_LINK_FAILED 27
 
 // Binding: a required pointer argument was NULL.
 #define SOTTO_ERR_NULL_POINTER 100

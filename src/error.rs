@@ -141,12 +141,28 @@ error_table! {
     /// The account was not changed.
     23 => IdentityMismatch, "IDENTITY_MISMATCH",
         "the prekey message comes from another identity than the expected one; the account was not changed: drop the message or check which contact it is from";
+    /// A device list is not newer than the one already held: a lower
+    /// version (a server replaying an old list to bring back a removed
+    /// device or hide a new one), or the same version with other content (a
+    /// server showing two different lists under one version). Keep the list
+    /// you hold (PROTOCOL.md §18.4).
+    24 => Rollback, "ROLLBACK",
+        "this device list is older than the one held (or another list under the same version); keep the current list and treat the server as suspect";
+    /// A link offer is past its expiry time (PROTOCOL.md §19).
+    25 => Expired, "EXPIRED",
+        "the link offer has expired; show a fresh QR code on the new device and scan it again";
     /// Every chunk of an attachment authenticated, but the whole ciphertext
     /// is not the one its descriptor's digest commits to (PROTOCOL.md §16.6).
     /// Only the sender, who holds the file key, can make such a file:
     /// downloading it again will not help.
     26 => DigestMismatch, "DIGEST_MISMATCH",
         "the attachment's chunks authenticate but the file differs from the digest in its descriptor; the sender made two different files under one key, do not retry";
+    /// Linking a new device failed: the response does not authenticate
+    /// under the offer (tampered, made for another offer, or with another QR
+    /// secret), or the offer was already used (PROTOCOL.md §19). Nothing was
+    /// changed.
+    27 => LinkFailed, "LINK_FAILED",
+        "linking failed: the response was tampered with, belongs to another QR code, or the offer was already used; start again with a fresh QR code";
 }
 
 /// Generates [`BindingError`] from one table of

@@ -22,6 +22,7 @@
 //!   scanned from the other device and checked with [`SafetyNumber::matches_qr`].
 
 use crate::keys::{IDENTITY_KEY_LEN, IdentityKey};
+use crate::person::UserIdentityKey;
 use crate::primitives::kdf::{sha256, sha512};
 use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
@@ -31,6 +32,7 @@ use core::fmt::Write as _;
 use subtle::ConstantTimeEq;
 
 pub(crate) const SAFETY_NUMBER_LABEL: &[u8] = b"Sotto v1 safety number";
+pub(crate) const USER_SAFETY_NUMBER_LABEL: &[u8] = b"Sotto v1 user safety number";
 pub(crate) const SAFETY_EMOJI_LABEL: &[u8] = b"Sotto v1 safety emoji";
 /// Hash iterations per fingerprint.
 pub const ITERATIONS: usize = 5200;
@@ -110,9 +112,21 @@ pub const EMOJI: [(&str, &str); 64] = [
 /// The iterated-hash fingerprint of one identity.
 pub fn fingerprint(identity: &IdentityKey) -> [u8; 64] {
     let key: [u8; IDENTITY_KEY_LEN] = identity.key_bytes();
-    let mut hash = sha512(&[SAFETY_NUMBER_LABEL, &key]);
+    iterate(SAFETY_NUMBER_LABEL, &key)
+}
+
+/// The iterated-hash fingerprint of a person's user identity key
+/// (PROTOCOL.md §18.5): as [`fingerprint`] with the label
+/// `"Sotto v1 user safety number"` and the 33-byte user key, so a person's
+/// number never equals a device's.
+pub fn user_fingerprint(user: &UserIdentityKey) -> [u8; 64] {
+    iterate(USER_SAFETY_NUMBER_LABEL, &user.to_bytes())
+}
+
+fn iterate(label: &[u8], key: &[u8]) -> [u8; 64] {
+    let mut hash = sha512(&[label, key]);
     for _ in 0..ITERATIONS {
-        hash = sha512(&[&hash, &key]);
+        hash = sha512(&[&hash, key]);
     }
     hash
 }
@@ -139,6 +153,28 @@ impl SafetyNumber {
         SafetyNumber {
             local: fingerprint(local),
             remote: fingerprint(remote),
+        }
+    }
+
+    /// The safety number of two people (PROTOCOL.md §18.5): it covers their
+    /// two user identity keys only, so it stays the same while devices come
+    /// and go (the approach WhatsApp took). Device changes are shown through
+    /// [`DeviceListChange`](crate::DeviceListChange) instead, and every
+    /// device list is signed by the user key this number verifies.
+    ///
+    /// ```
+    /// use sotto::{OsRng, SafetyNumber, UserIdentity};
+    /// let alice = UserIdentity::new(&mut OsRng)?;
+    /// let bob = UserIdentity::new(&mut OsRng)?;
+    /// let on_alice = SafetyNumber::for_users(&alice.public_key(), &bob.public_key());
+    /// let on_bob = SafetyNumber::for_users(&bob.public_key(), &alice.public_key());
+    /// assert_eq!(on_alice.digits(), on_bob.digits());
+    /// # Ok::<(), sotto::Error>(())
+    /// ```
+    pub fn for_users(local: &UserIdentityKey, remote: &UserIdentityKey) -> Self {
+        SafetyNumber {
+            local: user_fingerprint(local),
+            remote: user_fingerprint(remote),
         }
     }
 

@@ -62,6 +62,8 @@
 //! | [`sealed`] | Sealed state |
 //! | [`fingerprint`] | Safety numbers |
 //! | [`record`] | Session records (one peer device, several sessions) |
+//! | [`person`] | People and device lists |
+//! | [`link`] | Linking a new device |
 //! | [`attachment`] | Attachments (streaming, seekable file encryption) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
@@ -98,8 +100,10 @@ pub mod handshake;
 pub mod hazmat;
 pub mod keys;
 pub mod limits;
+pub mod link;
 pub mod message;
 pub mod padding;
+pub mod person;
 #[cfg(feature = "hazmat")]
 pub mod primitives;
 // Without `hazmat` the layer is private and the crate uses only part of its
@@ -127,6 +131,7 @@ pub use handshake::SessionId;
 pub use keys::IdentityKey;
 pub use message::{MessageType, PrekeyMessage, message_type};
 pub use padding::Padding;
+pub use person::{DeviceCertificate, DeviceList, DeviceListChange, UserIdentity, UserIdentityKey};
 #[cfg(feature = "getrandom")]
 pub use primitives::OsRng;
 pub use record::SessionRecord;

@@ -32,6 +32,16 @@ pub enum Kind {
     AttachmentDescriptor = 0x07,
     /// A sealed session record (PROTOCOL.md §17.4).
     SealedRecord = 0x08,
+    /// A user-signed device list (PROTOCOL.md §18.2).
+    DeviceList = 0x09,
+    /// A user-signed device certificate (PROTOCOL.md §18.3).
+    DeviceCertificate = 0x0A,
+    /// A link offer, shown as a QR code by a new device (PROTOCOL.md §19).
+    LinkOffer = 0x0B,
+    /// A link response, sent by the existing device (PROTOCOL.md §19).
+    LinkResponse = 0x0C,
+    /// A sealed user identity (PROTOCOL.md §18.6).
+    SealedUserIdentity = 0x0D,
 }
 
 /// Type byte of an X25519 public key encoding.

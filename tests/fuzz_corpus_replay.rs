@@ -89,6 +89,11 @@ replay_tests!(
     conversation,
     attachment_descriptor,
     attachment_chunks,
+    device_list,
+    device_certificate,
+    sealed_user_identity,
+    link_offer,
+    link_response,
 );
 
 // ------------------------------------------------------------ harness checks
@@ -555,6 +560,49 @@ fn generate_seed_corpora() {
     let mut swapped = fx.bob_qr.clone();
     swapped[2..].rotate_left(32);
     write("qr_payload", "swapped", &swapped);
+    // device_list, device_certificate, sealed_user_identity
+    let people = people_fixture();
+    for (i, list) in people.lists.iter().enumerate() {
+        write("device_list", &format!("v{}", i + 1), &list.to_bytes());
+    }
+    let mut ghost = people.lists[0].to_bytes();
+    ghost.push(0);
+    write("device_list", "trailing", &ghost);
+    write(
+        "device_certificate",
+        "device-2",
+        &people.certificate.to_bytes(),
+    );
+    write("device_certificate", "a-list", &people.lists[1].to_bytes());
+    let mut tampered = people.certificate.to_bytes();
+    tampered[40] ^= 1;
+    write("device_certificate", "tampered", &tampered);
+    write("sealed_user_identity", "bob", &people.sealed);
+    write(
+        "sealed_user_identity",
+        "bob-state",
+        &unseal_raw(KIND_SEALED_USER_IDENTITY, &people.sealed),
+    );
+    write(
+        "sealed_user_identity",
+        "no-list",
+        &[&[1u8][..], &[7u8; 32], &[0]].concat(),
+    );
+    // link_offer, link_response
+    let link = link_fixture();
+    write("link_offer", "offer", &link.qr);
+    write("link_offer", "expired-at-0", &{
+        let mut qr = link.qr.clone();
+        let at = 2 + 33 + 1185 + 16;
+        qr[at..at + 8].copy_from_slice(&0u64.to_be_bytes());
+        qr
+    });
+    write("link_offer", "truncated", &link.qr[..link.qr.len() - 1]);
+    write("link_response", "response", &link.response);
+    let mut tampered = link.response.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    write("link_response", "tampered", &tampered);
+    write("link_response", "header-only", &link.response[..1123]);
     // conversation
     for (name, ops) in conversation_seeds() {
         write("conversation", name, &ops);

@@ -82,6 +82,11 @@ pub const TARGETS: &[Target] = &[
     ("conversation", fuzz_conversation),
     ("attachment_descriptor", fuzz_attachment_descriptor),
     ("attachment_chunks", fuzz_attachment_chunks),
+    ("device_list", fuzz_device_list),
+    ("device_certificate", fuzz_device_certificate),
+    ("sealed_user_identity", fuzz_sealed_user_identity),
+    ("link_offer", fuzz_link_offer),
+    ("link_response", fuzz_link_response),
 ];
 
 const ALICE_ID: &[u8] = b"alice#1";
@@ -1137,5 +1142,197 @@ pub fn fuzz_attachment_chunks(data: &[u8]) {
                 assert_eq!(plaintext, &fx.plaintext[a as usize..b as usize]);
             }
         }
+    }
+}
+
+// ------------------------------------------------------------ people (§18)
+
+const KIND_SEALED_USER_IDENTITY: u8 = 0x0D;
+
+/// Bob's user identity with three devices and two committed lists.
+#[allow(dead_code)]
+pub struct PeopleFixture {
+    pub bob: sotto::UserIdentity,
+    /// Version 1 (device 1) and version 2 (devices 1, 2, 3).
+    pub lists: Vec<sotto::DeviceList>,
+    pub certificate: sotto::DeviceCertificate,
+    pub sealed: Vec<u8>,
+}
+
+#[allow(dead_code)]
+pub fn people_fixture() -> &'static PeopleFixture {
+    static FIXTURE: OnceLock<PeopleFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(18);
+        let devices: Vec<IdentityKey> = (0..3)
+            .map(|_| Account::new(&mut rng).unwrap().identity_key().clone())
+            .collect();
+        let mut bob = sotto::UserIdentity::new(&mut rng).unwrap();
+        let v1 = bob.sign_device_list(&[(1, devices[0].clone())], &[], 10).unwrap();
+        bob.commit_device_list(&v1).unwrap();
+        let v2 = bob
+            .sign_device_list(&[(2, devices[1].clone()), (3, devices[2].clone())], &[], 20)
+            .unwrap();
+        bob.commit_device_list(&v2).unwrap();
+        let certificate = bob.certify_device(2).unwrap();
+        let sealed = bob.seal(&storage_key(), &mut rng).unwrap();
+        PeopleFixture {
+            bob,
+            lists: vec![v1, v2],
+            certificate,
+            sealed,
+        }
+    })
+}
+
+/// Device lists (PROTOCOL.md §18.2) fetched from a server: decoding never
+/// panics; a list that decodes is canonical, bounded, sorted and Bob's; an
+/// update from a held list is pure and never accepts an older version.
+pub fn fuzz_device_list(data: &[u8]) {
+    let fx = people_fixture();
+    let user = fx.bob.public_key();
+    let decoded = sotto::DeviceList::from_bytes(data, &user);
+    let first_use = sotto::DeviceList::from_bytes_first_use(data);
+    if let Ok(list) = &decoded {
+        assert_eq!(list.to_bytes(), data, "device lists are canonical");
+        assert_eq!(first_use.as_ref(), Ok(list));
+        assert!(list.entries().len() <= sotto::person::MAX_DEVICES);
+        assert!(list.entries().windows(2).all(|w| w[0].device_id < w[1].device_id));
+        assert!(list.version() >= 1);
+    } else if let Ok(list) = &first_use {
+        assert_ne!(list.user_key(), &user, "only another user's list may differ");
+    }
+    for held in &fx.lists {
+        let before = held.clone();
+        match held.update(data) {
+            Ok((new, change)) => {
+                assert!(new.version() >= held.version());
+                assert_eq!(new.version() == held.version(), change.is_empty() && new == *held);
+                assert_eq!(Ok(&new), decoded.as_ref());
+            }
+            Err(error) => {
+                if decoded.is_ok() {
+                    assert_eq!(error, Error::Rollback);
+                }
+            }
+        }
+        assert_eq!(held, &before);
+    }
+}
+
+/// Device certificates (PROTOCOL.md §18.3): decoding never panics, and a
+/// certificate that decodes is canonical and Bob's.
+pub fn fuzz_device_certificate(data: &[u8]) {
+    let fx = people_fixture();
+    if let Ok(certificate) = sotto::DeviceCertificate::from_bytes(data, &fx.bob.public_key()) {
+        assert_eq!(certificate.to_bytes(), data, "certificates are canonical");
+        assert_eq!(certificate.user_key(), &fx.bob.public_key());
+        assert!(certificate.list_version() >= 1);
+        for list in &fx.lists {
+            let _ = certificate.verify_in_list(list);
+        }
+    }
+}
+
+/// Sealed user identities (PROTOCOL.md §18.6): the fuzzer's bytes both as a
+/// sealed object and as the plaintext state. What restores reseals to an
+/// identity with the same key and list.
+pub fn fuzz_sealed_user_identity(data: &[u8]) {
+    let key = storage_key();
+    let as_state = seal_raw(KIND_SEALED_USER_IDENTITY, data);
+    for sealed in [data, as_state.as_slice()] {
+        let Ok(user) = sotto::UserIdentity::unseal(&key, sealed) else {
+            continue;
+        };
+        let _ = format!("{user:?}");
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let again = sotto::UserIdentity::unseal(&key, &user.seal(&key, &mut rng).unwrap()).unwrap();
+        assert_eq!(again.public_key(), user.public_key());
+        assert_eq!(again.device_list(), user.device_list());
+        if let Some(list) = user.device_list() {
+            assert_eq!(list.user_key(), &user.public_key());
+        }
+        // Using a restored identity never panics.
+        if let Ok(next) = user.sign_device_list(&[], &[1], 30) {
+            assert_eq!(sotto::DeviceList::from_bytes(&next.to_bytes(), &user.public_key()), Ok(next));
+        }
+    }
+}
+
+// ------------------------------------------------------------ linking (§19)
+
+/// A new device's account, its deterministic offer, and the valid response
+/// Bob's primary makes to it.
+#[allow(dead_code)]
+pub struct LinkFixture {
+    pub browser: Account,
+    pub qr: Vec<u8>,
+    pub response: Vec<u8>,
+}
+
+#[allow(dead_code)]
+pub fn link_offer_for(browser: &Account) -> sotto::link::LinkOffer {
+    sotto::link::LinkOffer::new(browser, 0, 600, &mut ChaCha20Rng::seed_from_u64(19)).unwrap()
+}
+
+#[allow(dead_code)]
+pub fn link_fixture() -> &'static LinkFixture {
+    static FIXTURE: OnceLock<LinkFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let browser = Account::new(&mut ChaCha20Rng::seed_from_u64(20)).unwrap();
+        let qr = link_offer_for(&browser).qr_payload();
+        let contact = sotto::link::LinkContact {
+            user_key: people_fixture().bob.public_key(),
+            verified: true,
+            name: "Carol".into(),
+        };
+        let response = sotto::link::ScannedOffer::from_qr(&qr, 1)
+            .unwrap()
+            .respond(&people_fixture().bob, 9, &[contact], 1, &mut ChaCha20Rng::seed_from_u64(21))
+            .unwrap()
+            .to_bytes();
+        LinkFixture {
+            browser,
+            qr,
+            response,
+        }
+    })
+}
+
+/// Scanned QR payloads (PROTOCOL.md §19.1): decoding never panics, only a
+/// full-length offer decodes, and answering one never panics and never
+/// changes the user identity.
+pub fn fuzz_link_offer(data: &[u8]) {
+    let fx = people_fixture();
+    for now in [0, 1_000, u64::MAX] {
+        let Ok(scanned) = sotto::link::ScannedOffer::from_qr(data, now) else {
+            continue;
+        };
+        assert_eq!(data.len(), sotto::link::LINK_OFFER_LEN);
+        assert!(scanned.expires_at() >= now);
+        let before = fx.bob.device_list().cloned();
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        if let Ok(response) = scanned.respond(&fx.bob, 9, &[], now, &mut rng) {
+            assert_eq!(response.device_list().version(), 3);
+            response.certificate().verify_in_list(response.device_list()).unwrap();
+        }
+        assert_eq!(fx.bob.device_list().cloned(), before);
+    }
+}
+
+/// Link responses on the new device (PROTOCOL.md §19.3): only the real
+/// response completes the offer; anything else fails with the offer left
+/// unused.
+pub fn fuzz_link_response(data: &[u8]) {
+    let fx = link_fixture();
+    let mut offer = link_offer_for(&fx.browser);
+    match offer.complete(data, 1) {
+        Ok(linked) => {
+            assert_eq!(data, fx.response.as_slice(), "only the real response authenticates");
+            assert!(offer.is_used());
+            assert_eq!(offer.complete(data, 1).unwrap_err(), Error::LinkFailed);
+            assert_eq!(linked.device_id(), 9);
+        }
+        Err(_) => assert!(!offer.is_used()),
     }
 }

@@ -76,8 +76,14 @@ export declare const ErrorCode: Readonly<{
    * given to {@link Session.accept}; the account was not changed.
    */
   IDENTITY_MISMATCH: 23;
+  /** A device list is older than the one held (or another list under the same version). Not in the npm package yet. */
+  ROLLBACK: 24;
+  /** A link offer has expired. Not in the npm package yet. */
+  EXPIRED: 25;
   /** An attachment's chunks authenticate but the file differs from its descriptor's digest: do not retry. */
   DIGEST_MISMATCH: 26;
+  /** Linking a new device failed (tampered, another QR code, or replayed). Not in the npm package yet. */
+  LINK_FAILED: 27;
   /** Bindings: the object was freed (free() or Symbol.dispose). C: a freed or invalid handle. */
   INVALID_HANDLE: 101;
   /**

@@ -151,8 +151,8 @@ static void test_version_and_messages(void) {
   CHECK(version != NULL && strlen(version) > 0);
   const int32_t known[] = {0,   1,   2,   3,   4,   5,   6,   7,   8,   9,
                            10,  11,  12,  13,  14,  15,  16,  17,  18,  19,
-                           20,  21,  22,  23,  26,  100, 101, 102, 103, 104,
-                           105, 106, 107, 108, 109, 110};
+                           20,  21,  22,  23,  24,  25,  26,  27,  100, 101,
+                           102, 103, 104, 105, 106, 107, 108, 109, 110};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
     const char *message = sotto_error_message(known[i]);
     const char *name = sotto_error_name(known[i]);
@@ -160,9 +160,9 @@ static void test_version_and_messages(void) {
     CHECK(strcmp(message, "unknown sotto status code") != 0);
     CHECK(name != NULL && strcmp(name, "UNKNOWN") != 0);
   }
-  /* 24 and 25 are unused core codes; 111-113 belong to the npm package. */
-  const int32_t unknown[] = {-1,  24,  25,  27,        99,       111,
-                             112, 113, 199, 200, INT32_MAX, INT32_MIN};
+  /* 50 and 98 are unused core codes; 111-113 belong to the npm package. */
+  const int32_t unknown[] = {-1,  50,  98,  99,        111,      112,
+                             113, 199, 200, INT32_MAX, INT32_MIN};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     CHECK(strcmp(sotto_error_message(unknown[i]),
                  "unknown sotto status code") == 0);

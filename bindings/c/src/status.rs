@@ -64,9 +64,17 @@ pub const SOTTO_ERR_INTERNAL: i32 = 22;
 /// Core: the prekey message comes from another identity than the one given
 /// to `sotto_session_accept_from`; the account was not changed.
 pub const SOTTO_ERR_IDENTITY_MISMATCH: i32 = 23;
+/// Core: a device list is older than the one held, or another list under the
+/// same version; keep the current list.
+pub const SOTTO_ERR_ROLLBACK: i32 = 24;
+/// Core: a link offer has expired; show a fresh QR code.
+pub const SOTTO_ERR_EXPIRED: i32 = 25;
 /// Core: an attachment's chunks authenticate but the file differs from the
 /// digest in its descriptor; do not retry.
 pub const SOTTO_ERR_DIGEST_MISMATCH: i32 = 26;
+/// Core: linking failed (tampered response, another QR code, or an offer
+/// already used); nothing was changed.
+pub const SOTTO_ERR_LINK_FAILED: i32 = 27;
 
 /// Binding: a required pointer argument was NULL.
 pub const SOTTO_ERR_NULL_POINTER: i32 = 100;
@@ -226,7 +234,10 @@ mod tests {
             (SOTTO_ERR_STALE_SESSION, Error::StaleSession),
             (SOTTO_ERR_INTERNAL, Error::Internal),
             (SOTTO_ERR_IDENTITY_MISMATCH, Error::IdentityMismatch),
+            (SOTTO_ERR_ROLLBACK, Error::Rollback),
+            (SOTTO_ERR_EXPIRED, Error::Expired),
             (SOTTO_ERR_DIGEST_MISMATCH, Error::DigestMismatch),
+            (SOTTO_ERR_LINK_FAILED, Error::LinkFailed),
         ];
         // Every core error has its constant (a new one fails here).
         assert_eq!(expected.len(), Error::ALL.len());
@@ -269,7 +280,7 @@ mod tests {
         for error in BindingError::ALL.iter().filter(|e| !e.in_c()) {
             assert!(strings(i32::try_from(error.code()).unwrap()).is_none());
         }
-        assert!(strings(24).is_none());
+        assert!(strings(28).is_none());
         assert!(strings(-1).is_none());
         assert!(strings(200).is_none());
     }
