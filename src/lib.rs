@@ -62,6 +62,7 @@
 //! | [`sealed`] | Sealed state |
 //! | [`fingerprint`] | Safety numbers |
 //! | [`attachment`] | Attachments (streaming, seekable file encryption) |
+//! | [`group`] | Groups (sender-key chains, membership, rotation) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
 //!
@@ -92,6 +93,7 @@ pub mod attachment;
 pub mod bundle;
 pub mod error;
 pub mod fingerprint;
+pub mod group;
 pub mod handshake;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;

@@ -82,6 +82,18 @@ pub(crate) fn seal_with_nonce(
     key: &StorageKey,
     nonce: &[u8; XNONCE_LEN],
 ) -> Result<Vec<u8>> {
+    seal_bounded(kind, state, key, nonce, MAX_SEALED_LEN)
+}
+
+/// [`seal_with_nonce`] with another bound than [`MAX_SEALED_LEN`] (sealed
+/// groups, PROTOCOL.md §21.9).
+pub(crate) fn seal_bounded(
+    kind: Kind,
+    state: &[u8],
+    key: &StorageKey,
+    nonce: &[u8; XNONCE_LEN],
+    max_len: usize,
+) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(2 + XNONCE_LEN + state.len() + aead::TAG_LEN);
     wire::write_header(&mut out, kind);
     out.put(nonce);
@@ -93,14 +105,24 @@ pub(crate) fn seal_with_nonce(
         state,
         &mut out,
     )?;
-    if out.len() > MAX_SEALED_LEN {
+    if out.len() > max_len {
         return Err(Error::TooLarge);
     }
     Ok(out)
 }
 
 pub(crate) fn unseal(kind: Kind, sealed: &[u8], key: &StorageKey) -> Result<Zeroizing<Vec<u8>>> {
-    if sealed.len() > MAX_SEALED_LEN {
+    unseal_bounded(kind, sealed, key, MAX_SEALED_LEN)
+}
+
+/// [`unseal`] with another bound than [`MAX_SEALED_LEN`].
+pub(crate) fn unseal_bounded(
+    kind: Kind,
+    sealed: &[u8],
+    key: &StorageKey,
+    max_len: usize,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if sealed.len() > max_len {
         return Err(Error::TooLarge);
     }
     let mut reader = Reader::new(sealed);

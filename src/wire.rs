@@ -30,6 +30,12 @@ pub enum Kind {
     SafetyQr = 0x06,
     /// An attachment descriptor (PROTOCOL.md §16.4).
     AttachmentDescriptor = 0x07,
+    /// A group message (PROTOCOL.md §21.5).
+    GroupMessage = 0x0E,
+    /// A group chain distribution (PROTOCOL.md §21.4).
+    GroupDistribution = 0x0F,
+    /// A sealed group (PROTOCOL.md §21.9).
+    SealedGroup = 0x10,
 }
 
 /// Type byte of an X25519 public key encoding.
