@@ -1,10 +1,10 @@
 //! The chain distribution message, kind 0x0F (PROTOCOL.md §21.4).
 
 use super::{GROUP_ID_LEN, MAX_DEVICE_ADDRESS_LEN, read_address, write_address};
+use crate::Result;
 use crate::primitives::Secret;
 use crate::primitives::ed25519::PUBLIC_KEY_LEN;
 use crate::wire::{self, Hex, Kind, Reader, Writer};
-use crate::Result;
 use alloc::vec::Vec;
 use core::fmt;
 use zeroize::Zeroizing;

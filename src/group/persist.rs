@@ -125,7 +125,8 @@ impl GroupSession {
             let mut members: Vec<Vec<u8>> = Vec::with_capacity(count);
             for _ in 0..count {
                 let member = read_address(r)?;
-                if member == own.as_slice() || members.last().is_some_and(|l| l.as_slice() >= member)
+                if member == own.as_slice()
+                    || members.last().is_some_and(|l| l.as_slice() >= member)
                 {
                     return Err(Error::Malformed);
                 }

@@ -300,7 +300,11 @@ impl GroupSession {
         now: u64,
         rng: &mut R,
     ) -> Result<ChainDistribution> {
-        let next = self.sending.chain.checked_add(1).ok_or(Error::LimitExceeded)?;
+        let next = self
+            .sending
+            .chain
+            .checked_add(1)
+            .ok_or(Error::LimitExceeded)?;
         self.sending = SendingChain::generate(next, now, rng)?;
         Ok(self.distribution())
     }
@@ -342,11 +346,18 @@ impl GroupSession {
         rng: &mut R,
     ) -> Result<ChainDistribution> {
         let removed = member_list(&self.own, devices)?;
-        if removed.iter().any(|d| self.members.binary_search(d).is_err()) {
+        if removed
+            .iter()
+            .any(|d| self.members.binary_search(d).is_err())
+        {
             return Err(Error::InvalidArgument);
         }
         let epoch = self.epoch.checked_add(1).ok_or(Error::LimitExceeded)?;
-        let chain = self.sending.chain.checked_add(1).ok_or(Error::LimitExceeded)?;
+        let chain = self
+            .sending
+            .chain
+            .checked_add(1)
+            .ok_or(Error::LimitExceeded)?;
         let sending = SendingChain::generate(chain, now, rng)?;
         self.members.retain(|m| removed.binary_search(m).is_err());
         self.receiving.retain(|c| {
@@ -387,8 +398,7 @@ impl GroupSession {
         if d.sender != from || d.sender == self.own {
             return Err(Error::IdentityMismatch);
         }
-        if self.members.binary_search(&d.sender).is_err()
-            || d.epoch.saturating_add(1) < self.epoch
+        if self.members.binary_search(&d.sender).is_err() || d.epoch.saturating_add(1) < self.epoch
         {
             return Err(Error::EpochMismatch);
         }
@@ -410,7 +420,11 @@ impl GroupSession {
                     .iter()
                     .filter(|c| c.sender == d.sender && (c.epoch, c.chain) < (d.epoch, d.chain))
                     .count();
-                let held = self.receiving.iter().filter(|c| c.sender == d.sender).count();
+                let held = self
+                    .receiving
+                    .iter()
+                    .filter(|c| c.sender == d.sender)
+                    .count();
                 if held >= MAX_CHAINS_PER_SENDER && older_held == 0 {
                     return Err(Error::EpochMismatch);
                 }
@@ -430,8 +444,7 @@ impl GroupSession {
                 if held >= MAX_CHAINS_PER_SENDER {
                     // The sender's chains are contiguous and sorted: its
                     // first one is the oldest.
-                    if let Some(oldest) = self.receiving.iter().position(|c| c.sender == d.sender)
-                    {
+                    if let Some(oldest) = self.receiving.iter().position(|c| c.sender == d.sender) {
                         self.receiving.remove(oldest);
                     }
                 }
@@ -457,7 +470,11 @@ impl GroupSession {
             return Err(Error::TooLarge);
         }
         let rotated = if self.rotation_due(now) {
-            let chain = self.sending.chain.checked_add(1).ok_or(Error::LimitExceeded)?;
+            let chain = self
+                .sending
+                .chain
+                .checked_add(1)
+                .ok_or(Error::LimitExceeded)?;
             Some(SendingChain::generate(chain, now, rng)?)
         } else {
             None
@@ -495,7 +512,13 @@ impl GroupSession {
         });
         let padded = Zeroizing::new(pad(plaintext, self.config.padding));
         let mut out = Vec::with_capacity(
-            2 + GROUP_ID_LEN + 4 + 1 + MAX_DEVICE_ADDRESS_LEN + 4 + NONCE_LEN + 4
+            2 + GROUP_ID_LEN
+                + 4
+                + 1
+                + MAX_DEVICE_ADDRESS_LEN
+                + 4
+                + NONCE_LEN
+                + 4
                 + padded.len()
                 + aead::TAG_LEN
                 + ed25519::SIGNATURE_LEN,

@@ -13,7 +13,13 @@ fn chain_step_matches_hmac_definition() {
     use crate::primitives::kdf::hmac_sha256;
     let ck = Secret::from_bytes([9u8; 32]);
     let (mk, next) = chain::step(&ck);
-    assert_eq!(mk.expose(), &hmac_sha256(&[9u8; 32], b"Sotto v1 group message key"));
-    assert_eq!(next.expose(), &hmac_sha256(&[9u8; 32], b"Sotto v1 group chain key"));
+    assert_eq!(
+        mk.expose(),
+        &hmac_sha256(&[9u8; 32], b"Sotto v1 group message key")
+    );
+    assert_eq!(
+        next.expose(),
+        &hmac_sha256(&[9u8; 32], b"Sotto v1 group chain key")
+    );
     assert_ne!(mk.expose(), next.expose());
 }
