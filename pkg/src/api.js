@@ -59,6 +59,8 @@ export function bind(glue, isReady) {
     INTERNAL: 22,
     IDENTITY_MISMATCH: 23,
     DIGEST_MISMATCH: 26,
+    UNKNOWN_SENDER_CHAIN: 29,
+    EPOCH_MISMATCH: 30,
     INVALID_HANDLE: 101,
     PANIC: 107,
     REENTRANT: 109,

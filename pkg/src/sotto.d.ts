@@ -78,6 +78,10 @@ export declare const ErrorCode: Readonly<{
   IDENTITY_MISMATCH: 23;
   /** An attachment's chunks authenticate but the file differs from its descriptor's digest: do not retry. */
   DIGEST_MISMATCH: 26;
+  /** A group message's sender chain is not held: ask the sender for its chain again (groups are not in the npm package yet). */
+  UNKNOWN_SENDER_CHAIN: 29;
+  /** A group message or chain of a dropped epoch, or of a non-member (groups are not in the npm package yet). */
+  EPOCH_MISMATCH: 30;
   /** Bindings: the object was freed (free() or Symbol.dispose). C: a freed or invalid handle. */
   INVALID_HANDLE: 101;
   /**

@@ -68,7 +68,7 @@ pub const MAX_GROUP_SKIP: u32 = 1000;
 pub const MAX_GROUP_SKIPPED_KEYS: usize = 2000;
 
 /// Largest sealed group accepted or produced (1 MiB; the largest state the
-/// bounds allow is 662,219 bytes, PROTOCOL.md §21.9).
+/// bounds allow is 662,215 bytes, PROTOCOL.md §21.9).
 pub const MAX_SEALED_GROUP_LEN: usize = 1024 * 1024;
 
 /// Default rotation bound on messages per sending chain.

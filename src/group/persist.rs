@@ -64,7 +64,7 @@ impl GroupSession {
             .map(|c| 1 + c.sender.len() + 12 + 96 + 2 + 36 * c.skipped.len())
             .sum();
         let members: usize = self.members.iter().map(|m| 1 + m.len()).sum();
-        1 + 16 + 1 + self.own.len() + 4 + 13 + 2 + members + 116 + 2 + chains
+        1 + 16 + 1 + self.own.len() + 4 + 13 + 2 + members + 112 + 2 + chains
     }
 
     pub(crate) fn serialize(&self) -> Result<Zeroizing<Vec<u8>>> {
@@ -220,7 +220,7 @@ pub(crate) const MAX_STATE_LEN: usize = 1
     + 13
     + 2
     + MAX_GROUP_DEVICES * (1 + MAX_DEVICE_ADDRESS_LEN)
-    + 116
+    + 112
     + 2
     + MAX_RECEIVING * (1 + MAX_DEVICE_ADDRESS_LEN + 12 + 96 + 2)
     + MAX_GROUP_SKIPPED_KEYS * 36;
