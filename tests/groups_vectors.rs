@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 use sotto::group::{GroupConfig, GroupSession};
 use std::collections::BTreeMap;
 
-const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/sotto-v1-groups.json");
+const PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/vectors/sotto-v1-groups.json"
+);
 const GROUP_ID: [u8; 16] = *b"sotto-group-0001";
 const NOW: u64 = 1_700_000_000;
 
@@ -58,7 +61,10 @@ impl TryRng for Rng {
 impl TryCryptoRng for Rng {}
 
 fn config() -> GroupConfig {
-    GroupConfig { max_messages: 3, ..GroupConfig::default() }
+    GroupConfig {
+        max_messages: 3,
+        ..GroupConfig::default()
+    }
 }
 
 /// Runs one event on the devices. In generation mode the outputs are
@@ -71,12 +77,22 @@ struct Runner {
 impl Runner {
     fn rng(&mut self, event: &Value) -> Rng {
         match &mut self.generate {
-            Some(seed) => Rng::Record(ChaCha20Rng::from_seed({
-                let mut s = [0u8; 32];
-                seed.try_fill_bytes(&mut s).unwrap();
-                s
-            }), Vec::new()),
-            None => Rng::Play(event["draws"].as_array().unwrap().iter().map(|d| unhex(d.as_str().unwrap())).collect()),
+            Some(seed) => Rng::Record(
+                ChaCha20Rng::from_seed({
+                    let mut s = [0u8; 32];
+                    seed.try_fill_bytes(&mut s).unwrap();
+                    s
+                }),
+                Vec::new(),
+            ),
+            None => Rng::Play(
+                event["draws"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| unhex(d.as_str().unwrap()))
+                    .collect(),
+            ),
         }
     }
 
@@ -100,10 +116,24 @@ impl Runner {
         let result: Result<(), sotto::Error> = match op.as_str() {
             "create" => {
                 let mut rng = self.rng(event);
-                let members: Vec<Vec<u8>> = event["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().as_bytes().to_vec()).collect();
+                let members: Vec<Vec<u8>> = event["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m.as_str().unwrap().as_bytes().to_vec())
+                    .collect();
                 let members: Vec<&[u8]> = members.iter().map(Vec::as_slice).collect();
                 let epoch = event["epoch"].as_u64().unwrap() as u32;
-                let g = GroupSession::create(GROUP_ID, device.as_bytes(), &members, epoch, config(), NOW, &mut rng).unwrap();
+                let g = GroupSession::create(
+                    GROUP_ID,
+                    device.as_bytes(),
+                    &members,
+                    epoch,
+                    config(),
+                    NOW,
+                    &mut rng,
+                )
+                .unwrap();
                 self.draws(event, rng);
                 let d = g.distribution().to_bytes().unwrap();
                 self.record(event, "distribution", json!(hex(&d)));
@@ -113,13 +143,21 @@ impl Runner {
             "receive_distribution" => {
                 let bytes = unhex(event["bytes"].as_str().unwrap());
                 let from = event["from"].as_str().unwrap().as_bytes().to_vec();
-                self.devices.get_mut(&device).unwrap().receive_distribution(&bytes, &from)
+                self.devices
+                    .get_mut(&device)
+                    .unwrap()
+                    .receive_distribution(&bytes, &from)
             }
             "encrypt" => {
                 let mut rng = self.rng(event);
                 let plaintext = unhex(event["plaintext"].as_str().unwrap());
                 let now = event["now"].as_u64().unwrap();
-                let out = self.devices.get_mut(&device).unwrap().encrypt(&plaintext, now, &mut rng).unwrap();
+                let out = self
+                    .devices
+                    .get_mut(&device)
+                    .unwrap()
+                    .encrypt(&plaintext, now, &mut rng)
+                    .unwrap();
                 self.draws(event, rng);
                 self.record(event, "message", json!(hex(&out.message)));
                 let d = out.distribution.map(|d| hex(&d.to_bytes().unwrap()));
@@ -128,9 +166,19 @@ impl Runner {
             }
             "remove" => {
                 let mut rng = self.rng(event);
-                let removed: Vec<Vec<u8>> = event["removed"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().as_bytes().to_vec()).collect();
+                let removed: Vec<Vec<u8>> = event["removed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m.as_str().unwrap().as_bytes().to_vec())
+                    .collect();
                 let removed: Vec<&[u8]> = removed.iter().map(Vec::as_slice).collect();
-                let d = self.devices.get_mut(&device).unwrap().remove_members(&removed, NOW, &mut rng).unwrap();
+                let d = self
+                    .devices
+                    .get_mut(&device)
+                    .unwrap()
+                    .remove_members(&removed, NOW, &mut rng)
+                    .unwrap();
                 self.draws(event, rng);
                 self.record(event, "distribution", json!(hex(&d.to_bytes().unwrap())));
                 Ok(())
@@ -142,7 +190,11 @@ impl Runner {
                 match g.decrypt(&bytes) {
                     Ok(read) => {
                         self.record(event, "plaintext", json!(hex(&read.plaintext)));
-                        self.record(event, "sender", json!(String::from_utf8(read.sender).unwrap()));
+                        self.record(
+                            event,
+                            "sender",
+                            json!(String::from_utf8(read.sender).unwrap()),
+                        );
                         Ok(())
                     }
                     Err(e) => {
@@ -196,7 +248,10 @@ fn mutate(message: &[u8], how: &str) -> Vec<u8> {
 }
 
 fn generate_events() -> Value {
-    let mut r = Runner { devices: BTreeMap::new(), generate: Some(ChaCha20Rng::seed_from_u64(0x6770_0001)) };
+    let mut r = Runner {
+        devices: BTreeMap::new(),
+        generate: Some(ChaCha20Rng::seed_from_u64(0x6770_0001)),
+    };
     let names = ["alice#1", "bob#1", "carol#1"];
     let mut events = Vec::new();
     let mut push = |r: &mut Runner, mut e: Value| -> Value {
@@ -207,54 +262,172 @@ fn generate_events() -> Value {
     let mut dists = BTreeMap::new();
     for n in names {
         let others: Vec<&str> = names.iter().copied().filter(|m| *m != n).collect();
-        let e = push(&mut r, ev("create", n, json!({"members": others, "epoch": 0})));
+        let e = push(
+            &mut r,
+            ev("create", n, json!({"members": others, "epoch": 0})),
+        );
         dists.insert(n, e["distribution"].as_str().unwrap().to_string());
     }
     for to in names {
         for from in names {
             if to != from {
-                push(&mut r, ev("receive_distribution", to, json!({"from": from, "bytes": dists[from]})));
+                push(
+                    &mut r,
+                    ev(
+                        "receive_distribution",
+                        to,
+                        json!({"from": from, "bytes": dists[from]}),
+                    ),
+                );
             }
         }
     }
     let mut alice_msgs = Vec::new();
     for i in 0..4 {
-        let e = push(&mut r, ev("encrypt", "alice#1", json!({"plaintext": hex(format!("alice message {i}").as_bytes()), "now": NOW + i})));
+        let e = push(
+            &mut r,
+            ev(
+                "encrypt",
+                "alice#1",
+                json!({"plaintext": hex(format!("alice message {i}").as_bytes()), "now": NOW + i}),
+            ),
+        );
         alice_msgs.push(e);
     }
     let rotated = alice_msgs[3]["distribution"].as_str().unwrap().to_string();
-    let bob0 = push(&mut r, ev("encrypt", "bob#1", json!({"plaintext": hex(&[0x42; 100]), "now": NOW})));
+    let bob0 = push(
+        &mut r,
+        ev(
+            "encrypt",
+            "bob#1",
+            json!({"plaintext": hex(&[0x42; 100]), "now": NOW}),
+        ),
+    );
     let m = |e: &Value| e["message"].as_str().unwrap().to_string();
     // Bob reads Alice's out of order; the rotated chain arrives first.
     for k in [2usize, 0, 1] {
-        push(&mut r, ev("decrypt", "bob#1", json!({"message": m(&alice_msgs[k])})));
+        push(
+            &mut r,
+            ev("decrypt", "bob#1", json!({"message": m(&alice_msgs[k])})),
+        );
     }
-    push(&mut r, ev("decrypt", "bob#1", json!({"message": m(&alice_msgs[3])})));
-    push(&mut r, ev("receive_distribution", "bob#1", json!({"from": "alice#1", "bytes": rotated})));
-    push(&mut r, ev("decrypt", "bob#1", json!({"message": m(&alice_msgs[3])})));
-    push(&mut r, ev("decrypt", "carol#1", json!({"message": m(&bob0)})));
-    push(&mut r, ev("decrypt", "alice#1", json!({"message": m(&bob0)})));
+    push(
+        &mut r,
+        ev("decrypt", "bob#1", json!({"message": m(&alice_msgs[3])})),
+    );
+    push(
+        &mut r,
+        ev(
+            "receive_distribution",
+            "bob#1",
+            json!({"from": "alice#1", "bytes": rotated}),
+        ),
+    );
+    push(
+        &mut r,
+        ev("decrypt", "bob#1", json!({"message": m(&alice_msgs[3])})),
+    );
+    push(
+        &mut r,
+        ev("decrypt", "carol#1", json!({"message": m(&bob0)})),
+    );
+    push(
+        &mut r,
+        ev("decrypt", "alice#1", json!({"message": m(&bob0)})),
+    );
     // Alice and Bob remove Carol: epoch 1.
-    let da = push(&mut r, ev("remove", "alice#1", json!({"removed": ["carol#1"]})));
-    let db = push(&mut r, ev("remove", "bob#1", json!({"removed": ["carol#1"]})));
-    push(&mut r, ev("receive_distribution", "bob#1", json!({"from": "alice#1", "bytes": da["distribution"]})));
-    push(&mut r, ev("receive_distribution", "alice#1", json!({"from": "bob#1", "bytes": db["distribution"]})));
-    let after = push(&mut r, ev("encrypt", "alice#1", json!({"plaintext": hex(b"carol is gone"), "now": NOW + 10})));
-    push(&mut r, ev("decrypt", "bob#1", json!({"message": m(&after)})));
-    push(&mut r, ev("decrypt", "carol#1", json!({"message": m(&after)})));
-    let from_carol = push(&mut r, ev("encrypt", "carol#1", json!({"plaintext": hex(b"hello?"), "now": NOW + 11})));
-    push(&mut r, ev("decrypt", "bob#1", json!({"message": m(&from_carol)})));
+    let da = push(
+        &mut r,
+        ev("remove", "alice#1", json!({"removed": ["carol#1"]})),
+    );
+    let db = push(
+        &mut r,
+        ev("remove", "bob#1", json!({"removed": ["carol#1"]})),
+    );
+    push(
+        &mut r,
+        ev(
+            "receive_distribution",
+            "bob#1",
+            json!({"from": "alice#1", "bytes": da["distribution"]}),
+        ),
+    );
+    push(
+        &mut r,
+        ev(
+            "receive_distribution",
+            "alice#1",
+            json!({"from": "bob#1", "bytes": db["distribution"]}),
+        ),
+    );
+    let after = push(
+        &mut r,
+        ev(
+            "encrypt",
+            "alice#1",
+            json!({"plaintext": hex(b"carol is gone"), "now": NOW + 10}),
+        ),
+    );
+    push(
+        &mut r,
+        ev("decrypt", "bob#1", json!({"message": m(&after)})),
+    );
+    push(
+        &mut r,
+        ev("decrypt", "carol#1", json!({"message": m(&after)})),
+    );
+    let from_carol = push(
+        &mut r,
+        ev(
+            "encrypt",
+            "carol#1",
+            json!({"plaintext": hex(b"hello?"), "now": NOW + 11}),
+        ),
+    );
+    push(
+        &mut r,
+        ev("decrypt", "bob#1", json!({"message": m(&from_carol)})),
+    );
     // Rejections by Bob of mutated copies of Alice's last message.
     let last = unhex(&m(&after));
-    for how in ["version", "kind", "truncated", "empty_sender", "long_sender", "group", "body", "index", "signature", "trailing"] {
-        let mut e = ev("decrypt", "bob#1", json!({"message": hex(&mutate(&last, how)), "mutation": how}));
+    for how in [
+        "version",
+        "kind",
+        "truncated",
+        "empty_sender",
+        "long_sender",
+        "group",
+        "body",
+        "index",
+        "signature",
+        "trailing",
+    ] {
+        let mut e = ev(
+            "decrypt",
+            "bob#1",
+            json!({"message": hex(&mutate(&last, how)), "mutation": how}),
+        );
         e = push(&mut r, e);
         assert!(!e["error"].is_null(), "{how}");
     }
-    push(&mut r, ev("decrypt", "bob#1", json!({"message": m(&alice_msgs[0]), "mutation": "replay"})));
+    push(
+        &mut r,
+        ev(
+            "decrypt",
+            "bob#1",
+            json!({"message": m(&alice_msgs[0]), "mutation": "replay"}),
+        ),
+    );
     // Distribution rejections.
     let d = unhex(da["distribution"].as_str().unwrap());
-    push(&mut r, ev("receive_distribution", "bob#1", json!({"from": "carol#1", "bytes": hex(&d)})));
+    push(
+        &mut r,
+        ev(
+            "receive_distribution",
+            "bob#1",
+            json!({"from": "carol#1", "bytes": hex(&d)}),
+        ),
+    );
     let mut bad_key = d.clone();
     let n = bad_key.len();
     bad_key[n - 32..].copy_from_slice(&{
@@ -262,8 +435,22 @@ fn generate_events() -> Value {
         k[0] = 1; // the identity point: small order
         k
     });
-    push(&mut r, ev("receive_distribution", "bob#1", json!({"from": "alice#1", "bytes": hex(&bad_key)})));
-    push(&mut r, ev("receive_distribution", "bob#1", json!({"from": "carol#1", "bytes": dists["carol#1"]})));
+    push(
+        &mut r,
+        ev(
+            "receive_distribution",
+            "bob#1",
+            json!({"from": "alice#1", "bytes": hex(&bad_key)}),
+        ),
+    );
+    push(
+        &mut r,
+        ev(
+            "receive_distribution",
+            "bob#1",
+            json!({"from": "carol#1", "bytes": dists["carol#1"]}),
+        ),
+    );
     let mut chain_steps = Vec::new();
     let mut ck = [0x11u8; 32];
     for i in 0..3 {
@@ -294,10 +481,25 @@ fn vectors_replay_through_the_api() {
     assert_eq!(v["group_id"], json!(hex(&GROUP_ID)));
     for step in v["chain_steps"].as_array().unwrap() {
         let ck = unhex(step["chain_key"].as_str().unwrap());
-        assert_eq!(hex(&sotto::primitives::kdf::hmac_sha256(&ck, b"Sotto v1 group message key")), step["message_key"]);
-        assert_eq!(hex(&sotto::primitives::kdf::hmac_sha256(&ck, b"Sotto v1 group chain key")), step["next_chain_key"]);
+        assert_eq!(
+            hex(&sotto::primitives::kdf::hmac_sha256(
+                &ck,
+                b"Sotto v1 group message key"
+            )),
+            step["message_key"]
+        );
+        assert_eq!(
+            hex(&sotto::primitives::kdf::hmac_sha256(
+                &ck,
+                b"Sotto v1 group chain key"
+            )),
+            step["next_chain_key"]
+        );
     }
-    let mut r = Runner { devices: BTreeMap::new(), generate: None };
+    let mut r = Runner {
+        devices: BTreeMap::new(),
+        generate: None,
+    };
     let events = v["events"].as_array_mut().unwrap();
     let mut errors = std::collections::BTreeSet::new();
     for e in events.iter_mut() {
@@ -309,9 +511,21 @@ fn vectors_replay_through_the_api() {
     // The file exercises these rejections (the generator is not trusted
     // to have produced them: they are listed here by hand).
     let expected: std::collections::BTreeSet<String> = [
-        "UNSUPPORTED_VERSION", "WRONG_OBJECT_TYPE", "TRUNCATED", "MALFORMED", "TOO_LARGE",
-        "SESSION_MISMATCH", "BAD_SIGNATURE", "DUPLICATE_MESSAGE", "UNKNOWN_SENDER_CHAIN",
-        "IDENTITY_MISMATCH", "INVALID_KEY", "EPOCH_MISMATCH",
-    ].iter().map(|s| s.to_string()).collect();
+        "UNSUPPORTED_VERSION",
+        "WRONG_OBJECT_TYPE",
+        "TRUNCATED",
+        "MALFORMED",
+        "TOO_LARGE",
+        "SESSION_MISMATCH",
+        "BAD_SIGNATURE",
+        "DUPLICATE_MESSAGE",
+        "UNKNOWN_SENDER_CHAIN",
+        "IDENTITY_MISMATCH",
+        "INVALID_KEY",
+        "EPOCH_MISMATCH",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     assert_eq!(errors, expected);
 }
