@@ -643,3 +643,24 @@ proptest! {
         run(ops, GroupConfig { max_messages: 2, ..GroupConfig::default() });
     }
 }
+
+#[test]
+fn sizes_match_the_specification() {
+    // PROTOCOL.md §21.5: 123 + len(sender) + padded; §21.4: 127 + len(sender);
+    // §21.9: sealed = 193 + L + n × (112 + 2L) with one chain per device.
+    let address = |i: usize| format!("user{i:05}/dev01").into_bytes();
+    for (n, expected) in [(10usize, 1_486usize), (100, 14_266)] {
+        let names: Vec<Vec<u8>> = (0..n).map(address).collect();
+        let others: Vec<&[u8]> = names[1..].iter().map(Vec::as_slice).collect();
+        let mut me = GroupSession::create(GROUP, &names[0], &others, 0, GroupConfig::default(), NOW, &mut rng(1)).unwrap();
+        for (k, name) in names[1..].iter().enumerate() {
+            let them = GroupSession::create(GROUP, name, &[&names[0]], 0, GroupConfig::default(), NOW, &mut rng(k as u64 + 2)).unwrap();
+            give(&mut me, &them.distribution());
+        }
+        let sealed = me.seal(&StorageKey::from_bytes([1; 32]), &mut rng(0)).unwrap();
+        assert_eq!(sealed.len(), expected, "{n} devices");
+        let m = me.encrypt(&[7; 100], NOW, &mut rng(3)).unwrap().message;
+        assert_eq!(m.len(), 123 + 15 + 104);
+        assert_eq!(me.distribution().to_bytes().unwrap().len(), 127 + 15);
+    }
+}
