@@ -157,7 +157,7 @@ impl GroupSession {
                 let chain_key = Secret::from_bytes(r.array()?);
                 let header_key = Secret::from_bytes(r.array()?);
                 let signing_key = r.array()?;
-                ed25519::check_public_key(&signing_key)?;
+                let verifier = ed25519::PublicKey::from_bytes(&signing_key)?;
                 let skipped_count = r.count_u16(budget)?;
                 budget -= skipped_count;
                 let mut skipped: Vec<(u32, Secret<32>)> = Vec::with_capacity(skipped_count);
@@ -190,6 +190,7 @@ impl GroupSession {
                     chain_key,
                     header_key,
                     signing_key,
+                    verifier,
                     skipped,
                 });
             }

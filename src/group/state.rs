@@ -127,6 +127,8 @@ pub(crate) struct ReceiverChain {
     pub(crate) chain_key: Secret<32>,
     pub(crate) header_key: Secret<32>,
     pub(crate) signing_key: [u8; PUBLIC_KEY_LEN],
+    /// `signing_key`, decoded and checked once.
+    pub(crate) verifier: ed25519::PublicKey,
     /// Skipped message keys, by increasing index.
     pub(crate) skipped: Vec<(u32, Secret<32>)>,
 }
@@ -438,6 +440,7 @@ impl GroupSession {
                         chain_key: d.chain_key.clone(),
                         header_key: d.header_key.clone(),
                         signing_key: d.signing_key,
+                        verifier: ed25519::PublicKey::from_bytes(&d.signing_key)?,
                         skipped: Vec::new(),
                     },
                 );
@@ -576,7 +579,7 @@ impl GroupSession {
         let mut signed = Vec::with_capacity(SIGNATURE_LABEL.len() + parts.signed.len());
         signed.put(SIGNATURE_LABEL);
         signed.put(parts.signed);
-        ed25519::verify(&chain.signing_key, &signed, &parts.signature)?;
+        chain.verifier.verify(&signed, &parts.signature)?;
         let mask = index_mask(&chain.header_key, &parts.nonce);
         let index = u32::from_be_bytes(core::array::from_fn(|i| {
             parts.masked_index.get(i).copied().unwrap_or(0) ^ mask.get(i).copied().unwrap_or(0)
