@@ -80,8 +80,8 @@ fn group(n: usize, config: GroupConfig) -> Vec<GroupSession> {
 fn three_devices_talk_and_each_reads_once() {
     let mut g = group(3, GroupConfig::default());
     let m = g[0].encrypt(b"hello", NOW, &mut rng(9)).unwrap().message;
-    for r in 1..3 {
-        let read = g[r].decrypt(&m).unwrap();
+    for member in g.iter_mut().skip(1) {
+        let read = member.decrypt(&m).unwrap();
         assert_eq!(
             (
                 read.plaintext.as_slice(),
@@ -90,9 +90,9 @@ fn three_devices_talk_and_each_reads_once() {
             ),
             (&b"hello"[..], &b"dev#0"[..], 0)
         );
-        let before = state(&g[r]);
-        assert_eq!(g[r].decrypt(&m), Err(Error::DuplicateMessage));
-        assert_eq!(state(&g[r]), before);
+        let before = state(member);
+        assert_eq!(member.decrypt(&m), Err(Error::DuplicateMessage));
+        assert_eq!(state(member), before);
     }
 }
 
@@ -244,7 +244,7 @@ fn distribution_checks() {
         ChainDistribution::from_bytes(&[bytes.as_slice(), &[0]].concat()).err(),
         Some(Error::TrailingBytes)
     );
-    assert_eq!(format!("{d:?}").contains("chain_key"), false);
+    assert!(!format!("{d:?}").contains("chain_key"));
 }
 
 #[test]
@@ -492,11 +492,11 @@ fn run(ops: Vec<Op>, config: GroupConfig) {
                 } else {
                     BTreeSet::new()
                 };
-                if let Some(dist) = &out.distribution {
-                    if w.members.contains(&d) {
-                        let to = w.members.clone();
-                        w.distribute(d, dist, &to);
-                    }
+                if let Some(dist) = &out.distribution
+                    && w.members.contains(&d)
+                {
+                    let to = w.members.clone();
+                    w.distribute(d, dist, &to);
                 }
                 w.sent.push(Sent {
                     bytes: out.message,
@@ -652,12 +652,32 @@ fn sizes_match_the_specification() {
     for (n, expected) in [(10usize, 1_486usize), (100, 14_266)] {
         let names: Vec<Vec<u8>> = (0..n).map(address).collect();
         let others: Vec<&[u8]> = names[1..].iter().map(Vec::as_slice).collect();
-        let mut me = GroupSession::create(GROUP, &names[0], &others, 0, GroupConfig::default(), NOW, &mut rng(1)).unwrap();
+        let mut me = GroupSession::create(
+            GROUP,
+            &names[0],
+            &others,
+            0,
+            GroupConfig::default(),
+            NOW,
+            &mut rng(1),
+        )
+        .unwrap();
         for (k, name) in names[1..].iter().enumerate() {
-            let them = GroupSession::create(GROUP, name, &[&names[0]], 0, GroupConfig::default(), NOW, &mut rng(k as u64 + 2)).unwrap();
+            let them = GroupSession::create(
+                GROUP,
+                name,
+                &[&names[0]],
+                0,
+                GroupConfig::default(),
+                NOW,
+                &mut rng(k as u64 + 2),
+            )
+            .unwrap();
             give(&mut me, &them.distribution());
         }
-        let sealed = me.seal(&StorageKey::from_bytes([1; 32]), &mut rng(0)).unwrap();
+        let sealed = me
+            .seal(&StorageKey::from_bytes([1; 32]), &mut rng(0))
+            .unwrap();
         assert_eq!(sealed.len(), expected, "{n} devices");
         let m = me.encrypt(&[7; 100], NOW, &mut rng(3)).unwrap().message;
         assert_eq!(m.len(), 123 + 15 + 104);

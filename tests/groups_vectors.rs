@@ -30,6 +30,7 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 /// Records draws (generation) or plays them back (replay).
+#[allow(clippy::large_enum_variant)]
 enum Rng {
     Record(ChaCha20Rng, Vec<Vec<u8>>),
     Play(Vec<Vec<u8>>),

@@ -47,11 +47,26 @@ fn address(i: usize) -> Vec<u8> {
 fn member_state(n: usize) -> (GroupSession, Vec<Vec<u8>>) {
     let names: Vec<Vec<u8>> = (0..n).map(address).collect();
     let others: Vec<&[u8]> = names[1..].iter().map(Vec::as_slice).collect();
-    let mut me = GroupSession::create(GROUP_ID, &names[0], &others, 0, no_rotation(), NOW, &mut OsRng).unwrap();
+    let mut me = GroupSession::create(
+        GROUP_ID,
+        &names[0],
+        &others,
+        0,
+        no_rotation(),
+        NOW,
+        &mut OsRng,
+    )
+    .unwrap();
     for name in &names[1..] {
-        let peers: Vec<&[u8]> = names.iter().filter(|m| *m != name).map(Vec::as_slice).collect();
-        let them = GroupSession::create(GROUP_ID, name, &peers, 0, no_rotation(), NOW, &mut OsRng).unwrap();
-        me.receive_distribution(&them.distribution().to_bytes().unwrap(), name).unwrap();
+        let peers: Vec<&[u8]> = names
+            .iter()
+            .filter(|m| *m != name)
+            .map(Vec::as_slice)
+            .collect();
+        let them = GroupSession::create(GROUP_ID, name, &peers, 0, no_rotation(), NOW, &mut OsRng)
+            .unwrap();
+        me.receive_distribution(&them.distribution().to_bytes().unwrap(), name)
+            .unwrap();
     }
     (me, names)
 }
@@ -68,10 +83,32 @@ fn group_message(c: &mut Criterion) {
     let mut group = c.benchmark_group("cmp_group_100B");
     let m = message();
     {
-        let names = [b"alice@example.org/phone".as_slice(), b"bob@example.org/laptop"];
-        let mut alice = GroupSession::create(GROUP_ID, names[0], &[names[1]], 0, no_rotation(), NOW, &mut OsRng).unwrap();
-        let mut bob = GroupSession::create(GROUP_ID, names[1], &[names[0]], 0, no_rotation(), NOW, &mut OsRng).unwrap();
-        bob.receive_distribution(&alice.distribution().to_bytes().unwrap(), names[0]).unwrap();
+        let names = [
+            b"alice@example.org/phone".as_slice(),
+            b"bob@example.org/laptop",
+        ];
+        let mut alice = GroupSession::create(
+            GROUP_ID,
+            names[0],
+            &[names[1]],
+            0,
+            no_rotation(),
+            NOW,
+            &mut OsRng,
+        )
+        .unwrap();
+        let mut bob = GroupSession::create(
+            GROUP_ID,
+            names[1],
+            &[names[0]],
+            0,
+            no_rotation(),
+            NOW,
+            &mut OsRng,
+        )
+        .unwrap();
+        bob.receive_distribution(&alice.distribution().to_bytes().unwrap(), names[0])
+            .unwrap();
         group.bench_function("sotto", |b| {
             b.iter(|| {
                 let out = alice.encrypt(black_box(&m), NOW, &mut OsRng).unwrap();
@@ -83,7 +120,8 @@ fn group_message(c: &mut Criterion) {
     {
         use vodozemac::megolm::{GroupSession as Megolm, InboundGroupSession, SessionConfig};
         let mut outbound = Megolm::new(SessionConfig::version_1());
-        let mut inbound = InboundGroupSession::new(&outbound.session_key(), SessionConfig::version_1());
+        let mut inbound =
+            InboundGroupSession::new(&outbound.session_key(), SessionConfig::version_1());
         group.bench_function("vodozemac", |b| {
             b.iter(|| {
                 let message = outbound.encrypt(black_box(&m));
@@ -121,9 +159,17 @@ fn membership(c: &mut Criterion) {
         let incoming: Vec<(Vec<u8>, Vec<u8>)> = names[1..n - 1]
             .iter()
             .map(|name| {
-                let peers: Vec<&[u8]> = names[..n - 1].iter().filter(|m| *m != name).map(Vec::as_slice).collect();
-                let them = GroupSession::create(GROUP_ID, name, &peers, 1, no_rotation(), NOW, &mut OsRng).unwrap();
-                let ct = sender.encrypt(&them.distribution().to_bytes().unwrap(), &mut OsRng).unwrap();
+                let peers: Vec<&[u8]> = names[..n - 1]
+                    .iter()
+                    .filter(|m| *m != name)
+                    .map(Vec::as_slice)
+                    .collect();
+                let them =
+                    GroupSession::create(GROUP_ID, name, &peers, 1, no_rotation(), NOW, &mut OsRng)
+                        .unwrap();
+                let ct = sender
+                    .encrypt(&them.distribution().to_bytes().unwrap(), &mut OsRng)
+                    .unwrap();
                 (name.clone(), ct)
             })
             .collect();
@@ -156,8 +202,22 @@ fn membership(c: &mut Criterion) {
         let members_dists: Vec<(Vec<u8>, Vec<u8>)> = names[..n - 1]
             .iter()
             .map(|name| {
-                let them = GroupSession::create(GROUP_ID, name, &[&newcomer], 0, no_rotation(), NOW, &mut OsRng).unwrap();
-                (name.clone(), sender.encrypt(&them.distribution().to_bytes().unwrap(), &mut OsRng).unwrap())
+                let them = GroupSession::create(
+                    GROUP_ID,
+                    name,
+                    &[&newcomer],
+                    0,
+                    no_rotation(),
+                    NOW,
+                    &mut OsRng,
+                )
+                .unwrap();
+                (
+                    name.clone(),
+                    sender
+                        .encrypt(&them.distribution().to_bytes().unwrap(), &mut OsRng)
+                        .unwrap(),
+                )
             })
             .collect();
         let member_names: Vec<&[u8]> = names[..n - 1].iter().map(Vec::as_slice).collect();
@@ -165,7 +225,16 @@ fn membership(c: &mut Criterion) {
             b.iter_batched(
                 || (fork_session(&pairwise_a), fork_session(&pairwise_b)),
                 |(mut out, mut inp)| {
-                    let mut me = GroupSession::create(GROUP_ID, &newcomer, &member_names, 0, no_rotation(), NOW, &mut OsRng).unwrap();
+                    let mut me = GroupSession::create(
+                        GROUP_ID,
+                        &newcomer,
+                        &member_names,
+                        0,
+                        no_rotation(),
+                        NOW,
+                        &mut OsRng,
+                    )
+                    .unwrap();
                     let mine = me.distribution().to_bytes().unwrap();
                     for _ in 0..n - 1 {
                         black_box(out.encrypt(&mine, &mut OsRng).unwrap());

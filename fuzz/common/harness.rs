@@ -1128,7 +1128,7 @@ pub struct GroupFixture {
     pub distributions: Vec<Vec<u8>>,
 }
 
-#[allow(dead_code)]
+#[allow(dead_code, clippy::needless_range_loop)]
 pub fn group_fixture() -> &'static GroupFixture {
     static FIXTURE: OnceLock<GroupFixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
@@ -1283,10 +1283,10 @@ pub fn fuzz_group_conversation(data: &[u8]) {
                 } else {
                     BTreeSet::new()
                 };
-                if let Some(dist) = out.distribution {
-                    if members.contains(&d) {
-                        distribute(&mut devices, &members, d, &dist);
-                    }
+                if let Some(dist) = out.distribution
+                    && members.contains(&d)
+                {
+                    distribute(&mut devices, &members, d, &dist);
                 }
                 sent.push(Sent { bytes: out.message, plaintext, audience, read: BTreeSet::new() });
             }

@@ -4,7 +4,7 @@ use super::*;
 #[test]
 fn largest_state_fits_the_sealed_bound() {
     assert_eq!(MAX_STATE_LEN, 662_215);
-    assert!(MAX_STATE_LEN + 2 + 24 + 16 <= MAX_SEALED_GROUP_LEN);
+    const { assert!(MAX_STATE_LEN + 2 + 24 + 16 <= MAX_SEALED_GROUP_LEN) };
 }
 
 #[test]

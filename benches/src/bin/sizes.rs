@@ -150,11 +150,24 @@ fn group_sizes() -> serde_json::Value {
     let address = |i: usize| format!("user{i:05}/dev01").into_bytes();
     let (mut pa, _) = sotto_pair();
     let m = message();
-    let mut alice = GroupSession::create(ID, &address(0), &[&address(1)], 0, GroupConfig::default(), 0, &mut OsRng).unwrap();
+    let mut alice = GroupSession::create(
+        ID,
+        &address(0),
+        &[&address(1)],
+        0,
+        GroupConfig::default(),
+        0,
+        &mut OsRng,
+    )
+    .unwrap();
     let group_message = alice.encrypt(&m, 0, &mut OsRng).unwrap().message.len();
     let distribution = alice.distribution().to_bytes().unwrap().len();
-    let distribution_pairwise = pa.encrypt(&alice.distribution().to_bytes().unwrap(), &mut OsRng).unwrap().len();
-    let mut outbound = vodozemac::megolm::GroupSession::new(vodozemac::megolm::SessionConfig::version_1());
+    let distribution_pairwise = pa
+        .encrypt(&alice.distribution().to_bytes().unwrap(), &mut OsRng)
+        .unwrap()
+        .len();
+    let mut outbound =
+        vodozemac::megolm::GroupSession::new(vodozemac::megolm::SessionConfig::version_1());
     let megolm = outbound.encrypt(&m).to_bytes().len();
     let megolm_session_key = outbound.session_key().to_bytes().len();
     let key = StorageKey::from_bytes([1; 32]);
@@ -162,23 +175,42 @@ fn group_sizes() -> serde_json::Value {
     for n in [10usize, 100, 1000] {
         let names: Vec<Vec<u8>> = (0..n).map(address).collect();
         let others: Vec<&[u8]> = names[1..].iter().map(Vec::as_slice).collect();
-        let mut me = GroupSession::create(ID, &names[0], &others, 0, GroupConfig::default(), 0, &mut OsRng).unwrap();
+        let mut me = GroupSession::create(
+            ID,
+            &names[0],
+            &others,
+            0,
+            GroupConfig::default(),
+            0,
+            &mut OsRng,
+        )
+        .unwrap();
         for name in &names[1..] {
-            let peers: Vec<&[u8]> = names.iter().filter(|x| *x != name).map(Vec::as_slice).collect();
-            let them = GroupSession::create(ID, name, &peers, 0, GroupConfig::default(), 0, &mut OsRng).unwrap();
-            me.receive_distribution(&them.distribution().to_bytes().unwrap(), name).unwrap();
+            let peers: Vec<&[u8]> = names
+                .iter()
+                .filter(|x| *x != name)
+                .map(Vec::as_slice)
+                .collect();
+            let them =
+                GroupSession::create(ID, name, &peers, 0, GroupConfig::default(), 0, &mut OsRng)
+                    .unwrap();
+            me.receive_distribution(&them.distribution().to_bytes().unwrap(), name)
+                .unwrap();
         }
         let sealed = me.seal(&key, &mut OsRng).unwrap().len();
         // A removal: each of the n − 1 remaining devices sends its new chain
         // to the n − 2 others, each in a pairwise message.
         let per_device = (n - 2) * distribution_pairwise;
-        by_size.insert(n.to_string(), json!({
-            "sealed_state_bytes": sealed,
-            "removal_bytes_sent_per_device": per_device,
-            "removal_bytes_sent_total": (n - 1) * per_device,
-            "add_member_bytes_sent_per_member": distribution_pairwise,
-            "add_member_bytes_sent_total": 2 * (n - 1) * distribution_pairwise,
-        }));
+        by_size.insert(
+            n.to_string(),
+            json!({
+                "sealed_state_bytes": sealed,
+                "removal_bytes_sent_per_device": per_device,
+                "removal_bytes_sent_total": (n - 1) * per_device,
+                "add_member_bytes_sent_per_member": distribution_pairwise,
+                "add_member_bytes_sent_total": 2 * (n - 1) * distribution_pairwise,
+            }),
+        );
     }
     json!({
         "device_address_bytes": address(0).len(),
