@@ -3,7 +3,7 @@
 use super::{GROUP_ID_LEN, MAX_DEVICE_ADDRESS_LEN, read_address, write_address};
 use crate::Result;
 use crate::primitives::Secret;
-use crate::primitives::ed25519::PUBLIC_KEY_LEN;
+use crate::primitives::ed25519::{self, PUBLIC_KEY_LEN};
 use crate::wire::{self, Hex, Kind, Reader, Writer};
 use alloc::vec::Vec;
 use core::fmt;
@@ -74,6 +74,12 @@ impl ChainDistribution {
     /// `TRAILING_BYTES`, `MALFORMED` (empty address), `TOO_LARGE` (address
     /// over 64 bytes), `INVALID_KEY`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::decode(bytes).map(|(distribution, _)| distribution)
+    }
+
+    /// [`from_bytes`](Self::from_bytes), also returning the decoded
+    /// signature key (decoded once: the receiver keeps it).
+    pub(crate) fn decode(bytes: &[u8]) -> Result<(Self, ed25519::PublicKey)> {
         Reader::decode(bytes, |r| {
             wire::read_header(r, Kind::GroupDistribution)?;
             let group_id = r.array()?;
@@ -84,8 +90,8 @@ impl ChainDistribution {
             let chain_key = Secret::from_bytes(r.array()?);
             let header_key = Secret::from_bytes(r.array()?);
             let signing_key: [u8; PUBLIC_KEY_LEN] = r.array()?;
-            crate::primitives::ed25519::check_public_key(&signing_key)?;
-            Ok(ChainDistribution {
+            let verifier = ed25519::PublicKey::from_bytes(&signing_key)?;
+            let distribution = ChainDistribution {
                 group_id,
                 epoch,
                 sender,
@@ -94,7 +100,8 @@ impl ChainDistribution {
                 chain_key,
                 header_key,
                 signing_key,
-            })
+            };
+            Ok((distribution, verifier))
         })
     }
 

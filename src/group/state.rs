@@ -393,7 +393,7 @@ impl GroupSession {
     /// `DUPLICATE_MESSAGE` for another chain under a number already held.
     /// Nothing changes on error.
     pub fn receive_distribution(&mut self, bytes: &[u8], from: &[u8]) -> Result<()> {
-        let d = ChainDistribution::from_bytes(bytes)?;
+        let (d, verifier) = ChainDistribution::decode(bytes)?;
         if d.group_id != self.group_id {
             return Err(Error::SessionMismatch);
         }
@@ -440,7 +440,7 @@ impl GroupSession {
                         chain_key: d.chain_key.clone(),
                         header_key: d.header_key.clone(),
                         signing_key: d.signing_key,
-                        verifier: ed25519::PublicKey::from_bytes(&d.signing_key)?,
+                        verifier,
                         skipped: Vec::new(),
                     },
                 );
