@@ -116,6 +116,46 @@ fn group_message(c: &mut Criterion) {
             })
         });
     }
+    {
+        // The same with a seeded userspace generator instead of `OsRng`
+        // (Megolm draws no randomness per message).
+        use rand_core::SeedableRng;
+        let names = [
+            b"alice@example.org/phone".as_slice(),
+            b"bob@example.org/laptop",
+        ];
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(
+            sotto::primitives::random_array(&mut OsRng).unwrap(),
+        );
+        let mut alice = GroupSession::create(
+            GROUP_ID,
+            names[0],
+            &[names[1]],
+            0,
+            no_rotation(),
+            NOW,
+            &mut rng,
+        )
+        .unwrap();
+        let mut bob = GroupSession::create(
+            GROUP_ID,
+            names[1],
+            &[names[0]],
+            0,
+            no_rotation(),
+            NOW,
+            &mut rng,
+        )
+        .unwrap();
+        bob.receive_distribution(&alice.distribution().to_bytes().unwrap(), names[0])
+            .unwrap();
+        group.bench_function("sotto_userspace_rng", |b| {
+            b.iter(|| {
+                let out = alice.encrypt(black_box(&m), NOW, &mut rng).unwrap();
+                bob.decrypt(&out.message).unwrap()
+            })
+        });
+    }
     #[cfg(feature = "vodozemac")]
     {
         use vodozemac::megolm::{GroupSession as Megolm, InboundGroupSession, SessionConfig};
