@@ -242,6 +242,13 @@
 // Core: linking failed (tampered response, another QR code, or an offer
 // already used); nothing was changed.
 #define SOTTO_ERR_LINK_FAILED 27
+// Core: no key chain for this group message's sender and epoch; ask that
+// device to send its chain again (nothing was changed).
+#define SOTTO_ERR_UNKNOWN_SENDER_CHAIN 29
+
+// Core: the group message or chain belongs to a dropped epoch, or to a
+// device that is not a member in this view of the group.
+#define SOTTO_ERR_EPOCH_MISMATCH 30
 
 // Binding: a required pointer argument was NULL.
 #define SOTTO_ERR_NULL_POINTER 100

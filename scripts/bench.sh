@@ -102,7 +102,7 @@ EOF
 # benches/Cargo.toml), and the head-to-head build with vodozemac.
 say "building the native benches and the sizes binary"
 cargo build -q -p sotto-bench --profile bench --benches --no-default-features
-cargo build -q -p sotto-bench --profile bench --bench vs_vodozemac --bins
+cargo build -q -p sotto-bench --profile bench --bench vs_vodozemac --bench groups --bins
 log="$results/native.log"
 : >"$log"
 run_native() {
@@ -114,9 +114,9 @@ run_native() {
   fi
 }
 say "native benches ($mode): Sotto vs vodozemac, same binary"
-run_native with-vodozemac --bench vs_vodozemac
+run_native with-vodozemac --bench vs_vodozemac --bench groups
 say "native benches ($mode): Sotto as shipped"
-run_native shipped --no-default-features --bench vs_vodozemac
+run_native shipped --no-default-features --bench vs_vodozemac --bench groups
 run_native shipped --no-default-features --bench primitives --bench session
 grep -E '^[A-Za-z0-9_]+/.*time:|^ +time:|^[A-Za-z0-9_]+/[^ ]+$' "$log" | sed 's/^ */  /' || true
 found=$(find "$CRITERION_HOME" -path '*/new/estimates.json' | wc -l)

@@ -163,6 +163,18 @@ error_table! {
     /// changed.
     27 => LinkFailed, "LINK_FAILED",
         "linking failed: the response was tampered with, belongs to another QR code, or the offer was already used; start again with a fresh QR code";
+    /// A group message names a sender chain (sender device, epoch, chain
+    /// number) this group state does not hold (PROTOCOL.md §21.6). Read
+    /// the sender and epoch with
+    /// [`GroupMessage::parse`](crate::group::GroupMessage::parse) and ask
+    /// that device to send its chain distribution again; nothing changed.
+    29 => UnknownSenderChain, "UNKNOWN_SENDER_CHAIN",
+        "no key chain for this group message's sender and epoch; parse the message for its sender and epoch and ask that device to send its chain again (nothing was changed)";
+    /// A group message or chain distribution belongs to an epoch this group
+    /// state no longer keeps, or comes from a device that is not a member in
+    /// this state's view of the group (PROTOCOL.md §21.6, §21.7).
+    30 => EpochMismatch, "EPOCH_MISMATCH",
+        "the group message or chain belongs to an epoch that was dropped, or to a device that is not a member in this view of the group; apply pending membership changes, or drop it";
 }
 
 /// Generates [`BindingError`] from one table of

@@ -150,3 +150,22 @@ pub fn record_from_state(state: &[u8]) -> Result<crate::SessionRecord> {
 pub fn root_key(session: &Session) -> &RootKey {
     session.root_key()
 }
+
+/// The serialized private state of a group (the plaintext a sealed group
+/// holds, PROTOCOL.md §21.9), to check that an operation changed nothing.
+///
+/// # Errors
+/// Only for a state over the format's bounds (cannot happen).
+pub fn group_state(group: &crate::group::GroupSession) -> Result<Zeroizing<Vec<u8>>> {
+    group.serialize()
+}
+
+/// A group from [`group_state`] bytes: a second live copy, which
+/// applications must never make (both copies would send with the same
+/// message keys). For tests and fuzzing only.
+///
+/// # Errors
+/// A decoding error.
+pub fn group_from_state(state: &[u8]) -> Result<crate::group::GroupSession> {
+    crate::group::GroupSession::deserialize(state)
+}

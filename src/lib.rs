@@ -65,6 +65,7 @@
 //! | [`person`] | People and device lists |
 //! | [`link`] | Linking a new device |
 //! | [`attachment`] | Attachments (streaming, seekable file encryption) |
+//! | [`group`] | Groups (sender-key chains, membership, rotation) |
 //! | [`limits`] | Bounds |
 //! | [`error`] | Errors |
 //!
@@ -95,6 +96,7 @@ pub mod attachment;
 pub mod bundle;
 pub mod error;
 pub mod fingerprint;
+pub mod group;
 pub mod handshake;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;

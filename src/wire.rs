@@ -42,6 +42,12 @@ pub enum Kind {
     LinkResponse = 0x0C,
     /// A sealed user identity (PROTOCOL.md §18.6).
     SealedUserIdentity = 0x0D,
+    /// A group message (PROTOCOL.md §21.5).
+    GroupMessage = 0x0E,
+    /// A group chain distribution (PROTOCOL.md §21.4).
+    GroupDistribution = 0x0F,
+    /// A sealed group (PROTOCOL.md §21.9).
+    SealedGroup = 0x10,
 }
 
 /// Type byte of an X25519 public key encoding.

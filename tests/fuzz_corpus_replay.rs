@@ -94,6 +94,10 @@ replay_tests!(
     sealed_user_identity,
     link_offer,
     link_response,
+    group_message,
+    group_distribution,
+    sealed_group,
+    group_conversation,
 );
 
 // ------------------------------------------------------------ harness checks
@@ -439,6 +443,47 @@ fn generate_seed_corpora() {
         std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
     };
     let by_name = |name: &str| &fx.messages.iter().find(|m| m.name == name).unwrap().bytes;
+
+    // group_message, group_distribution, sealed_group, group_conversation
+    let gfx = group_fixture();
+    for (k, (m, _, _)) in gfx.messages.iter().enumerate() {
+        write("group_message", &format!("a{k}"), m);
+    }
+    write("group_message", "truncated", &gfx.messages[0].0[..60]);
+    for (k, d) in gfx.distributions.iter().enumerate() {
+        write("group_distribution", &format!("d{k}"), d);
+    }
+    write(
+        "group_distribution",
+        "trailing",
+        &[gfx.distributions[0].as_slice(), &[0]].concat(),
+    );
+    let bob = sotto::hazmat::group_state(&gfx.devices[1]).unwrap();
+    write("sealed_group", "bob-state", &bob);
+    write(
+        "sealed_group",
+        "bob-sealed",
+        &gfx.devices[1]
+            .seal(&key, &mut ChaCha20Rng::seed_from_u64(0x6704))
+            .unwrap(),
+    );
+    write("sealed_group", "truncated", &bob[..100]);
+    // send, deliver, tamper, add, remove, rotate, restore
+    write(
+        "group_conversation",
+        "send-deliver",
+        &[0, 0, 5, 1, 4, 1, 1, 4, 2],
+    );
+    write(
+        "group_conversation",
+        "remove-add",
+        &[4, 2, 0, 0, 1, 9, 1, 5, 2, 3, 2, 0, 0, 0, 3, 1, 6, 2],
+    );
+    write(
+        "group_conversation",
+        "tamper-rotate-restore",
+        &[2, 0, 1, 40, 3, 5, 0, 0, 0, 1, 7, 6, 1, 0, 1, 4, 1],
+    );
 
     // attachment_descriptor, attachment_chunks
     let afx = attachment_fixture();

@@ -62,6 +62,8 @@ export function bind(glue, isReady) {
     EXPIRED: 25,
     DIGEST_MISMATCH: 26,
     LINK_FAILED: 27,
+    UNKNOWN_SENDER_CHAIN: 29,
+    EPOCH_MISMATCH: 30,
     INVALID_HANDLE: 101,
     PANIC: 107,
     REENTRANT: 109,

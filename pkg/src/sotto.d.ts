@@ -84,6 +84,10 @@ export declare const ErrorCode: Readonly<{
   DIGEST_MISMATCH: 26;
   /** Linking a new device failed (tampered, another QR code, or replayed). Not in the npm package yet. */
   LINK_FAILED: 27;
+  /** A group message's sender chain is not held: ask the sender for its chain again (groups are not in the npm package yet). */
+  UNKNOWN_SENDER_CHAIN: 29;
+  /** A group message or chain of a dropped epoch, or of a non-member (groups are not in the npm package yet). */
+  EPOCH_MISMATCH: 30;
   /** Bindings: the object was freed (free() or Symbol.dispose). C: a freed or invalid handle. */
   INVALID_HANDLE: 101;
   /**

@@ -94,6 +94,35 @@ pub fn check_public_key(public: &[u8; PUBLIC_KEY_LEN]) -> Result<()> {
     Ok(())
 }
 
+/// A checked public key, decoded once (canonical, not of small order), for
+/// verifying many signatures under one key (group chains, PROTOCOL.md §21).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// Decodes and checks `public` as [`check_public_key`] does.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`].
+    pub fn from_bytes(public: &[u8; PUBLIC_KEY_LEN]) -> Result<Self> {
+        let key = decode(public)?;
+        if key.is_weak() {
+            return Err(Error::InvalidKey);
+        }
+        Ok(PublicKey(key))
+    }
+
+    /// Verifies `signature` on `message`, strictly (as [`verify`]).
+    ///
+    /// # Errors
+    /// [`Error::BadSignature`].
+    pub fn verify(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> Result<()> {
+        self.0
+            .verify_strict(message, &Signature::from_bytes(signature))
+            .map_err(|_| Error::BadSignature)
+    }
+}
+
 /// Verifies `signature` on `message` under `public`, strictly.
 ///
 /// # Errors

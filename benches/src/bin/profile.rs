@@ -4,7 +4,8 @@
 //!     sotto-profile <workload> [iterations]
 //!
 //! Workloads: sotto-burst, olm-burst, sotto-pingpong, olm-pingpong,
-//! sotto-handshake, olm-handshake, sotto-unseal, olm-unpickle. Setup runs
+//! sotto-handshake, olm-handshake, sotto-unseal, olm-unpickle, sotto-group,
+//! megolm (100-byte group messages, PROTOCOL.md §21). Setup runs
 //! before the `start` marker function; profile with
 //! `--toggle-collect=*measured*` to count only the workload. The `olm-*`
 //! workloads need the `vodozemac` feature; build without it
@@ -121,6 +122,37 @@ fn main() {
                     olm::Session::from_pickle(
                         olm::SessionPickle::from_encrypted(&pickled, &key).unwrap(),
                     );
+                }
+            });
+        }
+        "sotto-group" => {
+            use sotto::group::{GroupConfig, GroupSession};
+            let config = GroupConfig {
+                max_messages: u32::MAX,
+                ..GroupConfig::default()
+            };
+            let mut a =
+                GroupSession::create([1; 16], b"a", &[b"b"], 0, config, 0, &mut OsRng).unwrap();
+            let mut b =
+                GroupSession::create([1; 16], b"b", &[b"a"], 0, config, 0, &mut OsRng).unwrap();
+            b.receive_distribution(&a.distribution().to_bytes().unwrap(), b"a")
+                .unwrap();
+            measured(|| {
+                for _ in 0..n {
+                    let out = a.encrypt(&m, 0, &mut OsRng).unwrap();
+                    b.decrypt(&out.message).unwrap();
+                }
+            });
+        }
+        #[cfg(feature = "vodozemac")]
+        "megolm" => {
+            use vodozemac::megolm::{GroupSession, InboundGroupSession, SessionConfig};
+            let mut a = GroupSession::new(SessionConfig::version_1());
+            let mut b = InboundGroupSession::new(&a.session_key(), SessionConfig::version_1());
+            measured(|| {
+                for _ in 0..n {
+                    let ct = a.encrypt(&m);
+                    b.decrypt(&ct).unwrap();
                 }
             });
         }

@@ -119,6 +119,7 @@ fn main() {
             "sealed_session_bytes_with_1000_skipped_keys": sealed_with_1000_skipped,
             "sealed_account_bytes_with_1_one_time_prekey": sealed_account,
         },
+        "groups": group_sizes(),
         "vodozemac": {
             "published_keys_bytes_identity_ed25519_otk_signature": olm_published_keys,
             "prekey_message_bytes": olm_wire_len(&olm_first),
@@ -133,4 +134,93 @@ fn main() {
         }
     });
     println!("{}", serde_json::to_string_pretty(&out).unwrap());
+}
+
+/// Group sizes (PROTOCOL.md §21): a 100-byte group message against Megolm's,
+/// the chain distribution (and the pairwise message that carries it), the
+/// sealed state and the bytes one membership change sends, for groups of
+/// 10, 100 and 1000 member devices with 15-byte device addresses.
+#[cfg(not(target_arch = "wasm32"))]
+fn group_sizes() -> serde_json::Value {
+    use serde_json::json;
+    use sotto::group::{GroupConfig, GroupSession};
+    use sotto::{OsRng, StorageKey};
+    use sotto_bench::{MESSAGE_LEN, message, sotto_pair};
+    const ID: [u8; 16] = [0x42; 16];
+    let address = |i: usize| format!("user{i:05}/dev01").into_bytes();
+    let (mut pa, _) = sotto_pair();
+    let m = message();
+    let mut alice = GroupSession::create(
+        ID,
+        &address(0),
+        &[&address(1)],
+        0,
+        GroupConfig::default(),
+        0,
+        &mut OsRng,
+    )
+    .unwrap();
+    let group_message = alice.encrypt(&m, 0, &mut OsRng).unwrap().message.len();
+    let distribution = alice.distribution().to_bytes().unwrap().len();
+    let distribution_pairwise = pa
+        .encrypt(&alice.distribution().to_bytes().unwrap(), &mut OsRng)
+        .unwrap()
+        .len();
+    let mut outbound =
+        vodozemac::megolm::GroupSession::new(vodozemac::megolm::SessionConfig::version_1());
+    let megolm = outbound.encrypt(&m).to_bytes().len();
+    let megolm_session_key = outbound.session_key().to_bytes().len();
+    let key = StorageKey::from_bytes([1; 32]);
+    let mut by_size = serde_json::Map::new();
+    for n in [10usize, 100, 1000] {
+        let names: Vec<Vec<u8>> = (0..n).map(address).collect();
+        let others: Vec<&[u8]> = names[1..].iter().map(Vec::as_slice).collect();
+        let mut me = GroupSession::create(
+            ID,
+            &names[0],
+            &others,
+            0,
+            GroupConfig::default(),
+            0,
+            &mut OsRng,
+        )
+        .unwrap();
+        for name in &names[1..] {
+            let peers: Vec<&[u8]> = names
+                .iter()
+                .filter(|x| *x != name)
+                .map(Vec::as_slice)
+                .collect();
+            let them =
+                GroupSession::create(ID, name, &peers, 0, GroupConfig::default(), 0, &mut OsRng)
+                    .unwrap();
+            me.receive_distribution(&them.distribution().to_bytes().unwrap(), name)
+                .unwrap();
+        }
+        let sealed = me.seal(&key, &mut OsRng).unwrap().len();
+        // A removal: each of the n − 1 remaining devices sends its new chain
+        // to the n − 2 others, each in a pairwise message.
+        let per_device = (n - 2) * distribution_pairwise;
+        by_size.insert(
+            n.to_string(),
+            json!({
+                "sealed_state_bytes": sealed,
+                "removal_bytes_sent_per_device": per_device,
+                "removal_bytes_sent_total": (n - 1) * per_device,
+                "add_member_bytes_sent_per_member": distribution_pairwise,
+                "add_member_bytes_sent_total": 2 * (n - 1) * distribution_pairwise,
+            }),
+        );
+    }
+    json!({
+        "device_address_bytes": address(0).len(),
+        "group_message_bytes_100B": group_message,
+        "group_message_overhead_bytes": group_message - MESSAGE_LEN,
+        "megolm_message_bytes_100B": megolm,
+        "megolm_message_overhead_bytes": megolm - MESSAGE_LEN,
+        "megolm_session_key_bytes": megolm_session_key,
+        "distribution_bytes": distribution,
+        "distribution_in_pairwise_message_bytes": distribution_pairwise,
+        "by_member_devices": by_size,
+    })
 }

@@ -75,6 +75,12 @@ pub const SOTTO_ERR_DIGEST_MISMATCH: i32 = 26;
 /// Core: linking failed (tampered response, another QR code, or an offer
 /// already used); nothing was changed.
 pub const SOTTO_ERR_LINK_FAILED: i32 = 27;
+/// Core: no key chain for this group message's sender and epoch; ask that
+/// device to send its chain again (nothing was changed).
+pub const SOTTO_ERR_UNKNOWN_SENDER_CHAIN: i32 = 29;
+/// Core: the group message or chain belongs to a dropped epoch, or to a
+/// device that is not a member in this view of the group.
+pub const SOTTO_ERR_EPOCH_MISMATCH: i32 = 30;
 
 /// Binding: a required pointer argument was NULL.
 pub const SOTTO_ERR_NULL_POINTER: i32 = 100;
@@ -238,6 +244,8 @@ mod tests {
             (SOTTO_ERR_EXPIRED, Error::Expired),
             (SOTTO_ERR_DIGEST_MISMATCH, Error::DigestMismatch),
             (SOTTO_ERR_LINK_FAILED, Error::LinkFailed),
+            (SOTTO_ERR_UNKNOWN_SENDER_CHAIN, Error::UnknownSenderChain),
+            (SOTTO_ERR_EPOCH_MISMATCH, Error::EpochMismatch),
         ];
         // Every core error has its constant (a new one fails here).
         assert_eq!(expected.len(), Error::ALL.len());

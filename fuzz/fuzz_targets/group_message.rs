@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz target `group_message`: see fuzz_group_message in fuzz/common/harness.rs.
+
+include!("../common/harness.rs");
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_group_message(data));
