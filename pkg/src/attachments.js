@@ -96,7 +96,7 @@ export function bind(glue, isReady) {
 
   // A view of a wasm object's buffer (made again for each use: memory growth
   // detaches earlier views).
-  const view = (object, len) => new Uint8Array(glue.memory().buffer, object.buffer_ptr(), len);
+  const view = (object, len) => new Uint8Array(glue.wasm_memory().buffer, object.buffer_ptr(), len);
 
   // Frees a wasm object once (wasm-bindgen's weak refs free forgotten ones).
   function release(object) {
@@ -362,7 +362,7 @@ export function bind(glue, isReady) {
   }
 
   /** Bytes of WebAssembly memory this entry's module holds (for tests). */
-  const wasmMemoryBytes = () => (isReady() ? glue.memory().buffer.byteLength : 0);
+  const wasmMemoryBytes = () => (isReady() ? glue.wasm_memory().buffer.byteLength : 0);
 
   return {
     ErrorCode,

@@ -10,7 +10,7 @@
 //! Buffers: each encryptor, decryptor and chunk reader owns one buffer of
 //! one chunk plus its tag, allocated once. JavaScript writes the input
 //! straight into it through a view of the module's memory
-//! ([`memory`], [`WasmEncryptor::buffer_ptr`]) and reads the output from
+//! ([`wasm_memory`], [`WasmEncryptor::buffer_ptr`]) and reads the output from
 //! it, so streaming copies nothing through the glue and allocates nothing
 //! per chunk. Lengths passed in are checked against the buffer here
 //! (`INVALID_ARGUMENT`), never trusted.
@@ -54,7 +54,7 @@ fn len(n: usize) -> u32 {
 
 /// The module's memory (the JavaScript layer views the buffers through it).
 #[wasm_bindgen]
-pub fn memory() -> JsValue {
+pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
@@ -111,7 +111,7 @@ impl WasmEncryptor {
         })
     }
 
-    /// Where the buffer starts in [`memory`].
+    /// Where the buffer starts in [`wasm_memory`].
     pub fn buffer_ptr(&self) -> u32 {
         self.buffer.as_ptr() as usize as u32
     }
@@ -169,7 +169,7 @@ impl WasmDecryptor {
         })
     }
 
-    /// Where the buffer starts in [`memory`].
+    /// Where the buffer starts in [`wasm_memory`].
     pub fn buffer_ptr(&self) -> u32 {
         self.buffer.as_ptr() as usize as u32
     }
@@ -212,7 +212,7 @@ impl WasmChunkReader {
         Ok(WasmChunkReader { descriptor, buffer })
     }
 
-    /// Where the buffer starts in [`memory`].
+    /// Where the buffer starts in [`wasm_memory`].
     pub fn buffer_ptr(&self) -> u32 {
         self.buffer.as_ptr() as usize as u32
     }
