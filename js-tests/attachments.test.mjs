@@ -94,3 +94,18 @@ test(`attachments web build is at most ${ATTACHMENTS_GZIP_BUDGET} bytes gzipped`
   t.diagnostic(`total: ${total} bytes gzipped (budget ${ATTACHMENTS_GZIP_BUDGET})`);
   assert.ok(total <= ATTACHMENTS_GZIP_BUDGET, `attachments web build ${total} bytes gzipped > ${ATTACHMENTS_GZIP_BUDGET}`);
 });
+
+test("README's attachments example runs and prints what its comments say", async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const block = readme.match(/<!-- js-attachments:start -->\n```js\n([\s\S]*?)```/);
+  assert.ok(block, 'js-attachments block missing');
+  const dir = new URL('./artifacts/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  const file = new URL('readme-attachments.mjs', dir);
+  await writeFile(file, block[1]);
+  const output = execFileSync(process.execPath, [fileURLToPath(file)], { encoding: 'utf8' });
+  const expected = [...block[1].matchAll(/console\.log\(.*\); \/\/ "(.*)"/g)].map((m) => m[1]);
+  assert.deepEqual(expected, ['a photo, a voice note or a 2 GB video', 'photo']);
+  assert.deepEqual(output.trim().split('\n'), expected);
+});
