@@ -81,7 +81,7 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-export async function run(api, vectors, { bigMiB = 0 } = {}) {
+export async function run(api, vectors, { bigMiB = 0, sample = () => {} } = {}) {
   const results = [];
   const add = async (name, fn) => {
     try {
@@ -320,8 +320,8 @@ export async function run(api, vectors, { bigMiB = 0 } = {}) {
   //    kept. Pass 1 encrypts it for the descriptor (digest); pass 2 encrypts
   //    it again with the same (test) key, which gives the same ciphertext,
   //    piped straight into the decrypt stream and checked byte by byte. The
-  //    module's memory is sampled throughout; `sample` lets the caller add
-  //    its own figure (the process RSS in Node).
+  //    module's memory is sampled at every output chunk, and `sample()` is
+  //    called there too (Node samples the process RSS).
   if (bigMiB > 0) {
     await add(`${bigMiB} MiB stream, encrypted then decrypted: memory stays flat`, async () => {
       const total = bigMiB << 20;
@@ -348,6 +348,7 @@ export async function run(api, vectors, { bigMiB = 0 } = {}) {
           write(c) {
             cipherBytes += c.length;
             memoryMax = Math.max(memoryMax, api.wasmMemoryBytes());
+            sample();
           },
         }),
       );
@@ -367,6 +368,7 @@ export async function run(api, vectors, { bigMiB = 0 } = {}) {
               }
               plainBytes += c.length;
               memoryMax = Math.max(memoryMax, api.wasmMemoryBytes());
+              sample();
             },
           }),
         );
