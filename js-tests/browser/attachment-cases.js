@@ -248,6 +248,55 @@ export async function run(api, vectors, { bigMiB = 0, sample = () => {} } = {}) 
     check(bad === 'INVALID_ARGUMENT', `content type: ${bad}`);
   });
 
+  await add('hostile byte values: lying lengths, other views, detached buffers', async () => {
+    class Liar extends Uint8Array {
+      get length() {
+        return 3;
+      }
+      slice() {
+        return new Uint8Array(1 << 20);
+      }
+      subarray() {
+        return new Uint8Array(1 << 20);
+      }
+    }
+    const liar = new Liar(A.descriptor.length);
+    liar.set(A.descriptor);
+    Object.defineProperty(liar, 'byteLength', { value: 1 });
+    check(api.decodeDescriptor(liar).plaintextSize === plainA.length, 'descriptor read by its real bytes');
+    const own = A.descriptor.slice();
+    Object.defineProperty(own, 'length', { value: 1 << 20 });
+    check(api.decodeDescriptor(own).chunkCount === 5, 'own length property ignored');
+    const cipherLiar = new Liar(A.ciphertext.length);
+    cipherLiar.set(A.ciphertext);
+    const parts = [];
+    await new ReadableStream({
+      start(c) {
+        c.enqueue(cipherLiar);
+        c.close();
+      },
+    })
+      .pipeThrough(api.createDecryptStream(liar))
+      .pipeTo(new WritableStream({ write: (x) => void parts.push(x) }));
+    check(toHex(concat(parts)) === toHex(plainA), 'chunk read by its real bytes');
+    const words = new Uint16Array(A.ciphertext.buffer.slice(0, A.ciphertext.length));
+    check(toHex(await decrypt(api, new DataView(A.descriptor.buffer.slice(0)), words)) === toHex(plainA), 'other views');
+    const detached = new Uint8Array(8);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    // A detached buffer reads as no bytes, or is refused as a value.
+    const detachedKind = await failure(api, (async () => api.decodeDescriptor(detached))());
+    check(['TRUNCATED', 'WRONG_ARGUMENT_TYPE'].includes(detachedKind), `detached: ${detachedKind}`);
+    for (const bad of [null, {}, { length: 80 }, 'bytes', new Proxy(A.descriptor, {})]) {
+      let kind = 'ok';
+      try {
+        api.decodeDescriptor(bad);
+      } catch (error) {
+        kind = error.kind;
+      }
+      check(kind === 'WRONG_ARGUMENT_TYPE', `${Object.prototype.toString.call(bad)}: ${kind}`);
+    }
+  });
+
   // 3. Random access: any chunk and any range of a Blob or a range reader
   //    equal the same bytes of the plaintext; a tampered chunk fails alone.
   await add('random access (property: 300 random ranges over 12 files)', async () => {

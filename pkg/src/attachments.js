@@ -73,13 +73,35 @@ export function bind(glue, isReady) {
   const wrongType = (what, expected) =>
     new SottoError(ErrorCode.WRONG_ARGUMENT_TYPE, `${what} must be ${expected}`);
 
-  // A private copy-free view of bytes given by the caller (Uint8Array, any
-  // ArrayBuffer view, or an ArrayBuffer).
+  // Bytes given by the caller (any ArrayBuffer view, or an ArrayBuffer), as a
+  // fresh plain Uint8Array over the same memory. Read only through the
+  // intrinsic accessors, never the value's own (overridable) properties: a
+  // subclass or an own property can make `length` say anything, and the
+  // wasm-bindgen glue sizes its copy of a descriptor from `length`.
+  const uncurry = (fn) => Function.prototype.call.bind(fn);
+  const getter = (proto, key) => uncurry(Object.getOwnPropertyDescriptor(proto, key).get);
+  const TypedArray = Object.getPrototypeOf(Uint8Array.prototype);
+  const typedArrayName = getter(TypedArray, Symbol.toStringTag);
+  const typedArrayBuffer = getter(TypedArray, 'buffer');
+  const typedArrayOffset = getter(TypedArray, 'byteOffset');
+  const typedArrayBytes = getter(TypedArray, 'byteLength');
+  const dataViewBuffer = getter(DataView.prototype, 'buffer');
+  const dataViewOffset = getter(DataView.prototype, 'byteOffset');
+  const dataViewBytes = getter(DataView.prototype, 'byteLength');
+  const arrayBufferBytes = getter(ArrayBuffer.prototype, 'byteLength');
   function bytesOf(value, what) {
-    if (value instanceof Uint8Array) return value;
-    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    if (value instanceof ArrayBuffer) return new Uint8Array(value);
-    throw wrongType(what, 'a Uint8Array, an ArrayBuffer view or an ArrayBuffer');
+    try {
+      if (typedArrayName(value) !== undefined) {
+        return new Uint8Array(typedArrayBuffer(value), typedArrayOffset(value), typedArrayBytes(value));
+      }
+      if (ArrayBuffer.isView(value)) {
+        return new Uint8Array(dataViewBuffer(value), dataViewOffset(value), dataViewBytes(value));
+      }
+      arrayBufferBytes(value); // throws unless an ArrayBuffer
+      return new Uint8Array(value);
+    } catch {
+      throw wrongType(what, 'a Uint8Array, an ArrayBuffer view or an ArrayBuffer');
+    }
   }
 
   function options(value, what) {
