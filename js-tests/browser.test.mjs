@@ -56,3 +56,31 @@ test('hostile values in headless Chromium', async (t) => {
   }
   assert.deepEqual(errors, []);
 });
+
+// sotto/attachments in Chromium: the cases of attachments.test.mjs
+// (browser/attachment-cases.js) and a 100 MiB stream. One subtest per case.
+test('sotto/attachments in headless Chromium', async (t) => {
+  const server = await serve({
+    '/sotto-attachments/': fileURLToPath(new URL('../pkg/dist/attachments/web/', import.meta.url)),
+    '/vectors/': fileURLToPath(new URL('../tests/vectors/', import.meta.url)),
+    '/': pages,
+  });
+  t.after(() => server.close());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const { page, errors } = await openPage(browser.context, `${server.url}/`);
+
+  const result = await page.evaluate(() => import('/attachments.js').then((m) => m.run()));
+
+  assert.equal(result.notReady, 'SottoError 112');
+  assert.equal(result.contentType, 'application/wasm');
+  assert.match(result.userAgent, /Chrome/);
+  assert.ok(result.results.length >= 29, `${result.results.length} cases`);
+  for (const { name, ok, note, error } of result.results) {
+    await t.test(name, (st) => {
+      if (note) st.diagnostic(String(note));
+      assert.ok(ok, error);
+    });
+  }
+  assert.deepEqual(errors, []);
+});

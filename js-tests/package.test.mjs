@@ -79,10 +79,23 @@ test('the tarball holds the builds, the .wasm and the types, and nothing else', 
     'dist/node/package.json',
     'dist/node/sotto_wasm.js',
     'dist/node/sotto_wasm_bg.wasm',
+    // sotto/attachments: a module of its own.
+    'dist/attachments.d.ts',
+    'dist/attachments.d.cts',
+    'dist/attachments/web/index.js',
+    'dist/attachments/web/core.js',
+    'dist/attachments/web/sotto_attachments.js',
+    'dist/attachments/web/sotto_attachments_bg.wasm',
+    'dist/attachments/node/index.js',
+    'dist/attachments/node/index.mjs',
+    'dist/attachments/node/core.js',
+    'dist/attachments/node/package.json',
+    'dist/attachments/node/sotto_attachments.js',
+    'dist/attachments/node/sotto_attachments_bg.wasm',
   ]) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
-  assert.equal(files.length, 14, files.join('\n'));
+  assert.equal(files.length, 26, files.join('\n'));
 });
 
 test('Node: import and require by package name', async () => {
@@ -96,6 +109,22 @@ test('Node: import and require by package name', async () => {
   );
   assert.equal(run('node', ['esm.mjs'], project).trim(), 'hello hi true true');
   assert.equal(run('node', ['cjs.cjs'], project).trim(), 'hello hi true true');
+  // The subpath export, both ways.
+  const roundTrip = `
+const enc = createEncryptStream({ contentType: 'text/plain' });
+const ct = await new Response(new Blob(['attached']).stream().pipeThrough(enc)).arrayBuffer();
+const pt = await new Response(new Blob([ct]).stream().pipeThrough(createDecryptStream(await enc.descriptor))).text();
+console.log(pt, decodeDescriptor(await enc.descriptor).contentType);`;
+  await writeFile(
+    join(project, 'att.mjs'),
+    `import init, { createEncryptStream, createDecryptStream, decodeDescriptor } from 'sotto/attachments';\nawait init();\n${roundTrip}\n`,
+  );
+  await writeFile(
+    join(project, 'att.cjs'),
+    `const { createEncryptStream, createDecryptStream, decodeDescriptor } = require('sotto/attachments');\n(async () => {${roundTrip}\n})();\n`,
+  );
+  assert.equal(run('node', ['att.mjs'], project).trim(), 'attached text/plain');
+  assert.equal(run('node', ['att.cjs'], project).trim(), 'attached text/plain');
 });
 
 test('TypeScript: the declarations type-check for import and require', async () => {
@@ -123,8 +152,22 @@ a[Symbol.dispose]();
 export { role, emoji, kind, code, isReplay };
 `;
   const names = 'Account, PrekeyBundle, Session, SottoError, ErrorCode, messageType, type Accepted, type SafetyEmoji';
-  await writeFile(join(project, 'typed.mts'), `import init, { ${names} } from 'sotto';\nawait init();\n${body}`);
-  await writeFile(join(project, 'typed.cts'), `import { ${names} } from 'sotto';\n${body}`);
+  const attached = `
+const enc: EncryptStream = createEncryptStream({ chunkSize: 65536, padding: 'padme', onProgress: (n: number) => {} });
+const descriptor: Promise<Uint8Array> = enc.descriptor;
+const dec: TransformStream<BufferSource, Uint8Array> = createDecryptStream(new Uint8Array(90));
+const att: Attachment = openAttachment(new Uint8Array(90), new Blob([]));
+const range: Promise<Uint8Array> = att.readRange(0, 10);
+const digest: ErrorCode2 = 26;
+type ErrorCode2 = typeof AttErrorCode.DIGEST_MISMATCH;
+export { descriptor, dec, range, digest };
+`;
+  const attNames = 'createEncryptStream, createDecryptStream, openAttachment, ErrorCode as AttErrorCode, type EncryptStream, type Attachment';
+  await writeFile(
+    join(project, 'typed.mts'),
+    `import init, { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\nawait init();\n${body}${attached}`,
+  );
+  await writeFile(join(project, 'typed.cts'), `import { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${body}${attached}`);
   run(bin('tsc'), ['-p', 'tsconfig.json'], project);
   elapsed('tsc');
   // And a misuse is rejected.
@@ -149,6 +192,8 @@ test('Vite: a browser app bundling the package runs in Chromium', async (t) => {
   elapsed('vite build');
   const assets = await readdir(join(app, 'dist', 'assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `no .wasm in ${assets}`);
+  // A chat-only app does not ship the attachments module.
+  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 1, `${assets}`);
   const bundle = assets.find((f) => f.endsWith('.js'));
   const code = await readFile(join(app, 'dist', 'assets', bundle), 'utf8');
   assert.ok(!code.includes('readFileSync'), 'the browser bundle must not contain the Node build');

@@ -18,7 +18,8 @@
 # 3. the npm package (scripts/build-wasm.sh) and Sotto's primitive layer built
 #    for wasm32 with the package's profile, benchmarked in Node against
 #    @noble, libsodium-wrappers and node:crypto (benches/js), after
-#    cross-checking their outputs;
+#    cross-checking their outputs; `sotto/attachments` against libsodium's
+#    secretstream in Node and headless Chromium (bench-results/attachments-*.json);
 # 4. the report (benches/report.py: tables + an SVG chart, no network).
 #
 # Fails when a benchmark or a cross-check fails, never because of a timing.
@@ -48,7 +49,8 @@ say() { echo "=== bench: $* ($(( $(date +%s) - started ))s)"; }
 results="$root/bench-results"
 target_dir=$(cargo_target_dir)
 mkdir -p "$results"
-rm -rf "$results/criterion" "$results/js.json" "$results/sizes.json" "$results/package-sizes.json"
+rm -rf "$results/criterion" "$results/js.json" "$results/sizes.json" "$results/package-sizes.json" \
+  "$results"/attachments-*.json
 export CRITERION_HOME="$results/criterion"
 
 if [ "$mode" = short ]; then
@@ -182,6 +184,16 @@ say "JavaScript benches ($mode)"
   js_args=(--out "$results/js.json")
   if [ "$mode" = short ]; then js_args+=(--short); fi
   SOTTO_PRIMS="$prims" node bench.mjs "${js_args[@]}"
+  # sotto/attachments against libsodium's secretstream, 1 MiB and 64 MiB
+  # (issue 13): Node, and headless Chromium when it is installed.
+  att_args=()
+  if [ "$mode" = short ]; then att_args+=(--short); fi
+  node attachments-node.mjs "${att_args[@]}" >"$results/attachments-node.json"
+  if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ -d "$root/js-tests/node_modules/playwright-core" ]; then
+    node attachments-chromium.mjs "${att_args[@]}" >"$results/attachments-chromium.json"
+  else
+    echo "bench: no Chromium (or js-tests/node_modules): attachments measured in Node only"
+  fi
 )
 
 # ----------------------------------------------------------------- report

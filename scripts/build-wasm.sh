@@ -87,11 +87,38 @@ cp "$src/node.mjs" "$dist/node/index.mjs"
 cp "$src/sotto.d.ts" "$dist/sotto.d.ts"
 cp "$src/sotto.d.ts" "$dist/sotto.d.cts"
 
+# `sotto/attachments`: its own module (bindings/wasm-attachments), built the
+# same way, so that the chat module above is unchanged by it.
+CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p sotto-wasm-attachments --target wasm32-unknown-unknown --profile wasm-release
+input="$target_dir/wasm32-unknown-unknown/wasm-release/sotto_wasm_attachments.wasm"
+for target in web nodejs; do
+  wasm-bindgen --target "$target" --out-dir "$work/att-$target" --out-name sotto_attachments \
+    --no-typescript --weak-refs "$input"
+  wasm_opt_size "$work/att-$target/sotto_attachments_bg.wasm" "$work/att-$target/opt.wasm"
+  mv "$work/att-$target/opt.wasm" "$work/att-$target/sotto_attachments_bg.wasm"
+done
+mkdir -p "$dist/attachments/web" "$dist/attachments/node"
+cp "$work/att-web/sotto_attachments.js" "$work/att-web/sotto_attachments_bg.wasm" "$dist/attachments/web/"
+strip_comments "$src/attachments.js" >"$dist/attachments/web/core.js"
+strip_comments "$src/attachments-web.js" >"$dist/attachments/web/index.js"
+cp "$work/att-nodejs/sotto_attachments.js" "$work/att-nodejs/sotto_attachments_bg.wasm" "$dist/attachments/node/"
+printf '{\n  "type": "commonjs"\n}\n' >"$dist/attachments/node/package.json"
+{
+  echo "'use strict';"
+  sed 's/^export function bind(/function bind(/' "$src/attachments.js"
+  echo 'module.exports = { bind };'
+} >"$dist/attachments/node/core.js"
+cp "$src/attachments-node.cjs" "$dist/attachments/node/index.js"
+cp "$src/attachments-node.mjs" "$dist/attachments/node/index.mjs"
+cp "$src/attachments.d.ts" "$dist/attachments.d.ts"
+cp "$src/attachments.d.ts" "$dist/attachments.d.cts"
+
 echo
 echo "build-wasm: wrote $dist"
 (cd "$dist" && find . -type f | LC_ALL=C sort | xargs sha256sum)
 echo
-printf '%-28s %10s %10s\n' file bytes gzip-9
-for f in web/sotto_wasm_bg.wasm web/sotto_wasm.js web/api.js web/index.js node/sotto_wasm_bg.wasm node/sotto_wasm.js; do
-  printf '%-28s %10d %10d\n' "$f" "$(wc -c <"$dist/$f")" "$(gzip -9 -n -c "$dist/$f" | wc -c)"
+printf '%-42s %10s %10s\n' file bytes gzip-9
+for f in web/sotto_wasm_bg.wasm web/sotto_wasm.js web/api.js web/index.js node/sotto_wasm_bg.wasm node/sotto_wasm.js \
+  attachments/web/sotto_attachments_bg.wasm attachments/web/sotto_attachments.js attachments/web/core.js attachments/web/index.js; do
+  printf '%-42s %10d %10d\n' "$f" "$(wc -c <"$dist/$f")" "$(gzip -9 -n -c "$dist/$f" | wc -c)"
 done

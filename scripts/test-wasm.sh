@@ -5,7 +5,7 @@
 #   2. rustfmt and clippy of bindings/wasm;
 #   3. builds the package (scripts/build-wasm.sh);
 #   4. enforces the size budget (gzipped .wasm + JS of the web build <= 106 KB, see below;
-#      also checked by js-tests/size.test.mjs);
+#      also checked by js-tests/size.test.mjs), and sotto/attachments' own (34 KB);
 #   5. runs every JS test (js-tests/: Node, headless Chromium, npm pack + Vite,
 #      the README quickstart, the web demo) and prints the counts.
 # Honours CARGO_TARGET_DIR. Set SOTTO_UPDATE_SCREENSHOT=1 to refresh
@@ -40,9 +40,9 @@ if [ "$chromium_package" != "$SOTTO_CHROMIUM_TESTED" ]; then
   echo "test-wasm: note: the browser tests last passed with chromium $SOTTO_CHROMIUM_TESTED (scripts/versions.env)"
 fi
 
-step "rustfmt and clippy (bindings/wasm)"
-cargo fmt -p sotto-wasm -- --check
-cargo clippy -p sotto-wasm --target wasm32-unknown-unknown -- -D warnings
+step "rustfmt and clippy (bindings/wasm, bindings/wasm-attachments)"
+cargo fmt -p sotto-wasm -p sotto-wasm-attachments -- --check
+cargo clippy -p sotto-wasm -p sotto-wasm-attachments --target wasm32-unknown-unknown -- -D warnings
 
 step "build the package"
 bash scripts/build-wasm.sh | tail -n 8
@@ -64,6 +64,19 @@ done
 printf '%-26s %9s %9d   (budget %d)\n' 'total gzipped' '' "$total" "$budget"
 if [ "$total" -gt "$budget" ]; then
   echo "test-wasm: the web build is $total bytes gzipped, over the $budget-byte budget" >&2
+  exit 1
+fi
+
+# `sotto/attachments` is a module of its own with its own budget (also
+# checked by js-tests/attachments.test.mjs): 32.4 KB when set.
+att_budget=34000
+att_total=0
+for f in sotto_attachments_bg.wasm sotto_attachments.js core.js index.js; do
+  att_total=$((att_total + $(gzip -9 -n -c "pkg/dist/attachments/web/$f" | wc -c)))
+done
+printf '%-26s %9s %9d   (budget %d)\n' 'attachments gzipped' '' "$att_total" "$att_budget"
+if [ "$att_total" -gt "$att_budget" ]; then
+  echo "test-wasm: sotto/attachments is $att_total bytes gzipped, over the $att_budget-byte budget" >&2
   exit 1
 fi
 

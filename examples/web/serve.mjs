@@ -1,6 +1,7 @@
 // Serves the demo at http://127.0.0.1:8080/ (override with PORT): this folder
-// at /, and the package's web build (pkg/dist/web, made by
-// scripts/build-wasm.sh) at /sotto/. No dependencies.
+// at /, and the package's web builds (pkg/dist/web and pkg/dist/attachments/web,
+// made by scripts/build-wasm.sh) at /sotto/ and /sotto-attachments/. No
+// dependencies. The attachment demo is /attachments.html.
 //
 //   scripts/build-wasm.sh && node examples/web/serve.mjs
 import { createServer } from 'node:http';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dist = fileURLToPath(new URL('../../pkg/dist/web/', import.meta.url));
+const attachments = fileURLToPath(new URL('../../pkg/dist/attachments/web/', import.meta.url));
 const types = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -20,7 +22,11 @@ const types = {
 
 const server = createServer(async (req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const [root, rest] = path.startsWith('/sotto/') ? [dist, path.slice(7)] : [here, path.slice(1) || 'index.html'];
+  const [root, rest] = path.startsWith('/sotto/')
+    ? [dist, path.slice(7)]
+    : path.startsWith('/sotto-attachments/')
+      ? [attachments, path.slice(19)]
+      : [here, path.slice(1) || 'index.html'];
   const file = normalize(join(root, rest));
   if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) {
     res.writeHead(403).end();
