@@ -242,6 +242,7 @@
 // Core: linking failed (tampered response, another QR code, or an offer
 // already used); nothing was changed.
 #define SOTTO_ERR_LINK_FAILED 27
+
 // Core: no key chain for this group message's sender and epoch; ask that
 // device to send its chain again (nothing was changed).
 #define SOTTO_ERR_UNKNOWN_SENDER_CHAIN 29

@@ -1338,6 +1338,9 @@ pub fn fuzz_link_response(data: &[u8]) {
             assert_eq!(linked.device_id(), 9);
         }
         Err(_) => assert!(!offer.is_used()),
+    }
+}
+
 // --------------------------------------------------------------------- groups
 
 const KIND_SEALED_GROUP: u8 = 0x10;
