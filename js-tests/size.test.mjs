@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const WEB_GZIP_BUDGET = 106_000;
+// 107,000: see scripts/test-wasm.sh for why this is above issue 14's 100 KB.
+const WEB_GZIP_BUDGET = 107_000;
 const FILES = ['sotto_wasm_bg.wasm', 'sotto_wasm.js', 'api.js', 'index.js'];
 
 test(`web build is at most ${WEB_GZIP_BUDGET} bytes gzipped`, (t) => {

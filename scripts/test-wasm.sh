@@ -50,9 +50,12 @@ bash scripts/build-wasm.sh | tail -n 8
 step "size budget"
 # Issue 14 asks for 100 KB; the speed build (issue 14) was 98.8 KB until the
 # API work of issue 9 (binding table, accept_from, generation reports) took it
-# to 105.4 KB. The budget holds today's size so that nothing grows unseen;
-# getting back under 100 KB is open work on issue 14.
-budget=106000
+# to 105.4 KB; the five error codes of device lists, linking and groups
+# (24, 25, 27, 29, 30: their names and messages ship in every binding) and the
+# session-record checks in the ratchet took it to 106.4 KB. The budget holds
+# today's size so that nothing grows unseen; getting back under 100 KB is open
+# work on issue 14.
+budget=107000
 total=0
 printf '%-26s %9s %9s\n' 'web build file' bytes gzip-9
 for f in sotto_wasm_bg.wasm sotto_wasm.js api.js index.js; do
