@@ -15,8 +15,8 @@
 #   prims-node, prims-web  Sotto's primitive layer (benches/src/wasm.rs)
 #   dist/{web,node}        the npm package, laid out as scripts/build-wasm.sh does
 # with the same wasm-bindgen and wasm-opt invocations as build-wasm.sh.
-# Note: the package overrides of the workspace profile (Cargo.toml: sotto,
-# chacha20, poly1305, sha2 at 3) apply underneath every variant unless a
+# Note: the package overrides of the workspace profile (Cargo.toml:
+# sotto-kernels, chacha20, poly1305, sha2 at 3) apply underneath every variant unless a
 # token sets those crates. The variants in docs/BENCHMARKS.md other than
 # `shipped`-equivalent ones were built before those overrides existed (the
 # profile was opt-level "z" for every crate). Honours CARGO_TARGET_DIR.
@@ -43,6 +43,10 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   crypto        opt-level 3 for every primitive crate (the list above)
 #   sotto3 sotto2 sottos  opt-level 3 / 2 / "s" for the sotto crate (where the AEAD's
 #                 generic code is instantiated)
+#   curve         opt-level 3 for curve25519-dalek (X25519, Ed25519 arithmetic)
+#   ed            opt-level 3 for ed25519-dalek
+#   kerns         opt-level "s" for sotto-kernels (the concrete AEAD/HMAC/HKDF
+#                 calls, at 3 in the workspace profile)
 #   final3        opt-level 3 for the final crate (sotto-wasm, sotto-bench),
 #                 whose opt-level drives the fat-LTO pipeline
 #   simd          -C target-feature=+simd128
@@ -73,6 +77,9 @@ variant() {
       aead) for c in chacha20 poly1305 sha2; do overrides+=("$c=3"); done ;;
       crypto) for c in "${crypto[@]}"; do overrides+=("$c=3"); done ;;
       sotto3) overrides+=("sotto=3") ;;
+      curve) overrides+=("curve25519-dalek=3") ;;
+      ed) overrides+=("ed25519-dalek=3") ;;
+      kerns) overrides+=("sotto-kernels=s") ;;
       sottos) overrides+=("sotto=s") ;;
       sotto2) overrides+=("sotto=2") ;;
       final3) overrides+=("sotto-wasm=3" "sotto-bench=3") ;;
