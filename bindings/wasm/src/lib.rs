@@ -431,9 +431,9 @@ impl WasmSession {
     /// (below 2^31), or `0x8000_0000 | code` for a failure with that core
     /// error code. One copy in and one copy out for the whole batch.
     pub fn decrypt_batch(&mut self, joined: &[u8], lengths: &[u32]) -> JsResult<Vec<u8>> {
-        let total = lengths
-            .iter()
-            .try_fold(0usize, |sum, &len| sum.checked_add(usize::try_from(len).ok()?));
+        let total = lengths.iter().try_fold(0usize, |sum, &len| {
+            sum.checked_add(usize::try_from(len).ok()?)
+        });
         if total != Some(joined.len()) {
             return Err(code(Error::InvalidArgument));
         }
