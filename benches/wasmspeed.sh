@@ -42,7 +42,7 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   aead          opt-level 3 for chacha20, poly1305, sha2 (not the curve)
 #   crypto        opt-level 3 for every primitive crate (the list above)
 #   sotto3 sotto2 sottos  opt-level 3 / 2 / "s" for the sotto crate (where the AEAD's
-#                 generic code is instantiated)
+#                 generic code was instantiated before sotto-kernels; ml-kem's still is)
 #   curve         opt-level 3 for curve25519-dalek (X25519, Ed25519 arithmetic;
 #                 the workspace profile has it since issue 14's kernels)
 #   curves        opt-level "s" for curve25519-dalek
