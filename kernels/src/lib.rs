@@ -141,3 +141,103 @@ pub fn sha512(parts: &[&[u8]]) -> [u8; 64] {
     }
     hash.finalize().into()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn hex<const N: usize>(s: &str) -> [u8; N] {
+        let s: heapless_hex::Digits = s.split_whitespace().flat_map(str::bytes).collect();
+        s.to_array()
+    }
+
+    /// Hex decoding without `alloc` (the crate is `no_std`).
+    mod heapless_hex {
+        pub struct Digits([u8; 512], usize);
+        impl FromIterator<u8> for Digits {
+            fn from_iter<I: IntoIterator<Item = u8>>(iter: I) -> Self {
+                let mut d = Digits([0; 512], 0);
+                for b in iter {
+                    d.0[d.1] = b;
+                    d.1 += 1;
+                }
+                d
+            }
+        }
+        impl Digits {
+            pub fn to_array<const N: usize>(&self) -> [u8; N] {
+                assert_eq!(self.1, 2 * N);
+                let mut out = [0u8; N];
+                for (i, o) in out.iter_mut().enumerate() {
+                    let s = core::str::from_utf8(&self.0[2 * i..2 * i + 2]).unwrap();
+                    *o = u8::from_str_radix(s, 16).unwrap();
+                }
+                out
+            }
+        }
+    }
+
+    /// RFC 8439 §2.8.2, through the in-place kernels.
+    #[test]
+    fn rfc8439_section_2_8_2() {
+        let key: [u8; 32] = hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
+        let nonce: [u8; 12] = hex("070000004041424344454647");
+        let aad: [u8; 12] = hex("50515253c0c1c2c3c4c5c6c7");
+        let plaintext = *b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+        let ciphertext: [u8; 114] = hex(
+            "d31a8d34648e60db7b86afbc53ef7ec2 a4aded51296e08fea9e2b5a736ee62d6
+             3dbea45e8ca9671282fafb69da92728b 1a71de0a9e060b2905d6a5b67ecd3b36
+             92ddbd7f2d778b8c9803aee328091b58 fab324e4fad675945585808b4831d7bc
+             3ff4def08e4b7a9de576d26586cec64b 6116",
+        );
+        let tag: [u8; 16] = hex("1ae10b594f09e26a7e902ecbd0600691");
+        let mut buffer = plaintext;
+        assert_eq!(
+            chacha20poly1305_seal(&key, &nonce, &aad, &mut buffer),
+            Some(tag)
+        );
+        assert_eq!(buffer, ciphertext);
+        let mut bad = tag;
+        bad[0] ^= 1;
+        assert!(!chacha20poly1305_open(
+            &key,
+            &nonce,
+            &aad,
+            &mut buffer,
+            &bad
+        ));
+        assert_eq!(
+            buffer, ciphertext,
+            "a failed open leaves the buffer unchanged"
+        );
+        assert!(chacha20poly1305_open(&key, &nonce, &aad, &mut buffer, &tag));
+        assert_eq!(buffer, plaintext);
+    }
+
+    /// RFC 4231 test case 2, and the pair equal to two single calls.
+    #[test]
+    fn rfc4231_case_2() {
+        let expected: [u8; 32] =
+            hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hmac_sha256(b"Jefe", b"what do ya want for nothing?"),
+            expected
+        );
+        let [a, b] = hmac_sha256_pair(b"Jefe", b"what do ya want for nothing?", b"x");
+        assert_eq!(a, expected);
+        assert_eq!(b, hmac_sha256(b"Jefe", b"x"));
+    }
+
+    /// RFC 5869 A.3 (no salt, no info), and the output-length limit.
+    #[test]
+    fn rfc5869_a3() {
+        let mut okm = [0u8; 42];
+        assert!(hkdf_sha256(None, &[0x0b; 22], &[], &mut okm));
+        let expected: [u8; 42] = hex(
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8",
+        );
+        assert_eq!(okm, expected);
+        assert!(!hkdf_sha256(None, b"k", b"i", &mut [0u8; 255 * 32 + 1]));
+    }
+}
