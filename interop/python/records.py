@@ -135,23 +135,38 @@ class AccountState:
         return cls.parse(S.unseal(storage_key, KIND_SEALED_ACCOUNT, sealed))
 
     # Bundles, for self-generated traffic in the tests (§4.2): the current
-    # signed prekey, the current last-resort ML-KEM prekey, optionally the
-    # oldest one-time X25519 prekey.
+    # signed prekey, the oldest one-time ML-KEM prekey if asked and held,
+    # else the current last-resort one, and the oldest one-time X25519
+    # prekey if asked and held. (Publication bookkeeping is not modelled.)
     def bundle(self, with_one_time: bool = False) -> bytes:
         a = self.account
         ident = a.identity
         spk_id = list(a.signed_prekeys)[-1]
-        lr_id = self.last_resort[-1]
+        kem_kind, kem_id = S.KEM_LAST_RESORT, self.last_resort[-1]
+        one_time_kem = [pid for (kind, pid) in a.kem_prekeys if kind == S.KEM_ONE_TIME]
+        if with_one_time and one_time_kem:
+            kem_kind, kem_id = S.KEM_ONE_TIME, min(one_time_kem)
         opk = None
         if with_one_time and a.one_time_prekeys:
-            oid = next(iter(a.one_time_prekeys))
+            oid = min(a.one_time_prekeys)
             opk = S.one_time_prekey(oid, a.one_time_prekeys[oid])
         return S.encode_bundle(
             ident.record,
             S.signed_prekey(ident, spk_id, a.signed_prekeys[spk_id]),
-            S.kem_prekey(ident, lr_id, S.KEM_LAST_RESORT,
-                         a.kem_prekeys[(S.KEM_LAST_RESORT, lr_id)]),
+            S.kem_prekey(ident, kem_id, kem_kind, a.kem_prekeys[(kem_kind, kem_id)]),
             opk)
+
+    def generate_one_time(self, k: int, draw) -> None:
+        """§13: k × (X25519 private, ML-KEM seed), identifiers interleaved.
+        (The 100-key eviction of §4.3 is not modelled: k stays small.)"""
+        pairs = [(draw(32), draw(64)) for _ in range(k)]
+        for x_priv, seed in pairs:
+            xid, kid = self.next_prekey_id, self.next_prekey_id + 1
+            self.next_prekey_id += 2
+            self.account.one_time_prekeys[xid] = x_priv
+            self.published[("opk", xid)] = False
+            self.account.kem_prekeys[(S.KEM_ONE_TIME, kid)] = seed
+            self.published[("kem", kid)] = False
 
     @classmethod
     def create(cls, draw) -> "AccountState":
@@ -343,18 +358,21 @@ class SessionRecord:
         count = r.u8()
         if count > MAX_RECORD_SESSIONS:
             raise SottoError("TOO_LARGE", "sessions in a record")
-        sessions = []
+        sessions: list[S.Session] = []
         for _ in range(count):
             n = r.u32()
             body = r.take(n)                 # TRUNCATED if len runs past the end
-            sessions.append(S.Session.deserialize(body))   # TRAILING_BYTES inside
+            # The §9.2 decoder sees exactly `len` bytes: TRUNCATED if the
+            # state needs more, TRAILING_BYTES if it leaves some.
+            s = S.Session.deserialize(body)
+            # GAP: where the duplicate check falls relative to the errors of
+            # later sessions and to TRAILING_BYTES is not stated; it is made
+            # as each session is decoded (the order of the sentences of
+            # §17.4: duplicates before trailing bytes).
+            if any(x.session_id == s.session_id for x in sessions):
+                raise SottoError("MALFORMED", "two sessions with one session id")
+            sessions.append(s)
         r.end()
-        # GAP: the order of the duplicate check and the trailing-bytes check
-        # is not stated; the duplicate check is made after the whole record
-        # parsed (no vector has both faults).
-        ids = [s.session_id for s in sessions]
-        if len(set(ids)) != len(ids):
-            raise SottoError("MALFORMED", "two sessions with one session id")
         return cls(sessions[0], sessions[1:]) if sessions else cls()
 
     # ---- §17.4 sealing, kind 0x08

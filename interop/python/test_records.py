@@ -186,7 +186,6 @@ class RecordVectors(unittest.TestCase):
         self.assertEqual(cm.exception.name, "WRONG_OBJECT_TYPE")
         # An authenticated but invalid record state is the decoder's error.
         for case in V["invalid_states"]:
-            bad = RC.SessionRecord().seal(KEY, bytes(24))  # right framing
             nonce = bytes(range(24))
             head = bytes([1, RC.KIND_SEALED_RECORD])
             bad = head + nonce + R.aead_seal(KEY, nonce, RC.SEALED_AD + head, h(case["state"]))
@@ -238,6 +237,14 @@ class RecordVectors(unittest.TestCase):
         for count in (6, 7, 255):
             self.assertEqual(err(state[:2] + bytes([count])), "TOO_LARGE")
         self.assertEqual(len(rec.sessions()), 2)
+        # Two sessions with one id, then a third that is not even decoded,
+        # or trailing bytes: the duplicate is reported (checked as each
+        # session is decoded).
+        first = state[3:7 + n]
+        dup = b"\x01\x00\x02" + first + first
+        self.assertEqual(err(dup), "MALFORMED")
+        self.assertEqual(err(dup + b"\x00"), "MALFORMED")
+        self.assertEqual(err(b"\x01\x00\x03" + first + first + b"\x00\x00\x00\x09"), "MALFORMED")
 
 
 # --------------------------------------------------------------------------
@@ -292,6 +299,8 @@ class RecordRules(unittest.TestCase):
             m1 = a.send(b"first %d" % k)
             if k == 0:
                 late_prekey = a.send(b"late prekey")
+            if k == 1:
+                held = a.send(b"held in 1")
             self.assertEqual(b.recv(a, m1), b"first %d" % k)
             first.append(m1)
             # Bob (responder, not an unanswered initiation) makes each new
@@ -309,13 +318,46 @@ class RecordRules(unittest.TestCase):
         # A late prekey message takes the accept path; its base key is remembered.
         self.assertEqual(error_of(b.recv, a, late_prekey), "DUPLICATE_MESSAGE")
         self.assertEqual((b.rec.encode(), b.acc.serialize()), state)
-        # The oldest kept session still decrypts, and is promoted.
-        oldest = b.rec.archived[-1].session_id
-        b_state = b.rec.encode()
-        self.assertEqual(b.ids()[-1], oldest)
-        # Replays of its first message are duplicates (and change nothing).
+        # Replays of the first message of the oldest kept session (session 1)
+        # are duplicates in it, and change nothing.
+        sid = a.ids()
         self.assertEqual(error_of(b.recv, a, first[1]), "DUPLICATE_MESSAGE")
-        self.assertEqual(b.rec.encode(), b_state)
+        self.assertEqual((b.rec.encode(), b.acc.serialize()), state)
+        # A held message of session 1 (a prekey message: Alice never heard
+        # back in it) is routed by session id and promotes it; the count of
+        # archived sessions stays 4.
+        self.assertEqual(b.recv(a, held), b"held in 1")
+        self.assertEqual(b.ids(), [sid[4], sid[0], sid[1], sid[2], sid[3]])
+        # Bob now sends in session 1: a normal message that Alice finds by
+        # header trial in her oldest archived session, which becomes current.
+        self.assertEqual(a.recv(b, b.send(b"back in 1")), b"back in 1")
+        self.assertEqual(a.ids(), [sid[4], sid[0], sid[1], sid[2], sid[3]])
+        self.assertEqual(b.recv(a, a.send(b"ok")), b"ok")
+
+    def test_failed_accept_changes_nothing(self):
+        """§17.2 / §5.3: a first message that fails consumes no one-time
+        prekey; the good one consumes both and records its base key."""
+        a, b = self.a, self.b
+        b.acc.generate_one_time(2, b.draw)
+        self.assertEqual(sorted(b.acc.account.one_time_prekeys), [3, 5])
+        a.rec.initiate(a.identity, b.acc.bundle(with_one_time=True), a.name, b.name, a.draw)
+        self.assertEqual(a.rec.current.handshake["opk_id"], 3)
+        self.assertEqual(a.rec.current.handshake["kem_id"], 4)
+        self.assertEqual(a.rec.current.handshake["kem_kind"], R.KEM_ONE_TIME)
+        m = a.send(b"first")
+        before = (b.rec.encode(), b.acc.serialize())
+        for bad in (m[:-1] + bytes([m[-1] ^ 1]),                  # body
+                    m[:1300] + bytes([m[1300] ^ 1]) + m[1301:]):  # encrypted header
+            self.assertEqual(error_of(b.recv, a, bad), "DECRYPTION_FAILED")
+            self.assertEqual((b.rec.encode(), b.acc.serialize()), before)
+        self.assertEqual(b.recv(a, m), b"first")
+        acc = b.acc.account
+        self.assertEqual(sorted(acc.one_time_prekeys), [5])
+        self.assertEqual(sorted(k for k in acc.kem_prekeys), [(1, 2), (2, 6)])
+        self.assertEqual(len(acc.accepted_base_keys[1]), 1)
+        # The account state round-trips (§9.3) and a replay is refused.
+        self.assertEqual(RC.AccountState.parse(b.acc.serialize()).serialize(), b.acc.serialize())
+        self.assertEqual(error_of(b.recv, a, m), "DUPLICATE_MESSAGE")
 
     def test_header_trial_and_promotion(self):
         a, b = self.a, self.b
