@@ -252,16 +252,14 @@ class SessionRecord:
             self.current = s
             return
         if _unanswered_initiation(c) and _remote_identity_key(s) == _remote_identity_key(c):
-            if s.session_id < c.session_id:  # unsigned bytes, lexicographic
-                becomes_current = True
-            else:
-                becomes_current = False
+            # The tie-break: 32-byte strings as unsigned bytes, lexicographic
+            # (Python compares bytes exactly so).
+            becomes_current = s.session_id < c.session_id
         else:
             becomes_current = True
         if becomes_current:
             if not is_new:
-                self.archived.remove(s)
-            self.current = None
+                self.archived.remove(s)    # leaves its place: the count does not grow
             self._archive(c)
             self.current = s
         elif is_new:
