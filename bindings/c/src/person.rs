@@ -15,8 +15,8 @@ use crate::handles::{
 use crate::rng::RngRef;
 use crate::session::storage_key;
 use crate::status::{
-    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE, SOTTO_ERR_WRONG_LENGTH,
-    core_code,
+    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
+    SOTTO_ERR_WRONG_LENGTH, core_code,
 };
 use crate::{SOTTO_IDENTITY_LEN, sotto_buffer};
 use sotto_core::person::DeviceEntry;
@@ -214,13 +214,14 @@ pub unsafe extern "C" fn sotto_user_identity_sign_device_list(
         let remove = unsafe { u32s_in(remove_device_ids, remove_count) }?;
         let disjoint = aliasing.check()?;
         let mut add = Vec::with_capacity(add_count);
-        for (id, record) in add_ids.iter().zip(identities.chunks_exact(SOTTO_IDENTITY_LEN)) {
+        for (id, record) in add_ids
+            .iter()
+            .zip(identities.chunks_exact(SOTTO_IDENTITY_LEN))
+        {
             add.push((*id, IdentityKey::from_bytes(record).map_err(core_code)?));
         }
-        let list = user.with(|user| {
-            user.sign_device_list(&add, &remove, now)
-                .map_err(core_code)
-        })?;
+        let list =
+            user.with(|user| user.sign_device_list(&add, &remove, now).map_err(core_code))?;
         out.set(&disjoint, list.to_bytes());
         Ok(())
     })
@@ -307,8 +308,7 @@ pub unsafe extern "C" fn sotto_user_identity_certify_device(
         let user = UserIdentityRef::get(token(user))?;
         let out = out?;
         let disjoint = aliasing.check()?;
-        let certificate =
-            user.with(|user| user.certify_device(device_id).map_err(core_code))?;
+        let certificate = user.with(|user| user.certify_device(device_id).map_err(core_code))?;
         out.set(&disjoint, certificate.to_bytes());
         Ok(())
     })
@@ -581,7 +581,10 @@ pub unsafe extern "C" fn sotto_device_list_entries(
         let list = DeviceListRef::get(token(list))?;
         let out = out?;
         let disjoint = aliasing.check()?;
-        out.set(&disjoint, list.with(|list| Ok(entries_bytes(list.entries())))?);
+        out.set(
+            &disjoint,
+            list.with(|list| Ok(entries_bytes(list.entries())))?,
+        );
         Ok(())
     })
 }
@@ -788,7 +791,8 @@ pub unsafe extern "C" fn sotto_device_certificate_verify(
         let disjoint = aliasing.check()?;
         let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
         let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
-        let certificate = DeviceCertificate::from_bytes(certificate, &user_key).map_err(core_code)?;
+        let certificate =
+            DeviceCertificate::from_bytes(certificate, &user_key).map_err(core_code)?;
         certificate.verify_device(&identity).map_err(core_code)?;
         device_id.set(&disjoint, certificate.device_id());
         list_version.set(&disjoint, certificate.list_version());

@@ -12,9 +12,7 @@ use crate::handles::{
 use crate::rng::RngRef;
 use crate::session::storage_key;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
-use crate::{
-    SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, SOTTO_SESSION_ID_LEN, sotto_buffer,
-};
+use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, SOTTO_SESSION_ID_LEN, sotto_buffer};
 use sotto_core::{Padding, PrekeyBundle, Session, SessionContext, SessionRecord};
 use std::sync::Mutex;
 
@@ -186,9 +184,8 @@ pub unsafe extern "C" fn sotto_session_record_encrypt(
         // SAFETY: per this function's contract.
         let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
         let disjoint = aliasing.check()?;
-        let message = rng.with(|rng| {
-            record.with(|record| record.encrypt(plaintext, rng).map_err(core_code))
-        })?;
+        let message = rng
+            .with(|rng| record.with(|record| record.encrypt(plaintext, rng).map_err(core_code)))?;
         out.set(&disjoint, message);
         Ok(())
     })
@@ -255,7 +252,11 @@ pub unsafe extern "C" fn sotto_session_record_decrypt(
         let disjoint = aliasing.check()?;
         let context = SessionContext::new(local_id, remote_id);
         let plaintext = record.with(|record| {
-            account.with(|account| record.decrypt(account, message, &context).map_err(core_code))
+            account.with(|account| {
+                record
+                    .decrypt(account, message, &context)
+                    .map_err(core_code)
+            })
         })?;
         out.set(&disjoint, plaintext);
         Ok(())
