@@ -7,18 +7,21 @@
  * Conventions (every function):
  * - Returns a status: SOTTO_OK (0), a core error (1-99) or a binding error
  *   (100-199). sotto_error_message(code) gives a static explanation.
- * - Handles (sotto_account, sotto_session, sotto_rng) are opaque tokens,
- *   created by *_new / *_initiate / *_accept / *_unseal and released by the
- *   matching *_free. They are checked on every use: NULL, freed, forged or
+ * - Handles (sotto_account, sotto_session, sotto_rng, sotto_session_record,
+ *   sotto_user_identity, sotto_device_list, sotto_link_offer,
+ *   sotto_linked_device, sotto_group, ...) are opaque tokens, created by
+ *   *_new / *_initiate / *_accept / *_create / *_complete / *_unseal and
+ *   released by the matching *_free. They are checked on every use: NULL, freed, forged or
  *   wrong-kind handles give an error, never undefined behaviour.
  * - Inputs are (pointer, length) pairs, only read during the call and never
  *   retained. They must not change during the call (neither from another
  *   thread nor from an rng callback). A required input that is NULL gives
  *   SOTTO_ERR_NULL_POINTER whatever its length, one of length 0 gives
- *   SOTTO_ERR_ZERO_LENGTH. The only optional inputs are the plaintext of
- *   sotto_session_encrypt and the one-time prekey of sotto_bundle_assemble,
- *   where a length of 0 (with any pointer, NULL included) means empty /
- *   none.
+ *   SOTTO_ERR_ZERO_LENGTH. The only optional inputs are plaintexts (of
+ *   sotto_session_encrypt and the like), the one-time prekey of
+ *   sotto_bundle_assemble, and those each function documents as optional
+ *   (e.g. a list of count 0), where a length or count of 0 (with any
+ *   pointer, NULL included) means empty / none.
  * - Context ids (local_id, remote_id of sotto_session_initiate and
  *   sotto_session_accept) are byte strings of 1 to SOTTO_MAX_CONTEXT_ID_LEN
  *   (1024) bytes, compared byte for byte: no encoding is assumed, any byte
