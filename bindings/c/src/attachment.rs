@@ -788,5 +788,8 @@ mod tests {
             super::SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN,
             core::MAX_CONTENT_TYPE_LEN
         );
+        // The longest content type and its NUL fit the fields' array.
+        let fields = super::sotto_attachment_descriptor_fields::EMPTY;
+        assert!(fields.content_type.len() > core::MAX_CONTENT_TYPE_LEN);
     }
 }
