@@ -424,10 +424,91 @@ static void test_group_arguments(void) {
   OK(sotto_group_free(NULL));
 }
 
+/* The documented checking order of the new functions: handles first, then
+   outputs (reset on entry even when a handle is bad), then inputs, then
+   aliasing, then contents. */
+static void test_validation_order(void) {
+  cases++;
+  sotto_group *freed = NULL;
+  OK(sotto_group_create(GROUP_ID, 16, STR("a"), NULL, NULL, 0, 0, 100, 60,
+                        SOTTO_PADDING_PADME, NOW, NULL, &freed));
+  OK(sotto_group_free(freed));
+  uint8_t junk[8] = {0};
+  sotto_buffer out = {junk, 8}, out2 = {junk, 8};
+  uint32_t e = 5;
+  /* A freed handle beats NULL outputs and bad inputs... */
+  CHECK_RC(sotto_group_encrypt(freed, NULL, 3, NOW, NULL, NULL, NULL),
+           SOTTO_ERR_INVALID_HANDLE);
+  CHECK_RC(sotto_group_decrypt(freed, NULL, 0, &out, &out2, &e),
+           SOTTO_ERR_INVALID_HANDLE);
+  /* ... and the outputs were reset anyway. */
+  EMPTY(out);
+  EMPTY(out2);
+  CHECK(e == 0);
+  sotto_session_record *record = NULL;
+  OK(sotto_session_record_new(&record));
+  sotto_session_record *dead_record = NULL;
+  OK(sotto_session_record_new(&dead_record));
+  OK(sotto_session_record_free(dead_record));
+  CHECK_RC(sotto_session_record_decrypt(dead_record, NULL, NULL, 0, NULL, 0,
+                                        NULL, 0, NULL),
+           SOTTO_ERR_INVALID_HANDLE);
+  /* record first, then account. */
+  CHECK_RC(sotto_session_record_decrypt(record, NULL, NULL, 0, NULL, 0, NULL, 0,
+                                        NULL),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_session_record_decrypt(record, (sotto_account *)record, NULL,
+                                        0, NULL, 0, NULL, 0, NULL),
+           SOTTO_ERR_WRONG_HANDLE_KIND);
+  /* Outputs before inputs: a NULL output wins over a NULL message. */
+  sotto_account *account = NULL;
+  OK(sotto_account_new(NULL, &account));
+  CHECK_RC(sotto_session_record_decrypt(record, account, NULL, 0, NULL, 0, NULL,
+                                        0, NULL),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_session_record_decrypt(record, account, NULL, 0, NULL, 0, NULL,
+                                        0, &out),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_session_record_decrypt(record, account, junk, 0, NULL, 0, NULL,
+                                        0, &out),
+           SOTTO_ERR_ZERO_LENGTH);
+  /* Inputs before aliasing, aliasing before contents. */
+  CHECK_RC(sotto_session_record_decrypt(record, account, junk, 8, STR("a"),
+                                        STR("b"), (sotto_buffer *)junk),
+           SOTTO_ERR_ALIASED_OUTPUT);
+  CHECK_RC(sotto_session_record_decrypt(record, account, junk, 8, STR("a"),
+                                        NULL, 0, (sotto_buffer *)junk),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_session_record_decrypt(record, account, junk, 8, STR("a"),
+                                        STR("b"), &out),
+           SOTTO_ERR_UNSUPPORTED_VERSION);
+  /* The same for a user identity and a link offer. */
+  sotto_user_identity *user = NULL;
+  OK(sotto_user_identity_new(NULL, &user));
+  uint32_t code = 3;
+  CHECK_RC(sotto_link_respond((sotto_user_identity *)account, NULL, 0, 1, NULL,
+                              0, NOW, NULL, &out, &out2, &code),
+           SOTTO_ERR_WRONG_HANDLE_KIND);
+  CHECK(code == 0);
+  CHECK_RC(sotto_link_respond(user, NULL, 0, 1, NULL, 0, NOW,
+                              (sotto_rng *)user, &out, &out2, &code),
+           SOTTO_ERR_WRONG_HANDLE_KIND);
+  CHECK_RC(sotto_link_respond(user, NULL, 0, 1, NULL, 0, NOW, NULL, &out, &out2,
+                              &code),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_link_respond(user, junk, 8, 1, NULL, 0, NOW, NULL, &out, &out2,
+                              &code),
+           SOTTO_ERR_UNSUPPORTED_VERSION);
+  OK(sotto_user_identity_free(user));
+  OK(sotto_session_record_free(record));
+  OK(sotto_account_free(account));
+}
+
 int main(void) {
   test_group_conversation_with_removal();
   test_group_rotation();
   test_group_arguments();
+  test_validation_order();
   test_no_leaks();
   return summary();
 }
