@@ -2013,6 +2013,30 @@ int32_t sotto_device_certificate_verify(const uint8_t *certificate,
                                         uint32_t *device_id,
                                         uint64_t *list_version);
 
+// Writes the 60-digit safety number of two people (identical on both
+// sides) as a NUL-terminated ASCII string into `out`, which holds at least
+// `SOTTO_SAFETY_NUMBER_SIZE` (61) bytes: users compare it out of band to
+// verify each other's user identity key once, which then vouches for
+// every device in their signed device lists. `local_key` and `remote_key`
+// are `SOTTO_USER_IDENTITY_KEY_LEN`-byte user identity keys.
+//
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_BUFFER_TOO_SMALL`), `local_key`, `remote_key`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), aliasing (the bytes written must overlap
+// neither key), then `SOTTO_ERR_INVALID_KEY`. Written only on success.
+// Thread safety: any thread.
+//
+// # Safety
+// `local_key` and `remote_key` are NULL or readable for their lengths;
+// `out` is NULL or writable for `out_len` bytes.
+int32_t sotto_user_safety_number(const uint8_t *local_key,
+                                 size_t local_key_len,
+                                 const uint8_t *remote_key,
+                                 size_t remote_key_len,
+                                 char *out,
+                                 size_t out_len);
+
 // Creates an empty session record (no session yet) for one peer device.
 // Start a session in it with `sotto_session_record_initiate`, or let
 // `sotto_session_record_decrypt` create one from the peer's first prekey
@@ -2155,6 +2179,19 @@ int32_t sotto_session_record_current_id(const struct sotto_session_record *recor
 // # Safety
 // `out` is NULL or valid for writing a `size_t`.
 int32_t sotto_session_record_session_count(const struct sotto_session_record *record, size_t *out);
+
+// The ids of every session the record holds, `SOTTO_SESSION_ID_LEN`
+// bytes each, concatenated: the current one first, then the archived ones
+// newest first (empty for an empty record).
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `record` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_session_record_session_ids(const struct sotto_session_record *record,
+                                         struct sotto_buffer *out);
 
 // The peer's identity record (`SOTTO_IDENTITY_LEN` bytes) in the current
 // session. After the peer reinstalled it differs from the one verified

@@ -225,6 +225,31 @@ static void test_device_lists(void) {
                                                   eve_list.len),
            SOTTO_ERR_IDENTITY_MISMATCH);
 
+  /* Bob and Eve compare their user safety number once: the same 60 digits
+     on both sides. */
+  uint8_t eve_key[SOTTO_USER_IDENTITY_KEY_LEN];
+  OK(sotto_user_identity_public_key(eve, eve_key, sizeof eve_key));
+  char on_bob[SOTTO_SAFETY_NUMBER_SIZE], on_eve[SOTTO_SAFETY_NUMBER_SIZE + 4];
+  OK(sotto_user_safety_number(bob_key, 33, eve_key, 33, on_bob, sizeof on_bob));
+  OK(sotto_user_safety_number(eve_key, 33, bob_key, 33, on_eve, sizeof on_eve));
+  CHECK(strlen(on_bob) == 60 && strcmp(on_bob, on_eve) == 0);
+  for (int i = 0; i < 60; i++) CHECK(on_bob[i] >= '0' && on_bob[i] <= '9');
+  char with_self[SOTTO_SAFETY_NUMBER_SIZE];
+  OK(sotto_user_safety_number(bob_key, 33, bob_key, 33, with_self,
+                              sizeof with_self));
+  CHECK(strcmp(with_self, on_bob) != 0);
+  CHECK_RC(sotto_user_safety_number(bob_key, 33, eve_key, 33, on_bob, 60),
+           SOTTO_ERR_BUFFER_TOO_SMALL);
+  CHECK_RC(sotto_user_safety_number(bob_key, 32, eve_key, 33, on_bob, 61),
+           SOTTO_ERR_WRONG_LENGTH);
+  uint8_t not_a_key[SOTTO_USER_IDENTITY_KEY_LEN] = {0x05};
+  CHECK_RC(sotto_user_safety_number(bob_key, 33, not_a_key, 33, on_bob, 61),
+           SOTTO_ERR_INVALID_KEY);
+  CHECK_RC(sotto_user_safety_number(bob_key, 33, eve_key, 33,
+                                    (char *)bob_key, 61),
+           SOTTO_ERR_ALIASED_OUTPUT);
+  CHECK(bob_key[0] == 0x02);
+
   /* The user identity survives sealing with its committed list. */
   uint8_t key[32];
   OK(sotto_storage_key_generate(NULL, key, sizeof key));

@@ -261,6 +261,20 @@ static void test_record_simultaneous_initiation(void) {
   record_read(&bob, "bob", "alice", a1, "from alice");
   /* Both settle on the same session (the smaller id), no message lost. */
   CHECK(same_current(&alice, &bob));
+  sotto_buffer ids_a = {0}, ids_b = {0};
+  OK(sotto_session_record_session_ids(alice.record, &ids_a));
+  OK(sotto_session_record_session_ids(bob.record, &ids_b));
+  CHECK(ids_a.len == 2 * SOTTO_SESSION_ID_LEN);
+  CHECK(ids_b.len == 2 * SOTTO_SESSION_ID_LEN);
+  /* The same two sessions on both sides, and the current one is the one
+     with the smaller id. */
+  CHECK(memcmp(ids_a.ptr, ids_b.ptr, SOTTO_SESSION_ID_LEN) == 0);
+  CHECK(memcmp(ids_a.ptr + SOTTO_SESSION_ID_LEN, ids_b.ptr + SOTTO_SESSION_ID_LEN,
+               SOTTO_SESSION_ID_LEN) == 0);
+  CHECK(memcmp(ids_a.ptr, ids_a.ptr + SOTTO_SESSION_ID_LEN,
+               SOTTO_SESSION_ID_LEN) < 0);
+  OK(sotto_buffer_free(&ids_a));
+  OK(sotto_buffer_free(&ids_b));
   sotto_buffer a2 = record_send(&alice, "converged?");
   record_read(&bob, "bob", "alice", a2, "converged?");
   sotto_buffer b2 = record_send(&bob, "converged.");
@@ -312,6 +326,11 @@ static void test_record_migration_and_arguments(void) {
            SOTTO_ERR_INVALID_ARGUMENT);
   CHECK_RC(sotto_session_record_set_padding(empty, SOTTO_PADDING_NONE),
            SOTTO_ERR_INVALID_ARGUMENT);
+  sotto_buffer no_ids = {(uint8_t *)id, 1};
+  OK(sotto_session_record_session_ids(empty, &no_ids));
+  EMPTY(no_ids);
+  CHECK_RC(sotto_session_record_session_ids(empty, NULL),
+           SOTTO_ERR_NULL_POINTER);
   /* A normal message no session of the record opens. */
   sotto_buffer m = record_send(&bob, "not for you");
   CHECK_RC(sotto_session_record_decrypt(empty, bob.account, m.ptr, m.len,

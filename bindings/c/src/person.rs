@@ -18,9 +18,12 @@ use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
     SOTTO_ERR_WRONG_LENGTH, core_code,
 };
-use crate::{SOTTO_IDENTITY_LEN, sotto_buffer};
+use crate::{SOTTO_IDENTITY_LEN, SOTTO_SAFETY_NUMBER_SIZE, sotto_buffer};
+use core::ffi::c_char;
 use sotto_core::person::DeviceEntry;
-use sotto_core::{DeviceCertificate, DeviceList, IdentityKey, UserIdentity, UserIdentityKey};
+use sotto_core::{
+    DeviceCertificate, DeviceList, IdentityKey, SafetyNumber, UserIdentity, UserIdentityKey,
+};
 use std::sync::Mutex;
 
 /// Length of an encoded user identity key (`0x02 || Ed25519 key`).
@@ -797,6 +800,59 @@ pub unsafe extern "C" fn sotto_device_certificate_verify(
         device_id.set(&disjoint, certificate.device_id());
         list_version.set(&disjoint, certificate.list_version());
         Ok(())
+    })
+}
+
+/// Writes the 60-digit safety number of two people (identical on both
+/// sides) as a NUL-terminated ASCII string into `out`, which holds at least
+/// `SOTTO_SAFETY_NUMBER_SIZE` (61) bytes: users compare it out of band to
+/// verify each other's user identity key once, which then vouches for
+/// every device in their signed device lists. `local_key` and `remote_key`
+/// are `SOTTO_USER_IDENTITY_KEY_LEN`-byte user identity keys.
+///
+/// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_BUFFER_TOO_SMALL`), `local_key`, `remote_key`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+/// `SOTTO_ERR_WRONG_LENGTH`), aliasing (the bytes written must overlap
+/// neither key), then `SOTTO_ERR_INVALID_KEY`. Written only on success.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `local_key` and `remote_key` are NULL or readable for their lengths;
+/// `out` is NULL or writable for `out_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_user_safety_number(
+    local_key: *const u8,
+    local_key_len: usize,
+    remote_key: *const u8,
+    remote_key_len: usize,
+    out: *mut c_char,
+    out_len: usize,
+) -> i32 {
+    guard(|| {
+        let out = out.cast::<u8>();
+        let aliasing = Aliasing::of(
+            &[OutArray::span(out, out_len, SOTTO_SAFETY_NUMBER_SIZE)],
+            &[
+                Span::bytes(local_key, local_key_len),
+                Span::bytes(remote_key, remote_key_len),
+            ],
+        );
+        // SAFETY: per this function's contract (`c_char` and `u8` have the
+        // same size and alignment).
+        let out = unsafe { OutArray::new(out, out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
+        // SAFETY: per this function's contract.
+        let local = unsafe { user_key_bytes(local_key, local_key_len) }?;
+        // SAFETY: per this function's contract.
+        let remote = unsafe { user_key_bytes(remote_key, remote_key_len) }?;
+        let disjoint = aliasing.check()?;
+        let local = UserIdentityKey::from_bytes(&local).map_err(core_code)?;
+        let remote = UserIdentityKey::from_bytes(&remote).map_err(core_code)?;
+        let mut text = SafetyNumber::for_users(&local, &remote)
+            .digits()
+            .into_bytes();
+        text.push(0);
+        out.set(&disjoint, &text)
     })
 }
 

@@ -320,6 +320,40 @@ pub unsafe extern "C" fn sotto_session_record_session_count(
     })
 }
 
+/// The ids of every session the record holds, `SOTTO_SESSION_ID_LEN`
+/// bytes each, concatenated: the current one first, then the archived ones
+/// newest first (empty for an empty record).
+///
+/// On success `*out` holds a new buffer owned by the caller; on error it is
+/// empty. Checks, in order: `record` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_session_ids(
+    record: *const sotto_session_record,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let ids = record.with(|record| {
+            Ok(record
+                .session_ids()
+                .iter()
+                .flat_map(|id| *id.as_bytes())
+                .collect::<Vec<u8>>())
+        })?;
+        out.set(&disjoint, ids);
+        Ok(())
+    })
+}
+
 /// The peer's identity record (`SOTTO_IDENTITY_LEN` bytes) in the current
 /// session. After the peer reinstalled it differs from the one verified
 /// before: compare it after each `sotto_session_record_decrypt`.
