@@ -1540,6 +1540,28 @@ int32_t sotto_link_offer_complete(struct sotto_link_offer *offer,
 // Thread safety: any thread.
 int32_t sotto_link_offer_free(struct sotto_link_offer *offer);
 
+// Reads a scanned QR payload on the primary device before answering it:
+// checks it and its expiry, and gives the new device's account identity
+// record (`*identity`, `SOTTO_IDENTITY_LEN` bytes in a new buffer owned by
+// the caller) and when the offer expires (`*expires_at`).
+// `sotto_link_respond` repeats these checks.
+//
+// Checks, in order: `identity`, `expires_at` (`SOTTO_ERR_NULL_POINTER`),
+// `qr` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then
+// decoding errors, `SOTTO_ERR_INVALID_KEY`, `SOTTO_ERR_EXPIRED` (`now` past
+// the expiry). On error the outputs are empty / 0. Thread safety: any
+// thread.
+//
+// # Safety
+// `qr` is NULL or readable for `qr_len` bytes; `identity` and
+// `expires_at` are NULL or valid for writing a `sotto_buffer` /
+// `uint64_t`.
+int32_t sotto_link_scan(const uint8_t *qr,
+                        size_t qr_len,
+                        uint64_t now,
+                        struct sotto_buffer *identity,
+                        uint64_t *expires_at);
+
 // Answers a scanned link offer on the primary device: signs `user`'s next
 // device list with the new device added as `device_id`, certifies it, and
 // encrypts for it the user key, the list, the certificate and `contacts`

@@ -439,7 +439,26 @@ static void test_linking(void) {
   OK(sotto_link_offer_qr_payload(offer, &qr));
   CHECK(qr.len == SOTTO_LINK_OFFER_LEN);
 
-  /* The phone scans it and answers, handing over a contact. */
+  /* The phone scans it: whose device is it? */
+  sotto_buffer scanned_id = {0};
+  uint64_t scanned_expiry = 0;
+  OK(sotto_link_scan(qr.ptr, qr.len, NOW + 5, &scanned_id, &scanned_expiry));
+  sotto_buffer browser_identity = identity_of(p.browser);
+  CHECK(buffers_equal(scanned_id, browser_identity));
+  CHECK(scanned_expiry == NOW + 300);
+  OK(sotto_buffer_free(&scanned_id));
+  OK(sotto_buffer_free(&browser_identity));
+  CHECK_RC(sotto_link_scan(qr.ptr, qr.len, NOW + 301, &scanned_id,
+                           &scanned_expiry),
+           SOTTO_ERR_EXPIRED);
+  EMPTY(scanned_id);
+  CHECK(scanned_expiry == 0);
+  CHECK_RC(sotto_link_scan(qr.ptr, qr.len, NOW, &scanned_id, NULL),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_link_scan(qr.ptr, 100, NOW, &scanned_id, &scanned_expiry),
+           SOTTO_ERR_TRUNCATED);
+
+  /* It answers, handing over a contact. */
   sotto_link_contact contacts[1] = {
       {alice_key, sizeof alice_key, (const uint8_t *)"Alice", 5, true}};
   sotto_buffer response = {0}, new_list = {0};

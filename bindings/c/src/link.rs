@@ -195,6 +195,50 @@ pub extern "C" fn sotto_link_offer_free(offer: *mut sotto_link_offer) -> i32 {
     guard(|| free(token(offer), Kind::LinkOffer))
 }
 
+/// Reads a scanned QR payload on the primary device before answering it:
+/// checks it and its expiry, and gives the new device's account identity
+/// record (`*identity`, `SOTTO_IDENTITY_LEN` bytes in a new buffer owned by
+/// the caller) and when the offer expires (`*expires_at`).
+/// `sotto_link_respond` repeats these checks.
+///
+/// Checks, in order: `identity`, `expires_at` (`SOTTO_ERR_NULL_POINTER`),
+/// `qr` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then
+/// decoding errors, `SOTTO_ERR_INVALID_KEY`, `SOTTO_ERR_EXPIRED` (`now` past
+/// the expiry). On error the outputs are empty / 0. Thread safety: any
+/// thread.
+///
+/// # Safety
+/// `qr` is NULL or readable for `qr_len` bytes; `identity` and
+/// `expires_at` are NULL or valid for writing a `sotto_buffer` /
+/// `uint64_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_link_scan(
+    qr: *const u8,
+    qr_len: usize,
+    now: u64,
+    identity: *mut sotto_buffer,
+    expires_at: *mut u64,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(identity), Span::of(expires_at)],
+            &[Span::bytes(qr, qr_len)],
+        );
+        // SAFETY: per this function's contract.
+        let identity = unsafe { OutBuffer::new(identity, &aliasing) };
+        // SAFETY: per this function's contract.
+        let expires_at = unsafe { OutValue::new(expires_at, 0, &aliasing) };
+        let (identity, expires_at) = (identity?, expires_at?);
+        // SAFETY: per this function's contract.
+        let qr = unsafe { bytes_in(qr, qr_len) }?;
+        let disjoint = aliasing.check()?;
+        let scanned = ScannedOffer::from_qr(qr, now).map_err(core_code)?;
+        expires_at.set(&disjoint, scanned.expires_at());
+        identity.set(&disjoint, scanned.identity().to_bytes());
+        Ok(())
+    })
+}
+
 /// Reads the caller's contacts.
 ///
 /// # Safety
