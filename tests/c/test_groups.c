@@ -3,6 +3,8 @@
  * conversation with a member removed, rotation, sealing, and the typed
  * errors of every function (run by scripts/test-c.sh like test_sotto.c).
  */
+#include <pthread.h>
+
 #include "check.h"
 
 static const uint8_t GROUP_ID[SOTTO_GROUP_ID_LEN] = {7, 7, 7, 7, 7, 7, 7, 7,
@@ -504,11 +506,66 @@ static void test_validation_order(void) {
   OK(sotto_account_free(account));
 }
 
+/* One group handle used from several threads: calls are serialized by the
+   handle's lock, so every message decrypts exactly once. */
+typedef struct {
+  sotto_group *group;
+  sotto_buffer *messages;
+  int first, count, ok;
+} reader_job;
+
+static void *reader(void *arg) {
+  reader_job *job = arg;
+  for (int i = job->first; i < job->first + job->count; i++) {
+    sotto_buffer pt = {0}, from = {0};
+    uint32_t e = 0;
+    if (sotto_group_decrypt(job->group, job->messages[i].ptr,
+                            job->messages[i].len, &pt, &from, &e) == SOTTO_OK &&
+        pt.len == 1 && pt.ptr[0] == (uint8_t)i)
+      job->ok++;
+    sotto_buffer_free(&pt);
+    sotto_buffer_free(&from);
+  }
+  return NULL;
+}
+
+static void test_group_threads(void) {
+  cases++;
+  enum { N = 40 };
+  const char *other[] = {"bob#1"};
+  const char *other2[] = {"alice#1"};
+  sotto_group *alice = create("alice#1", other, 1, 0, 1000);
+  sotto_group *bob = create("bob#1", other2, 1, 0, 1000);
+  hand_chain(alice, "alice#1", bob);
+  sotto_buffer messages[N], rotated = {0};
+  for (int i = 0; i < N; i++) {
+    uint8_t byte = (uint8_t)i;
+    messages[i] = (sotto_buffer){0};
+    OK(sotto_group_encrypt(alice, &byte, 1, NOW, NULL, &messages[i], &rotated));
+  }
+  pthread_t threads[4];
+  reader_job jobs[4];
+  for (int t = 0; t < 4; t++) {
+    jobs[t] = (reader_job){bob, messages, t * (N / 4), N / 4, 0};
+    CHECK(pthread_create(&threads[t], NULL, reader, &jobs[t]) == 0);
+  }
+  int total = 0;
+  for (int t = 0; t < 4; t++) {
+    CHECK(pthread_join(threads[t], NULL) == 0);
+    total += jobs[t].ok;
+  }
+  CHECK(total == N);
+  free_all(messages, N);
+  OK(sotto_group_free(alice));
+  OK(sotto_group_free(bob));
+}
+
 int main(void) {
   test_group_conversation_with_removal();
   test_group_rotation();
   test_group_arguments();
   test_validation_order();
+  test_group_threads();
   test_no_leaks();
   return summary();
 }
