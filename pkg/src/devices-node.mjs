@@ -1,0 +1,18 @@
+// Entry of `sotto/devices` in the Node build for `import`: the same
+// objects as `require('sotto/devices')`.
+import api from './index.js';
+
+export const {
+  ErrorCode,
+  SottoError,
+  UserIdentity,
+  UserIdentityKey,
+  DeviceList,
+  DeviceCertificate,
+  LinkOffer,
+  ScannedOffer,
+  wasmMemoryBytes,
+  init,
+  initSync,
+} = api;
+export default init;
