@@ -258,10 +258,10 @@ export async function run(api, chat, { devices: dv, link: lv }) {
     throwsKind(() => user.signDeviceList({ add: [{ deviceId: -1, identityKey: new Uint8Array(1) }] }), 'INVALID_ARGUMENT');
     throwsKind(() => user.signDeviceList({ add: [{ deviceId: 1, identityKey: new Uint8Array(10) }] }), 'INVALID_KEY');
     throwsKind(() => user.signDeviceList({ add: 'x' }), 'WRONG_ARGUMENT_TYPE');
-    throwsKind(() => LinkOffer.create(key, new Uint8Array(10)), 'TRUNCATED');
+    throwsKind(() => LinkOffer.create(key, new Uint8Array(10)), 'UNSUPPORTED_VERSION');
     throwsKind(() => LinkOffer.create(key, new Uint8Array(0), { ttl: 601 }), 'INVALID_ARGUMENT');
     throwsKind(() => LinkOffer.create(new Uint8Array(3), new Uint8Array(0)), 'INVALID_ARGUMENT');
-    throwsKind(() => ScannedOffer.fromQr(new Uint8Array(2)), 'WRONG_OBJECT_TYPE');
+    throwsKind(() => ScannedOffer.fromQr(Uint8Array.of(1, 3)), 'WRONG_OBJECT_TYPE');
     throwsKind(() => api.checkUserKey(new Uint8Array(33)), 'INVALID_KEY');
     throwsKind(() => UserIdentity.create({ randomness: new Uint8Array(5) }), 'RANDOMNESS', 17);
     throwsKind(() => new DeviceList(), 'WRONG_ARGUMENT_TYPE');
