@@ -120,7 +120,7 @@ impl rand_core::TryCryptoRng for Os {}
 
 /// Seconds from JavaScript: an integer in `0..=2^53`.
 fn secs(value: f64) -> JsResult<u64> {
-    if value >= 0.0 && value <= 9_007_199_254_740_992.0 && value.fract() == 0.0 {
+    if (0.0..=9_007_199_254_740_992.0).contains(&value) && value.fract() == 0.0 {
         // Exact: an integer below 2^53 + 1.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(value as u64)
@@ -151,7 +151,11 @@ fn pack_entries<'a>(entries: impl Iterator<Item = &'a DeviceEntry>) -> Vec<u8> {
         let record = e.identity.to_bytes();
         out.extend_from_slice(&e.device_id.to_be_bytes());
         out.extend_from_slice(&e.added_at.to_be_bytes());
-        out.extend_from_slice(&u16::try_from(record.len()).unwrap_or(u16::MAX).to_be_bytes());
+        out.extend_from_slice(
+            &u16::try_from(record.len())
+                .unwrap_or(u16::MAX)
+                .to_be_bytes(),
+        );
         out.extend_from_slice(&record);
     }
     out
@@ -271,7 +275,12 @@ impl WasmUserIdentity {
     }
 
     /// [`UserIdentity::sign_device_list`] (pure).
-    pub fn sign_device_list(&self, add: &[u8], remove: &[u8], now: f64) -> JsResult<WasmDeviceList> {
+    pub fn sign_device_list(
+        &self,
+        add: &[u8],
+        remove: &[u8],
+        now: f64,
+    ) -> JsResult<WasmDeviceList> {
         let add = unpack_additions(add)?;
         let remove = unpack_ids(remove)?;
         self.inner
@@ -524,7 +533,8 @@ impl WasmScannedOffer {
         let contacts = unpack_contacts(contacts)?;
         let now = secs(now)?;
         let r = with_rng(draws, |rng| {
-            self.inner.respond(&user.inner, device_id, &contacts, now, rng)
+            self.inner
+                .respond(&user.inner, device_id, &contacts, now, rng)
         })?;
         Ok(WasmLinkResponse {
             bytes: r.to_bytes(),

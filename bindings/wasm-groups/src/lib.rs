@@ -115,7 +115,7 @@ impl rand_core::TryCryptoRng for Os {}
 
 /// Seconds from JavaScript: an integer in `0..=2^53`.
 fn secs(value: f64) -> JsResult<u64> {
-    if value >= 0.0 && value <= 9_007_199_254_740_992.0 && value.fract() == 0.0 {
+    if (0.0..=9_007_199_254_740_992.0).contains(&value) && value.fract() == 0.0 {
         // Exact: an integer below 2^53 + 1.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(value as u64)
