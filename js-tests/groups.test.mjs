@@ -83,3 +83,18 @@ test(`groups web build is at most ${GROUPS_GZIP_BUDGET} bytes gzipped`, (t) => {
   t.diagnostic(`total: ${total} bytes gzipped (budget ${GROUPS_GZIP_BUDGET})`);
   assert.ok(total <= GROUPS_GZIP_BUDGET, `groups web build ${total} bytes gzipped > ${GROUPS_GZIP_BUDGET}`);
 });
+
+test("README's groups and devices example runs and prints what its comments say", async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const block = readme.match(/<!-- js-groups:start -->\n```js\n([\s\S]*?)```/);
+  assert.ok(block, 'js-groups block missing');
+  const dir = new URL('./artifacts/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  const file = new URL('readme-groups.mjs', dir);
+  await writeFile(file, block[1]);
+  const output = execFileSync(process.execPath, [fileURLToPath(file)], { encoding: 'utf8' });
+  const expected = [...block[1].matchAll(/console\.log\(.*\); \/\/ "(.*)"/g)].map((m) => m[1]);
+  assert.deepEqual(expected, ['hello group', '1']);
+  assert.deepEqual(output.trim().split('\n'), expected);
+});
