@@ -278,6 +278,8 @@ export async function run(api, vectors) {
     );
     throwsKind(() => GroupSession.create({ groupId, ownDevice: '\ud800', members: [] }), 'INVALID_ARGUMENT');
     throwsKind(() => new GroupSession(), 'WRONG_ARGUMENT_TYPE');
+    throwsKind(() => Object.create(GroupSession.prototype).encrypt('x'), 'WRONG_ARGUMENT_TYPE');
+    throwsKind(() => ({ __proto__: GroupSession.prototype }).free(), 'WRONG_ARGUMENT_TYPE');
     throwsKind(() => GroupSession.prototype.encrypt.call({}, 'x'), 'WRONG_ARGUMENT_TYPE');
     a.free();
     a.free();
@@ -292,6 +294,21 @@ export async function run(api, vectors) {
     eq(text(c.decrypt(b.encrypt('y').message).plaintext), 'y', 'after a failed encrypt');
     b.free();
     c.free();
+  });
+
+  await check('a Proxy of a GroupSession (reactive state in a web app) works as the object', () => {
+    const a = make('a', ['b']);
+    const b = make('b', ['a']);
+    const seen = [];
+    const wrap = (o) => new Proxy(o, { get: (t, k, r) => (seen.push(k), Reflect.get(t, k, r)) });
+    const pa = wrap(a);
+    const pb = wrap(b);
+    pb.receiveDistribution(pa.distribution(), 'a');
+    eq(text(pb.decrypt(pa.encrypt('through proxies').message).plaintext), 'through proxies', 'proxied');
+    if (seen.length === 0) throw new Error('the proxies were not used');
+    pa.free();
+    eq(a.freed, true, 'freeing the proxy frees the object');
+    b.free();
   });
 
   await check('parseGroupMessage reads the framing; garbage is refused', () => {

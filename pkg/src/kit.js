@@ -174,22 +174,42 @@ function kit(glue, isReady, codes) {
 
   const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
   const TOKEN = Symbol('sotto internal');
-  const raws = new WeakMap();
+  // As in the main entry: each object carries the key of its state in an
+  // own, non-writable, non-configurable property under a private symbol, so
+  // that a Proxy of it (Vue's reactive(), MobX) resolves to the object
+  // itself (a Proxy must report such a property exactly), while look-alikes
+  // (Object.create(Class.prototype), plain objects) have no state.
+  const SLOT = Symbol('sotto object');
+  const states = new WeakMap();
+
+  function stateOf(value) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+    let key;
+    try {
+      key = value[SLOT];
+    } catch {
+      return undefined;
+    }
+    return typeof key === 'function' ? states.get(key) : undefined;
+  }
 
   // The base of every object of the entry: the raw wasm-bindgen object is
   // reachable only through `live(this)`, which refuses a freed one.
   class Handle {
     constructor(token, raw) {
       if (token !== TOKEN) throw new SottoError(ErrorCode.WRONG_ARGUMENT_TYPE, `use the static constructors of ${new.target.name}`);
-      raws.set(this, raw);
+      const key = () => {};
+      states.set(key, { Class: new.target, raw });
+      Object.defineProperty(this, SLOT, { value: key });
     }
     /** Frees the WebAssembly memory now. Idempotent. */
     free() {
-      const raw = raws.get(this);
-      if (raw === undefined) throw wrongType('this', 'a Sotto object', this);
-      if (raw === null) return;
+      const state = stateOf(this);
+      if (state === undefined) throw wrongType('this', 'a Sotto object', this);
+      if (state.raw === null) return;
       if (busy) throw new SottoError(ErrorCode.REENTRANT);
-      raws.set(this, null);
+      const raw = state.raw;
+      state.raw = null;
       raw.free();
     }
     [dispose]() {
@@ -197,17 +217,19 @@ function kit(glue, isReady, codes) {
     }
     /** Whether free() was called. */
     get freed() {
-      return raws.get(this) === null;
+      const state = stateOf(this);
+      if (state === undefined) throw wrongType('this', 'a Sotto object', this);
+      return state.raw === null;
     }
   }
 
-  // The raw object of `value`, a live object of `Class`.
+  // The raw object of `value`, a live object of `Class` (or a Proxy of one).
   function live(value, Class, what = 'this') {
-    const raw = raws.get(value);
-    if (raw === undefined || !(value instanceof Class)) throw wrongType(what, `a ${Class.name}`, value);
-    if (raw === null) throw new SottoError(ErrorCode.INVALID_HANDLE, `${what} (a ${Class.name}) was freed`);
+    const state = stateOf(value);
+    if (state === undefined || state.Class !== Class) throw wrongType(what, `a ${Class.name}`, value);
+    if (state.raw === null) throw new SottoError(ErrorCode.INVALID_HANDLE, `${what} (a ${Class.name}) was freed`);
     if (!isReady()) throw new SottoError(ErrorCode.NOT_INITIALIZED);
-    return raw;
+    return state.raw;
   }
 
   const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
