@@ -116,7 +116,7 @@ cp "$src/attachments.d.ts" "$dist/attachments.d.cts"
 # `sotto/groups` and `sotto/devices`: modules of their own
 # (bindings/wasm-groups, bindings/wasm-devices), built the same way; each
 # core.js is pkg/src/kit.js (shared helpers) followed by the entry's file.
-for sub in ${SOTTO_SUBMODULES_TMP:-groups devices}; do
+for sub in groups devices; do
   CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p "sotto-wasm-$sub" --target wasm32-unknown-unknown --profile wasm-release
   input="$target_dir/wasm32-unknown-unknown/wasm-release/sotto_wasm_$sub.wasm"
   for target in web nodejs; do
