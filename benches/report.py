@@ -220,6 +220,7 @@ def main():
     machine = load(res / "machine.json", {})
     package = load(res / "package-sizes.json", {})
     experiments = load(res / "experiments.json", None)
+    groups_js = {env: load(res / f"groups-{env}.json", None) for env in ("node", "chromium")}
     native_rows = native_section(crit, crit_vs)
     tgts = targets(native_rows, js, sizes)
 
@@ -232,6 +233,7 @@ def main():
         "js": js,
         "sizes": {"native": sizes, "npm_package": package},
         "targets": tgts,
+        "groups_js": groups_js,
     }
     if experiments:
         data["experiments"] = experiments
@@ -374,6 +376,20 @@ def main():
                  "the core is unchanged.\n")
         for e in experiments.get("markdown", []):
             L.append(e)
+        L.append("")
+
+    # sotto/groups through the npm package (benches/js/groups-*.mjs).
+    group_js = [(env, load(res / f"groups-{env}.json", None)) for env in ("node", "chromium")]
+    if any(r for _, r in group_js):
+        L.append("## Group messages through the npm package\n")
+        L.append("`sotto/groups` (its own WebAssembly module): one 100-byte group message encrypted by its sender "
+                 "and decrypted by one member, rotation off, Padmé padding (the native `cmp_group_100B`), "
+                 "in Node and in headless Chromium (`benches/js/groups-node.mjs`, `groups-chromium.mjs`).\n")
+        L.append("| runtime | operation | ops/s | µs/op |")
+        L.append("|---|---|---:|---:|")
+        for env, r in group_js:
+            for row in (r or {}).get("rows", []):
+                L.append(f"| {env} | {row['name']} | {row['ops_per_s']} | {row['us_per_op']} |")
         L.append("")
 
     analysis = Path(__file__).with_name("analysis.md")

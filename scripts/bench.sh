@@ -50,7 +50,7 @@ results="$root/bench-results"
 target_dir=$(cargo_target_dir)
 mkdir -p "$results"
 rm -rf "$results/criterion" "$results/js.json" "$results/sizes.json" "$results/package-sizes.json" \
-  "$results"/attachments-*.json
+  "$results"/attachments-*.json "$results"/groups-*.json
 export CRITERION_HOME="$results/criterion"
 
 if [ "$mode" = short ]; then
@@ -193,6 +193,12 @@ say "JavaScript benches ($mode)"
     node attachments-chromium.mjs "${att_args[@]}" >"$results/attachments-chromium.json"
   else
     echo "bench: no Chromium (or js-tests/node_modules): attachments measured in Node only"
+  fi
+  # sotto/groups: a 100-byte group message encrypted and decrypted (the
+  # native cmp_group_100B) through the npm package, Node and Chromium.
+  node groups-node.mjs "${att_args[@]}" >"$results/groups-node.json"
+  if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ -d "$root/js-tests/node_modules/playwright-core" ]; then
+    node groups-chromium.mjs "${att_args[@]}" >"$results/groups-chromium.json"
   fi
 )
 
