@@ -1,0 +1,403 @@
+//! Ratchet version 2, the post-quantum KEM ratchet (PROTOCOL.md §22):
+//! negotiation, sizes, epochs, transactional decryption, sealed state, and
+//! healing against an adversary who stole one side's state and can break
+//! X25519 (simulated: it learns every X25519 key that side draws later,
+//! but none of its later ML-KEM randomness).
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{TryCryptoRng, TryRng};
+use sotto::hazmat::{self, KemField};
+use sotto::{Account, Error, PrekeyBundle, Session, StorageKey};
+use std::collections::VecDeque;
+
+/// Alice and Bob with established version-2 sessions (Bob's bundle
+/// advertises the capability), or version 1 when `pq` is false.
+fn established_with(seed: u64, pq: bool) -> (Session, Session, ChaCha20Rng) {
+    let mut rng = rng(seed);
+    let alice = Account::new(&mut rng).unwrap();
+    let mut bob = Account::new(&mut rng).unwrap();
+    bob.generate_one_time_prekeys(1, &mut rng).unwrap();
+    let mut bundle = bob.prekey_bundle().unwrap();
+    if pq {
+        bundle = PrekeyBundle::from_bytes(&bundle.with_pq_ratchet().to_bytes()).unwrap();
+    }
+    let mut a = Session::initiate(&alice, &bundle, &alice_context(), &mut rng).unwrap();
+    let first = a.encrypt(b"hello", &mut rng).unwrap();
+    let (mut b, plaintext) = Session::accept(&mut bob, &first, &bob_context()).unwrap();
+    assert_eq!(plaintext, b"hello");
+    let reply = b.encrypt(b"hello back", &mut rng).unwrap();
+    assert_eq!(a.decrypt(&reply).unwrap(), b"hello back");
+    assert_eq!((a.uses_pq_ratchet(), b.uses_pq_ratchet()), (pq, pq));
+    (a, b, rng)
+}
+
+/// Alternates every `k` messages for `turns` turns, each message delivered
+/// at once; returns the total bytes of the messages with a 100-byte text.
+fn alternate(
+    a: &mut Session,
+    b: &mut Session,
+    rng: &mut ChaCha20Rng,
+    k: usize,
+    turns: usize,
+) -> usize {
+    let mut bytes = 0;
+    for turn in 0..turns {
+        let (from, to) = if turn % 2 == 0 {
+            (&mut *a, &mut *b)
+        } else {
+            (&mut *b, &mut *a)
+        };
+        for _ in 0..k {
+            let message = from.encrypt(&[0x61; 100], rng).unwrap();
+            bytes += message.len();
+            assert_eq!(to.decrypt(&message).unwrap(), [0x61; 100]);
+        }
+    }
+    bytes
+}
+
+#[test]
+fn version_two_costs_56_bytes_per_message_and_advances_epochs() {
+    for k in [1usize, 3, 10] {
+        let (mut a1, mut b1, mut rng1) = established_with(7, false);
+        let (mut a2, mut b2, mut rng2) = established_with(7, true);
+        let turns = 600 / k;
+        let v1 = alternate(&mut a1, &mut b1, &mut rng1, k, turns);
+        let v2 = alternate(&mut a2, &mut b2, &mut rng2, k, turns);
+        let messages = k * turns;
+        // §7.2: a 100-byte text is a 202-byte v1 message; §22.3 adds the
+        // 56-byte KEM field to the encrypted header.
+        assert_eq!(v1, 202 * messages);
+        assert_eq!(v2, 258 * messages);
+        let epochs = a2.kem_epoch().unwrap();
+        assert_eq!(epochs.abs_diff(b2.kem_epoch().unwrap()) <= 1, true);
+        assert!(
+            epochs >= 2,
+            "k = {k}: only {epochs} KEM epochs in {messages} messages"
+        );
+        println!(
+            "k = {k}: {messages} messages, +{} bytes each, {epochs} KEM epochs",
+            (v2 - v1) / messages
+        );
+    }
+}
+
+#[test]
+fn negotiation_falls_back_to_version_one() {
+    let (mut a, mut b, mut rng) = established_with(8, false);
+    let m = a.encrypt(b"v1", &mut rng).unwrap();
+    assert_eq!(m[1], 0x03);
+    assert_eq!(b.decrypt(&m).unwrap(), b"v1");
+    // A version-2 message to a version-1 session is another object.
+    let (mut a2, _b2, mut rng2) = established_with(8, true);
+    let m2 = a2.encrypt(b"v2", &mut rng2).unwrap();
+    assert_eq!(m2[1], 0x12);
+    assert_eq!(b.decrypt(&m2), Err(Error::WrongObjectType));
+    // The v2 bundle is one byte longer and names its capability.
+    let mut rng = rng2;
+    let bob = Account::new(&mut rng).unwrap();
+    let v1 = bob.prekey_bundle().unwrap();
+    let v2 = v1.clone().with_pq_ratchet().to_bytes();
+    assert_eq!(v2.len(), v1.to_bytes().len() + 1);
+    assert_eq!(v2[..3], [0x01, 0x13, 0x01]);
+    assert_eq!(v2[3..], v1.to_bytes()[2..]);
+    let decoded = PrekeyBundle::from_bytes(&v2).unwrap();
+    assert_eq!(decoded.capabilities(), Some(1));
+    assert_eq!(decoded.without_capabilities().to_bytes(), v1.to_bytes());
+}
+
+#[test]
+fn failed_messages_change_nothing_and_sealed_state_round_trips() {
+    let (mut a, mut b, mut rng) = established_with(9, true);
+    let key = StorageKey::generate(&mut rng).unwrap();
+    let mut largest = 0;
+    for i in 0..120 {
+        let (from, to) = if (i / 3) % 2 == 0 {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
+        let message = from.encrypt(&[i as u8; 20], &mut rng).unwrap();
+        let before = to.state();
+        for position in [1usize, 30, 90, 140, message.len() - 1] {
+            let mut bad = message.clone();
+            bad[position] ^= 0x40;
+            assert!(to.decrypt(&bad).is_err());
+            assert_eq!(to.state(), before, "a failed message changed the state");
+        }
+        assert_eq!(to.decrypt(&message).unwrap(), [i as u8; 20]);
+        assert_eq!(to.decrypt(&message), Err(Error::DuplicateMessage));
+        let sealed = to.seal(&key, &mut rng).unwrap();
+        largest = largest.max(sealed.len());
+        let restored = Session::unseal(&key, &sealed).unwrap();
+        assert_eq!(restored.state(), to.state());
+        assert_eq!(to.state()[0], 2, "format 2");
+        *to = restored;
+    }
+    println!("largest sealed v2 session in this run: {largest} bytes");
+}
+
+/// The mix marker of an exchange this side does not hold is `KEM_MISMATCH`,
+/// and changes nothing: Bob restores a copy from before he encapsulated.
+#[test]
+fn a_mix_this_side_does_not_hold_is_kem_mismatch() {
+    let (mut a, mut b, mut rng) = established_with(10, true);
+    let old_bob = b.state();
+    let mut marker = None;
+    for turn in 0..200 {
+        let (from, to) = if turn % 2 == 0 {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
+        let (message, step) = hazmat::plan_encrypt(from, b"x", &mut rng).unwrap();
+        let is_mix = matches!(step.kem_field(), Some(KemField::Mix { .. }));
+        hazmat::commit_encrypt(from, step);
+        if is_mix && turn % 2 == 0 {
+            marker = Some(message.clone());
+            break;
+        }
+        to.decrypt(&message).unwrap();
+    }
+    let marker = marker.expect("Alice mixed an exchange");
+    let mut stale = hazmat::session_from_state(&old_bob).unwrap();
+    let before = stale.state();
+    let error = stale.decrypt(&marker).unwrap_err();
+    assert!(
+        matches!(error, Error::KemMismatch | Error::DecryptionFailed),
+        "{error:?}"
+    );
+    assert_eq!(stale.state(), before);
+    assert_eq!(b.decrypt(&marker).unwrap(), b"x");
+}
+
+// ---------------------------------------------------------------------------
+// Healing against a state-stealing, X25519-breaking adversary.
+
+/// Records every draw.
+struct Recorder<'a> {
+    inner: &'a mut ChaCha20Rng,
+    draws: Vec<Vec<u8>>,
+}
+
+impl TryRng for Recorder<'_> {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        unimplemented!("Sotto draws byte strings")
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        unimplemented!("Sotto draws byte strings")
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.inner.try_fill_bytes(dst)?;
+        self.draws.push(dst.to_vec());
+        Ok(())
+    }
+}
+impl TryCryptoRng for Recorder<'_> {}
+
+/// Replays a list of draws; once the shadow lost track it may draw
+/// differently, and gets fresh bytes for what does not match.
+struct Replay<'a>(VecDeque<Vec<u8>>, &'a mut ChaCha20Rng);
+
+impl TryRng for Replay<'_> {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        unimplemented!()
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        unimplemented!()
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        match self.0.pop_front() {
+            Some(draw) if draw.len() == dst.len() => dst.copy_from_slice(&draw),
+            _ => self.1.try_fill_bytes(dst)?,
+        }
+        Ok(())
+    }
+}
+impl TryCryptoRng for Replay<'_> {}
+
+/// Alice, whose state was stolen, and the adversary's shadow of her: the
+/// stolen state, driven with every X25519 key and nonce Alice draws later
+/// (X25519 is broken) but with its own ML-KEM randomness (ML-KEM is not).
+struct Victim {
+    alice: Session,
+    shadow: Option<Session>,
+    adversary_rng: ChaCha20Rng,
+    /// Whether the shadow has lost track (root keys differ).
+    healed: bool,
+    /// Messages Alice sent and Bob decrypted after healing, and how many
+    /// of them the shadow guessed the message key of (must stay 0).
+    keys_guessed_after_healing: usize,
+}
+
+impl Victim {
+    fn new(alice: Session) -> Self {
+        Victim {
+            alice,
+            shadow: None,
+            adversary_rng: rng(0xADD),
+            healed: false,
+            keys_guessed_after_healing: 0,
+        }
+    }
+
+    fn compromise(&mut self) {
+        self.shadow = Some(self.alice.fork());
+    }
+
+    fn encrypt(&mut self, plaintext: &[u8], rng: &mut ChaCha20Rng) -> Vec<u8> {
+        let mut recorder = Recorder {
+            inner: rng,
+            draws: vec![],
+        };
+        let (message, step) = hazmat::plan_encrypt(&self.alice, plaintext, &mut recorder).unwrap();
+        let dh_step = step.new_root_key().is_some();
+        let real_key = step.message_key().expose().to_vec();
+        hazmat::commit_encrypt(&mut self.alice, step);
+        if let Some(shadow) = &mut self.shadow {
+            let mut draws = recorder.draws;
+            let last = draws.len() - 1;
+            for (i, draw) in draws.iter_mut().enumerate() {
+                let x25519_or_nonce = (dh_step && i == 0) || i == last;
+                if !x25519_or_nonce {
+                    self.adversary_rng.try_fill_bytes(draw).unwrap();
+                }
+            }
+            let (_, guess) = hazmat::plan_encrypt(
+                shadow,
+                plaintext,
+                &mut Replay(draws.into(), &mut self.adversary_rng),
+            )
+            .unwrap();
+            if self.healed && guess.message_key().expose()[..] == real_key[..] {
+                self.keys_guessed_after_healing += 1;
+            }
+            hazmat::commit_encrypt(shadow, guess);
+        }
+        self.update_healed();
+        message
+    }
+
+    /// Alice decrypts; the shadow tries to. Returns whether the shadow read it.
+    fn decrypt(&mut self, message: &[u8]) -> Result<(Vec<u8>, bool), Error> {
+        let plaintext = self.alice.decrypt(message)?;
+        let mut read = false;
+        if let Some(shadow) = &mut self.shadow {
+            read = shadow.decrypt(message).is_ok_and(|p| p == plaintext);
+        }
+        self.update_healed();
+        Ok((plaintext, read))
+    }
+
+    fn update_healed(&mut self) {
+        if let Some(shadow) = &self.shadow {
+            if hazmat::root_key(shadow) != hazmat::root_key(&self.alice) {
+                self.healed = true;
+            }
+        }
+    }
+}
+
+/// Clean alternation every `k` messages from the compromise on. Returns the
+/// round trips (a turn of Alice then a turn of Bob) until the shadow lost
+/// track, and checks that before then it read every message of Bob and
+/// after then none of his later chains nor any of Alice's message keys.
+fn rounds_to_heal(seed: u64, k: usize, pq: bool, warmup: usize) -> Option<usize> {
+    let (a, mut b, mut rng) = established_with(seed, pq);
+    let mut victim = Victim::new(a);
+    alternate_victim(&mut victim, &mut b, &mut rng, 1, warmup);
+    victim.compromise();
+    let mut healed_at = None;
+    let mut bob_turns_after_heal = 0;
+    for round in 0..120 {
+        for i in 0..k {
+            let message = victim.encrypt(&[round as u8, i as u8], &mut rng);
+            b.decrypt(&message).unwrap();
+        }
+        if victim.healed && healed_at.is_none() {
+            healed_at = Some(round + 1);
+        }
+        for _ in 0..k {
+            let message = b.encrypt(b"from bob", &mut rng).unwrap();
+            let (_, read) = victim.decrypt(&message).unwrap();
+            if !victim.healed {
+                assert!(
+                    read,
+                    "before healing the adversary follows the conversation"
+                );
+            } else if bob_turns_after_heal > 0 {
+                assert!(
+                    !read,
+                    "after healing the adversary reads none of Bob's new chains"
+                );
+            }
+            if victim.healed && healed_at.is_none() {
+                healed_at = Some(round + 1);
+            }
+        }
+        if healed_at.is_some() {
+            bob_turns_after_heal += 1;
+            if bob_turns_after_heal > 5 {
+                break;
+            }
+        }
+    }
+    assert_eq!(victim.keys_guessed_after_healing, 0);
+    healed_at
+}
+
+fn alternate_victim(
+    victim: &mut Victim,
+    b: &mut Session,
+    rng: &mut ChaCha20Rng,
+    k: usize,
+    turns: usize,
+) {
+    for _ in 0..turns {
+        for _ in 0..k {
+            let m = victim.encrypt(b"a", rng);
+            b.decrypt(&m).unwrap();
+        }
+        for _ in 0..k {
+            let m = b.encrypt(b"b", rng).unwrap();
+            victim.decrypt(&m).unwrap();
+        }
+    }
+}
+
+/// §22.7: the healing bound, in round trips of a conversation alternating
+/// every `k` messages: two exchanges of ⌈24/k⌉ + ⌈22/k⌉ + 1 round trips.
+fn healing_bound(k: usize) -> usize {
+    2 * (24usize.div_ceil(k) + 22usize.div_ceil(k) + 1)
+}
+
+#[test]
+fn version_one_never_heals_against_this_adversary() {
+    assert_eq!(rounds_to_heal(11, 3, false, 4), None);
+}
+
+#[test]
+fn version_two_heals_within_the_documented_bound() {
+    for k in [1usize, 3, 10] {
+        let mut worst = 0;
+        for (seed, warmup) in [(12u64, 0usize), (13, 7), (14, 20), (15, 33), (16, 41)] {
+            let rounds = rounds_to_heal(seed, k, true, warmup).expect("v2 heals");
+            assert!(
+                rounds <= healing_bound(k),
+                "k = {k}: {rounds} > {}",
+                healing_bound(k)
+            );
+            worst = worst.max(rounds);
+        }
+        println!(
+            "k = {k}: healed within {worst} round trips (bound {})",
+            healing_bound(k)
+        );
+    }
+}
