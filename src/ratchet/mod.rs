@@ -38,7 +38,6 @@ mod state;
 pub use header::HEADER_LEN;
 #[cfg(any(test, feature = "hazmat"))]
 pub use header::HEADER_V2_LEN;
-pub(crate) use header::header_bytes;
 pub use header::{ENCRYPTED_HEADER_LEN, ENCRYPTED_HEADER_V2_LEN, Header};
 #[cfg(any(test, feature = "hazmat"))]
 pub use kdf::ChainKey;

@@ -21,8 +21,8 @@ use crate::{Error, Result};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-/// Longest serialized KEM state (phase 1).
-pub(crate) const MAX_SERIALIZED_LEN: usize = 4 + 1 + 4 + 1 + 64 + 4 + 1 + 4 + CIPHERTEXT_LEN;
+/// Longest serialized KEM state (phase 3, 1198 bytes).
+pub(crate) const MAX_SERIALIZED_LEN: usize = 4 + 1 + 4 + 1 + 4 + PUBLIC_KEY_LEN;
 
 fn write_assembly<const N: usize>(out: &mut Vec<u8>, assembly: &Assembly<N>) {
     out.put_u32(assembly.received);
