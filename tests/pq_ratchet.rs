@@ -450,14 +450,22 @@ impl World {
     }
 
     fn state(&self, to: usize) -> Vec<u8> {
-        if to == 0 { self.alice.alice.state() } else { self.bob.state() }
+        if to == 0 {
+            self.alice.alice.state()
+        } else {
+            self.bob.state()
+        }
     }
 
     fn apply(&mut self, op: &Op) {
         match op {
             Op::Send(side, len) => {
                 let from = usize::from(*side);
-                let plaintext: Vec<u8> = format!("#{} ", self.sent).into_bytes().into_iter().chain(0..*len).collect();
+                let plaintext: Vec<u8> = format!("#{} ", self.sent)
+                    .into_bytes()
+                    .into_iter()
+                    .chain(0..*len)
+                    .collect();
                 self.sent += 1;
                 let bytes = if from == 0 {
                     self.alice.encrypt(&plaintext, &mut self.rng)
@@ -472,7 +480,11 @@ impl World {
                     return;
                 }
                 let (bytes, plaintext) = self.inbox[to].remove(pick.index(self.inbox[to].len()));
-                assert_eq!(self.receive(to, &bytes).expect("untampered message decrypts"), plaintext);
+                assert_eq!(
+                    self.receive(to, &bytes)
+                        .expect("untampered message decrypts"),
+                    plaintext
+                );
                 self.delivered[to].push(bytes);
             }
             Op::Drop(side, pick) => {
@@ -501,7 +513,11 @@ impl World {
                 bytes[position] ^= 1 << bit;
                 let before = self.state(to);
                 assert!(self.receive(to, &bytes).is_err());
-                assert_eq!(self.state(to), before, "a tampered message changed the state");
+                assert_eq!(
+                    self.state(to),
+                    before,
+                    "a tampered message changed the state"
+                );
             }
             Op::Compromise => {
                 if self.alice.shadow.is_none() {
