@@ -98,6 +98,11 @@ impl Session {
     /// Randomness is drawn in this order: base key (32 bytes), ML-KEM
     /// encapsulation randomness (32), first ratchet key (32).
     ///
+    /// When the bundle advertises ratchet version 2
+    /// ([`PrekeyBundle::supports_pq_ratchet`]), the session runs the
+    /// post-quantum KEM ratchet of PROTOCOL.md §22 (see
+    /// [`uses_pq_ratchet`](Self::uses_pq_ratchet)); otherwise version 1.
+    ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an over-long context,
     /// [`Error::NonContributory`] for a low-order prekey, [`Error::Randomness`].
@@ -228,7 +233,9 @@ impl Session {
     /// according to [`padding`](Self::padding).
     ///
     /// Randomness: a new ratchet key (32 bytes) when a DH ratchet step is
-    /// due, then the 24-byte nonce.
+    /// due, then the 24-byte nonce. A version-2 session (PROTOCOL.md §22.9)
+    /// draws, between the two, an ML-KEM seed (64 bytes) when it generates
+    /// a key pair or the encapsulation randomness (32) when it encapsulates.
     ///
     /// # Errors
     /// [`Error::TooLarge`], [`Error::Randomness`], or

@@ -74,7 +74,7 @@ fn version_two_costs_56_bytes_per_message_and_advances_epochs() {
         assert_eq!(v1, 202 * messages);
         assert_eq!(v2, 258 * messages);
         let epochs = a2.kem_epoch().unwrap();
-        assert_eq!(epochs.abs_diff(b2.kem_epoch().unwrap()) <= 1, true);
+        assert!(epochs.abs_diff(b2.kem_epoch().unwrap()) <= 1);
         assert!(
             epochs >= 2,
             "k = {k}: only {epochs} KEM epochs in {messages} messages"
@@ -296,10 +296,10 @@ impl Victim {
     }
 
     fn update_healed(&mut self) {
-        if let Some(shadow) = &self.shadow {
-            if hazmat::root_key(shadow) != hazmat::root_key(&self.alice) {
-                self.healed = true;
-            }
+        if let Some(shadow) = &self.shadow
+            && hazmat::root_key(shadow) != hazmat::root_key(&self.alice)
+        {
+            self.healed = true;
         }
     }
 }
@@ -585,4 +585,34 @@ proptest! {
         }
         prop_assert_eq!(world.alice.keys_guessed_after_healing, 0);
     }
+}
+
+/// Version-2 sessions live in session records like version-1 ones (§17):
+/// routing, sealing, and a version-1 session next to a version-2 one.
+#[test]
+fn records_route_version_two_messages() {
+    use sotto::SessionRecord;
+    let mut rng = rng(21);
+    let mut alice = Account::new(&mut rng).unwrap();
+    let mut bob = Account::new(&mut rng).unwrap();
+    let bundle = bob.prekey_bundle().unwrap().with_pq_ratchet();
+    let mut a = SessionRecord::from(
+        Session::initiate(&alice, &bundle, &alice_context(), &mut rng).unwrap(),
+    );
+    let mut b = SessionRecord::new();
+    let key = StorageKey::generate(&mut rng).unwrap();
+    for i in 0..60u8 {
+        let (from, to, account, context) = if (i / 3) % 2 == 0 {
+            (&mut a, &mut b, &mut bob, bob_context())
+        } else {
+            (&mut b, &mut a, &mut alice, alice_context())
+        };
+        let m = from.encrypt(&[i; 10], &mut rng).unwrap();
+        assert_eq!(to.decrypt(account, &m, &context).unwrap(), [i; 10]);
+        let sealed = to.seal(&key, &mut rng).unwrap();
+        *to = SessionRecord::unseal(&key, &sealed).unwrap();
+    }
+    let session = b.current().unwrap();
+    assert!(session.uses_pq_ratchet());
+    assert!(session.kem_epoch().is_some());
 }

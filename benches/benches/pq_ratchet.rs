@@ -11,16 +11,18 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sotto::{Account, OsRng, PrekeyBundle, Session};
+use sotto_bench::{SottoResponder, alice_ctx, bob_ctx, message, sotto_pair};
 #[cfg(feature = "vodozemac")]
 use sotto_bench::{olm_pair, olm_wire_len};
-use sotto_bench::{SottoResponder, alice_ctx, bob_ctx, message, sotto_pair};
 use std::hint::black_box;
 
 /// Two established sessions of ratchet version 2.
 fn sotto_v2_pair() -> (Session, Session) {
     let alice = Account::new(&mut OsRng).expect("account");
     let mut bob = SottoResponder::new();
-    let bundle = PrekeyBundle::from_bytes(&bob.bundle_bytes).expect("bundle").with_pq_ratchet();
+    let bundle = PrekeyBundle::from_bytes(&bob.bundle_bytes)
+        .expect("bundle")
+        .with_pq_ratchet();
     let m = message();
     let mut a = Session::initiate(&alice, &bundle, &alice_ctx(), &mut OsRng).expect("initiate");
     let first = a.encrypt(&m, &mut OsRng).expect("encrypt");
@@ -38,7 +40,11 @@ fn sotto_bytes(pq: bool, k: usize) -> f64 {
     let m = message();
     let mut total = 0;
     for i in 0..600 {
-        let (s, r) = if (i / k) % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+        let (s, r) = if (i / k) % 2 == 0 {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
         let ct = s.encrypt(&m, &mut OsRng).expect("encrypt");
         total += ct.len();
         r.decrypt(&ct).expect("decrypt");
@@ -52,7 +58,11 @@ fn olm_bytes(k: usize) -> f64 {
     let m = message();
     let mut total = 0;
     for i in 0..600 {
-        let (s, r) = if (i / k) % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+        let (s, r) = if (i / k) % 2 == 0 {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
         let ct = s.encrypt(&m).expect("encrypt");
         total += olm_wire_len(&ct);
         r.decrypt(&ct).expect("decrypt");
@@ -79,10 +89,18 @@ fn write_bytes() {
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-results");
     if std::fs::create_dir_all(&dir).is_ok() {
-        let name = if cfg!(feature = "vodozemac") { "pq-ratchet-bytes.json" } else { "pq-ratchet-bytes-shipped.json" };
+        let name = if cfg!(feature = "vodozemac") {
+            "pq-ratchet-bytes.json"
+        } else {
+            "pq-ratchet-bytes-shipped.json"
+        };
         let _ = std::fs::write(
             dir.join(name),
-            serde_json::to_string_pretty(&serde_json::json!({ "plaintext_bytes": 100, "rows": rows })).unwrap() + "\n",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "plaintext_bytes": 100, "rows": rows }),
+            )
+            .unwrap()
+                + "\n",
         );
     }
 }
@@ -97,7 +115,11 @@ fn alternating(c: &mut Criterion) {
         let mut i = 0usize;
         group.bench_function(name, |bench| {
             bench.iter(|| {
-                let (s, r) = if (i / 3) % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+                let (s, r) = if (i / 3) % 2 == 0 {
+                    (&mut a, &mut b)
+                } else {
+                    (&mut b, &mut a)
+                };
                 i += 1;
                 let ct = s.encrypt(black_box(&m), &mut OsRng).unwrap();
                 r.decrypt(&ct).unwrap()
@@ -110,7 +132,11 @@ fn alternating(c: &mut Criterion) {
         let mut i = 0usize;
         group.bench_function("vodozemac", |bench| {
             bench.iter(|| {
-                let (s, r) = if (i / 3) % 2 == 0 { (&mut a, &mut b) } else { (&mut b, &mut a) };
+                let (s, r) = if (i / 3) % 2 == 0 {
+                    (&mut a, &mut b)
+                } else {
+                    (&mut b, &mut a)
+                };
                 i += 1;
                 let ct = s.encrypt(black_box(&m)).unwrap();
                 r.decrypt(&ct).unwrap()

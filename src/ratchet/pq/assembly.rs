@@ -34,8 +34,8 @@ impl<const N: usize> Assembly<N> {
     /// Adds chunk `index` (already checked by the field decoder); a chunk
     /// already held is ignored.
     pub(super) fn add(&mut self, index: u8, data: &[u8; CHUNK_LEN]) {
-        let bit = 1u32 << (u32::from(index) & 31);
-        if self.received & bit != 0 || usize::from(index) >= Self::CHUNKS {
+        let bit = 1u32.checked_shl(u32::from(index)).unwrap_or(0);
+        if bit == 0 || self.received & bit != 0 || usize::from(index) >= Self::CHUNKS {
             return;
         }
         let start = usize::from(index) * CHUNK_LEN;

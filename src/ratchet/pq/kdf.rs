@@ -44,25 +44,20 @@ pub fn transcript_hash(
 /// and info `"Sotto v2 ratchet" || flag(mix) || [u32(epoch) || transcript]`,
 /// split as (root key, chain key, next header key).
 pub(crate) fn kdf_rk2(root_key: &RootKey, dh_output: &Secret<32>, mix: Option<&Mix>) -> RootStep {
-    let mut ikm = Zeroizing::new([0u8; 64]);
+    let mut ikm: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(64));
     let mut info = Vec::with_capacity(RATCHET2_LABEL.len() + 37);
     info.extend_from_slice(RATCHET2_LABEL);
-    let ikm_len = match mix {
-        None => {
-            info.push(0);
-            ikm[..32].copy_from_slice(dh_output.expose());
-            32
-        }
+    ikm.extend_from_slice(dh_output.expose());
+    match mix {
+        None => info.push(0),
         Some(mix) => {
             info.push(1);
             info.extend_from_slice(&mix.epoch.to_be_bytes());
             info.extend_from_slice(&mix.transcript);
-            ikm[..32].copy_from_slice(dh_output.expose());
-            ikm[32..].copy_from_slice(mix.secret.expose());
-            64
+            ikm.extend_from_slice(mix.secret.expose());
         }
-    };
-    let [root, chain, header] = hkdf_split3(root_key.expose(), &ikm[..ikm_len], &info);
+    }
+    let [root, chain, header] = hkdf_split3(root_key.expose(), &ikm, &info);
     RootStep {
         root_key: RootKey::from_secret(root),
         chain_key: ChainKey::from_secret(chain),

@@ -14,6 +14,12 @@ use crate::{Error, Result};
 use alloc::boxed::Box;
 use rand_core::TryCryptoRng;
 
+/// The bit of chunk `index` in a set of received chunks (0 past bit 31;
+/// the field decoder admits indexes below 24 only).
+fn bit(index: u8) -> u32 {
+    1u32.checked_shl(u32::from(index)).unwrap_or(0)
+}
+
 /// Our own key pair of the current epoch (we are its owner).
 #[derive(Clone, Debug)]
 pub(crate) struct Owner {
@@ -217,7 +223,7 @@ impl KemRatchet {
         }
         match (field, &self.phase) {
             (KemField::EkChunk { epoch, index, data }, Phase::AwaitingEk(assembly))
-                if *epoch == self.epoch && assembly.received & (1 << index) == 0 =>
+                if *epoch == self.epoch && assembly.received & bit(*index) == 0 =>
             {
                 let mut assembly = assembly.clone();
                 assembly.add(*index, data);
@@ -233,7 +239,7 @@ impl KemRatchet {
             (KemField::CtChunk { epoch, index, data }, Phase::Owner(owner))
                 if *epoch == self.epoch =>
             {
-                if owner.ct.received & (1 << index) != 0 && owner.peer_started {
+                if owner.ct.received & bit(*index) != 0 && owner.peer_started {
                     return Ok(KemReceivePlan(None));
                 }
                 let mut owner = owner.clone();
