@@ -147,3 +147,75 @@ impl KemRatchet {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ratchet::pq::field::KemField;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn round_trip(kem: &KemRatchet) -> Vec<u8> {
+        let mut out = Vec::new();
+        kem.write(&mut out);
+        assert!(out.len() <= MAX_SERIALIZED_LEN);
+        let read = Reader::decode(&out, KemRatchet::read).unwrap();
+        assert_eq!(&read, kem);
+        out
+    }
+
+    #[test]
+    fn every_phase_round_trips_and_impossible_states_are_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        // Owner (phase 1), after its first key chunk.
+        let owner = KemRatchet::initiator()
+            .plan_send(false, &mut rng)
+            .unwrap()
+            .next;
+        let bytes = round_trip(&owner);
+        assert_eq!(bytes[..6], [0, 0, 0, 0, 0, 1]);
+        // Awaiting the key (phase 3), then every chunk: encapsulation due (4).
+        let mut peer = KemRatchet::responder();
+        round_trip(&peer);
+        let mut sender = owner.clone();
+        for _ in 0..24 {
+            let plan = sender.plan_send(false, &mut rng).unwrap();
+            sender = plan.next;
+            if let Some(next) = peer.plan_receive(&plan.field, false).unwrap().0 {
+                peer = next;
+            }
+        }
+        assert!(matches!(peer.phase, Phase::EncapsDue(_)));
+        round_trip(&peer);
+        // Sending the ciphertext (5); the owner collects it and is due to mix (2).
+        let mut owner = sender;
+        for _ in 0..22 {
+            let plan = peer.plan_send(false, &mut rng).unwrap();
+            peer = plan.next;
+            assert!(matches!(plan.field, KemField::CtChunk { .. }));
+            owner = owner
+                .plan_receive(&plan.field, false)
+                .unwrap()
+                .0
+                .unwrap_or(owner);
+        }
+        round_trip(&peer);
+        assert!(matches!(owner.phase, Phase::MixDue(_)));
+        round_trip(&owner);
+        // Unknown phase, a complete chunk set, a bit past the last chunk.
+        let mut bad = round_trip(&KemRatchet::responder());
+        bad[5] = 6;
+        assert_eq!(
+            Reader::decode(&bad, KemRatchet::read),
+            Err(Error::Malformed)
+        );
+        for received in [0x00FF_FFFFu32, 0x0100_0000] {
+            let mut bad = round_trip(&KemRatchet::responder());
+            bad[6..10].copy_from_slice(&received.to_be_bytes());
+            assert_eq!(
+                Reader::decode(&bad, KemRatchet::read),
+                Err(Error::Malformed)
+            );
+        }
+    }
+}
