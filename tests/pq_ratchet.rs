@@ -616,3 +616,39 @@ fn records_route_version_two_messages() {
     assert!(session.uses_pq_ratchet());
     assert!(session.kem_epoch().is_some());
 }
+
+/// §22.8: the KEM state adds at most 1198 bytes to the sealed session.
+#[test]
+fn sealed_version_two_sessions_are_at_most_1198_bytes_larger() {
+    let (mut a1, mut b1, mut rng1) = established_with(22, false);
+    let (mut a2, mut b2, mut rng2) = established_with(22, true);
+    let mut largest = 0;
+    for i in 0..150 {
+        let k = 3;
+        let (s1, r1) = if (i / k) % 2 == 0 {
+            (&mut a1, &mut b1)
+        } else {
+            (&mut b1, &mut a1)
+        };
+        let (s2, r2) = if (i / k) % 2 == 0 {
+            (&mut a2, &mut b2)
+        } else {
+            (&mut b2, &mut a2)
+        };
+        let m1 = s1.encrypt(b"same", &mut rng1).unwrap();
+        let m2 = s2.encrypt(b"same", &mut rng2).unwrap();
+        r1.decrypt(&m1).unwrap();
+        r2.decrypt(&m2).unwrap();
+        for (v1, v2) in [(&*s1, &*s2), (&*r1, &*r2)] {
+            let extra = v2.state().len() - v1.state().len();
+            assert!((6..=1198).contains(&extra), "{extra}");
+            largest = largest.max(extra);
+        }
+    }
+    let key = StorageKey::generate(&mut rng1).unwrap();
+    println!(
+        "sealed session: v1 {} bytes, v2 {} bytes; the KEM state adds at most {largest} bytes in this run",
+        a1.seal(&key, &mut rng1).unwrap().len(),
+        a2.seal(&key, &mut rng1).unwrap().len()
+    );
+}
