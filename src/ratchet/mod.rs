@@ -38,7 +38,9 @@ mod state;
 pub use header::HEADER_LEN;
 #[cfg(any(test, feature = "hazmat"))]
 pub use header::HEADER_V2_LEN;
-pub use header::{ENCRYPTED_HEADER_LEN, ENCRYPTED_HEADER_V2_LEN, Header};
+#[cfg(any(test, feature = "hazmat"))]
+pub use header::Header;
+pub use header::{ENCRYPTED_HEADER_LEN, ENCRYPTED_HEADER_V2_LEN};
 #[cfg(any(test, feature = "hazmat"))]
 pub use kdf::ChainKey;
 pub use kdf::{HeaderKey, MessageKey, RootKey};

@@ -73,12 +73,12 @@ pub(super) fn chunk_of(object: &[u8], index: u8) -> Option<[u8; CHUNK_LEN]> {
 
 impl KemField {
     /// The 56-byte encoding.
-    pub fn to_bytes(&self) -> [u8; FIELD_LEN] {
+    pub fn to_bytes(self) -> [u8; FIELD_LEN] {
         let (kind, epoch, index, data) = match self {
             KemField::Idle => (TYPE_IDLE, 0, 0, [0; CHUNK_LEN]),
-            KemField::EkChunk { epoch, index, data } => (TYPE_EK, *epoch, *index, *data),
-            KemField::CtChunk { epoch, index, data } => (TYPE_CT, *epoch, *index, *data),
-            KemField::Mix { epoch } => (TYPE_MIX, *epoch, 0, [0; CHUNK_LEN]),
+            KemField::EkChunk { epoch, index, data } => (TYPE_EK, epoch, index, data),
+            KemField::CtChunk { epoch, index, data } => (TYPE_CT, epoch, index, data),
+            KemField::Mix { epoch } => (TYPE_MIX, epoch, 0, [0; CHUNK_LEN]),
         };
         let mut out = Vec::with_capacity(FIELD_LEN);
         out.put_u8(kind);
