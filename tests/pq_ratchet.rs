@@ -142,37 +142,30 @@ fn failed_messages_change_nothing_and_sealed_state_round_trips() {
 }
 
 /// The mix marker of an exchange this side does not hold is `KEM_MISMATCH`,
-/// and changes nothing: Bob restores a copy from before he encapsulated.
+/// and changes nothing: Bob restores a copy from before he encapsulated,
+/// then receives Alice's chain that mixes the exchange (§22.6).
 #[test]
 fn a_mix_this_side_does_not_hold_is_kem_mismatch() {
     let (mut a, mut b, mut rng) = established_with(10, true);
-    let old_bob = b.state();
-    let mut marker = None;
-    for turn in 0..200 {
-        let (from, to) = if turn % 2 == 0 {
-            (&mut a, &mut b)
-        } else {
-            (&mut b, &mut a)
-        };
-        let (message, step) = hazmat::plan_encrypt(from, b"x", &mut rng).unwrap();
-        let is_mix = matches!(step.kem_field(), Some(KemField::Mix { .. }));
-        hazmat::commit_encrypt(from, step);
-        if is_mix && turn % 2 == 0 {
-            marker = Some(message.clone());
-            break;
-        }
-        to.decrypt(&message).unwrap();
+    // Alice's 24 key chunks in one turn; Bob's copy holds the whole key.
+    for _ in 0..24 {
+        let m = a.encrypt(b"key", &mut rng).unwrap();
+        b.decrypt(&m).unwrap();
     }
-    let marker = marker.expect("Alice mixed an exchange");
-    let mut stale = hazmat::session_from_state(&old_bob).unwrap();
-    let before = stale.state();
-    let error = stale.decrypt(&marker).unwrap_err();
-    assert!(
-        matches!(error, Error::KemMismatch | Error::DecryptionFailed),
-        "{error:?}"
-    );
-    assert_eq!(stale.state(), before);
-    assert_eq!(b.decrypt(&marker).unwrap(), b"x");
+    let before_encapsulating = b.state();
+    // Bob's 22 ciphertext chunks in one turn; Alice decapsulates.
+    for _ in 0..22 {
+        let m = b.encrypt(b"ct", &mut rng).unwrap();
+        a.decrypt(&m).unwrap();
+    }
+    let (marker, step) = hazmat::plan_encrypt(&a, b"mix", &mut rng).unwrap();
+    assert_eq!(step.kem_field(), Some(&KemField::Mix { epoch: 0 }));
+    hazmat::commit_encrypt(&mut a, step);
+    let mut stale = hazmat::session_from_state(&before_encapsulating).unwrap();
+    assert_eq!(stale.decrypt(&marker), Err(Error::KemMismatch));
+    assert_eq!(stale.state(), before_encapsulating, "nothing changed");
+    assert_eq!(b.decrypt(&marker).unwrap(), b"mix");
+    assert_eq!((a.kem_epoch(), b.kem_epoch()), (Some(1), Some(1)));
 }
 
 // ---------------------------------------------------------------------------
