@@ -299,6 +299,23 @@ def main():
              "\"Userspace RNG\": the same Sotto code with a seeded ChaCha20Rng instead of `OsRng` (one getrandom "
              "syscall per request); vodozemac uses rand's thread-local userspace RNG.\n")
 
+    pq = load(res / "pq-ratchet-bytes.json", None) or load(res / "pq-ratchet-bytes-shipped.json", None)
+    if pq or any(k.startswith("pq_alternate3_100B/") for k in crit):
+        L.append("## Post-quantum ratchet (PROTOCOL.md §22)\n")
+        L.append("100-byte messages, one iteration = one message (encrypt + decrypt), the direction "
+                 "changing every 3 messages (`benches/benches/pq_ratchet.rs`). Version 2 amortises its ML-KEM-768 "
+                 "key generations, encapsulations and decapsulations over the messages.\n")
+        L.append("| per message | Sotto v1 | Sotto v2 (KEM ratchet) | vodozemac |")
+        L.append("|---|---:|---:|---:|")
+        t = lambda d, n: fmt_time(d.get(f"pq_alternate3_100B/{n}", {}).get("median_ns"))
+        L.append(f"| time (as shipped) | {t(crit, 'sotto_v1')} | {t(crit, 'sotto_v2')} | {t(crit_vs, 'vodozemac')} |")
+        for row in (pq or {}).get("rows", []):
+            olm = row.get("vodozemac_bytes")
+            L.append(f"| bytes, alternating every {row['alternate_every']} | {row['sotto_v1_bytes']:.1f} | "
+                     f"{row['sotto_v2_bytes']:.1f} (+{row['extra_bytes_v2']:.1f}) | "
+                     f"{'n/a' if olm is None else f'{olm:.1f}'} |")
+        L.append("")
+
     L.append("## Native: Sotto alone\n")
     L.append("| benchmark | median | 95% interval |")
     L.append("|---|---:|---|")
