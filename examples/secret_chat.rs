@@ -223,6 +223,9 @@ fn text(number: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+#[path = "scenes/pq_ratchet.rs"]
+mod pq_ratchet;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut relay = Relay {
@@ -382,5 +385,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Total wall time:    {:.2} s",
         started.elapsed().as_secs_f64()
     );
+    pq_ratchet::run()?;
     Ok(())
 }

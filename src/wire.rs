@@ -48,6 +48,11 @@ pub enum Kind {
     GroupDistribution = 0x0F,
     /// A sealed group (PROTOCOL.md §21.9).
     SealedGroup = 0x10,
+    /// A normal message of ratchet version 2, with the KEM field
+    /// (PROTOCOL.md §22.3).
+    MessageV2 = 0x12,
+    /// A prekey bundle advertising capabilities (PROTOCOL.md §22.2).
+    PrekeyBundleV2 = 0x13,
 }
 
 /// Type byte of an X25519 public key encoding.
