@@ -264,6 +264,9 @@ impl ReceiveStep {
             _ => None,
         }
     }
+}
+
+impl ReceiveStep {
     /// The unpadded plaintext.
     pub fn plaintext(&self) -> &[u8] {
         &self.plaintext
