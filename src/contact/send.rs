@@ -45,6 +45,9 @@ pub struct Delivery {
 }
 
 /// A planned delivery, committed only when every device is planned.
+/// Short-lived (between the plan and its commit), so its size does not
+/// matter.
+#[allow(clippy::large_enum_variant)]
 enum Planned {
     Existing(u32, SendStep),
     New(u32, Box<Session>),
