@@ -1,9 +1,9 @@
 //! §20.6: the serialized contact and its sealing (sealed kind `0x11`).
 
 use super::Contact;
-use crate::record::MAX_SEALED_RECORD_LEN;
 use crate::person::{DeviceList, MAX_DEVICES};
 use crate::primitives::random_array;
+use crate::record::MAX_SEALED_RECORD_LEN;
 use crate::record::SessionRecord;
 use crate::sealed::{self, StorageKey};
 use crate::wire::{Kind, Reader, Writer};

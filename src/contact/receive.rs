@@ -64,10 +64,7 @@ impl Contact {
         if own && from_device == me.device_id {
             return Err(Error::UnknownDevice);
         }
-        let entry = self
-            .list
-            .device(from_device)
-            .ok_or(Error::UnknownDevice)?;
+        let entry = self.list.device(from_device).ok_or(Error::UnknownDevice)?;
         let from = DeviceAddress::new(*self.user_key(), from_device);
         let addresses = Addresses::new(me, &from);
         let empty = SessionRecord::new();

@@ -107,9 +107,7 @@ pub fn send_to_person<R: TryCryptoRng + ?Sized>(
         } else {
             own
         };
-        contact.user_key() == &to.user
-            && contact.list.device(to.device_id).is_some()
-            && to != me
+        contact.user_key() == &to.user && contact.list.device(to.device_id).is_some() && to != me
     };
     for (i, (to, _)) in bundles.iter().enumerate() {
         if !is_target(to) {
