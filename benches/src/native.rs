@@ -188,7 +188,9 @@ impl FanoutWorld {
             .sign_device_list(&[(1, account.identity_key().clone())], &[], 0)
             .expect("list");
         let bob = UserIdentity::new(&mut OsRng).expect("user");
-        let mut devices: Vec<Account> = (0..n).map(|_| Account::new(&mut OsRng).expect("account")).collect();
+        let mut devices: Vec<Account> = (0..n)
+            .map(|_| Account::new(&mut OsRng).expect("account"))
+            .collect();
         let entries: Vec<_> = devices
             .iter()
             .enumerate()
@@ -208,8 +210,16 @@ impl FanoutWorld {
                 )
             })
             .collect();
-        let report = send_to_person(&account, &me, &mut own, &mut recipient, &bundles, b"hi", &mut OsRng)
-            .expect("fan-out");
+        let report = send_to_person(
+            &account,
+            &me,
+            &mut own,
+            &mut recipient,
+            &bundles,
+            b"hi",
+            &mut OsRng,
+        )
+        .expect("fan-out");
         let mut account = account;
         for (delivery, device) in report.iter().zip(devices.iter_mut()) {
             let Outcome::Sent { message, .. } = &delivery.outcome else {
@@ -218,10 +228,20 @@ impl FanoutWorld {
             let bob_me = DeviceAddress::new(bob.public_key(), delivery.to.device_id);
             let mut bob_own = Contact::new(bob_list.clone());
             let mut from_alice = Contact::new(alice_list.clone());
-            from_alice.decrypt(device, &bob_me, 1, message).expect("decrypt");
+            from_alice
+                .decrypt(device, &bob_me, 1, message)
+                .expect("decrypt");
             // The reply makes Alice's session established (no prekey messages).
-            let reply = send_to_person(device, &bob_me, &mut bob_own, &mut from_alice, &[], b"hi", &mut OsRng)
-                .expect("reply");
+            let reply = send_to_person(
+                device,
+                &bob_me,
+                &mut bob_own,
+                &mut from_alice,
+                &[],
+                b"hi",
+                &mut OsRng,
+            )
+            .expect("reply");
             let Outcome::Sent { message, .. } = &reply[0].outcome else {
                 panic!("reply not sent")
             };
@@ -271,8 +291,14 @@ impl FanoutWorld {
         let mut nonce = [0u8; 24];
         OsRng.try_fill_bytes(&mut key).expect("rng");
         OsRng.try_fill_bytes(&mut nonce).expect("rng");
-        let ciphertext = seal(Algorithm::XChaCha20Poly1305, &key, &nonce, b"fan-out body", body)
-            .expect("seal");
+        let ciphertext = seal(
+            Algorithm::XChaCha20Poly1305,
+            &key,
+            &nonce,
+            b"fan-out body",
+            body,
+        )
+        .expect("seal");
         let blob = [&nonce[..], &ciphertext].concat();
         let digest = sha256(&[&blob]);
         let messages = self.send_full(&[&key[..], &digest].concat());

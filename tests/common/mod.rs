@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod people;
+
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sotto::{Account, PrekeyBundle, Session, SessionContext};
