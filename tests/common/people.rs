@@ -74,9 +74,7 @@ impl World {
     pub fn index(&self, a: &DeviceAddress) -> usize {
         self.devices
             .iter()
-            .position(|d| {
-                self.users[d.person].public_key() == a.user && d.id == a.device_id && d.listed
-            })
+            .position(|d| self.users[d.person].public_key() == a.user && d.id == a.device_id)
             .unwrap()
     }
 
