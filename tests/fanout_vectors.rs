@@ -7,8 +7,11 @@
 //!
 //! Regenerate with `SOTTO_WRITE_VECTORS=1 cargo test -p sotto --test fanout_vectors`.
 
+mod common;
+
+use common::tape::{Recording, hex, hx};
 use rand_chacha::ChaCha20Rng;
-use rand_core::{SeedableRng, TryCryptoRng, TryRng};
+use rand_core::SeedableRng;
 use serde_json::{Value, json};
 use sotto::contact::{Contact, DeviceAddress, Outcome, send_to_person};
 use sotto::person::UserIdentity;
@@ -21,50 +24,6 @@ const PATH: &str = concat!(
 );
 const STORAGE_KEY: [u8; 32] = [0x20; 32];
 const USERS: [&str; 2] = ["alice", "bob"];
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(value: &Value) -> Vec<u8> {
-    let s = value.as_str().unwrap();
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-/// Records every draw (generation), or plays a tape back (replay).
-#[allow(clippy::large_enum_variant)] // a test helper, moved rarely
-enum Rng {
-    Record(ChaCha20Rng, Vec<u8>),
-    Tape(Vec<u8>),
-}
-
-impl TryRng for Rng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        unreachable!("byte strings only")
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        unreachable!("byte strings only")
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        match self {
-            Rng::Record(inner, drawn) => {
-                inner.try_fill_bytes(dst)?;
-                drawn.extend_from_slice(dst);
-            }
-            Rng::Tape(tape) => {
-                assert!(tape.len() >= dst.len(), "tape ran out");
-                dst.copy_from_slice(&tape[..dst.len()]);
-                tape.drain(..dst.len());
-            }
-        }
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for Rng {}
 
 fn state(contact: &Contact) -> String {
     hex(&sotto::hazmat::contact_state(contact).unwrap())
@@ -256,7 +215,7 @@ fn generate() -> Value {
         .map(|(k, v)| {
             (
                 k.clone(),
-                PrekeyBundle::from_bytes(&unhex(&v["bundle"])).unwrap(),
+                PrekeyBundle::from_bytes(&hx(&v["bundle"])).unwrap(),
             )
         })
         .collect();
@@ -266,7 +225,7 @@ fn generate() -> Value {
     for step in schedule() {
         match step {
             Step::Send(from, to, given, text) => {
-                let mut recorder = Rng::Record(rng.clone(), vec![]);
+                let mut recorder = Recording::Record(rng.clone(), vec![]);
                 let dev = devices.get_mut(from).unwrap();
                 let me = DeviceAddress::new(user_key(dev.user), dev.id);
                 let mut own = dev.contacts.remove(dev.user).unwrap();
@@ -288,7 +247,7 @@ fn generate() -> Value {
                     &mut recorder,
                 )
                 .unwrap();
-                let Rng::Record(advanced, drawn) = recorder else {
+                let Recording::Record(advanced, drawn) = recorder else {
                     unreachable!()
                 };
                 rng = advanced;
@@ -409,9 +368,9 @@ fn generate() -> Value {
     }
     // One contact sealed, and invalid contact states.
     let contact = &devices["alice/1"].contacts["bob"];
-    let mut recorder = Rng::Record(rng.clone(), vec![]);
+    let mut recorder = Recording::Record(rng.clone(), vec![]);
     let sealed = contact.seal(&key, &mut recorder).unwrap();
-    let Rng::Record(_, nonce) = recorder else {
+    let Recording::Record(_, nonce) = recorder else {
         unreachable!()
     };
     let good = sotto::hazmat::contact_state(contact).unwrap().to_vec();
@@ -507,11 +466,11 @@ fn regenerated_vectors_match_the_committed_file() {
 #[test]
 fn vectors_replay_through_the_public_api() {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
-    let key = StorageKey::from_bytes(unhex(&v["storage_key"]).try_into().unwrap());
+    let key = StorageKey::from_bytes(hx(&v["storage_key"]).try_into().unwrap());
     let user_key =
-        |u: &str| sotto::UserIdentityKey::from_bytes(&unhex(&v["users"][u]["user_key"])).unwrap();
+        |u: &str| sotto::UserIdentityKey::from_bytes(&hx(&v["users"][u]["user_key"])).unwrap();
     let first_list =
-        |u: &str| DeviceList::from_bytes(&unhex(&v["users"][u]["lists"][0]), &user_key(u)).unwrap();
+        |u: &str| DeviceList::from_bytes(&hx(&v["users"][u]["lists"][0]), &user_key(u)).unwrap();
     let mut devices: BTreeMap<String, Device> = BTreeMap::new();
     for (k, d) in v["devices"].as_object().unwrap() {
         if k == "bob/3b" {
@@ -524,7 +483,7 @@ fn vectors_replay_through_the_public_api() {
             Device {
                 user,
                 id,
-                account: Account::unseal(&key, &unhex(&d["sealed_account"])).unwrap(),
+                account: Account::unseal(&key, &hx(&d["sealed_account"])).unwrap(),
                 contacts: USERS
                     .iter()
                     .map(|u| (*u, Contact::new(first_list(u))))
@@ -532,7 +491,7 @@ fn vectors_replay_through_the_public_api() {
             },
         );
     }
-    let bundle = |k: &str| PrekeyBundle::from_bytes(&unhex(&v["devices"][k]["bundle"])).unwrap();
+    let bundle = |k: &str| PrekeyBundle::from_bytes(&hx(&v["devices"][k]["bundle"])).unwrap();
     let (mut sent, mut received, mut refused) = (0, 0, 0);
     for step in v["steps"].as_array().unwrap() {
         let at = step["device"].as_str().unwrap();
@@ -559,19 +518,19 @@ fn vectors_replay_through_the_public_api() {
                         )
                     })
                     .collect();
-                let mut tape = Rng::Tape(unhex(&step["random"]));
+                let mut tape = Recording::Tape(hx(&step["random"]));
                 let report = send_to_person(
                     &dev.account,
                     &me,
                     &mut own,
                     &mut recipient,
                     &bundles,
-                    &unhex(&step["plaintext"]),
+                    &hx(&step["plaintext"]),
                     &mut tape,
                 )
                 .unwrap();
                 assert!(
-                    matches!(tape, Rng::Tape(ref t) if t.is_empty()),
+                    matches!(tape, Recording::Tape(ref t) if t.is_empty()),
                     "draws left over"
                 );
                 let expected = step["deliveries"].as_array().unwrap();
@@ -587,7 +546,7 @@ fn vectors_replay_through_the_public_api() {
                             },
                             "sent",
                         ) => {
-                            assert_eq!(message, &unhex(&e["message"]));
+                            assert_eq!(message, &hx(&e["message"]));
                             assert_eq!(*new_session, e["new_session"].as_bool().unwrap());
                             sent += 1;
                         }
@@ -611,10 +570,10 @@ fn vectors_replay_through_the_public_api() {
                     .unwrap();
                 let before = state(c);
                 let from = step["from"].as_u64().unwrap() as u32;
-                match c.decrypt(&mut dev.account, &me, from, &unhex(&step["message"])) {
+                match c.decrypt(&mut dev.account, &me, from, &hx(&step["message"])) {
                     Ok(r) => {
-                        assert_eq!(r.plaintext, unhex(&step["plaintext"]));
-                        assert_eq!(r.to.to_bytes().to_vec(), unhex(&step["to"]));
+                        assert_eq!(r.plaintext, hx(&step["plaintext"]));
+                        assert_eq!(r.to.to_bytes().to_vec(), hx(&step["to"]));
                         assert_eq!(r.from.device_id, from);
                         received += 1;
                     }
@@ -631,7 +590,7 @@ fn vectors_replay_through_the_public_api() {
                     .contacts
                     .get_mut(step["contact"].as_str().unwrap())
                     .unwrap();
-                match c.update_list(&unhex(&step["list"])) {
+                match c.update_list(&hx(&step["list"])) {
                     Ok(change) => {
                         let ids = |es: &[sotto::person::DeviceEntry]| {
                             es.iter().map(|e| json!(e.device_id)).collect::<Vec<_>>()
@@ -650,14 +609,14 @@ fn vectors_replay_through_the_public_api() {
         "{sent} {received} {refused}"
     );
     let s = &v["sealed_contact"];
-    let contact = Contact::unseal(&key, &unhex(&s["sealed"])).unwrap();
+    let contact = Contact::unseal(&key, &hx(&s["sealed"])).unwrap();
     assert_eq!(state(&contact), s["state"].as_str().unwrap());
     let resealed = contact
-        .seal(&key, &mut Rng::Tape(unhex(&s["nonce"])))
+        .seal(&key, &mut Recording::Tape(hx(&s["nonce"])))
         .unwrap();
-    assert_eq!(resealed, unhex(&s["sealed"]));
+    assert_eq!(resealed, hx(&s["sealed"]));
     for case in v["invalid_states"].as_array().unwrap() {
-        let error = sotto::hazmat::contact_from_state(&unhex(&case["state"])).unwrap_err();
+        let error = sotto::hazmat::contact_from_state(&hx(&case["state"])).unwrap_err();
         assert_eq!(
             error.name(),
             case["error"].as_str().unwrap(),

@@ -145,8 +145,8 @@ impl Contact {
         Ok(change)
     }
 
-    /// The record of `device_id`, created empty if absent (callers insert
-    /// only non-empty records).
+    /// The record of `device_id`, created empty if absent (callers then
+    /// make a session current in it at once, infallibly).
     fn record_entry(&mut self, device_id: u32) -> Result<&mut SessionRecord> {
         let at = match self.records.binary_search_by_key(&device_id, |(id, _)| *id) {
             Ok(at) => at,

@@ -78,9 +78,24 @@ impl Contact {
         if (to == me.user) == own {
             return Err(Error::Malformed);
         }
-        let payload = self
-            .record_entry(from_device)?
-            .commit_decrypt(account, plan)?;
+        let payload = match self
+            .records
+            .binary_search_by_key(&from_device, |(id, _)| *id)
+        {
+            Ok(at) => self
+                .records
+                .get_mut(at)
+                .ok_or(Error::Internal)?
+                .1
+                .commit_decrypt(account, plan)?,
+            Err(at) => {
+                // A new record joins the contact only once it holds the session.
+                let mut record = SessionRecord::new();
+                let payload = record.commit_decrypt(account, plan)?;
+                self.records.insert(at, (from_device, record));
+                payload
+            }
+        };
         let (_, plaintext) = split_payload(&payload)?;
         Ok(Received {
             from,

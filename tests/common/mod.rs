@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod people;
+pub mod tape;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
