@@ -9,7 +9,7 @@
 //! current session or a new one from a bundle, and reports per device what
 //! happened; [`Contact::decrypt`] refuses a message from a device the list
 //! does not name, or from a session whose identity is not the listed one
-//! ([`Error::UnknownDevice`](crate::Error::UnknownDevice)). Every call is
+//! ([`Error::UnknownDevice`]). Every call is
 //! transactional: on error nothing changes.
 //!
 //! ```
