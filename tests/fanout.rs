@@ -520,3 +520,47 @@ fn fanout_sizes() {
         );
     }
 }
+
+#[test]
+fn both_people_initiating_at_once_converge_and_lose_nothing() {
+    let mut w = World::new(rng(13), &[1, 1]);
+    // Both write before either message arrives: two sessions per pair.
+    let b = w.bundles_for(0, 1);
+    let a1 = w.send(0, 1, &b, b"a1").unwrap();
+    let b = w.bundles_for(1, 0);
+    let b1 = w.send(1, 0, &b, b"b1").unwrap();
+    let a2 = w.send(0, 1, &[], b"a2").unwrap();
+    // Delivered crosswise and out of order.
+    assert_eq!(
+        w.receive(0, 1, sent(&b1[0].outcome)).unwrap().plaintext,
+        b"b1"
+    );
+    assert_eq!(
+        w.receive(1, 0, sent(&a2[0].outcome)).unwrap().plaintext,
+        b"a2"
+    );
+    assert_eq!(
+        w.receive(1, 0, sent(&a1[0].outcome)).unwrap().plaintext,
+        b"a1"
+    );
+    // From now on both send in one session, and everything decrypts.
+    for round in 0..4u8 {
+        let (from, to) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+        let person = w.devices[to].person;
+        let r = w.send(from, person, &[], &[round]).unwrap();
+        assert!(matches!(
+            r[0].outcome,
+            Outcome::Sent {
+                new_session: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            w.receive(to, from, sent(&r[0].outcome)).unwrap().plaintext,
+            [round]
+        );
+    }
+    let a = w.contact(0, 1).record(1).unwrap().current_id();
+    let b = w.contact(1, 0).record(1).unwrap().current_id();
+    assert_eq!(a, b, "both sides settled on one session");
+}
