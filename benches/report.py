@@ -363,7 +363,7 @@ def main():
         L.append("| body | devices | full: bytes | full: time | key-wrap: bytes | key-wrap: time |")
         L.append("|---|---:|---:|---:|---:|---:|")
         for body, rows in f.items():
-            for n, row in rows.items():
+            for n, row in sorted(rows.items(), key=lambda kv: int(kv[0])):
                 full_t = crit.get(f"fanout_full/{body}/{n}", {}).get("median_ns")
                 wrap_t = crit.get(f"fanout_keywrap/{body}/{n}", {}).get("median_ns")
                 L.append(f"| {body} | {n} | {row['full_bytes']} B | {fmt_time(full_t)} | "
