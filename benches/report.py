@@ -220,6 +220,7 @@ def main():
     machine = load(res / "machine.json", {})
     package = load(res / "package-sizes.json", {})
     experiments = load(res / "experiments.json", None)
+    groups_js = {env: load(res / f"groups-{env}.json", None) for env in ("node", "chromium")}
     native_rows = native_section(crit, crit_vs)
     tgts = targets(native_rows, js, sizes)
 
@@ -232,6 +233,7 @@ def main():
         "js": js,
         "sizes": {"native": sizes, "npm_package": package},
         "targets": tgts,
+        "groups_js": groups_js,
     }
     if experiments:
         data["experiments"] = experiments
@@ -296,6 +298,23 @@ def main():
              "process as vodozemac (the fairest same-run ratio, and what Sotto would gain from the feature). "
              "\"Userspace RNG\": the same Sotto code with a seeded ChaCha20Rng instead of `OsRng` (one getrandom "
              "syscall per request); vodozemac uses rand's thread-local userspace RNG.\n")
+
+    pq = load(res / "pq-ratchet-bytes.json", None) or load(res / "pq-ratchet-bytes-shipped.json", None)
+    if pq or any(k.startswith("pq_alternate3_100B/") for k in crit):
+        L.append("## Post-quantum ratchet (PROTOCOL.md §22)\n")
+        L.append("100-byte messages, one iteration = one message (encrypt + decrypt), the direction "
+                 "changing every 3 messages (`benches/benches/pq_ratchet.rs`). Version 2 amortises its ML-KEM-768 "
+                 "key generations, encapsulations and decapsulations over the messages.\n")
+        L.append("| per message | Sotto v1 | Sotto v2 (KEM ratchet) | vodozemac |")
+        L.append("|---|---:|---:|---:|")
+        t = lambda d, n: fmt_time(d.get(f"pq_alternate3_100B/{n}", {}).get("median_ns"))
+        L.append(f"| time (as shipped) | {t(crit, 'sotto_v1')} | {t(crit, 'sotto_v2')} | {t(crit_vs, 'vodozemac')} |")
+        for row in (pq or {}).get("rows", []):
+            olm = row.get("vodozemac_bytes")
+            L.append(f"| bytes, alternating every {row['alternate_every']} | {row['sotto_v1_bytes']:.1f} | "
+                     f"{row['sotto_v2_bytes']:.1f} (+{row['extra_bytes_v2']:.1f}) | "
+                     f"{'n/a' if olm is None else f'{olm:.1f}'} |")
+        L.append("")
 
     L.append("## Native: Sotto alone\n")
     L.append("| benchmark | median | 95% interval |")
@@ -388,6 +407,20 @@ def main():
                  "the core is unchanged.\n")
         for e in experiments.get("markdown", []):
             L.append(e)
+        L.append("")
+
+    # sotto/groups through the npm package (benches/js/groups-*.mjs).
+    group_js = [(env, load(res / f"groups-{env}.json", None)) for env in ("node", "chromium")]
+    if any(r for _, r in group_js):
+        L.append("## Group messages through the npm package\n")
+        L.append("`sotto/groups` (its own WebAssembly module): one 100-byte group message encrypted by its sender "
+                 "and decrypted by one member, rotation off, Padmé padding (the native `cmp_group_100B`), "
+                 "in Node and in headless Chromium (`benches/js/groups-node.mjs`, `groups-chromium.mjs`).\n")
+        L.append("| runtime | operation | ops/s | µs/op |")
+        L.append("|---|---|---:|---:|")
+        for env, r in group_js:
+            for row in (r or {}).get("rows", []):
+                L.append(f"| {env} | {row['name']} | {row['ops_per_s']} | {row['us_per_op']} |")
         L.append("")
 
     analysis = Path(__file__).with_name("analysis.md")

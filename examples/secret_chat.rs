@@ -226,6 +226,9 @@ fn text(number: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+#[path = "scenes/pq_ratchet.rs"]
+mod pq_ratchet;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let mut relay = Relay {
@@ -386,5 +389,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64()
     );
     people::run()?;
+    pq_ratchet::run()?;
     Ok(())
 }

@@ -7,18 +7,21 @@
  * Conventions (every function):
  * - Returns a status: SOTTO_OK (0), a core error (1-99) or a binding error
  *   (100-199). sotto_error_message(code) gives a static explanation.
- * - Handles (sotto_account, sotto_session, sotto_rng) are opaque tokens,
- *   created by *_new / *_initiate / *_accept / *_unseal and released by the
- *   matching *_free. They are checked on every use: NULL, freed, forged or
+ * - Handles (sotto_account, sotto_session, sotto_rng, sotto_session_record,
+ *   sotto_user_identity, sotto_device_list, sotto_link_offer,
+ *   sotto_linked_device, sotto_group, ...) are opaque tokens, created by
+ *   *_new / *_initiate / *_accept / *_create / *_complete / *_unseal and
+ *   released by the matching *_free. They are checked on every use: NULL, freed, forged or
  *   wrong-kind handles give an error, never undefined behaviour.
  * - Inputs are (pointer, length) pairs, only read during the call and never
  *   retained. They must not change during the call (neither from another
  *   thread nor from an rng callback). A required input that is NULL gives
  *   SOTTO_ERR_NULL_POINTER whatever its length, one of length 0 gives
- *   SOTTO_ERR_ZERO_LENGTH. The only optional inputs are the plaintext of
- *   sotto_session_encrypt and the one-time prekey of sotto_bundle_assemble,
- *   where a length of 0 (with any pointer, NULL included) means empty /
- *   none.
+ *   SOTTO_ERR_ZERO_LENGTH. The only optional inputs are plaintexts (of
+ *   sotto_session_encrypt and the like), the one-time prekey of
+ *   sotto_bundle_assemble, and those each function documents as optional
+ *   (e.g. a list of count 0), where a length or count of 0 (with any
+ *   pointer, NULL included) means empty / none.
  * - Context ids (local_id, remote_id of sotto_session_initiate and
  *   sotto_session_accept) are byte strings of 1 to SOTTO_MAX_CONTEXT_ID_LEN
  *   (1024) bytes, compared byte for byte: no encoding is assumed, any byte
@@ -150,6 +153,55 @@
 
 // Longest attachment content type, in bytes (printable ASCII).
 #define SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN 255
+
+// Length of a group identifier, in bytes.
+#define SOTTO_GROUP_ID_LEN 16
+
+// Longest device address, in bytes.
+#define SOTTO_MAX_DEVICE_ADDRESS_LEN 64
+
+// Most other member devices one group holds.
+#define SOTTO_MAX_GROUP_DEVICES 1000
+
+// Default rotation bound: messages per sending chain.
+#define SOTTO_GROUP_DEFAULT_MAX_MESSAGES 100
+
+// Default rotation bound: age of a sending chain, in seconds (7 days).
+#define SOTTO_GROUP_DEFAULT_MAX_AGE_SECS 604800
+
+// Largest sealed group (1 MiB).
+#define SOTTO_MAX_SEALED_GROUP_LEN 1048576
+
+// Length of a link offer's QR payload, in bytes.
+#define SOTTO_LINK_OFFER_LEN 1374
+
+// Longest time a link offer may stay valid, in seconds (10 minutes).
+#define SOTTO_MAX_LINK_TTL 600
+
+// Most contacts one link response carries.
+#define SOTTO_MAX_LINK_CONTACTS 1024
+
+// Longest contact name, in bytes of UTF-8.
+#define SOTTO_MAX_CONTACT_NAME_LEN 64
+
+// Length of an encoded user identity key (`0x02 || Ed25519 key`).
+#define SOTTO_USER_IDENTITY_KEY_LEN 33
+
+// Length of an encoded device certificate.
+#define SOTTO_DEVICE_CERTIFICATE_LEN 241
+
+// Length of one encoded device entry: `u32 device_id || identity record
+// (130) || u64 added_at`, integers big-endian.
+#define SOTTO_DEVICE_ENTRY_LEN 142
+
+// Most devices one device list holds.
+#define SOTTO_MAX_DEVICES 16
+
+// Most archived sessions a record keeps besides the current one.
+#define SOTTO_MAX_ARCHIVED_SESSIONS 4
+
+// Largest sealed session record (384 KiB).
+#define SOTTO_MAX_SEALED_RECORD_LEN 393216
 
 // Success.
 #define SOTTO_OK 0
@@ -307,11 +359,33 @@ typedef struct sotto_attachment_decryptor sotto_attachment_decryptor;
 // An attachment being encrypted, one chunk at a time (opaque).
 typedef struct sotto_attachment_encryptor sotto_attachment_encryptor;
 
+// A person's verified device list, as held by a contact or by the person's
+// own devices (opaque).
+typedef struct sotto_device_list sotto_device_list;
+
+// This device's state in one sender-key group (opaque).
+typedef struct sotto_group sotto_group;
+
+// The new device's side of linking: its QR code and the keys to open the
+// primary's response (opaque, single use).
+typedef struct sotto_link_offer sotto_link_offer;
+
+// What a new device learnt when linking completed (opaque).
+typedef struct sotto_linked_device sotto_linked_device;
+
 // A caller-provided random number source (opaque).
 typedef struct sotto_rng sotto_rng;
 
 // A session with one peer device (opaque).
 typedef struct sotto_session sotto_session;
+
+// Every session with one peer device: the current one and the archived
+// ones that still decrypt late messages (opaque).
+typedef struct sotto_session_record sotto_session_record;
+
+// A person's user identity: the key that signs their device list and
+// device certificates (opaque; it lives on the primary device only).
+typedef struct sotto_user_identity sotto_user_identity;
 
 // Bytes allocated by libsotto and owned by the caller: a message, a sealed
 // state, a plaintext, a bundle.
@@ -342,6 +416,48 @@ typedef struct sotto_prekey_report {
   // `SOTTO_ERR_UNKNOWN_PREKEY`); ask it to delete them, or upload fewer.
   size_t evicted_published;
 } sotto_prekey_report;
+
+// The public fields of an attachment descriptor, filled by
+// `sotto_attachment_descriptor_info`. Declare one as
+// `sotto_attachment_descriptor_fields f;` (it is reset on entry).
+typedef struct sotto_attachment_descriptor_fields {
+  // The file's size in bytes (before padding).
+  uint64_t plaintext_size;
+  // The padded plaintext size: `plaintext_size` plus the padding the
+  // encryptor added (equal to it with `SOTTO_PADDING_NONE`).
+  uint64_t padded_size;
+  // The ciphertext size: `padded_size` plus 16 per chunk.
+  uint64_t ciphertext_size;
+  // The number of chunks (at least 1).
+  uint64_t chunk_count;
+  // Plaintext bytes per chunk.
+  uint32_t chunk_size;
+  // `SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`.
+  int32_t padding;
+  // SHA-256 of the whole ciphertext: what a blob store can check
+  // without the key.
+  uint8_t digest[32];
+  // Length of the content type, 0 to
+  // `SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN`.
+  size_t content_type_len;
+  // The content type (printable ASCII), NUL-terminated.
+  char content_type[256];
+} sotto_attachment_descriptor_fields;
+
+// A contact the primary device hands to the new device when linking.
+typedef struct sotto_link_contact {
+  // The contact's user identity key (`SOTTO_USER_IDENTITY_KEY_LEN` bytes).
+  const uint8_t *user_key;
+  // Length of `user_key`.
+  size_t user_key_len;
+  // The person's name for the contact: 0 to `SOTTO_MAX_CONTACT_NAME_LEN`
+  // bytes of UTF-8, not NUL-terminated (NULL when `name_len` is 0).
+  const uint8_t *name;
+  // Length of `name`.
+  size_t name_len;
+  // Whether the person verified the contact's safety number.
+  bool verified;
+} sotto_link_contact;
 
 // A random-number callback: fill `len` bytes at `out` with
 // cryptographically secure random bytes and return 0, or return any
@@ -992,6 +1108,25 @@ int32_t sotto_attachment_decrypt_chunk(const uint8_t *descriptor,
                                        size_t out_len,
                                        size_t *written);
 
+// Reads the public fields of an attachment descriptor (from
+// `sotto_attachment_encryptor_descriptor`, or received inside a Sotto
+// message) into `*out`: sizes, chunking, padding, the ciphertext digest
+// and the content type. The file key is not exposed.
+//
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `descriptor`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing (`*out`
+// must not overlap `descriptor`: `SOTTO_ERR_ALIASED_OUTPUT`), then the
+// descriptor's decoding errors (see `sotto_attachment_decryptor_new`).
+// `*out` is all zeros on error. Ownership: allocates nothing. Thread
+// safety: any thread.
+//
+// # Safety
+// `descriptor` is NULL or readable for `descriptor_len` bytes; `out` is
+// NULL or valid for writing a `sotto_attachment_descriptor_fields`.
+int32_t sotto_attachment_descriptor_info(const uint8_t *descriptor,
+                                         size_t descriptor_len,
+                                         struct sotto_attachment_descriptor_fields *out);
+
 // Frees a buffer returned by libsotto: zeroizes its bytes, releases them and
 // sets `buffer->ptr` to NULL and `buffer->len` to 0, so freeing the same
 // variable twice is harmless.
@@ -1016,13 +1151,1140 @@ int32_t sotto_attachment_decrypt_chunk(const uint8_t *descriptor,
 // `buffer` is NULL or points to a readable and writable `sotto_buffer`.
 int32_t sotto_buffer_free(struct sotto_buffer *buffer);
 
-// Number of live handles (accounts, sessions, random sources, attachment
-// encryptors and decryptors) not yet freed. Intended for leak checks in tests. Thread safety: any thread.
+// Number of live handles of every kind (accounts, sessions, random
+// sources, attachment encryptors and decryptors, records, user
+// identities, device lists, link offers, linked devices, groups) not yet
+// freed. Intended for leak checks in tests. Thread safety: any thread.
 size_t sotto_live_handle_count(void);
 
 // Number of live buffers not yet freed with `sotto_buffer_free`. Intended
 // for leak checks in tests. Thread safety: any thread.
 size_t sotto_live_buffer_count(void);
+
+// Creates this device's state in a group: a new sending chain at `epoch`
+// with the other member devices `members` (`member_count` addresses, see
+// the top of this section; NULL arrays when 0). The creator of a group
+// passes epoch 0; a device joining an existing group passes the group's
+// current epoch. Then send `sotto_group_distribution` to every member
+// device through the pairwise sessions.
+//
+// The sending chain is replaced (rotated) after `max_messages` messages
+// or `max_age_secs` seconds (`SOTTO_GROUP_DEFAULT_MAX_MESSAGES`,
+// `SOTTO_GROUP_DEFAULT_MAX_AGE_SECS` unless you have a reason; both at
+// least 1); `padding` is `SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`.
+// `now` is the caller's clock in seconds (it only drives rotation).
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_group_free`, which wipes the keys); on error `*out` is NULL.
+//
+// Checks, in order: `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `group_id` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_WRONG_LENGTH` unless `SOTTO_GROUP_ID_LEN` bytes),
+// `own_device` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`),
+// `members` (`SOTTO_ERR_NULL_POINTER` for NULL arrays with a non-zero
+// count, `SOTTO_ERR_TOO_LARGE` over `SOTTO_MAX_GROUP_DEVICES`, then each
+// address: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), `padding`
+// (`SOTTO_ERR_INVALID_ARGUMENT`), aliasing (`out` must not overlap an
+// input), then `SOTTO_ERR_INVALID_ARGUMENT` (an address over 64 bytes, a
+// duplicate member, this device among the members, a bound of 0),
+// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+//
+// # Safety
+// `group_id` and `own_device` are NULL or readable for their lengths;
+// `members` and `member_lens` are NULL or readable for `member_count`
+// elements, each `members[i]` NULL or readable for `member_lens[i]` bytes;
+// `out` is NULL or valid for writing a pointer.
+int32_t sotto_group_create(const uint8_t *group_id,
+                           size_t group_id_len,
+                           const uint8_t *own_device,
+                           size_t own_device_len,
+                           const uint8_t *const *members,
+                           const size_t *member_lens,
+                           size_t member_count,
+                           uint32_t epoch,
+                           uint32_t max_messages,
+                           uint64_t max_age_secs,
+                           int32_t padding,
+                           uint64_t now,
+                           const struct sotto_rng *rng,
+                           struct sotto_group **out);
+
+// This device's sending chain at its current index, to send to member
+// devices through the pairwise sessions (`sotto_session_encrypt`). It is a
+// secret: send it only inside a Sotto session; it opens only messages
+// from now on.
+//
+// On success `*out` holds a new buffer owned by the caller (free it with
+// `sotto_buffer_free`, which wipes it); on error it is empty. Checks, in
+// order: `group` (handle errors), `out` (`SOTTO_ERR_NULL_POINTER`).
+// Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_group_distribution(const struct sotto_group *group, struct sotto_buffer *out);
+
+// Stores another member device's chain, received through the pairwise
+// session with `from` (the device address that session authenticates).
+// Receiving a chain already held changes nothing and succeeds.
+//
+// Nothing changes on error. Checks, in order: `group` (handle errors),
+// `distribution`, `from` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), then decoding errors,
+// `SOTTO_ERR_SESSION_MISMATCH` (another group),
+// `SOTTO_ERR_IDENTITY_MISMATCH` (the chain's sender is not `from`),
+// `SOTTO_ERR_EPOCH_MISMATCH` (the sender is not a member here, or the
+// epoch or chain is too old), `SOTTO_ERR_DUPLICATE_MESSAGE` (another chain
+// under a number already held). Aliasing: no outputs. Thread safety: any
+// thread.
+//
+// # Safety
+// `distribution` and `from` are NULL or readable for their lengths.
+int32_t sotto_group_receive_distribution(struct sotto_group *group,
+                                         const uint8_t *distribution,
+                                         size_t distribution_len,
+                                         const uint8_t *from,
+                                         size_t from_len);
+
+// Encrypts a group message (0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes; an empty
+// plaintext may be NULL with length 0), rotating the sending chain first
+// when the policy says so.
+//
+// On success `*message` holds the group message (send it to the group)
+// and `*distribution` is empty, or, after a rotation, holds the new chain
+// to send to every member device through the pairwise sessions (before
+// or with the message). Both are new buffers owned by the caller; on
+// error both are empty and the group is unchanged.
+//
+// Checks, in order: `group`, `rng` (handle errors), `message`,
+// `distribution` (`SOTTO_ERR_NULL_POINTER`), `plaintext`
+// (`SOTTO_ERR_NULL_POINTER` when NULL with a non-zero length,
+// `SOTTO_ERR_TOO_LARGE`), aliasing, then `SOTTO_ERR_RANDOMNESS`,
+// `SOTTO_ERR_LIMIT_EXCEEDED`. Thread safety: any thread.
+//
+// # Safety
+// `plaintext` is NULL or readable for `plaintext_len` bytes; `message` and
+// `distribution` are NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_group_encrypt(struct sotto_group *group,
+                            const uint8_t *plaintext,
+                            size_t plaintext_len,
+                            uint64_t now,
+                            const struct sotto_rng *rng,
+                            struct sotto_buffer *message,
+                            struct sotto_buffer *distribution);
+
+// Decrypts a group message from another member device. Transactional: on
+// any error the group is unchanged (and the outputs are empty / 0).
+//
+// On success `*plaintext` holds the plaintext, `*sender` the sending
+// device's address (authenticated by its chain's signature), both new
+// buffers owned by the caller, and `*epoch` the epoch it was sent in.
+//
+// Checks, in order: `group` (handle errors), `plaintext`, `sender`,
+// `epoch` (`SOTTO_ERR_NULL_POINTER`), `message`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then
+// decoding errors, `SOTTO_ERR_SESSION_MISMATCH` (another group),
+// `SOTTO_ERR_UNKNOWN_SENDER_CHAIN` (ask the sender for its chain; see
+// `sotto_group_message_info`), `SOTTO_ERR_EPOCH_MISMATCH`,
+// `SOTTO_ERR_BAD_SIGNATURE`, `SOTTO_ERR_DUPLICATE_MESSAGE`,
+// `SOTTO_ERR_TOO_FAR_AHEAD`, `SOTTO_ERR_DECRYPTION_FAILED`,
+// `SOTTO_ERR_INVALID_PADDING`. Thread safety: any thread.
+//
+// # Safety
+// `message` is NULL or readable for `message_len` bytes; `plaintext` and
+// `sender` are NULL or valid for writing a `sotto_buffer`, `epoch` for
+// writing a `uint32_t`.
+int32_t sotto_group_decrypt(struct sotto_group *group,
+                            const uint8_t *message,
+                            size_t message_len,
+                            struct sotto_buffer *plaintext,
+                            struct sotto_buffer *sender,
+                            uint32_t *epoch);
+
+// Adds member devices (`device_count` addresses). They get no history:
+// `*distribution` receives this device's chain at its current index (a
+// new buffer owned by the caller), to send to the new devices through the
+// pairwise sessions. Every other member device does the same on its side.
+//
+// Nothing changes on error (`*distribution` is empty). Checks, in order:
+// `group` (handle errors), `distribution` (`SOTTO_ERR_NULL_POINTER`),
+// `devices` (as `members` in `sotto_group_create`; at least one:
+// `SOTTO_ERR_ZERO_LENGTH` for a count of 0), aliasing, then
+// `SOTTO_ERR_INVALID_ARGUMENT` (an invalid address, this device, or a
+// device already a member or listed twice), `SOTTO_ERR_TOO_LARGE` (past
+// `SOTTO_MAX_GROUP_DEVICES`). Thread safety: any thread.
+//
+// # Safety
+// As the `members` of `sotto_group_create`; `distribution` is NULL or
+// valid for writing a `sotto_buffer`.
+int32_t sotto_group_add_members(struct sotto_group *group,
+                                const uint8_t *const *devices,
+                                const size_t *device_lens,
+                                size_t device_count,
+                                struct sotto_buffer *distribution);
+
+// Removes member devices (`device_count` addresses) and starts a new
+// epoch: their chains are dropped, and this device starts a new sending
+// chain, which `*distribution` receives (a new buffer owned by the
+// caller): send it to every remaining member device, never to the removed
+// ones. Messages of the previous epoch still decrypt until
+// `sotto_group_drop_previous_epochs`.
+//
+// Nothing changes on error (`*distribution` is empty). Checks, in order:
+// `group`, `rng` (handle errors), `distribution`
+// (`SOTTO_ERR_NULL_POINTER`), `devices` (as in `sotto_group_add_members`),
+// aliasing, then `SOTTO_ERR_INVALID_ARGUMENT` (a device that is not a
+// member), `SOTTO_ERR_LIMIT_EXCEEDED`, `SOTTO_ERR_RANDOMNESS`. Thread
+// safety: any thread.
+//
+// # Safety
+// As `sotto_group_add_members`.
+int32_t sotto_group_remove_members(struct sotto_group *group,
+                                   const uint8_t *const *devices,
+                                   const size_t *device_lens,
+                                   size_t device_count,
+                                   uint64_t now,
+                                   const struct sotto_rng *rng,
+                                   struct sotto_buffer *distribution);
+
+// Replaces the sending chain by a new one now (e.g. after a suspected
+// leak); `*distribution` receives it (a new buffer owned by the caller),
+// to send to every member device.
+//
+// Nothing changes on error. Checks, in order: `group`, `rng` (handle
+// errors), `distribution` (`SOTTO_ERR_NULL_POINTER`), then
+// `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`. Thread safety: any
+// thread.
+//
+// # Safety
+// `distribution` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_group_rotate(struct sotto_group *group,
+                           uint64_t now,
+                           const struct sotto_rng *rng,
+                           struct sotto_buffer *distribution);
+
+// Drops every receiving chain of an epoch before the current one (once
+// the application's grace period for messages in flight across a removal
+// has passed).
+//
+// Errors: handle errors only. Thread safety: any thread.
+int32_t sotto_group_drop_previous_epochs(struct sotto_group *group);
+
+// Stores the group's current epoch (it grows by one with every removal)
+// in `*out`.
+//
+// Checks, in order: `group` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_group_epoch(const struct sotto_group *group, uint32_t *out);
+
+// Stores the number of other member devices in `*out`.
+//
+// Checks, in order: `group` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `size_t`.
+int32_t sotto_group_member_count(const struct sotto_group *group, size_t *out);
+
+// Whether a chain of device `sender` for `epoch` is held here (`*out`):
+// whether its messages of that epoch can be decrypted.
+//
+// Checks, in order: `group` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `sender` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing. Thread safety: any thread.
+//
+// # Safety
+// `sender` is NULL or readable for `sender_len` bytes; `out` is NULL or
+// valid for writing a `bool`.
+int32_t sotto_group_has_chain(const struct sotto_group *group,
+                              const uint8_t *sender,
+                              size_t sender_len,
+                              uint32_t epoch,
+                              bool *out);
+
+// Reads the clear routing fields of a group message, without any key:
+// its group id (`SOTTO_GROUP_ID_LEN` bytes to `group_id`), `*epoch`, the
+// sending device's address (`*sender`, a new buffer owned by the caller)
+// and its chain number (`*chain`). Nothing is authenticated: they are the
+// sender's claim until `sotto_group_decrypt` succeeds. Use them to route
+// a message to its group and, on `SOTTO_ERR_UNKNOWN_SENDER_CHAIN`, to ask
+// the sender for its chain.
+//
+// Checks, in order: `epoch`, `sender`, `chain` (`SOTTO_ERR_NULL_POINTER`),
+// `group_id` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`),
+// `message` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing,
+// then the message's framing errors. On error the outputs are 0 / empty
+// and `group_id` is unwritten. Thread safety: any thread.
+//
+// # Safety
+// `message` is NULL or readable for `message_len` bytes; `group_id` is
+// NULL or writable for `group_id_len` bytes; `epoch`, `sender` and
+// `chain` are NULL or valid for writing their types.
+int32_t sotto_group_message_info(const uint8_t *message,
+                                 size_t message_len,
+                                 uint8_t *group_id,
+                                 size_t group_id_len,
+                                 uint32_t *epoch,
+                                 struct sotto_buffer *sender,
+                                 uint32_t *chain);
+
+// Seals the group state under a 32-byte storage key. Seal after every
+// call that changed it.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `group`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH`), aliasing, then
+// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+//
+// # Safety
+// `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid
+// for writing a `sotto_buffer`.
+int32_t sotto_group_seal(const struct sotto_group *group,
+                         const uint8_t *key,
+                         size_t key_len,
+                         const struct sotto_rng *rng,
+                         struct sotto_buffer *out);
+
+// Restores a group sealed by `sotto_group_seal`.
+//
+// On success `*out` receives a new handle owned by the caller; on error
+// `*out` is NULL. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+// `key`, `sealed` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH` for a key not of 32 bytes), aliasing, then
+// `SOTTO_ERR_TOO_LARGE`, `SOTTO_ERR_UNSEAL_FAILED`,
+// `SOTTO_ERR_WRONG_OBJECT_TYPE`, decoding errors. Thread safety: any
+// thread.
+//
+// # Safety
+// `key` and `sealed` are NULL or readable for their lengths; `out` is NULL
+// or valid for writing a pointer.
+int32_t sotto_group_unseal(const uint8_t *key,
+                           size_t key_len,
+                           const uint8_t *sealed,
+                           size_t sealed_len,
+                           struct sotto_group **out);
+
+// Frees a group, wiping its keys. NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_group_free(struct sotto_group *group);
+
+// Makes a link offer on the new device (whose account is `account`),
+// valid from `now` for `ttl` seconds (1 to `SOTTO_MAX_LINK_TTL`; `now` is
+// the caller's clock in seconds). Show `sotto_link_offer_qr_payload` as a
+// QR code on this device's screen only.
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_link_offer_free`, which wipes its keys); on error `*out` is
+// NULL. Checks, in order: `account`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` (`ttl` 0,
+// over the maximum, or `now + ttl` overflowing), `SOTTO_ERR_RANDOMNESS`.
+// Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a pointer.
+int32_t sotto_link_offer_new(const struct sotto_account *account,
+                             uint64_t now,
+                             uint64_t ttl,
+                             const struct sotto_rng *rng,
+                             struct sotto_link_offer **out);
+
+// The bytes to show as a QR code (`SOTTO_LINK_OFFER_LEN` bytes). They
+// hold the offer's secret: show them only on this device's screen, and
+// wipe them (`sotto_buffer_free` does) once the link is done.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `offer` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_link_offer_qr_payload(const struct sotto_link_offer *offer, struct sotto_buffer *out);
+
+// Stores when the offer expires (the caller's clock, seconds) in `*out`.
+//
+// Checks, in order: `offer` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint64_t`.
+int32_t sotto_link_offer_expires_at(const struct sotto_link_offer *offer, uint64_t *out);
+
+// Completes the link on the new device: opens the primary's response and
+// checks everything it carries. On success the offer is used up (any
+// later response fails with `SOTTO_ERR_LINK_FAILED`) and `*out` receives a
+// new `sotto_linked_device` handle owned by the caller (free it with
+// `sotto_linked_device_free`); show its code
+// (`sotto_linked_device_code`).
+//
+// Nothing changes on error (`*out` is NULL). Checks, in order: `offer`
+// (handle errors), `out` (`SOTTO_ERR_NULL_POINTER`), `response`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then
+// `SOTTO_ERR_LINK_FAILED` (offer already used), `SOTTO_ERR_EXPIRED`
+// (`now` past the expiry), `SOTTO_ERR_TOO_LARGE` and decoding errors,
+// `SOTTO_ERR_LINK_FAILED` (tampered, or made for another offer), then the
+// payload's checks. Thread safety: any thread.
+//
+// # Safety
+// `response` is NULL or readable for `response_len` bytes; `out` is NULL
+// or valid for writing a pointer.
+int32_t sotto_link_offer_complete(struct sotto_link_offer *offer,
+                                  const uint8_t *response,
+                                  size_t response_len,
+                                  uint64_t now,
+                                  struct sotto_linked_device **out);
+
+// Frees a link offer, wiping its keys and secret. NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_link_offer_free(struct sotto_link_offer *offer);
+
+// Reads a scanned QR payload on the primary device before answering it:
+// checks it and its expiry, and gives the new device's account identity
+// record (`*identity`, `SOTTO_IDENTITY_LEN` bytes in a new buffer owned by
+// the caller) and when the offer expires (`*expires_at`).
+// `sotto_link_respond` repeats these checks.
+//
+// Checks, in order: `identity`, `expires_at` (`SOTTO_ERR_NULL_POINTER`),
+// `qr` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then
+// decoding errors, `SOTTO_ERR_INVALID_KEY`, `SOTTO_ERR_EXPIRED` (`now` past
+// the expiry). On error the outputs are empty / 0. Thread safety: any
+// thread.
+//
+// # Safety
+// `qr` is NULL or readable for `qr_len` bytes; `identity` and
+// `expires_at` are NULL or valid for writing a `sotto_buffer` /
+// `uint64_t`.
+int32_t sotto_link_scan(const uint8_t *qr,
+                        size_t qr_len,
+                        uint64_t now,
+                        struct sotto_buffer *identity,
+                        uint64_t *expires_at);
+
+// Answers a scanned link offer on the primary device: signs `user`'s next
+// device list with the new device added as `device_id`, certifies it, and
+// encrypts for it the user key, the list, the certificate and `contacts`
+// (`contact_count` of them, at most `SOTTO_MAX_LINK_CONTACTS`; NULL when
+// 0). `now` is the caller's clock in seconds.
+//
+// Pure for `user`: on success `*response` holds the bytes to send to the
+// new device, `*device_list` the signed new list (upload it), and `*code`
+// the 6-digit code to show. Once the person confirmed both devices show
+// the same code and the server stored the list, commit it with
+// `sotto_user_identity_commit_device_list`. On error the buffers are
+// empty and `*code` is 0.
+//
+// Checks, in order: `user`, `rng` (handle errors), `response`,
+// `device_list`, `code` (`SOTTO_ERR_NULL_POINTER`), `qr`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), `contacts`
+// (`SOTTO_ERR_NULL_POINTER` when NULL with a non-zero count,
+// `SOTTO_ERR_TOO_LARGE` over the maximum; in each, `user_key`:
+// `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH`; `name`:
+// `SOTTO_ERR_NULL_POINTER` when NULL with a non-zero length), aliasing
+// (no output may overlap the QR payload, the contacts array, a key or a
+// name), then `SOTTO_ERR_INVALID_KEY` (a contact's key),
+// `SOTTO_ERR_INVALID_ARGUMENT` (a name not UTF-8), the QR payload's
+// decoding errors, `SOTTO_ERR_EXPIRED`, the errors of
+// `sotto_user_identity_sign_device_list` (device id taken, identity
+// already listed, list full), `SOTTO_ERR_TOO_LARGE` (a name over
+// `SOTTO_MAX_CONTACT_NAME_LEN`), `SOTTO_ERR_RANDOMNESS`. Thread safety:
+// any thread.
+//
+// # Safety
+// `qr` is NULL or readable for `qr_len` bytes; `contacts` is NULL or
+// readable for `contact_count` structs whose pointers are NULL or readable
+// for their lengths; `response` and `device_list` are NULL or valid for
+// writing a `sotto_buffer`, `code` for writing a `uint32_t`.
+int32_t sotto_link_respond(const struct sotto_user_identity *user,
+                           const uint8_t *qr,
+                           size_t qr_len,
+                           uint32_t device_id,
+                           const struct sotto_link_contact *contacts,
+                           size_t contact_count,
+                           uint64_t now,
+                           const struct sotto_rng *rng,
+                           struct sotto_buffer *response,
+                           struct sotto_buffer *device_list,
+                           uint32_t *code);
+
+// Stores the code to show on the new device (below 1,000,000; print it
+// with `"%06u"`) in `*out`: it must equal the primary's.
+//
+// Checks, in order: `linked` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_linked_device_code(const struct sotto_linked_device *linked, uint32_t *out);
+
+// Stores this device's id in the person's list in `*out`.
+//
+// Checks, in order: `linked` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_linked_device_device_id(const struct sotto_linked_device *linked, uint32_t *out);
+
+// Writes the person's user identity key (`SOTTO_USER_IDENTITY_KEY_LEN`
+// bytes; public: the signing key stays on the primary) to `out`.
+//
+// Checks, in order: `linked` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`). Written only
+// on success. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or writable for `out_len` bytes.
+int32_t sotto_linked_device_user_key(const struct sotto_linked_device *linked,
+                                     uint8_t *out,
+                                     size_t out_len);
+
+// The person's signed device list, with this device in it (open it with
+// `sotto_device_list_new` and the user key).
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `linked` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_linked_device_device_list(const struct sotto_linked_device *linked,
+                                        struct sotto_buffer *out);
+
+// This device's certificate (`SOTTO_DEVICE_CERTIFICATE_LEN` bytes), to
+// show to the person's contacts.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `linked` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_linked_device_certificate(const struct sotto_linked_device *linked,
+                                        struct sotto_buffer *out);
+
+// Stores the number of contacts the primary handed over in `*out`.
+//
+// Checks, in order: `linked` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `size_t`.
+int32_t sotto_linked_device_contact_count(const struct sotto_linked_device *linked, size_t *out);
+
+// Contact `index` (from 0) of those the primary handed over: its user key
+// (`SOTTO_USER_IDENTITY_KEY_LEN` bytes) to `user_key`, whether the person
+// verified it to `*verified`, and its name (UTF-8, possibly empty) to
+// `*name`, a new buffer owned by the caller.
+//
+// Checks, in order: `linked` (handle errors), `verified`, `name`
+// (`SOTTO_ERR_NULL_POINTER`), `user_key` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_BUFFER_TOO_SMALL`), aliasing (the outputs must not overlap),
+// then `SOTTO_ERR_INVALID_ARGUMENT` for an index past the last contact.
+// On error `*verified` is false, `*name` empty and `user_key` unwritten.
+// Thread safety: any thread.
+//
+// # Safety
+// `user_key` is NULL or writable for `user_key_len` bytes; `verified` and
+// `name` are NULL or valid for writing a `bool` / `sotto_buffer`.
+int32_t sotto_linked_device_contact(const struct sotto_linked_device *linked,
+                                    size_t index,
+                                    uint8_t *user_key,
+                                    size_t user_key_len,
+                                    bool *verified,
+                                    struct sotto_buffer *name);
+
+// Frees a linked device. NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_linked_device_free(struct sotto_linked_device *linked);
+
+// Creates a user identity (a person's signing key) with no device list
+// yet, on the person's primary device. Draws 32 bytes from `rng` (NULL:
+// the OS generator).
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_user_identity_free`, which wipes the key); on error `*out`
+// is NULL. Checks, in order: `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_RANDOMNESS`. Thread safety:
+// any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a pointer.
+int32_t sotto_user_identity_new(const struct sotto_rng *rng, struct sotto_user_identity **out);
+
+// Writes the person's public user identity key
+// (`SOTTO_USER_IDENTITY_KEY_LEN` bytes) to `out`: contacts pin it and
+// verify device lists and certificates with it.
+//
+// Checks, in order: `user` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`). Written only
+// on success. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or writable for `out_len` bytes.
+int32_t sotto_user_identity_public_key(const struct sotto_user_identity *user,
+                                       uint8_t *out,
+                                       size_t out_len);
+
+// Signs the person's next device list: the committed one (or an empty
+// one) with the devices `remove_device_ids` taken out and `add_count`
+// devices put in, device `add_device_ids[i]` with identity record
+// `add_identities[i * SOTTO_IDENTITY_LEN ..]`, each added at `now` (the
+// application's clock, Unix seconds by convention), under the next
+// version. Pure: the identity does not change until
+// `sotto_user_identity_commit_device_list` (upload the list first).
+//
+// On success `*out` holds the signed list, a new buffer owned by the
+// caller; on error it is empty.
+//
+// Checks, in order: `user` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `add_count` (`SOTTO_ERR_TOO_LARGE` over
+// `SOTTO_MAX_DEVICES`), `add_device_ids` and `add_identities`
+// (`SOTTO_ERR_NULL_POINTER` when NULL with a non-zero count;
+// `add_identities_len` must be `add_count * SOTTO_IDENTITY_LEN`:
+// `SOTTO_ERR_WRONG_LENGTH`), `remove_count` (`SOTTO_ERR_INVALID_ARGUMENT`
+// over `SOTTO_MAX_DEVICES`), `remove_device_ids`
+// (`SOTTO_ERR_NULL_POINTER` when NULL with a non-zero count), aliasing,
+// then the identities' decoding errors and `SOTTO_ERR_INVALID_ARGUMENT`
+// (a removed device not listed, an added id already listed or repeated,
+// an identity under two ids), `SOTTO_ERR_TOO_LARGE` (list full),
+// `SOTTO_ERR_LIMIT_EXCEEDED`. Thread safety: any thread.
+//
+// # Safety
+// `add_device_ids` is NULL or readable for `add_count` values,
+// `add_identities` for `add_identities_len` bytes, `remove_device_ids`
+// for `remove_count` values; `out` is NULL or valid for writing a
+// `sotto_buffer`.
+int32_t sotto_user_identity_sign_device_list(const struct sotto_user_identity *user,
+                                             const uint32_t *add_device_ids,
+                                             const uint8_t *add_identities,
+                                             size_t add_identities_len,
+                                             size_t add_count,
+                                             const uint32_t *remove_device_ids,
+                                             size_t remove_count,
+                                             uint64_t now,
+                                             struct sotto_buffer *out);
+
+// Adopts a device list signed by `sotto_user_identity_sign_device_list`
+// (or inside a link response) as the identity's current list, once the
+// server has stored it.
+//
+// Checks, in order: `user` (handle errors), `list`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), then the list's
+// decoding errors, `SOTTO_ERR_IDENTITY_MISMATCH` (another person's list),
+// `SOTTO_ERR_BAD_SIGNATURE`, `SOTTO_ERR_ROLLBACK` (not newer than the
+// committed one). Nothing changes on error. Aliasing: no outputs. Thread
+// safety: any thread.
+//
+// # Safety
+// `list` is NULL or readable for `list_len` bytes.
+int32_t sotto_user_identity_commit_device_list(struct sotto_user_identity *user,
+                                               const uint8_t *list,
+                                               size_t list_len);
+
+// The device list last committed, as signed (empty, `{NULL, 0}`, when none
+// was committed yet).
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `user` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_user_identity_device_list(const struct sotto_user_identity *user,
+                                        struct sotto_buffer *out);
+
+// Issues the certificate (`SOTTO_DEVICE_CERTIFICATE_LEN` bytes) of device
+// `device_id` of the committed list: the device shows it to prove that it
+// belongs to this person.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `user` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` (no list
+// committed, or the device is not in it). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_user_identity_certify_device(const struct sotto_user_identity *user,
+                                           uint32_t device_id,
+                                           struct sotto_buffer *out);
+
+// Seals the user identity (its private key and committed list) under a
+// 32-byte storage key.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `user`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH`), aliasing, then
+// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+//
+// # Safety
+// `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid
+// for writing a `sotto_buffer`.
+int32_t sotto_user_identity_seal(const struct sotto_user_identity *user,
+                                 const uint8_t *key,
+                                 size_t key_len,
+                                 const struct sotto_rng *rng,
+                                 struct sotto_buffer *out);
+
+// Restores a user identity sealed by `sotto_user_identity_seal`.
+//
+// On success `*out` receives a new handle owned by the caller; on error
+// `*out` is NULL. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+// `key`, `sealed` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH` for a key not of 32 bytes), aliasing, then
+// `SOTTO_ERR_UNSEAL_FAILED`, `SOTTO_ERR_WRONG_OBJECT_TYPE`, decoding
+// errors. Thread safety: any thread.
+//
+// # Safety
+// `key` and `sealed` are NULL or readable for their lengths; `out` is NULL
+// or valid for writing a pointer.
+int32_t sotto_user_identity_unseal(const uint8_t *key,
+                                   size_t key_len,
+                                   const uint8_t *sealed,
+                                   size_t sealed_len,
+                                   struct sotto_user_identity **out);
+
+// Frees a user identity, wiping its private key. NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_user_identity_free(struct sotto_user_identity *user);
+
+// Decodes and verifies a person's device list fetched from the server,
+// against their user identity key (`SOTTO_USER_IDENTITY_KEY_LEN` bytes,
+// pinned when the person was verified): the signature, the entries'
+// order and every device identity.
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_device_list_free`); on error `*out` is NULL.
+//
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `list`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), `user_key`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH`), aliasing, then
+// `SOTTO_ERR_INVALID_KEY` (the user key), the list's decoding errors,
+// `SOTTO_ERR_IDENTITY_MISMATCH` (another person's list),
+// `SOTTO_ERR_MALFORMED`, `SOTTO_ERR_BAD_SIGNATURE` (e.g. a device the
+// server added: a ghost device). Thread safety: any thread.
+//
+// # Safety
+// `list` and `user_key` are NULL or readable for their lengths; `out` is
+// NULL or valid for writing a pointer.
+int32_t sotto_device_list_new(const uint8_t *list,
+                              size_t list_len,
+                              const uint8_t *user_key,
+                              size_t user_key_len,
+                              struct sotto_device_list **out);
+
+// `sotto_device_list_new` for a person seen for the first time: the user
+// key the list names is trusted (trust on first use; pin it with
+// `sotto_device_list_user_key` and compare safety numbers later). Every
+// other check applies.
+//
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `list`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then as
+// `sotto_device_list_new` without `SOTTO_ERR_IDENTITY_MISMATCH`. Thread
+// safety: any thread.
+//
+// # Safety
+// `list` is NULL or readable for `list_len` bytes; `out` is NULL or valid
+// for writing a pointer.
+int32_t sotto_device_list_new_first_use(const uint8_t *list,
+                                        size_t list_len,
+                                        struct sotto_device_list **out);
+
+// Checks a newer list of the same person fetched from the server and, on
+// success, holds it in place of the current one; `*added` and `*removed`
+// receive what changed, as encoded device entries
+// (`SOTTO_DEVICE_ENTRY_LEN` bytes each, see the top of this section; a
+// device whose identity changed is in both). The same list again is
+// accepted with no change.
+//
+// On error the handle keeps its list and both outputs are empty.
+//
+// Checks, in order: `list` (handle errors), `added`, `removed`
+// (`SOTTO_ERR_NULL_POINTER`), `new_list` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the errors of
+// `sotto_device_list_new` with the held user key (a ghost device is
+// `SOTTO_ERR_BAD_SIGNATURE`), then `SOTTO_ERR_ROLLBACK` (an older version,
+// or another list under the same version). Thread safety: any thread.
+//
+// # Safety
+// `new_list` is NULL or readable for `new_list_len` bytes; `added` and
+// `removed` are NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_device_list_update(struct sotto_device_list *list,
+                                 const uint8_t *new_list,
+                                 size_t new_list_len,
+                                 struct sotto_buffer *added,
+                                 struct sotto_buffer *removed);
+
+// The list as signed (to store, or to hand to another device).
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `list` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_device_list_to_bytes(const struct sotto_device_list *list, struct sotto_buffer *out);
+
+// The list's devices, sorted by device id, as encoded device entries
+// (`SOTTO_DEVICE_ENTRY_LEN` bytes each).
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `list` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_device_list_entries(const struct sotto_device_list *list, struct sotto_buffer *out);
+
+// Stores the list's version (at least 1; it only grows) in `*out`.
+//
+// Checks, in order: `list` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint64_t`.
+int32_t sotto_device_list_version(const struct sotto_device_list *list, uint64_t *out);
+
+// Writes the user identity key that signed the list
+// (`SOTTO_USER_IDENTITY_KEY_LEN` bytes) to `out`.
+//
+// Checks, in order: `list` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`). Written only
+// on success. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or writable for `out_len` bytes.
+int32_t sotto_device_list_user_key(const struct sotto_device_list *list,
+                                   uint8_t *out,
+                                   size_t out_len);
+
+// Whether a device identity (a 130-byte identity record, e.g. a session
+// peer's `sotto_session_remote_identity`) is one of the person's listed
+// devices: `*found` and, when found, its id in `*device_id`.
+//
+// Checks, in order: `list` (handle errors), `found`, `device_id`
+// (`SOTTO_ERR_NULL_POINTER`), `identity` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_WRONG_LENGTH`), aliasing, then the identity's decoding
+// errors. Both outputs are false / 0 on error. Thread safety: any thread.
+//
+// # Safety
+// `identity` is NULL or readable for `identity_len` bytes; `found` and
+// `device_id` are NULL or valid for writing a `bool` / `uint32_t`.
+int32_t sotto_device_list_find_identity(const struct sotto_device_list *list,
+                                        const uint8_t *identity,
+                                        size_t identity_len,
+                                        bool *found,
+                                        uint32_t *device_id);
+
+// Checks a device certificate against this list: issued by the list's
+// user and for a device the list holds with the same identity (a device
+// removed since fails). Stores the certified device's id in `*device_id`.
+//
+// Checks, in order: `list` (handle errors), `device_id`
+// (`SOTTO_ERR_NULL_POINTER`), `certificate` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the certificate's decoding
+// errors, `SOTTO_ERR_BAD_SIGNATURE`, `SOTTO_ERR_IDENTITY_MISMATCH`
+// (another user's certificate, or a device not in the list).
+// `*device_id` is 0 on error. Thread safety: any thread.
+//
+// # Safety
+// `certificate` is NULL or readable for `certificate_len` bytes;
+// `device_id` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_device_list_verify_certificate(const struct sotto_device_list *list,
+                                             const uint8_t *certificate,
+                                             size_t certificate_len,
+                                             uint32_t *device_id);
+
+// Frees a device list. NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_device_list_free(struct sotto_device_list *list);
+
+// Verifies a device certificate without the whole list: issued by the
+// person whose user key is `user_key` (`SOTTO_USER_IDENTITY_KEY_LEN`
+// bytes), signature valid, and certifying the device whose identity record
+// is `device_identity` (`SOTTO_IDENTITY_LEN` bytes, e.g. the peer of a
+// session). Stores the device's id and the list version at issue.
+//
+// Checks, in order: `device_id`, `list_version`
+// (`SOTTO_ERR_NULL_POINTER`), `certificate` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), `user_key`, `device_identity`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_WRONG_LENGTH`), aliasing, then
+// `SOTTO_ERR_INVALID_KEY`, the certificate's decoding errors,
+// `SOTTO_ERR_IDENTITY_MISMATCH` (another user's certificate, or another
+// device's), `SOTTO_ERR_BAD_SIGNATURE`. Outputs are 0 on error. Thread
+// safety: any thread.
+//
+// # Safety
+// `certificate`, `user_key` and `device_identity` are NULL or readable for
+// their lengths; `device_id` and `list_version` are NULL or valid for
+// writing a `uint32_t` / `uint64_t`.
+int32_t sotto_device_certificate_verify(const uint8_t *certificate,
+                                        size_t certificate_len,
+                                        const uint8_t *user_key,
+                                        size_t user_key_len,
+                                        const uint8_t *device_identity,
+                                        size_t device_identity_len,
+                                        uint32_t *device_id,
+                                        uint64_t *list_version);
+
+// Writes the 60-digit safety number of two people (identical on both
+// sides) as a NUL-terminated ASCII string into `out`, which holds at least
+// `SOTTO_SAFETY_NUMBER_SIZE` (61) bytes: users compare it out of band to
+// verify each other's user identity key once, which then vouches for
+// every device in their signed device lists. `local_key` and `remote_key`
+// are `SOTTO_USER_IDENTITY_KEY_LEN`-byte user identity keys.
+//
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_BUFFER_TOO_SMALL`), `local_key`, `remote_key`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), aliasing (the bytes written must overlap
+// neither key), then `SOTTO_ERR_INVALID_KEY`. Written only on success.
+// Thread safety: any thread.
+//
+// # Safety
+// `local_key` and `remote_key` are NULL or readable for their lengths;
+// `out` is NULL or writable for `out_len` bytes.
+int32_t sotto_user_safety_number(const uint8_t *local_key,
+                                 size_t local_key_len,
+                                 const uint8_t *remote_key,
+                                 size_t remote_key_len,
+                                 char *out,
+                                 size_t out_len);
+
+// Creates an empty session record (no session yet) for one peer device.
+// Start a session in it with `sotto_session_record_initiate`, or let
+// `sotto_session_record_decrypt` create one from the peer's first prekey
+// message.
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_session_record_free`); on error `*out` is NULL.
+//
+// Checks: `out` (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a pointer.
+int32_t sotto_session_record_new(struct sotto_session_record **out);
+
+// Migrates a session sealed by `sotto_session_seal` into a new record
+// whose current session it is (then seal the record instead of the
+// session).
+//
+// On success `*out` receives a new handle owned by the caller; on error
+// `*out` is NULL. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+// `key` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), `sealed_session` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the errors of
+// `sotto_session_unseal`. Thread safety: any thread.
+//
+// # Safety
+// `key` and `sealed_session` are NULL or readable for their lengths; `out`
+// is NULL or valid for writing a pointer.
+int32_t sotto_session_record_from_sealed_session(const uint8_t *key,
+                                                 size_t key_len,
+                                                 const uint8_t *sealed_session,
+                                                 size_t sealed_session_len,
+                                                 struct sotto_session_record **out);
+
+// Starts a new session with the owner of a prekey bundle (as
+// `sotto_session_initiate`, same ids) and makes it the record's current
+// session; the previous current session is archived (the oldest archived
+// one is dropped beyond `SOTTO_MAX_ARCHIVED_SESSIONS`). The account is only
+// read.
+//
+// On error the record is unchanged. Checks, in order: `record`,
+// `account`, `rng` (handle errors), `bundle` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), `local_id`, `remote_id` (as in
+// `sotto_session_initiate`), then the bundle's decoding and signature
+// errors and `SOTTO_ERR_RANDOMNESS`. Aliasing: no outputs. Thread safety:
+// any thread; calls on one record are serialized.
+//
+// # Safety
+// `bundle`, `local_id` and `remote_id` are NULL or readable for their
+// lengths.
+int32_t sotto_session_record_initiate(struct sotto_session_record *record,
+                                      const struct sotto_account *account,
+                                      const uint8_t *bundle,
+                                      size_t bundle_len,
+                                      const uint8_t *local_id,
+                                      size_t local_id_len,
+                                      const uint8_t *remote_id,
+                                      size_t remote_id_len,
+                                      const struct sotto_rng *rng);
+
+// Encrypts a plaintext (0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes; an empty one
+// may be NULL with length 0) with the record's current session. The record
+// changes: seal it before sending the message.
+//
+// On success `*out` holds the message, a new buffer owned by the caller;
+// on error it is empty and the record is unchanged.
+//
+// Checks, in order: `record`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `plaintext` (`SOTTO_ERR_NULL_POINTER` when
+// NULL with a non-zero length, `SOTTO_ERR_TOO_LARGE`), aliasing (`out`
+// must not overlap `plaintext`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+// `SOTTO_ERR_INVALID_ARGUMENT` (empty record), `SOTTO_ERR_RANDOMNESS`,
+// `SOTTO_ERR_LIMIT_EXCEEDED`. Thread safety: any thread.
+//
+// # Safety
+// `plaintext` is NULL or readable for `plaintext_len` bytes; `out` is NULL
+// or valid for writing a `sotto_buffer`.
+int32_t sotto_session_record_encrypt(struct sotto_session_record *record,
+                                     const uint8_t *plaintext,
+                                     size_t plaintext_len,
+                                     const struct sotto_rng *rng,
+                                     struct sotto_buffer *out);
+
+// Decrypts any message from the peer device (PROTOCOL.md §17.2): a prekey
+// message of a session the record holds goes to it, one of an unknown
+// session creates a session through `account` (consuming its one-time
+// prekeys, as `sotto_session_accept`; `local_id`/`remote_id` are this
+// side's ids for the peer), a normal message goes to the session whose
+// header key opens it. The session that decrypted it becomes current
+// (§17.3: both sides of a simultaneous initiation converge).
+//
+// Transactional: on any error neither the record nor the account change.
+// On success seal both.
+//
+// On success `*out` holds the plaintext in a new buffer owned by the
+// caller; on error it is empty.
+//
+// Checks, in order: `record`, `account` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `message` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), `local_id`, `remote_id` (as in
+// `sotto_session_accept`), aliasing (`out` must not overlap an input:
+// `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+// `SOTTO_ERR_DECRYPTION_FAILED` (no session opens it, or tampered),
+// `SOTTO_ERR_DUPLICATE_MESSAGE`, `SOTTO_ERR_UNKNOWN_PREKEY`, ...
+// Thread safety: any thread; calls on one record are serialized.
+//
+// # Safety
+// `message`, `local_id` and `remote_id` are NULL or readable for their
+// lengths; `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_session_record_decrypt(struct sotto_session_record *record,
+                                     struct sotto_account *account,
+                                     const uint8_t *message,
+                                     size_t message_len,
+                                     const uint8_t *local_id,
+                                     size_t local_id_len,
+                                     const uint8_t *remote_id,
+                                     size_t remote_id_len,
+                                     struct sotto_buffer *out);
+
+// Writes the id of the record's current session (`SOTTO_SESSION_ID_LEN`
+// bytes, equal on both sides once they converged) to `out`.
+//
+// Checks, in order: `record` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`), then
+// `SOTTO_ERR_INVALID_ARGUMENT` for an empty record. The array is written
+// only on success. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or writable for `out_len` bytes.
+int32_t sotto_session_record_current_id(const struct sotto_session_record *record,
+                                        uint8_t *out,
+                                        size_t out_len);
+
+// Stores in `*out` the number of sessions the record holds (0 for an
+// empty record, else 1 + the archived ones).
+//
+// Checks, in order: `record` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `size_t`.
+int32_t sotto_session_record_session_count(const struct sotto_session_record *record, size_t *out);
+
+// The ids of every session the record holds, `SOTTO_SESSION_ID_LEN`
+// bytes each, concatenated: the current one first, then the archived ones
+// newest first (empty for an empty record).
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `record` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_session_record_session_ids(const struct sotto_session_record *record,
+                                         struct sotto_buffer *out);
+
+// The peer's identity record (`SOTTO_IDENTITY_LEN` bytes) in the current
+// session. After the peer reinstalled it differs from the one verified
+// before: compare it after each `sotto_session_record_decrypt`.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `record` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for an
+// empty record. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_session_record_remote_identity(const struct sotto_session_record *record,
+                                             struct sotto_buffer *out);
+
+// Sets how the current session pads outgoing messages
+// (`SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`, see
+// `sotto_session_set_padding`).
+//
+// Checks, in order: `record` (handle errors), `padding`, then an empty
+// record (both `SOTTO_ERR_INVALID_ARGUMENT`). Thread safety: any thread.
+int32_t sotto_session_record_set_padding(struct sotto_session_record *record, int32_t padding);
+
+// Seals the whole record (every session) under a 32-byte storage key.
+// Seal after every call that changed it.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `record`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH`), aliasing, then
+// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+//
+// # Safety
+// `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid
+// for writing a `sotto_buffer`.
+int32_t sotto_session_record_seal(const struct sotto_session_record *record,
+                                  const uint8_t *key,
+                                  size_t key_len,
+                                  const struct sotto_rng *rng,
+                                  struct sotto_buffer *out);
+
+// Restores a record sealed by `sotto_session_record_seal`.
+//
+// On success `*out` receives a new handle owned by the caller; on error
+// `*out` is NULL. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+// `key` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), `sealed` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing, then `SOTTO_ERR_TOO_LARGE` (over
+// `SOTTO_MAX_SEALED_RECORD_LEN`), `SOTTO_ERR_UNSEAL_FAILED`,
+// `SOTTO_ERR_WRONG_OBJECT_TYPE` (another sealed object), decoding errors.
+// Thread safety: any thread.
+//
+// # Safety
+// `key` and `sealed` are NULL or readable for their lengths; `out` is NULL
+// or valid for writing a pointer.
+int32_t sotto_session_record_unseal(const uint8_t *key,
+                                    size_t key_len,
+                                    const uint8_t *sealed,
+                                    size_t sealed_len,
+                                    struct sotto_session_record **out);
+
+// Frees a session record, zeroizing every session's keys. NULL is a
+// no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_session_record_free(struct sotto_session_record *record);
 
 // Creates a random source that calls `fill` whenever libsotto needs
 // randomness. Pass it as the `rng` argument of functions that take one;

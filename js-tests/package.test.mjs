@@ -92,10 +92,25 @@ test('the tarball holds the builds, the .wasm and the types, and nothing else', 
     'dist/attachments/node/package.json',
     'dist/attachments/node/sotto_attachments.js',
     'dist/attachments/node/sotto_attachments_bg.wasm',
+    // sotto/groups and sotto/devices: modules of their own.
+    ...['groups', 'devices'].flatMap((m) => [
+      `dist/${m}.d.ts`,
+      `dist/${m}.d.cts`,
+      `dist/${m}/web/index.js`,
+      `dist/${m}/web/core.js`,
+      `dist/${m}/web/sotto_${m}.js`,
+      `dist/${m}/web/sotto_${m}_bg.wasm`,
+      `dist/${m}/node/index.js`,
+      `dist/${m}/node/index.mjs`,
+      `dist/${m}/node/core.js`,
+      `dist/${m}/node/package.json`,
+      `dist/${m}/node/sotto_${m}.js`,
+      `dist/${m}/node/sotto_${m}_bg.wasm`,
+    ]),
   ]) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
-  assert.equal(files.length, 26, files.join('\n'));
+  assert.equal(files.length, 50, files.join('\n'));
 });
 
 test('Node: import and require by package name', async () => {
@@ -125,6 +140,23 @@ console.log(pt, decodeDescriptor(await enc.descriptor).contentType);`;
   );
   assert.equal(run('node', ['att.mjs'], project).trim(), 'attached text/plain');
   assert.equal(run('node', ['att.cjs'], project).trim(), 'attached text/plain');
+  // sotto/groups and sotto/devices, both ways.
+  const people = `
+const g = GroupSession.create({ groupId: new Uint8Array(16), ownDevice: 'a', members: ['b'] });
+const h = GroupSession.create({ groupId: new Uint8Array(16), ownDevice: 'b', members: ['a'] });
+h.receiveDistribution(g.distribution(), 'a');
+const user = UserIdentity.create();
+console.log(new TextDecoder().decode(h.decrypt(g.encrypt('grouped').message).plaintext), user.publicKey.length);`;
+  await writeFile(
+    join(project, 'people.mjs'),
+    `import { GroupSession } from 'sotto/groups';\nimport { UserIdentity } from 'sotto/devices';\n${people}\n`,
+  );
+  await writeFile(
+    join(project, 'people.cjs'),
+    `const { GroupSession } = require('sotto/groups');\nconst { UserIdentity } = require('sotto/devices');\n${people}\n`,
+  );
+  assert.equal(run('node', ['people.mjs'], project).trim(), 'grouped 33');
+  assert.equal(run('node', ['people.cjs'], project).trim(), 'grouped 33');
 });
 
 test('TypeScript: the declarations type-check for import and require', async () => {
@@ -163,11 +195,29 @@ type ErrorCode2 = typeof AttErrorCode.DIGEST_MISMATCH;
 export { descriptor, dec, range, digest };
 `;
   const attNames = 'createEncryptStream, createDecryptStream, openAttachment, ErrorCode as AttErrorCode, type EncryptStream, type Attachment';
+  const people = `
+const g: GroupSession = GroupSession.create({ groupId: new Uint8Array(16), ownDevice: 'a', members: ['b', new Uint8Array([1])], padding: 'none' });
+const sent: GroupEncrypted = g.encrypt('x', { now: 1 });
+const next: Uint8Array | null = sent.distribution;
+const read: GroupDecrypted = g.decrypt(sent.message);
+const epoch: number = parseGroupMessage(sent.message).epoch;
+const unknown: 29 = GroupErrorCode.UNKNOWN_SENDER_CHAIN;
+const user: UserIdentity = UserIdentity.create();
+const list: DeviceList = user.signDeviceList({ add: [{ deviceId: 1, identityKey: new Uint8Array(1) }], now: 1 });
+const change: DeviceEntry[] = list.update(new Uint8Array(1)).added;
+const offer: LinkOffer = LinkOffer.create(new Uint8Array(32), new Uint8Array(1), { ttl: 300 });
+const linked: LinkedDevice = offer.complete(new Uint8Array(1));
+const answer: string = ScannedOffer.fromQr(offer.qrPayload).respond(user, { deviceId: 2 }).code;
+const rollback: 24 = DeviceErrorCode.ROLLBACK;
+export { next, read, epoch, unknown, change, linked, answer, rollback };
+`;
+  const peopleImports = `import { GroupSession, parseGroupMessage, ErrorCode as GroupErrorCode, type GroupEncrypted, type GroupDecrypted } from 'sotto/groups';\n` +
+    `import { UserIdentity, LinkOffer, ScannedOffer, ErrorCode as DeviceErrorCode, type DeviceList, type DeviceEntry, type LinkedDevice } from 'sotto/devices';\n`;
   await writeFile(
     join(project, 'typed.mts'),
-    `import init, { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\nawait init();\n${body}${attached}`,
+    `import init, { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${peopleImports}await init();\n${body}${attached}${people}`,
   );
-  await writeFile(join(project, 'typed.cts'), `import { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${body}${attached}`);
+  await writeFile(join(project, 'typed.cts'), `import { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${peopleImports}${body}${attached}${people}`);
   run(bin('tsc'), ['-p', 'tsconfig.json'], project);
   elapsed('tsc');
   // And a misuse is rejected.

@@ -50,7 +50,7 @@ results="$root/bench-results"
 target_dir=$(cargo_target_dir)
 mkdir -p "$results"
 rm -rf "$results/criterion" "$results/js.json" "$results/sizes.json" "$results/package-sizes.json" \
-  "$results"/attachments-*.json
+  "$results"/attachments-*.json "$results"/groups-*.json "$results"/pq-ratchet-bytes*.json
 export CRITERION_HOME="$results/criterion"
 
 if [ "$mode" = short ]; then
@@ -104,7 +104,7 @@ EOF
 # benches/Cargo.toml), and the head-to-head build with vodozemac.
 say "building the native benches and the sizes binary"
 cargo build -q -p sotto-bench --profile bench --benches --no-default-features
-cargo build -q -p sotto-bench --profile bench --bench vs_vodozemac --bench groups --bins
+cargo build -q -p sotto-bench --profile bench --bench vs_vodozemac --bench groups --bench pq_ratchet --bins
 log="$results/native.log"
 : >"$log"
 run_native() {
@@ -116,9 +116,9 @@ run_native() {
   fi
 }
 say "native benches ($mode): Sotto vs vodozemac, same binary"
-run_native with-vodozemac --bench vs_vodozemac --bench groups
+run_native with-vodozemac --bench vs_vodozemac --bench groups --bench pq_ratchet
 say "native benches ($mode): Sotto as shipped"
-run_native shipped --no-default-features --bench vs_vodozemac --bench groups
+run_native shipped --no-default-features --bench vs_vodozemac --bench groups --bench pq_ratchet
 run_native shipped --no-default-features --bench primitives --bench session --bench fanout
 grep -E '^[A-Za-z0-9_]+/.*time:|^ +time:|^[A-Za-z0-9_]+/[^ ]+$' "$log" | sed 's/^ */  /' || true
 found=$(find "$CRITERION_HOME" -path '*/new/estimates.json' | wc -l)
@@ -193,6 +193,12 @@ say "JavaScript benches ($mode)"
     node attachments-chromium.mjs "${att_args[@]}" >"$results/attachments-chromium.json"
   else
     echo "bench: no Chromium (or js-tests/node_modules): attachments measured in Node only"
+  fi
+  # sotto/groups: a 100-byte group message encrypted and decrypted (the
+  # native cmp_group_100B) through the npm package, Node and Chromium.
+  node groups-node.mjs "${att_args[@]}" >"$results/groups-node.json"
+  if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ -d "$root/js-tests/node_modules/playwright-core" ]; then
+    node groups-chromium.mjs "${att_args[@]}" >"$results/groups-chromium.json"
   fi
 )
 

@@ -113,12 +113,44 @@ cp "$src/attachments-node.mjs" "$dist/attachments/node/index.mjs"
 cp "$src/attachments.d.ts" "$dist/attachments.d.ts"
 cp "$src/attachments.d.ts" "$dist/attachments.d.cts"
 
+# `sotto/groups` and `sotto/devices`: modules of their own
+# (bindings/wasm-groups, bindings/wasm-devices), built the same way; each
+# core.js is pkg/src/kit.js (shared helpers) followed by the entry's file.
+for sub in groups devices; do
+  CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p "sotto-wasm-$sub" --target wasm32-unknown-unknown --profile wasm-release
+  input="$target_dir/wasm32-unknown-unknown/wasm-release/sotto_wasm_$sub.wasm"
+  for target in web nodejs; do
+    wasm-bindgen --target "$target" --out-dir "$work/$sub-$target" --out-name "sotto_$sub" \
+      --no-typescript --weak-refs "$input"
+    wasm_opt_size "$work/$sub-$target/sotto_${sub}_bg.wasm" "$work/$sub-$target/opt.wasm"
+    mv "$work/$sub-$target/opt.wasm" "$work/$sub-$target/sotto_${sub}_bg.wasm"
+  done
+  mkdir -p "$dist/$sub/web" "$dist/$sub/node"
+  cp "$work/$sub-web/sotto_$sub.js" "$work/$sub-web/sotto_${sub}_bg.wasm" "$dist/$sub/web/"
+  { strip_comments "$src/kit.js"; strip_comments "$src/$sub.js"; } >"$dist/$sub/web/core.js"
+  strip_comments "$src/$sub-web.js" >"$dist/$sub/web/index.js"
+  cp "$work/$sub-nodejs/sotto_$sub.js" "$work/$sub-nodejs/sotto_${sub}_bg.wasm" "$dist/$sub/node/"
+  printf '{\n  "type": "commonjs"\n}\n' >"$dist/$sub/node/package.json"
+  {
+    echo "'use strict';"
+    cat "$src/kit.js"
+    sed 's/^export function bind(/function bind(/' "$src/$sub.js"
+    echo 'module.exports = { bind };'
+  } >"$dist/$sub/node/core.js"
+  cp "$src/$sub-node.cjs" "$dist/$sub/node/index.js"
+  cp "$src/$sub-node.mjs" "$dist/$sub/node/index.mjs"
+  cp "$src/$sub.d.ts" "$dist/$sub.d.ts"
+  cp "$src/$sub.d.ts" "$dist/$sub.d.cts"
+done
+
 echo
 echo "build-wasm: wrote $dist"
 (cd "$dist" && find . -type f | LC_ALL=C sort | xargs sha256sum)
 echo
 printf '%-42s %10s %10s\n' file bytes gzip-9
 for f in web/sotto_wasm_bg.wasm web/sotto_wasm.js web/api.js web/index.js node/sotto_wasm_bg.wasm node/sotto_wasm.js \
-  attachments/web/sotto_attachments_bg.wasm attachments/web/sotto_attachments.js attachments/web/core.js attachments/web/index.js; do
+  attachments/web/sotto_attachments_bg.wasm attachments/web/sotto_attachments.js attachments/web/core.js attachments/web/index.js \
+  groups/web/sotto_groups_bg.wasm groups/web/sotto_groups.js groups/web/core.js groups/web/index.js \
+  devices/web/sotto_devices_bg.wasm devices/web/sotto_devices.js devices/web/core.js devices/web/index.js; do
   printf '%-42s %10d %10d\n' "$f" "$(wc -c <"$dist/$f")" "$(gzip -9 -n -c "$dist/$f" | wc -c)"
 done

@@ -5,8 +5,9 @@
 #   2. rustfmt, clippy and the Rust unit tests of bindings/c;
 #   3. builds the libraries (release profile) and fails if include/sotto.h is
 #      stale (regenerated to a temporary file and diffed);
-#   4. runs the C suite (tests/c/test_sotto.c) linked statically, linked
-#      dynamically, under AddressSanitizer + UBSan, and under valgrind;
+#   4. runs the C suites (tests/c/test_sotto.c, and test_records.c,
+#      test_devices.c, test_groups.c) linked statically, linked dynamically,
+#      under AddressSanitizer + UBSan, and under valgrind;
 #   5. runs the Python ctypes test against libsotto.so;
 #   6. checks that the README's C quickstart is tests/c/quickstart.c, then
 #      compiles and runs it;
@@ -96,6 +97,26 @@ step "C suite: valgrind (static library, no sanitizers)"
 run_suite "C (valgrind)" valgrind --leak-check=full --error-exitcode=1 "$WORK/test_static"
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|All heap blocks' "$WORK/C (valgrind).log" | sed 's/^==[0-9]*== */valgrind: /'
 grep -q 'ERROR SUMMARY: 0 errors' "$WORK/C (valgrind).log"
+
+# The suites of records, people, linking and groups (tests/c/test_*.c with
+# tests/c/check.h), built and run the same four ways.
+for suite in test_records test_devices test_groups; do
+  step "C suite $suite: static, shared, ASan+UBSan, valgrind"
+  gcc "${CFLAGS[@]}" -O1 "tests/c/$suite.c" "$LIB_DIR/libsotto.a" "${LIBS[@]}" -o "$WORK/${suite}_static"
+  run_suite "$suite (static)" "$WORK/${suite}_static"
+  gcc "${CFLAGS[@]}" -O1 "tests/c/$suite.c" -L"$LIB_DIR" -lsotto -Wl,-rpath,"$LIB_DIR" "${LIBS[@]}" -o "$WORK/${suite}_shared"
+  run_suite "$suite (shared)" "$WORK/${suite}_shared"
+  gcc "${CFLAGS[@]}" -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+    "tests/c/$suite.c" "$LIB_DIR/libsotto.a" "${LIBS[@]}" -o "$WORK/${suite}_asan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite "$suite (ASan+UBSan)" "$WORK/${suite}_asan"
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WORK/$suite (ASan+UBSan).log"; then
+    cat "$WORK/$suite (ASan+UBSan).log"; exit 1
+  fi
+  run_suite "$suite (valgrind)" valgrind --leak-check=full --error-exitcode=1 "$WORK/${suite}_static"
+  grep -q 'ERROR SUMMARY: 0 errors' "$WORK/$suite (valgrind).log"
+done
 
 # ---- 5. Python through the same ABI -----------------------------------------
 step "Python ctypes test (libsotto.so)"

@@ -308,16 +308,24 @@ impl OneTimePrekey {
     }
 }
 
+/// Capability bit of a version-2 bundle: its owner runs ratchet version 2,
+/// the post-quantum KEM ratchet (PROTOCOL.md §22.2).
+pub const CAPABILITY_PQ_RATCHET: u8 = 0x01;
+
 /// A verified prekey bundle.
 ///
 /// Encoding: `0x01 || 0x01 || identity record (130) || signed prekey (101) ||
-/// KEM prekey (1254) || flag (u8) || [one-time prekey (37)]`.
+/// KEM prekey (1254) || flag (u8) || [one-time prekey (37)]`; a bundle that
+/// advertises capabilities (PROTOCOL.md §22.2) is `0x01 || 0x13 ||
+/// u8(capabilities)` followed by the same fields.
 #[derive(Clone, PartialEq)]
 pub struct PrekeyBundle {
     identity: IdentityKey,
     signed_prekey: SignedPrekey,
     kem_prekey: KemPrekey,
     one_time_prekey: Option<OneTimePrekey>,
+    /// `None` for a version-1 bundle (kind `0x01`).
+    capabilities: Option<u8>,
 }
 
 impl fmt::Debug for PrekeyBundle {
@@ -350,6 +358,7 @@ impl PrekeyBundle {
             signed_prekey,
             kem_prekey,
             one_time_prekey,
+            capabilities: None,
         })
     }
 
@@ -373,10 +382,65 @@ impl PrekeyBundle {
         self.one_time_prekey.as_ref()
     }
 
-    /// Encodes the bundle (1525 bytes with a one-time prekey, 1488 without).
+    /// The same bundle advertising ratchet version 2 (PROTOCOL.md §22.2):
+    /// it encodes as kind `0x13`, and [`Session::initiate`](crate::Session::initiate)
+    /// with it starts a session with the post-quantum KEM ratchet. Owners
+    /// that run version 2 publish this form; a version-1 peer cannot decode
+    /// it, so a server that serves both kinds of clients hands out
+    /// [`without_capabilities`](Self::without_capabilities) to version-1 ones.
+    ///
+    /// ```
+    /// use sotto::{Account, OsRng, Session, SessionContext};
+    ///
+    /// let alice = Account::new(&mut OsRng)?;
+    /// let mut bob = Account::new(&mut OsRng)?;
+    /// let bundle = bob.prekey_bundle()?.with_pq_ratchet();
+    /// let bundle = sotto::PrekeyBundle::from_bytes(&bundle.to_bytes())?;
+    /// assert!(bundle.supports_pq_ratchet());
+    /// let mut a = Session::initiate(&alice, &bundle, &SessionContext::new(b"a", b"b"), &mut OsRng)?;
+    /// let first = a.encrypt(b"hi", &mut OsRng)?;
+    /// let (b, _) = Session::accept(&mut bob, &first, &SessionContext::new(b"b", b"a"))?;
+    /// assert!(a.uses_pq_ratchet() && b.uses_pq_ratchet());
+    /// # Ok::<(), sotto::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_pq_ratchet(mut self) -> Self {
+        self.capabilities = Some(self.capabilities.unwrap_or(0) | CAPABILITY_PQ_RATCHET);
+        self
+    }
+
+    /// The same bundle in its version-1 form (kind `0x01`), for peers that
+    /// run only version 1.
+    #[must_use]
+    pub fn without_capabilities(mut self) -> Self {
+        self.capabilities = None;
+        self
+    }
+
+    /// The capability byte of a version-2 bundle (`None` for version 1).
+    pub const fn capabilities(&self) -> Option<u8> {
+        self.capabilities
+    }
+
+    /// Whether the owner advertises ratchet version 2 (PROTOCOL.md §22.2).
+    pub const fn supports_pq_ratchet(&self) -> bool {
+        match self.capabilities {
+            Some(capabilities) => capabilities & CAPABILITY_PQ_RATCHET != 0,
+            None => false,
+        }
+    }
+
+    /// Encodes the bundle (1525 bytes with a one-time prekey, 1488 without;
+    /// one more with capabilities).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1530);
-        wire::write_header(&mut out, Kind::PrekeyBundle);
+        match self.capabilities {
+            None => wire::write_header(&mut out, Kind::PrekeyBundle),
+            Some(capabilities) => {
+                wire::write_header(&mut out, Kind::PrekeyBundleV2);
+                out.put_u8(capabilities);
+            }
+        }
         self.identity.write(&mut out);
         self.signed_prekey.write(&mut out);
         self.kem_prekey.write(&mut out);
@@ -394,7 +458,14 @@ impl PrekeyBundle {
     /// [`Error::BadSignature`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut reader = Reader::new(bytes);
-        wire::read_header(&mut reader, Kind::PrekeyBundle)?;
+        if reader.u8()? != wire::VERSION {
+            return Err(Error::UnsupportedVersion);
+        }
+        let capabilities = match reader.u8()? {
+            k if k == Kind::PrekeyBundle as u8 => None,
+            k if k == Kind::PrekeyBundleV2 as u8 => Some(reader.u8()?),
+            _ => return Err(Error::WrongObjectType),
+        };
         let identity = IdentityKey::read(&mut reader)?;
         let signed_prekey = SignedPrekey::read(&mut reader)?;
         let kem_prekey = KemPrekey::read(&mut reader)?;
@@ -404,6 +475,8 @@ impl PrekeyBundle {
             None
         };
         reader.finish()?;
-        Self::new(identity, signed_prekey, kem_prekey, one_time_prekey)
+        let mut bundle = Self::new(identity, signed_prekey, kem_prekey, one_time_prekey)?;
+        bundle.capabilities = capabilities;
+        Ok(bundle)
     }
 }

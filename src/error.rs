@@ -184,6 +184,12 @@ error_table! {
     /// this state's view of the group (PROTOCOL.md §21.6, §21.7).
     30 => EpochMismatch, "EPOCH_MISMATCH",
         "the group message or chain belongs to an epoch that was dropped, or to a device that is not a member in this view of the group; apply pending membership changes, or drop it";
+    /// A message of ratchet version 2 mixes the secret of a KEM exchange
+    /// this session does not hold (PROTOCOL.md §22.6): one side runs a
+    /// session restored from before that exchange. Nothing changed; such a
+    /// message can never be decrypted, start a new session.
+    31 => KemMismatch, "KEM_MISMATCH",
+        "the message mixes a post-quantum key exchange this session does not hold (a session restored from an old copy on one side); nothing changed, start a new session";
 }
 
 /// Generates [`BindingError`] from one table of

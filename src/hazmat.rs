@@ -40,10 +40,14 @@ use alloc::vec::Vec;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
+pub use crate::ratchet::pq::{
+    CHUNK_LEN, CT_CHUNKS, EK_CHUNKS, FIELD_LEN, KemField, Mix, transcript_hash,
+};
 pub use crate::ratchet::{
     ChainKey, ENCRYPTED_HEADER_LEN, HEADER_LEN, Header, HeaderKey, MessageKey, ReceiveStep,
     RootKey, SendStep,
 };
+pub use crate::ratchet::{ENCRYPTED_HEADER_V2_LEN, HEADER_V2_LEN};
 pub use crate::session::Accepted;
 
 /// Plans [`Session::encrypt`]: returns the message to send and the step to

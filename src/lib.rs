@@ -126,7 +126,9 @@ mod vectors;
 mod vectors_rules;
 
 pub use account::{Account, OneTimePrekeyReport};
-pub use bundle::{KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey};
+pub use bundle::{
+    CAPABILITY_PQ_RATCHET, KemPrekey, KemPrekeyKind, OneTimePrekey, PrekeyBundle, SignedPrekey,
+};
 pub use error::{BindingError, Error, Result};
 pub use fingerprint::SafetyNumber;
 pub use handshake::SessionContext;

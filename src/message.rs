@@ -24,7 +24,7 @@ use crate::handshake::InitiatorOutput;
 pub use crate::handshake::SessionId;
 use crate::keys::{IdentityKey, encode_x25519, read_x25519};
 use crate::primitives::aead::{self, Algorithm, TAG_LEN, XNONCE_LEN};
-use crate::ratchet::{ENCRYPTED_HEADER_LEN, Header, HeaderKey, MessageKey};
+use crate::ratchet::{ENCRYPTED_HEADER_LEN, ENCRYPTED_HEADER_V2_LEN, HeaderKey, MessageKey};
 use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
 use alloc::vec::Vec;
@@ -78,7 +78,7 @@ pub fn message_type(bytes: &[u8]) -> Result<MessageType> {
     }
     match reader.u8()? {
         k if k == Kind::PrekeyMessage as u8 => Ok(MessageType::Prekey),
-        k if k == Kind::Message as u8 => Ok(MessageType::Normal),
+        k if k == Kind::Message as u8 || k == Kind::MessageV2 as u8 => Ok(MessageType::Normal),
         _ => Err(Error::WrongObjectType),
     }
 }
@@ -91,8 +91,15 @@ pub(crate) const fn max_body_len() -> usize {
     crate::padding::padme(crate::limits::MAX_PLAINTEXT_LEN + 1) + TAG_LEN
 }
 
-/// A normal message (§7.2), parsed but not yet authenticated.
+/// `version || kind || nonce || encrypted header` of ratchet version 2
+/// (PROTOCOL.md §22.3).
+pub(crate) const MESSAGE_V2_PREFIX_LEN: usize = 2 + XNONCE_LEN + ENCRYPTED_HEADER_V2_LEN;
+
+/// A normal message (§7.2, or §22.3 for kind `0x12`), parsed but not yet
+/// authenticated.
 pub(crate) struct MessageParts<'a> {
+    /// [`Kind::Message`] or [`Kind::MessageV2`].
+    pub(crate) kind: Kind,
     pub(crate) prefix: &'a [u8],
     pub(crate) nonce: [u8; XNONCE_LEN],
     pub(crate) encrypted_header: &'a [u8],
@@ -100,12 +107,26 @@ pub(crate) struct MessageParts<'a> {
 }
 
 impl<'a> MessageParts<'a> {
-    /// `0x01 || 0x03 || nonce (24) || encrypted header (56) || body (≥ 16)`.
+    /// `0x01 || 0x03 || nonce (24) || encrypted header (56) || body (≥ 16)`,
+    /// or `0x01 || 0x12 || nonce (24) || encrypted header (112) || body (≥ 16)`.
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self> {
         let mut reader = Reader::new(bytes);
-        wire::read_header(&mut reader, Kind::Message)?;
+        if reader.u8()? != wire::VERSION {
+            return Err(Error::UnsupportedVersion);
+        }
+        let (kind, header_len, prefix_len) = match reader.u8()? {
+            k if k == Kind::Message as u8 => {
+                (Kind::Message, ENCRYPTED_HEADER_LEN, MESSAGE_PREFIX_LEN)
+            }
+            k if k == Kind::MessageV2 as u8 => (
+                Kind::MessageV2,
+                ENCRYPTED_HEADER_V2_LEN,
+                MESSAGE_V2_PREFIX_LEN,
+            ),
+            _ => return Err(Error::WrongObjectType),
+        };
         let nonce = reader.array()?;
-        let encrypted_header = reader.bytes(ENCRYPTED_HEADER_LEN)?;
+        let encrypted_header = reader.bytes(header_len)?;
         let body = reader.rest();
         if body.len() < TAG_LEN {
             return Err(Error::Truncated);
@@ -113,8 +134,9 @@ impl<'a> MessageParts<'a> {
         if body.len() > max_body_len() {
             return Err(Error::TooLarge);
         }
-        let prefix = bytes.get(..MESSAGE_PREFIX_LEN).ok_or(Error::Truncated)?;
+        let prefix = bytes.get(..prefix_len).ok_or(Error::Truncated)?;
         Ok(MessageParts {
+            kind,
             prefix,
             nonce,
             encrypted_header,
@@ -141,27 +163,30 @@ impl<'a> MessageParts<'a> {
     }
 }
 
-/// Associated data of the body AEAD: `ad_hash || message prefix (82 bytes)`.
+/// Associated data of the body AEAD: `ad_hash || message prefix` (82
+/// bytes, or 138 for version 2).
 fn body_ad(ad_hash: &[u8; 32], prefix: &[u8]) -> Vec<u8> {
-    let mut ad = Vec::with_capacity(32 + MESSAGE_PREFIX_LEN);
+    let mut ad = Vec::with_capacity(32 + MESSAGE_V2_PREFIX_LEN);
     ad.put(ad_hash);
     ad.put(prefix);
     ad
 }
 
-/// Builds a normal message (§7.2) from its header and padded plaintext.
+/// Builds a normal message (§7.2, or §22.3 for [`Kind::MessageV2`]) from
+/// its plaintext header bytes and padded plaintext.
 pub(crate) fn encode_normal_message(
     ad_hash: &[u8; 32],
     nonce: &[u8; XNONCE_LEN],
     header_key: &HeaderKey,
-    header: &Header,
+    kind: Kind,
+    header: &[u8],
     message_key: &MessageKey,
     padded: &[u8],
 ) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(MESSAGE_PREFIX_LEN + padded.len() + TAG_LEN);
-    wire::write_header(&mut out, Kind::Message);
+    let mut out = Vec::with_capacity(MESSAGE_V2_PREFIX_LEN + padded.len() + TAG_LEN);
+    wire::write_header(&mut out, kind);
     out.put(nonce);
-    header_key.seal_header(ad_hash, nonce, header, &mut out)?;
+    header_key.seal_header(ad_hash, nonce, kind, header, &mut out)?;
     let body_ad = body_ad(ad_hash, &out);
     aead::seal_into(
         Algorithm::XChaCha20Poly1305,

@@ -21,6 +21,9 @@ use zeroize::Zeroizing;
 
 /// Format version of the serialized session inside a sealed session.
 const SESSION_FORMAT: u8 = 1;
+/// Format of a session of ratchet version 2: format 1 followed by the KEM
+/// state (PROTOCOL.md §22.8).
+const SESSION_FORMAT_V2: u8 = 2;
 
 /// Which side of the handshake this session was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,6 +98,11 @@ impl Session {
     /// Randomness is drawn in this order: base key (32 bytes), ML-KEM
     /// encapsulation randomness (32), first ratchet key (32).
     ///
+    /// When the bundle advertises ratchet version 2
+    /// ([`PrekeyBundle::supports_pq_ratchet`]), the session runs the
+    /// post-quantum KEM ratchet of PROTOCOL.md §22 (see
+    /// [`uses_pq_ratchet`](Self::uses_pq_ratchet)); otherwise version 1.
+    ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an over-long context,
     /// [`Error::NonContributory`] for a low-order prekey, [`Error::Randomness`].
@@ -113,6 +121,7 @@ impl Session {
             keys.responder_header_key,
             *bundle.signed_prekey().public_key(),
             ratchet_key,
+            bundle.supports_pq_ratchet(),
         )?;
         Ok(Session {
             role: Role::Initiator,
@@ -192,11 +201,14 @@ impl Session {
         account.check_base_key(&handshake.ids, &handshake.base_key)?;
         let secrets = account.prekey_secrets(&handshake.ids)?;
         let (keys, ad_hash) = handshake::respond(&secrets, &message.initiator, handshake, context)?;
+        let parts = MessageParts::parse(&message.message)?;
+        // The embedded message's kind selects the ratchet version (§22.2).
         let ratchet = Ratchet::responder(
             keys.root_key,
             keys.responder_header_key,
             keys.initiator_header_key,
             secrets.signed_prekey.clone(),
+            parts.kind == Kind::MessageV2,
         );
         let session = Session {
             role: Role::Responder,
@@ -208,7 +220,6 @@ impl Session {
             ratchet,
             pending_handshake: None,
         };
-        let parts = MessageParts::parse(&message.message)?;
         let step = session.ratchet.plan_receive(&session.ad_hash, &parts)?;
         Ok(Accepted {
             session,
@@ -222,7 +233,9 @@ impl Session {
     /// according to [`padding`](Self::padding).
     ///
     /// Randomness: a new ratchet key (32 bytes) when a DH ratchet step is
-    /// due, then the 24-byte nonce.
+    /// due, then the 24-byte nonce. A version-2 session (PROTOCOL.md §22.9)
+    /// draws, between the two, an ML-KEM seed (64 bytes) when it generates
+    /// a key pair or the encapsulation randomness (32) when it encapsulates.
     ///
     /// # Errors
     /// [`Error::TooLarge`], [`Error::Randomness`], or
@@ -392,9 +405,20 @@ impl Session {
         // An upper bound, so that the buffer never reallocates: a reallocation
         // would free a copy of the keys unwiped. Identities 2 × 130, handshake
         // fields at most 1131.
-        let bound = 3 + 32 + 32 + 2 * 130 + self.ratchet.serialized_len_bound() + 1 + 1131;
+        let bound = 3
+            + 32
+            + 32
+            + 2 * 130
+            + self.ratchet.serialized_len_bound()
+            + 1
+            + 1131
+            + crate::ratchet::pq::MAX_SERIALIZED_LEN;
         let mut out = Zeroizing::new(Vec::with_capacity(bound));
-        out.put_u8(SESSION_FORMAT);
+        out.put_u8(if self.ratchet.is_pq() {
+            SESSION_FORMAT_V2
+        } else {
+            SESSION_FORMAT
+        });
         out.put_u8(match self.role {
             Role::Initiator => 0,
             Role::Responder => 1,
@@ -409,13 +433,17 @@ impl Session {
         if let Some(handshake) = &self.pending_handshake {
             write_handshake(&mut out, handshake);
         }
+        if let Some(kem) = self.ratchet.kem() {
+            kem.write(&mut out);
+        }
         debug_assert!(out.len() <= bound);
         Ok(out)
     }
 
     pub(crate) fn deserialize(bytes: &[u8]) -> Result<Self> {
         let mut reader = Reader::new(bytes);
-        if reader.u8()? != SESSION_FORMAT {
+        let format = reader.u8()?;
+        if format != SESSION_FORMAT && format != SESSION_FORMAT_V2 {
             return Err(Error::UnsupportedVersion);
         }
         let role = match reader.u8()? {
@@ -429,12 +457,15 @@ impl Session {
         // Authenticated by the sealing AEAD and verified when first received.
         let local_identity = IdentityKey::read_sealed(&mut reader)?;
         let remote_identity = IdentityKey::read_sealed(&mut reader)?;
-        let ratchet = Ratchet::read(&mut reader)?;
+        let mut ratchet = Ratchet::read(&mut reader)?;
         let pending_handshake = if reader.flag()? {
             Some(alloc::boxed::Box::new(read_handshake(&mut reader)?))
         } else {
             None
         };
+        if format == SESSION_FORMAT_V2 {
+            ratchet.set_kem(crate::ratchet::pq::KemRatchet::read(&mut reader)?);
+        }
         reader.finish()?;
         if pending_handshake.is_some() && role != Role::Initiator {
             return Err(Error::Malformed);
@@ -449,6 +480,22 @@ impl Session {
             ratchet,
             pending_handshake,
         })
+    }
+
+    /// Whether this session runs ratchet version 2, the post-quantum KEM
+    /// ratchet of PROTOCOL.md §22 (negotiated from the peer's bundle, §22.2).
+    /// An application that once saw a version-2 session with a peer can
+    /// refuse a later version-1 session with it (a downgrade by the server).
+    pub const fn uses_pq_ratchet(&self) -> bool {
+        self.ratchet.is_pq()
+    }
+
+    /// The current KEM epoch of a version-2 session (PROTOCOL.md §22.5):
+    /// the number of KEM exchanges completed and mixed on this side.
+    pub fn kem_epoch(&self) -> Option<u32> {
+        self.ratchet
+            .kem()
+            .map(crate::ratchet::pq::KemRatchet::epoch)
     }
 
     /// Whether this session can encrypt (always true for sessions built by

@@ -51,6 +51,11 @@ pub enum Kind {
     /// A sealed contact: a person's device list and one session record
     /// per device (PROTOCOL.md §20.6).
     SealedContact = 0x11,
+    /// A normal message of ratchet version 2, with the KEM field
+    /// (PROTOCOL.md §22.3).
+    MessageV2 = 0x12,
+    /// A prekey bundle advertising capabilities (PROTOCOL.md §22.2).
+    PrekeyBundleV2 = 0x13,
 }
 
 /// Type byte of an X25519 public key encoding.

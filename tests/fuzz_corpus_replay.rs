@@ -99,6 +99,8 @@ replay_tests!(
     sealed_group,
     group_conversation,
     sealed_contact,
+    pq_message,
+    pq_conversation,
 );
 
 // ------------------------------------------------------------ harness checks
@@ -433,6 +435,7 @@ fn write_miri_fixtures() {
 #[test]
 #[ignore = "writes fuzz/corpus: run by hand to regenerate the seed corpora"]
 fn generate_seed_corpora() {
+    generate_pq_seed_corpora();
     write_miri_fixtures();
     let fx = fixture();
     let key = storage_key();
@@ -729,5 +732,67 @@ fn generate_seed_corpora() {
         "sealed_record",
         "a-session",
         &fx.alice.seal(&key, &mut rng).unwrap(),
+    );
+}
+
+/// Seeds of `pq_message` and `pq_conversation` (ratchet version 2, §22):
+/// `cargo test --test fuzz_corpus_replay -- --ignored generate_pq_seed_corpora`.
+#[test]
+#[ignore]
+fn generate_pq_seed_corpora() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    };
+    let fields = [
+        sotto::hazmat::KemField::Idle,
+        sotto::hazmat::KemField::Mix { epoch: 3 },
+        sotto::hazmat::KemField::EkChunk {
+            epoch: 1,
+            index: 23,
+            data: [[7; 34].as_slice(), &[0; 16]].concat().try_into().unwrap(),
+        },
+        sotto::hazmat::KemField::CtChunk {
+            epoch: 2,
+            index: 0,
+            data: [9; 50],
+        },
+    ];
+    for (k, field) in fields.iter().enumerate() {
+        write(
+            "pq_message",
+            &format!("field{k}"),
+            &[[0u8].as_slice(), &field.to_bytes()].concat(),
+        );
+    }
+    for (k, (m, _, _)) in pq_fixture().messages.iter().enumerate() {
+        write(
+            "pq_message",
+            &format!("m{k}"),
+            &[[1u8].as_slice(), m].concat(),
+        );
+    }
+    // Alternating sends each delivered at once; with drops, tampering,
+    // reordering and seal/restore.
+    let mut alternate = Vec::new();
+    for turn in 0..60u8 {
+        alternate.extend_from_slice(&[turn % 2, 0, 2, 0]);
+    }
+    write("pq_conversation", "alternate", &alternate);
+    write(
+        "pq_conversation",
+        "mixed",
+        &[
+            0, 1, 0, 2, 1, 0, 2, 0, 3, 1, 9, 4, 5, 0, 2, 1, 4, 0, 1, 3, 2, 0,
+        ],
+    );
+    write(
+        "pq_conversation",
+        "reorder",
+        &[
+            0, 0, 0, 0, 0, 0, 2, 2, 2, 0, 2, 0, 1, 0, 1, 0, 2, 1, 2, 0, 5, 1,
+        ],
     );
 }

@@ -12,6 +12,13 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dist = fileURLToPath(new URL('../../pkg/dist/web/', import.meta.url));
 const attachments = fileURLToPath(new URL('../../pkg/dist/attachments/web/', import.meta.url));
+// people.html: sotto/groups, sotto/devices and the QR code renderer
+// (lean-qr, pinned in js-tests/package.json; run `npm ci` there).
+const mounts = {
+  '/sotto-groups/': fileURLToPath(new URL('../../pkg/dist/groups/web/', import.meta.url)),
+  '/sotto-devices/': fileURLToPath(new URL('../../pkg/dist/devices/web/', import.meta.url)),
+  '/vendor/lean-qr/': fileURLToPath(new URL('../../js-tests/node_modules/lean-qr/', import.meta.url)),
+};
 const types = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -22,11 +29,14 @@ const types = {
 
 const server = createServer(async (req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const extra = Object.entries(mounts).find(([prefix]) => path.startsWith(prefix));
   const [root, rest] = path.startsWith('/sotto/')
     ? [dist, path.slice(7)]
     : path.startsWith('/sotto-attachments/')
       ? [attachments, path.slice(19)]
-      : [here, path.slice(1) || 'index.html'];
+      : extra
+        ? [extra[1], path.slice(extra[0].length)]
+        : [here, path.slice(1) || 'index.html'];
   const file = normalize(join(root, rest));
   if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) {
     res.writeHead(403).end();

@@ -92,6 +92,8 @@ pub const TARGETS: &[Target] = &[
     ("sealed_group", fuzz_sealed_group),
     ("group_conversation", fuzz_group_conversation),
     ("sealed_contact", fuzz_sealed_contact),
+    ("pq_message", fuzz_pq_message),
+    ("pq_conversation", fuzz_pq_conversation),
 ];
 
 const ALICE_ID: &[u8] = b"alice#1";
@@ -1633,6 +1635,159 @@ pub fn fuzz_group_conversation(data: &[u8]) {
                 assert_eq!(group_state(&back), group_state(g));
                 *g = back;
             }
+        }
+    }
+}
+
+// ------------------------------------------------- ratchet version 2 (§22)
+
+/// Two established version-2 sessions and messages in flight, built
+/// deterministically: `(bytes, plaintext, to_bob)`.
+#[allow(dead_code)]
+pub struct PqFixture {
+    pub alice: Session,
+    pub bob: Session,
+    pub messages: Vec<(Vec<u8>, Vec<u8>, bool)>,
+}
+
+#[allow(dead_code)]
+fn pq_pair(seed: u64) -> (Session, Session, ChaCha20Rng) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let alice = Account::new(&mut rng).unwrap();
+    let mut bob = Account::new(&mut rng).unwrap();
+    let bundle = bob.prekey_bundle().unwrap().with_pq_ratchet();
+    let mut a = Session::initiate(&alice, &bundle, &alice_ctx(), &mut rng).unwrap();
+    let first = a.encrypt(b"pq hello", &mut rng).unwrap();
+    let (mut b, _) = Session::accept(&mut bob, &first, &SessionContext::new(BOB_ID, ALICE_ID)).unwrap();
+    let reply = b.encrypt(b"pq reply", &mut rng).unwrap();
+    a.decrypt(&reply).unwrap();
+    (a, b, rng)
+}
+
+#[allow(dead_code)]
+pub fn pq_fixture() -> &'static PqFixture {
+    static FIXTURE: OnceLock<PqFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let (mut alice, mut bob, mut rng) = pq_pair(0x50_22);
+        let mut messages = Vec::new();
+        // 30 turns of 2: key chunks, ciphertext chunks, then in flight:
+        // one message each way (a chunk each).
+        for turn in 0..30u8 {
+            for i in 0..2u8 {
+                let plaintext = vec![turn, i];
+                let (from, to) = if turn % 2 == 0 { (&mut alice, &mut bob) } else { (&mut bob, &mut alice) };
+                let m = from.encrypt(&plaintext, &mut rng).unwrap();
+                to.decrypt(&m).unwrap();
+            }
+        }
+        for (to_bob, plaintext) in [(true, b"in flight to bob"), (false, b"in flight to ali")] {
+            let from = if to_bob { &mut alice } else { &mut bob };
+            let m = from.encrypt(plaintext, &mut rng).unwrap();
+            messages.push((m, plaintext.to_vec(), to_bob));
+        }
+        PqFixture { alice, bob, messages }
+    })
+}
+
+/// Target `pq_message`: the new message fields of ratchet version 2.
+/// Byte 0 even: the rest is a KEM field (§22.3), which never panics and,
+/// when it decodes, re-encodes to exactly its input. Byte 0 odd: the rest
+/// is a message for the version-2 fixture sessions: a failure changes
+/// nothing, a success is a message in flight, decrypted once.
+pub fn fuzz_pq_message(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else { return };
+    if mode % 2 == 0 {
+        if let Ok(field) = sotto::hazmat::KemField::from_bytes(rest) {
+            assert_eq!(field.to_bytes().as_slice(), rest, "KEM field not canonical");
+        }
+        return;
+    }
+    let fx = pq_fixture();
+    let _ = sotto::message_type(rest);
+    for (original, to_bob) in [(&fx.bob, true), (&fx.alice, false)] {
+        let mut session = original.fork();
+        match session.decrypt(rest) {
+            Err(_) => assert!(session.state() == original.state(), "failed decryption changed the session"),
+            Ok(plaintext) => {
+                assert!(
+                    fx.messages.iter().any(|(_, p, t)| *t == to_bob && *p == plaintext),
+                    "decrypted something that was not sent"
+                );
+                let after = session.state();
+                assert_eq!(session.decrypt(rest), Err(Error::DuplicateMessage));
+                assert!(session.state() == after);
+            }
+        }
+    }
+}
+
+/// Target `pq_conversation`: a stateful version-2 conversation driven by
+/// the input (send, deliver any in flight, drop, tamper, seal and restore).
+/// Invariants: a message never decrypts twice nor to another plaintext;
+/// a tampered message never decrypts; every failure changes nothing; an
+/// in-order conversation (each message delivered while it is the only one
+/// in flight) always decrypts.
+pub fn fuzz_pq_conversation(data: &[u8]) {
+    let (alice, bob, mut rng) = pq_pair(0x50_23);
+    let mut sessions = [alice, bob];
+    // (bytes, plaintext, to, delivered)
+    let mut network: Vec<(Vec<u8>, Vec<u8>, usize, bool)> = Vec::new();
+    let mut input = Input(data);
+    let mut sends = 0u32;
+    let key = StorageKey::from_bytes(STORAGE_KEY);
+    while let Some(op) = input.byte() {
+        let arg = input.arg();
+        match op % 6 {
+            0 | 1 => {
+                if sends >= 400 {
+                    continue;
+                }
+                sends += 1;
+                let from = usize::from(op % 2);
+                let plaintext = [&sends.to_be_bytes()[..], &[arg; 3]].concat();
+                let bytes = sessions[from].encrypt(&plaintext, &mut rng).unwrap();
+                network.push((bytes, plaintext, 1 - from, false));
+            }
+            2 | 3 if !network.is_empty() => {
+                let k = usize::from(arg) % network.len();
+                // In order: every earlier message to this side delivered (or
+                // dropped), no later one delivered yet.
+                let to_side = network[k].2;
+                let alone = network.iter().enumerate().all(|(j, m)| {
+                    m.2 != to_side || j == k || (j < k && m.3) || (j > k && !m.3)
+                });
+                let (bytes, plaintext, to, delivered) = network[k].clone();
+                let mut bytes = bytes;
+                let tamper = op % 6 == 3;
+                if tamper {
+                    let position = usize::from(input.arg()) * 7 % bytes.len();
+                    bytes[position] ^= input.arg().max(1);
+                }
+                let before = sessions[to].state();
+                match sessions[to].decrypt(&bytes) {
+                    Ok(got) => {
+                        assert!(!tamper && !delivered, "decrypted a tampered or delivered message");
+                        assert_eq!(got, plaintext);
+                        network[k].3 = true;
+                    }
+                    Err(error) => {
+                        assert!(sessions[to].state() == before, "failed decryption changed the session");
+                        assert!(tamper || delivered || !alone, "an in-order message failed: {error:?}");
+                    }
+                }
+            }
+            4 if !network.is_empty() => {
+                let k = usize::from(arg) % network.len();
+                network.remove(k);
+            }
+            5 => {
+                let side = usize::from(arg % 2);
+                let sealed = sessions[side].seal(&key, &mut rng).unwrap();
+                let back = Session::unseal(&key, &sealed).unwrap();
+                assert!(back.state() == sessions[side].state());
+                sessions[side] = back;
+            }
+            _ => {}
         }
     }
 }

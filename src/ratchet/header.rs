@@ -1,7 +1,9 @@
 //! Header encryption (PROTOCOL.md §6.4 steps 3 and 5, §6.5 step 3): the
-//! 40-byte header and its AEAD under a header key.
+//! 40-byte header (96 with the KEM field of version 2, PROTOCOL.md §22.3)
+//! and its AEAD under a header key.
 
 use super::kdf::HeaderKey;
+use super::pq::{FIELD_LEN, KemField};
 use crate::Result;
 use crate::primitives::aead::{self, Algorithm, TAG_LEN, XNONCE_LEN};
 use crate::wire::{self, Kind, Reader};
@@ -52,30 +54,62 @@ impl Header {
     }
 }
 
-/// Associated data of the header AEAD: `ad_hash || 0x01 || 0x03`.
-fn header_ad(ad_hash: &[u8; 32]) -> [u8; 34] {
+/// Associated data of the header AEAD: `ad_hash || 0x01 || kind`, where
+/// `kind` is the message's kind byte (`0x03`, or `0x12` for ratchet
+/// version 2, PROTOCOL.md §22.3).
+fn header_ad(ad_hash: &[u8; 32], kind: Kind) -> [u8; 34] {
     let mut ad = [0u8; 34];
-    let (hash, kind) = ad.split_at_mut(32);
+    let (hash, kind_bytes) = ad.split_at_mut(32);
     hash.copy_from_slice(ad_hash);
-    kind.copy_from_slice(&[wire::VERSION, Kind::Message as u8]);
+    kind_bytes.copy_from_slice(&[wire::VERSION, kind as u8]);
     ad
 }
 
+/// Plaintext header of ratchet version 2 (PROTOCOL.md §22.3): the v1
+/// header followed by the 56-byte KEM field.
+pub const HEADER_V2_LEN: usize = HEADER_LEN + FIELD_LEN;
+/// Encrypted header of ratchet version 2.
+pub const ENCRYPTED_HEADER_V2_LEN: usize = HEADER_V2_LEN + TAG_LEN;
+
+/// The plaintext header bytes of a message of `kind`: the v1 header, then
+/// the KEM field for version 2.
+pub(crate) fn header_bytes(header: &Header, field: Option<&KemField>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_V2_LEN);
+    out.extend_from_slice(&header.to_bytes());
+    if let Some(field) = field {
+        out.extend_from_slice(&field.to_bytes());
+    }
+    out
+}
+
+/// Parses a decrypted header: exactly 40 bytes for `0x03`, 96 for `0x12`.
+fn parse_header(kind: Kind, bytes: &[u8]) -> Result<(Header, Option<KemField>)> {
+    if kind == Kind::MessageV2 {
+        let (v1, field) = bytes
+            .split_at_checked(HEADER_LEN)
+            .ok_or(crate::Error::Truncated)?;
+        Ok((Header::from_bytes(v1)?, Some(KemField::from_bytes(field)?)))
+    } else {
+        Ok((Header::from_bytes(bytes)?, None))
+    }
+}
+
 impl HeaderKey {
-    /// Appends `EH = AEAD(HK, N, ad_hash || 0x01 || 0x03, header)` to `out`.
+    /// Appends `EH = AEAD(HK, N, ad_hash || 0x01 || kind, header)` to `out`.
     pub(crate) fn seal_header(
         &self,
         ad_hash: &[u8; 32],
         nonce: &[u8; XNONCE_LEN],
-        header: &Header,
+        kind: Kind,
+        header: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<()> {
         aead::seal_into(
             Algorithm::XChaCha20Poly1305,
             self.expose(),
             nonce,
-            &header_ad(ad_hash),
-            &header.to_bytes(),
+            &header_ad(ad_hash, kind),
+            header,
             out,
         )
     }
@@ -86,17 +120,18 @@ impl HeaderKey {
         &self,
         ad_hash: &[u8; 32],
         nonce: &[u8; XNONCE_LEN],
+        kind: Kind,
         encrypted_header: &[u8],
-    ) -> Option<Result<Header>> {
+    ) -> Option<Result<(Header, Option<KemField>)>> {
         let bytes = aead::open(
             Algorithm::XChaCha20Poly1305,
             self.expose(),
             nonce,
-            &header_ad(ad_hash),
+            &header_ad(ad_hash, kind),
             encrypted_header,
         )
         .ok()?;
-        Some(Header::from_bytes(&bytes))
+        Some(parse_header(kind, &bytes))
     }
 }
 

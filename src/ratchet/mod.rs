@@ -25,16 +25,22 @@
 //! | `header.rs` | §6.4/§6.5 header codec and header encryption |
 //! | `state.rs` | §6.2–§6.5 the state machine, one function per step |
 //! | `persist.rs` | §9.2 the ratchet fields of the sealed session state |
+//! | `pq/` | §22 the KEM ratchet of ratchet version 2 |
 
 mod chain;
 mod header;
 mod kdf;
 mod persist;
+pub mod pq;
 mod state;
 
 #[cfg(any(test, feature = "hazmat"))]
 pub use header::HEADER_LEN;
-pub use header::{ENCRYPTED_HEADER_LEN, Header};
+#[cfg(any(test, feature = "hazmat"))]
+pub use header::HEADER_V2_LEN;
+#[cfg(any(test, feature = "hazmat"))]
+pub use header::Header;
+pub use header::{ENCRYPTED_HEADER_LEN, ENCRYPTED_HEADER_V2_LEN};
 #[cfg(any(test, feature = "hazmat"))]
 pub use kdf::ChainKey;
 pub use kdf::{HeaderKey, MessageKey, RootKey};

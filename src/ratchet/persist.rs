@@ -174,6 +174,7 @@ impl Ratchet {
             receiving,
             next_receive_header_key,
             retired,
+            kem: None,
         })
     }
 }

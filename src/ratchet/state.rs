@@ -8,13 +8,15 @@
 //! `hazmat` feature, anyone) can inspect a plan before committing it.
 
 use super::chain::{Advanced, ReceivingChain, RetiredChain, SendingChain, SkippedKeys, advance};
-use super::header::Header;
+use super::header::{Header, header_bytes};
 use super::kdf::{ChainKey, HeaderKey, MessageKey, RootKey, RootStep};
+use super::pq::{KemField, KemRatchet, KemSendPlan, Mix, kdf_rk2};
 use crate::limits::{MAX_RETIRED_CHAINS, MAX_SKIPPED_KEYS, trim_front};
 use crate::message::{MessageParts, encode_normal_message};
 use crate::padding::{Padding, pad};
 use crate::primitives::aead::XNONCE_LEN;
 use crate::primitives::{random_array, reserve_wiping, wipe_spare_capacity, x25519};
+use crate::wire::Kind;
 use crate::{Error, Result};
 use alloc::vec::Vec;
 use core::fmt;
@@ -111,6 +113,9 @@ pub(crate) struct Ratchet {
     pub(super) next_receive_header_key: HeaderKey,
     /// Oldest first.
     pub(super) retired: Vec<RetiredChain>,
+    /// The KEM ratchet: present exactly in sessions of ratchet version 2
+    /// (PROTOCOL.md §22), whose messages are of kind `0x12`.
+    pub(super) kem: Option<KemRatchet>,
 }
 
 /// The sending half of a DH ratchet step (§6.4 step 1), computed aside.
@@ -131,6 +136,8 @@ pub struct SendStep {
     their_ratchet_key: [u8; 32],
     chain: SendingChain,
     ratchet_step: Option<SendingRatchetStep>,
+    /// Version 2: the KEM field and the KEM state after this message.
+    kem: Option<KemSendPlan>,
 }
 
 #[cfg(any(test, feature = "hazmat"))]
@@ -155,6 +162,14 @@ impl SendStep {
     pub fn new_root_key(&self) -> Option<&RootKey> {
         self.ratchet_step.as_ref().map(|step| &step.root_key)
     }
+    /// Version 2: the KEM field the header carries (PROTOCOL.md §22.3).
+    pub fn kem_field(&self) -> Option<&KemField> {
+        self.kem.as_ref().map(|plan| &plan.field)
+    }
+    /// Version 2: the KEM exchange this message's DH step mixes.
+    pub fn kem_mix(&self) -> Option<&Mix> {
+        self.kem.as_ref().and_then(|plan| plan.mix.as_ref())
+    }
 }
 
 impl SendStep {
@@ -168,11 +183,18 @@ impl SendStep {
     ) -> Result<Vec<u8>> {
         let nonce: [u8; XNONCE_LEN] = random_array(rng)?;
         let padded = Zeroizing::new(pad(plaintext, padding));
+        let field = self.kem.as_ref().map(|plan| &plan.field);
+        let kind = if field.is_some() {
+            Kind::MessageV2
+        } else {
+            Kind::Message
+        };
         encode_normal_message(
             ad_hash,
             &nonce,
             &self.header_key,
-            &self.header,
+            kind,
+            &header_bytes(&self.header, field),
             &self.message_key,
             &padded,
         )
@@ -237,6 +259,10 @@ pub struct ReceiveStep {
     message_key: MessageKey,
     plaintext: Zeroizing<Vec<u8>>,
     change: ReceiveChange,
+    /// Version 2: the KEM field of the header.
+    kem_field: Option<KemField>,
+    /// Version 2: the KEM state after this message, when it changes.
+    kem: Option<KemRatchet>,
 }
 
 #[cfg(any(test, feature = "hazmat"))]
@@ -271,6 +297,10 @@ impl ReceiveStep {
     pub fn plaintext(&self) -> &[u8] {
         &self.plaintext
     }
+    /// Version 2: the KEM field of the header (PROTOCOL.md §22.3).
+    pub const fn kem_field(&self) -> Option<&KemField> {
+        self.kem_field.as_ref()
+    }
 }
 
 impl fmt::Debug for ReceiveStep {
@@ -297,13 +327,18 @@ impl Ratchet {
         next_receive_header_key: HeaderKey,
         their_signed_prekey: [u8; 32],
         our_ratchet_key: x25519::PrivateKey,
+        pq: bool,
     ) -> Result<Self> {
         let dh = our_ratchet_key.diffie_hellman(&their_signed_prekey)?;
         let RootStep {
             root_key,
             chain_key,
             next_header_key,
-        } = root_key.step(&dh);
+        } = if pq {
+            kdf_rk2(root_key, &dh, None)
+        } else {
+            root_key.step(&dh)
+        };
         Ok(Ratchet {
             root_key,
             our_ratchet_key: RatchetKeyPair::new(our_ratchet_key),
@@ -317,6 +352,7 @@ impl Ratchet {
             receiving: None,
             next_receive_header_key,
             retired: Vec::new(),
+            kem: pq.then(KemRatchet::initiator),
         })
     }
 
@@ -328,6 +364,7 @@ impl Ratchet {
         next_send_header_key: HeaderKey,
         next_receive_header_key: HeaderKey,
         signed_prekey: x25519::PrivateKey,
+        pq: bool,
     ) -> Self {
         Ratchet {
             root_key,
@@ -337,6 +374,32 @@ impl Ratchet {
             receiving: None,
             next_receive_header_key,
             retired: Vec::new(),
+            kem: pq.then(KemRatchet::responder),
+        }
+    }
+
+    /// Whether this is a ratchet of version 2 (with the KEM ratchet).
+    pub(crate) const fn is_pq(&self) -> bool {
+        self.kem.is_some()
+    }
+
+    /// The KEM ratchet of a version-2 session.
+    pub(crate) const fn kem(&self) -> Option<&KemRatchet> {
+        self.kem.as_ref()
+    }
+
+    /// Attaches the KEM ratchet read from sealed session format 2.
+    pub(crate) fn set_kem(&mut self, kem: KemRatchet) {
+        self.kem = Some(kem);
+    }
+
+    /// KDF_RK (version 1) or KDF_RK2 (version 2, with the KEM exchange
+    /// `mix` when one is mixed at this step).
+    fn root_step(&self, dh: &crate::primitives::Secret<32>, mix: Option<&Mix>) -> RootStep {
+        if self.kem.is_some() {
+            kdf_rk2(&self.root_key, dh, mix)
+        } else {
+            self.root_key.step(dh)
         }
     }
 
@@ -363,6 +426,11 @@ impl Ratchet {
                 previous_chain_length,
             } => {
                 let (index, message_key, chain) = chain.next_message()?;
+                let kem = self
+                    .kem
+                    .as_ref()
+                    .map(|kem| kem.plan_send(false, rng))
+                    .transpose()?;
                 Ok(SendStep {
                     header: Header {
                         ratchet_key: self.our_ratchet_key.public,
@@ -374,6 +442,7 @@ impl Ratchet {
                     their_ratchet_key: *their_ratchet_key,
                     chain,
                     ratchet_step: None,
+                    kem,
                 })
             }
             SendState::StepDue {
@@ -381,7 +450,7 @@ impl Ratchet {
                 previous_chain,
                 ..
             } => {
-                let (step, chain_key) = self.sending_ratchet_step(their_ratchet_key, rng)?;
+                let (step, chain_key, kem) = self.sending_ratchet_step(their_ratchet_key, rng)?;
                 let (index, message_key, chain) = SendingChain::new(chain_key).next_message()?;
                 Ok(SendStep {
                     header: Header {
@@ -394,35 +463,46 @@ impl Ratchet {
                     their_ratchet_key: *their_ratchet_key,
                     chain,
                     ratchet_step: Some(step),
+                    kem,
                 })
             }
         }
     }
 
     /// The sending half of a DH ratchet step: a fresh key pair and
-    /// `KDF_RK(RK, X25519(DHs', DHr))`.
+    /// `KDF_RK(RK, X25519(DHs', DHr))` (version 2: `KDF_RK2`, mixing a
+    /// completed KEM exchange when one is due, PROTOCOL.md §22.6).
     fn sending_ratchet_step<R: TryCryptoRng + ?Sized>(
         &self,
         their_ratchet_key: &[u8; 32],
         rng: &mut R,
-    ) -> Result<(SendingRatchetStep, ChainKey)> {
+    ) -> Result<(SendingRatchetStep, ChainKey, Option<KemSendPlan>)> {
         let private = x25519::PrivateKey::generate(rng)?;
         let dh = private.diffie_hellman(their_ratchet_key)?;
+        let kem = self
+            .kem
+            .as_ref()
+            .map(|kem| kem.plan_send(true, rng))
+            .transpose()?;
+        let mix = kem.as_ref().and_then(|plan| plan.mix.as_ref());
         let RootStep {
             root_key,
             chain_key,
             next_header_key,
-        } = self.root_key.step(&dh);
+        } = self.root_step(&dh, mix);
         let step = SendingRatchetStep {
             our_ratchet_key: RatchetKeyPair::new(private),
             root_key,
             next_header_key,
         };
-        Ok((step, chain_key))
+        Ok((step, chain_key, kem))
     }
 
     /// §6.4 step 6: commits a planned encryption.
     pub(crate) fn apply_send(&mut self, step: SendStep) {
+        if let Some(plan) = step.kem {
+            self.kem = Some(plan.next);
+        }
         if let Some(ratchet_step) = step.ratchet_step {
             self.our_ratchet_key = ratchet_step.our_ratchet_key;
             self.root_key = ratchet_step.root_key;
@@ -443,22 +523,44 @@ impl Ratchet {
         ad_hash: &[u8; 32],
         message: &MessageParts<'_>,
     ) -> Result<ReceiveStep> {
-        let (route, header) = self.decrypt_header(ad_hash, message)?;
-        match route {
+        let expected = if self.kem.is_some() {
+            Kind::MessageV2
+        } else {
+            Kind::Message
+        };
+        if message.kind != expected {
+            return Err(Error::WrongObjectType);
+        }
+        let (route, header, field) = self.decrypt_header(ad_hash, message)?;
+        let mix = match (&route, &self.kem, &field) {
+            (Route::NextChain, Some(kem), Some(field)) => kem.mix_for_new_chain(field)?,
+            _ => None,
+        };
+        let mut step = match route {
             Route::Current => self.receive_on_current_chain(header, ad_hash, message),
-            Route::NextChain => self.receiving_ratchet_step(header, ad_hash, message),
+            Route::NextChain => self.receiving_ratchet_step(header, ad_hash, message, mix.as_ref()),
             Route::Retired(chain) => {
                 self.open_skipped(SkippedIn::Retired(chain), header, ad_hash, message)
             }
+        }?;
+        if let (Some(kem), Some(field)) = (&self.kem, &field) {
+            step.kem = kem.plan_receive(field, mix.is_some())?.0;
         }
+        step.kem_field = field;
+        Ok(step)
     }
 
     /// Whether one of the header keys §6.5 step 3 tries authenticates the
     /// message's header (the cheap routing test of a session record, §17.2).
     pub(crate) fn opens_header(&self, ad_hash: &[u8; 32], message: &MessageParts<'_>) -> bool {
         let opens = |key: &HeaderKey| {
-            key.open_header(ad_hash, &message.nonce, message.encrypted_header)
-                .is_some()
+            key.open_header(
+                ad_hash,
+                &message.nonce,
+                message.kind,
+                message.encrypted_header,
+            )
+            .is_some()
         };
         self.receiving
             .as_ref()
@@ -473,18 +575,27 @@ impl Ratchet {
         &self,
         ad_hash: &[u8; 32],
         message: &MessageParts<'_>,
-    ) -> Result<(Route, Header)> {
-        let open =
-            |key: &HeaderKey| key.open_header(ad_hash, &message.nonce, message.encrypted_header);
+    ) -> Result<(Route, Header, Option<KemField>)> {
+        let open = |key: &HeaderKey| {
+            key.open_header(
+                ad_hash,
+                &message.nonce,
+                message.kind,
+                message.encrypted_header,
+            )
+        };
         if let Some(header) = self.receiving.as_ref().and_then(|c| open(&c.header_key)) {
-            return Ok((Route::Current, header?));
+            let (header, field) = header?;
+            return Ok((Route::Current, header, field));
         }
         if let Some(header) = open(&self.next_receive_header_key) {
-            return Ok((Route::NextChain, header?));
+            let (header, field) = header?;
+            return Ok((Route::NextChain, header, field));
         }
         for (index, chain) in self.retired.iter().enumerate().rev() {
             if let Some(header) = open(&chain.header_key) {
-                return Ok((Route::Retired(index), header?));
+                let (header, field) = header?;
+                return Ok((Route::Retired(index), header, field));
             }
         }
         Err(Error::DecryptionFailed)
@@ -513,6 +624,8 @@ impl Ratchet {
             message_key,
             plaintext,
             change: ReceiveChange::Advanced(update),
+            kem_field: None,
+            kem: None,
         })
     }
 
@@ -533,6 +646,8 @@ impl Ratchet {
             message_key: key.clone(),
             plaintext,
             change: ReceiveChange::UsedSkipped { chain, position },
+            kem_field: None,
+            kem: None,
         })
     }
 
@@ -543,6 +658,7 @@ impl Ratchet {
         header: Header,
         ad_hash: &[u8; 32],
         message: &MessageParts<'_>,
+        mix: Option<&Mix>,
     ) -> Result<ReceiveStep> {
         let finished = self.finish_current_chain(header.previous_chain_length)?;
         let dh = self
@@ -553,7 +669,7 @@ impl Ratchet {
             root_key,
             chain_key,
             next_header_key,
-        } = self.root_key.step(&dh);
+        } = self.root_step(&dh, mix);
         let (message_key, chain) = ChainUpdate::split(advance(&chain_key, 0, header.index)?);
         let plaintext = message.open_body(&message_key, ad_hash)?;
         let step = ReceivingRatchetStep {
@@ -568,6 +684,8 @@ impl Ratchet {
             message_key,
             plaintext,
             change: ReceiveChange::NewChain(step),
+            kem_field: None,
+            kem: None,
         })
     }
 
@@ -590,8 +708,12 @@ impl Ratchet {
         let ReceiveStep {
             mut plaintext,
             change,
+            kem,
             ..
         } = step;
+        if let Some(kem) = kem {
+            self.kem = Some(kem);
+        }
         match change {
             ReceiveChange::UsedSkipped { chain, position } => {
                 if let Some(keys) = self.skipped_keys_mut(chain) {
@@ -708,9 +830,13 @@ mod tests {
             nhk_b.clone(),
             signed_prekey.public_key(),
             ratchet_key,
+            false,
         )
         .unwrap();
-        (alice, Ratchet::responder(root, nhk_b, hk_a, signed_prekey))
+        (
+            alice,
+            Ratchet::responder(root, nhk_b, hk_a, signed_prekey, false),
+        )
     }
 
     #[test]

@@ -16,10 +16,10 @@ use zeroize::Zeroizing;
 const RECORD_FORMAT: u8 = 1;
 
 /// Largest sealed record accepted: 384 KiB (393,216 bytes). A session state
-/// (§9.2) is at most 74,141 bytes (2000 skipped keys of 36 bytes, five
+/// (§9.2) is at most 73,941 bytes (2000 skipped keys of 36 bytes, five
 /// retired chains, the handshake fields); five of them with their length
 /// prefixes, the 3-byte record header and the 42-byte envelope come to
-/// 370,773 bytes, under this bound (the 256 KiB bound of other sealed
+/// 369,770 bytes, under this bound (the 256 KiB bound of other sealed
 /// objects would not hold five full sessions).
 pub const MAX_SEALED_RECORD_LEN: usize = 384 * 1024;
 

@@ -65,6 +65,16 @@ SIGNATURES = {
     "sotto_session_seal": ([handle, u8p, c_size_t, handle, POINTER(Buffer)], c_int32),
     "sotto_session_unseal": ([u8p, c_size_t, u8p, c_size_t, POINTER(handle)], c_int32),
     "sotto_message_type": ([u8p, c_size_t, POINTER(c_int32)], c_int32),
+    "sotto_group_create": ([u8p, c_size_t, u8p, c_size_t, POINTER(u8p), POINTER(c_size_t),
+                            c_size_t, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint64,
+                            c_int32, ctypes.c_uint64, handle, POINTER(handle)], c_int32),
+    "sotto_group_distribution": ([handle, POINTER(Buffer)], c_int32),
+    "sotto_group_receive_distribution": ([handle, u8p, c_size_t, u8p, c_size_t], c_int32),
+    "sotto_group_encrypt": ([handle, u8p, c_size_t, ctypes.c_uint64, handle, POINTER(Buffer),
+                             POINTER(Buffer)], c_int32),
+    "sotto_group_decrypt": ([handle, u8p, c_size_t, POINTER(Buffer), POINTER(Buffer),
+                             POINTER(ctypes.c_uint32)], c_int32),
+    "sotto_group_free": ([handle], c_int32),
     "sotto_attachment_encryptor_new": ([ctypes.c_uint32, c_int32, handle, POINTER(handle)],
                                        c_int32),
     "sotto_attachment_encryptor_chunk": ([handle, u8p, c_size_t, u8p, c_size_t,
@@ -351,6 +361,37 @@ def main():
     check(lib.sotto_attachment_decrypt_chunk(*bytes_arg(descriptor), 2, *bytes_arg(chunks[2]),
                                              out, len(out), byref(n)))
     expect(bytes(out[:n.value]) == photo[2048:3072], "chunk 2 read alone")
+
+    # A sender-key group through pointer arrays of device addresses.
+    group_id = bytes(range(16))
+
+    def group(own, members):
+        addresses = (u8p * len(members))(*(bytes_arg(m)[0] for m in members))
+        lens = (c_size_t * len(members))(*(len(m) for m in members))
+        out = handle()
+        check(lib.sotto_group_create(*bytes_arg(group_id), *bytes_arg(own), addresses, lens,
+                                     len(members), 0, 100, 604800, SOTTO_PADDING_PADME,
+                                     1700000000, None, byref(out)))
+        return out
+
+    ga, gb = group(b"alice#1", [b"bob#1"]), group(b"bob#1", [b"alice#1"])
+    chain = call_buffer(lib.sotto_group_distribution, ga)
+    check(lib.sotto_group_receive_distribution(gb, *bytes_arg(chain), *bytes_arg(b"alice#1")))
+    message, rotated = Buffer(), Buffer()
+    check(lib.sotto_group_encrypt(ga, *bytes_arg(b"hello group"), 1700000000, None,
+                                  byref(message), byref(rotated)))
+    message, rotated = take(message), take(rotated)
+    expect(rotated == b"", "no rotation")
+    plaintext, sender, epoch = Buffer(), Buffer(), ctypes.c_uint32(7)
+    check(lib.sotto_group_decrypt(gb, *bytes_arg(message), byref(plaintext), byref(sender),
+                                  byref(epoch)))
+    expect((take(plaintext), take(sender), epoch.value) == (b"hello group", b"alice#1", 0),
+           "group message read")
+    expect_error(10, lambda: check(lib.sotto_group_decrypt(
+        gb, *bytes_arg(message), byref(Buffer()), byref(Buffer()), byref(epoch))),
+        "group replay refused (DUPLICATE_MESSAGE)")
+    for h in (ga, gb):
+        check(lib.sotto_group_free(h))
 
     for h in (restored, bob_session):
         check(lib.sotto_session_free(h))

@@ -21,6 +21,7 @@ use crate::status::{
     core_code,
 };
 use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, sotto_buffer};
+use core::ffi::c_char;
 use sotto_core::Padding;
 use sotto_core::attachment::{self, Decryptor, Descriptor, Encryptor, Params};
 use std::sync::Mutex;
@@ -670,6 +671,105 @@ pub unsafe extern "C" fn sotto_attachment_decrypt_chunk(
     })
 }
 
+/// The public fields of an attachment descriptor, filled by
+/// `sotto_attachment_descriptor_info`. Declare one as
+/// `sotto_attachment_descriptor_fields f;` (it is reset on entry).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sotto_attachment_descriptor_fields {
+    /// The file's size in bytes (before padding).
+    pub plaintext_size: u64,
+    /// The padded plaintext size: `plaintext_size` plus the padding the
+    /// encryptor added (equal to it with `SOTTO_PADDING_NONE`).
+    pub padded_size: u64,
+    /// The ciphertext size: `padded_size` plus 16 per chunk.
+    pub ciphertext_size: u64,
+    /// The number of chunks (at least 1).
+    pub chunk_count: u64,
+    /// Plaintext bytes per chunk.
+    pub chunk_size: u32,
+    /// `SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`.
+    pub padding: i32,
+    /// SHA-256 of the whole ciphertext: what a blob store can check
+    /// without the key.
+    pub digest: [u8; 32],
+    /// Length of the content type, 0 to
+    /// `SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN`.
+    pub content_type_len: usize,
+    /// The content type (printable ASCII), NUL-terminated.
+    pub content_type: [c_char; 256],
+}
+
+impl sotto_attachment_descriptor_fields {
+    const EMPTY: Self = sotto_attachment_descriptor_fields {
+        plaintext_size: 0,
+        padded_size: 0,
+        ciphertext_size: 0,
+        chunk_count: 0,
+        chunk_size: 0,
+        padding: 0,
+        digest: [0; 32],
+        content_type_len: 0,
+        content_type: [0; 256],
+    };
+}
+
+/// Reads the public fields of an attachment descriptor (from
+/// `sotto_attachment_encryptor_descriptor`, or received inside a Sotto
+/// message) into `*out`: sizes, chunking, padding, the ciphertext digest
+/// and the content type. The file key is not exposed.
+///
+/// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `descriptor`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing (`*out`
+/// must not overlap `descriptor`: `SOTTO_ERR_ALIASED_OUTPUT`), then the
+/// descriptor's decoding errors (see `sotto_attachment_decryptor_new`).
+/// `*out` is all zeros on error. Ownership: allocates nothing. Thread
+/// safety: any thread.
+///
+/// # Safety
+/// `descriptor` is NULL or readable for `descriptor_len` bytes; `out` is
+/// NULL or valid for writing a `sotto_attachment_descriptor_fields`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_attachment_descriptor_info(
+    descriptor: *const u8,
+    descriptor_len: usize,
+    out: *mut sotto_attachment_descriptor_fields,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(descriptor, descriptor_len)]);
+        // SAFETY: per this function's contract.
+        let out =
+            unsafe { OutValue::new(out, sotto_attachment_descriptor_fields::EMPTY, &aliasing) }?;
+        // SAFETY: per this function's contract.
+        let descriptor = unsafe { bytes_in(descriptor, descriptor_len) }?;
+        let disjoint = aliasing.check()?;
+        let descriptor = Descriptor::from_bytes(descriptor).map_err(core_code)?;
+        let params = descriptor.params();
+        let mut fields = sotto_attachment_descriptor_fields::EMPTY;
+        fields.plaintext_size = descriptor.plaintext_size();
+        fields.ciphertext_size = descriptor.ciphertext_size();
+        fields.chunk_count = descriptor.chunk_count();
+        fields.padded_size = descriptor.ciphertext_size().saturating_sub(
+            descriptor
+                .chunk_count()
+                .saturating_mul(SOTTO_ATTACHMENT_CHUNK_OVERHEAD as u64),
+        );
+        fields.chunk_size = params.chunk_size();
+        fields.padding = match params.padding() {
+            Padding::Padme => SOTTO_PADDING_PADME,
+            Padding::None => SOTTO_PADDING_NONE,
+        };
+        fields.digest = *descriptor.digest();
+        let content_type = descriptor.content_type().as_bytes();
+        fields.content_type_len = content_type.len();
+        for (slot, byte) in fields.content_type.iter_mut().zip(content_type) {
+            *slot = *byte as c_char;
+        }
+        out.set(&disjoint, fields);
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use sotto_core::attachment as core;
@@ -688,5 +788,8 @@ mod tests {
             super::SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN,
             core::MAX_CONTENT_TYPE_LEN
         );
+        // The longest content type and its NUL fit the fields' array.
+        let fields = super::sotto_attachment_descriptor_fields::EMPTY;
+        assert!(fields.content_type.len() > core::MAX_CONTENT_TYPE_LEN);
     }
 }

@@ -21,7 +21,9 @@ use crate::status::{
     SOTTO_ERR_INVALID_HANDLE, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_POISONED,
     SOTTO_ERR_REENTRANT, SOTTO_ERR_WRONG_HANDLE_KIND, SOTTO_OK,
 };
-use sotto_core::{Account, Session};
+use sotto_core::group::GroupSession;
+use sotto_core::link::{LinkOffer, LinkedDevice};
+use sotto_core::{Account, DeviceList, Session, SessionRecord, UserIdentity};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -57,6 +59,40 @@ pub struct sotto_attachment_decryptor {
     _opaque: [u8; 0],
 }
 
+/// Every session with one peer device: the current one and the archived
+/// ones that still decrypt late messages (opaque).
+pub struct sotto_session_record {
+    _opaque: [u8; 0],
+}
+
+/// A person's user identity: the key that signs their device list and
+/// device certificates (opaque; it lives on the primary device only).
+pub struct sotto_user_identity {
+    _opaque: [u8; 0],
+}
+
+/// A person's verified device list, as held by a contact or by the person's
+/// own devices (opaque).
+pub struct sotto_device_list {
+    _opaque: [u8; 0],
+}
+
+/// The new device's side of linking: its QR code and the keys to open the
+/// primary's response (opaque, single use).
+pub struct sotto_link_offer {
+    _opaque: [u8; 0],
+}
+
+/// What a new device learnt when linking completed (opaque).
+pub struct sotto_linked_device {
+    _opaque: [u8; 0],
+}
+
+/// This device's state in one sender-key group (opaque).
+pub struct sotto_group {
+    _opaque: [u8; 0],
+}
+
 /// The kind tag of a live handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -65,6 +101,12 @@ pub(crate) enum Kind {
     Rng,
     AttachmentEncryptor,
     AttachmentDecryptor,
+    SessionRecord,
+    UserIdentity,
+    DeviceList,
+    LinkOffer,
+    LinkedDevice,
+    Group,
 }
 
 /// A live object. The variant is the handle's kind tag.
@@ -77,6 +119,12 @@ pub(crate) enum Object {
     Rng(Mutex<CallbackRng>),
     AttachmentEncryptor(Mutex<AttachmentEncryptor>),
     AttachmentDecryptor(Mutex<AttachmentDecryptor>),
+    SessionRecord(Mutex<SessionRecord>),
+    UserIdentity(Mutex<UserIdentity>),
+    DeviceList(Mutex<DeviceList>),
+    LinkOffer(Mutex<LinkOffer>),
+    LinkedDevice(Mutex<LinkedDevice>),
+    Group(Mutex<GroupSession>),
 }
 
 impl Object {
@@ -87,6 +135,12 @@ impl Object {
             Object::Rng(_) => Kind::Rng,
             Object::AttachmentEncryptor(_) => Kind::AttachmentEncryptor,
             Object::AttachmentDecryptor(_) => Kind::AttachmentDecryptor,
+            Object::SessionRecord(_) => Kind::SessionRecord,
+            Object::UserIdentity(_) => Kind::UserIdentity,
+            Object::DeviceList(_) => Kind::DeviceList,
+            Object::LinkOffer(_) => Kind::LinkOffer,
+            Object::LinkedDevice(_) => Kind::LinkedDevice,
+            Object::Group(_) => Kind::Group,
         }
     }
 }
@@ -270,6 +324,54 @@ impl DecryptorRef {
         f(&mut *lock(mutex)?)
     }
 }
+
+/// Defines the live-handle reference of one more kind (see [`AccountRef`]).
+macro_rules! handle_ref {
+    ($(#[$doc:meta])* $name:ident, $kind:ident, $ty:ty) => {
+        $(#[$doc])*
+        pub(crate) struct $name(Arc<Object>);
+
+        impl $name {
+            /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
+            pub(crate) fn get(token: usize) -> FfiResult<Self> {
+                lookup(token, Kind::$kind).map($name)
+            }
+
+            /// Runs `f` on the object, holding its lock.
+            pub(crate) fn with<T>(&self, f: impl FnOnce(&mut $ty) -> FfiResult<T>) -> FfiResult<T> {
+                let Object::$kind(mutex) = &*self.0 else {
+                    return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
+                };
+                f(&mut *lock(mutex)?)
+            }
+        }
+    };
+}
+
+handle_ref!(
+    /// A live session record handle.
+    RecordRef, SessionRecord, SessionRecord
+);
+handle_ref!(
+    /// A live user identity handle.
+    UserIdentityRef, UserIdentity, UserIdentity
+);
+handle_ref!(
+    /// A live device list handle.
+    DeviceListRef, DeviceList, DeviceList
+);
+handle_ref!(
+    /// A live link offer handle.
+    LinkOfferRef, LinkOffer, LinkOffer
+);
+handle_ref!(
+    /// A live linked device handle.
+    LinkedDeviceRef, LinkedDevice, LinkedDevice
+);
+handle_ref!(
+    /// A live group handle.
+    GroupRef, Group, GroupSession
+);
 
 thread_local! {
     /// Set while this thread runs a caller's random-number callback.

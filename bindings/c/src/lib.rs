@@ -31,7 +31,11 @@
 mod account;
 mod attachment;
 mod buffer;
+mod group;
 mod handles;
+mod link;
+mod person;
+mod record;
 mod rng;
 mod session;
 mod status;
@@ -39,9 +43,17 @@ mod status;
 pub use account::*;
 pub use attachment::*;
 pub use buffer::*;
+pub use group::*;
 pub use handles::{
     sotto_account, sotto_attachment_decryptor, sotto_attachment_encryptor, sotto_rng, sotto_session,
 };
+pub use handles::{
+    sotto_device_list, sotto_group, sotto_link_offer, sotto_linked_device, sotto_session_record,
+    sotto_user_identity,
+};
+pub use link::*;
+pub use person::*;
+pub use record::*;
 pub use rng::*;
 pub use session::*;
 pub use status::*;

@@ -27,7 +27,7 @@ use zeroize::Zeroize;
 ///
 /// # Safety
 /// `key` is NULL or readable for `key_len` bytes.
-unsafe fn storage_key(key: *const u8, key_len: usize) -> Result<StorageKey, i32> {
+pub(crate) unsafe fn storage_key(key: *const u8, key_len: usize) -> Result<StorageKey, i32> {
     // SAFETY: forwarded from the caller.
     let mut bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
     let key = StorageKey::from_bytes(bytes);

@@ -43,6 +43,9 @@ use sotto::{
 };
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "records")]
+mod record;
+
 type JsResult<T> = Result<T, JsValue>;
 
 /// Converts a core error into the value thrown to JavaScript: its code.

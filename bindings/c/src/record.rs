@@ -1,0 +1,522 @@
+//! Session records (PROTOCOL.md §17): every session with one peer device,
+//! and the routing of any incoming message to the right one.
+
+use crate::buffer::{
+    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, context_id_in,
+    plaintext_in, token,
+};
+use crate::handles::{
+    AccountRef, Kind, Object, RecordRef, free, guard, register, sotto_account, sotto_rng,
+    sotto_session_record,
+};
+use crate::rng::RngRef;
+use crate::session::storage_key;
+use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
+use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, SOTTO_SESSION_ID_LEN, sotto_buffer};
+use sotto_core::{Padding, PrekeyBundle, Session, SessionContext, SessionRecord};
+use std::sync::Mutex;
+
+/// Most archived sessions a record keeps besides the current one.
+pub const SOTTO_MAX_ARCHIVED_SESSIONS: usize = 4;
+/// Largest sealed session record (384 KiB).
+pub const SOTTO_MAX_SEALED_RECORD_LEN: usize = 393216;
+
+/// Creates an empty session record (no session yet) for one peer device.
+/// Start a session in it with `sotto_session_record_initiate`, or let
+/// `sotto_session_record_decrypt` create one from the peer's first prekey
+/// message.
+///
+/// On success `*out` receives a new handle owned by the caller (free it
+/// with `sotto_session_record_free`); on error `*out` is NULL.
+///
+/// Checks: `out` (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_new(out: *mut *mut sotto_session_record) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutHandle::new(out, &aliasing) }?;
+        let disjoint = aliasing.check()?;
+        out.set(
+            &disjoint,
+            register(Object::SessionRecord(Mutex::new(SessionRecord::new()))),
+        );
+        Ok(())
+    })
+}
+
+/// Migrates a session sealed by `sotto_session_seal` into a new record
+/// whose current session it is (then seal the record instead of the
+/// session).
+///
+/// On success `*out` receives a new handle owned by the caller; on error
+/// `*out` is NULL. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+/// `key` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+/// `SOTTO_ERR_WRONG_LENGTH`), `sealed_session` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the errors of
+/// `sotto_session_unseal`. Thread safety: any thread.
+///
+/// # Safety
+/// `key` and `sealed_session` are NULL or readable for their lengths; `out`
+/// is NULL or valid for writing a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_from_sealed_session(
+    key: *const u8,
+    key_len: usize,
+    sealed_session: *const u8,
+    sealed_session_len: usize,
+    out: *mut *mut sotto_session_record,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(out)],
+            &[
+                Span::bytes(key, key_len),
+                Span::bytes(sealed_session, sealed_session_len),
+            ],
+        );
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutHandle::new(out, &aliasing) }?;
+        // SAFETY: per this function's contract.
+        let key = unsafe { storage_key(key, key_len) }?;
+        // SAFETY: per this function's contract.
+        let sealed = unsafe { bytes_in(sealed_session, sealed_session_len) }?;
+        let disjoint = aliasing.check()?;
+        let session = Session::unseal(&key, sealed).map_err(core_code)?;
+        out.set(
+            &disjoint,
+            register(Object::SessionRecord(Mutex::new(SessionRecord::from(
+                session,
+            )))),
+        );
+        Ok(())
+    })
+}
+
+/// Starts a new session with the owner of a prekey bundle (as
+/// `sotto_session_initiate`, same ids) and makes it the record's current
+/// session; the previous current session is archived (the oldest archived
+/// one is dropped beyond `SOTTO_MAX_ARCHIVED_SESSIONS`). The account is only
+/// read.
+///
+/// On error the record is unchanged. Checks, in order: `record`,
+/// `account`, `rng` (handle errors), `bundle` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), `local_id`, `remote_id` (as in
+/// `sotto_session_initiate`), then the bundle's decoding and signature
+/// errors and `SOTTO_ERR_RANDOMNESS`. Aliasing: no outputs. Thread safety:
+/// any thread; calls on one record are serialized.
+///
+/// # Safety
+/// `bundle`, `local_id` and `remote_id` are NULL or readable for their
+/// lengths.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_initiate(
+    record: *mut sotto_session_record,
+    account: *const sotto_account,
+    bundle: *const u8,
+    bundle_len: usize,
+    local_id: *const u8,
+    local_id_len: usize,
+    remote_id: *const u8,
+    remote_id_len: usize,
+    rng: *const sotto_rng,
+) -> i32 {
+    guard(|| {
+        let record = RecordRef::get(token(record))?;
+        let account = AccountRef::get(token(account))?;
+        let rng = RngRef::get(rng)?;
+        // SAFETY: per this function's contract.
+        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
+        // SAFETY: per this function's contract.
+        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
+        // SAFETY: per this function's contract.
+        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
+        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+        let context = SessionContext::new(local_id, remote_id);
+        rng.with(|rng| {
+            record.with(|record| {
+                account.with(|account| {
+                    record
+                        .initiate(account, &bundle, &context, rng)
+                        .map(|_| ())
+                        .map_err(core_code)
+                })
+            })
+        })
+    })
+}
+
+/// Encrypts a plaintext (0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes; an empty one
+/// may be NULL with length 0) with the record's current session. The record
+/// changes: seal it before sending the message.
+///
+/// On success `*out` holds the message, a new buffer owned by the caller;
+/// on error it is empty and the record is unchanged.
+///
+/// Checks, in order: `record`, `rng` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `plaintext` (`SOTTO_ERR_NULL_POINTER` when
+/// NULL with a non-zero length, `SOTTO_ERR_TOO_LARGE`), aliasing (`out`
+/// must not overlap `plaintext`: `SOTTO_ERR_ALIASED_OUTPUT`), then
+/// `SOTTO_ERR_INVALID_ARGUMENT` (empty record), `SOTTO_ERR_RANDOMNESS`,
+/// `SOTTO_ERR_LIMIT_EXCEEDED`. Thread safety: any thread.
+///
+/// # Safety
+/// `plaintext` is NULL or readable for `plaintext_len` bytes; `out` is NULL
+/// or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_encrypt(
+    record: *mut sotto_session_record,
+    plaintext: *const u8,
+    plaintext_len: usize,
+    rng: *const sotto_rng,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(plaintext, plaintext_len)]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let rng = RngRef::get(rng)?;
+        let out = out?;
+        // SAFETY: per this function's contract.
+        let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
+        let disjoint = aliasing.check()?;
+        let message = rng
+            .with(|rng| record.with(|record| record.encrypt(plaintext, rng).map_err(core_code)))?;
+        out.set(&disjoint, message);
+        Ok(())
+    })
+}
+
+/// Decrypts any message from the peer device (PROTOCOL.md §17.2): a prekey
+/// message of a session the record holds goes to it, one of an unknown
+/// session creates a session through `account` (consuming its one-time
+/// prekeys, as `sotto_session_accept`; `local_id`/`remote_id` are this
+/// side's ids for the peer), a normal message goes to the session whose
+/// header key opens it. The session that decrypted it becomes current
+/// (§17.3: both sides of a simultaneous initiation converge).
+///
+/// Transactional: on any error neither the record nor the account change.
+/// On success seal both.
+///
+/// On success `*out` holds the plaintext in a new buffer owned by the
+/// caller; on error it is empty.
+///
+/// Checks, in order: `record`, `account` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `message` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), `local_id`, `remote_id` (as in
+/// `sotto_session_accept`), aliasing (`out` must not overlap an input:
+/// `SOTTO_ERR_ALIASED_OUTPUT`), then the contents: decoding errors,
+/// `SOTTO_ERR_DECRYPTION_FAILED` (no session opens it, or tampered),
+/// `SOTTO_ERR_DUPLICATE_MESSAGE`, `SOTTO_ERR_UNKNOWN_PREKEY`, ...
+/// Thread safety: any thread; calls on one record are serialized.
+///
+/// # Safety
+/// `message`, `local_id` and `remote_id` are NULL or readable for their
+/// lengths; `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_decrypt(
+    record: *mut sotto_session_record,
+    account: *mut sotto_account,
+    message: *const u8,
+    message_len: usize,
+    local_id: *const u8,
+    local_id_len: usize,
+    remote_id: *const u8,
+    remote_id_len: usize,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(out)],
+            &[
+                Span::bytes(message, message_len),
+                Span::bytes(local_id, local_id_len),
+                Span::bytes(remote_id, remote_id_len),
+            ],
+        );
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let account = AccountRef::get(token(account))?;
+        let out = out?;
+        // SAFETY: per this function's contract.
+        let message = unsafe { bytes_in(message, message_len) }?;
+        // SAFETY: per this function's contract.
+        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
+        // SAFETY: per this function's contract.
+        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
+        let disjoint = aliasing.check()?;
+        let context = SessionContext::new(local_id, remote_id);
+        let plaintext = record.with(|record| {
+            account.with(|account| {
+                record
+                    .decrypt(account, message, &context)
+                    .map_err(core_code)
+            })
+        })?;
+        out.set(&disjoint, plaintext);
+        Ok(())
+    })
+}
+
+/// Writes the id of the record's current session (`SOTTO_SESSION_ID_LEN`
+/// bytes, equal on both sides once they converged) to `out`.
+///
+/// Checks, in order: `record` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`), then
+/// `SOTTO_ERR_INVALID_ARGUMENT` for an empty record. The array is written
+/// only on success. Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or writable for `out_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_current_id(
+    record: *const sotto_session_record,
+    out: *mut u8,
+    out_len: usize,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)], &[]);
+        let record = RecordRef::get(token(record))?;
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
+        let disjoint = aliasing.check()?;
+        let id = record.with(|record| {
+            record
+                .current_id()
+                .map(|id| *id.as_bytes())
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+        })?;
+        out.set(&disjoint, &id)
+    })
+}
+
+/// Stores in `*out` the number of sessions the record holds (0 for an
+/// empty record, else 1 + the archived ones).
+///
+/// Checks, in order: `record` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_session_count(
+    record: *const sotto_session_record,
+    out: *mut usize,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, 0, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        out.set(&disjoint, record.with(|record| Ok(record.len()))?);
+        Ok(())
+    })
+}
+
+/// The ids of every session the record holds, `SOTTO_SESSION_ID_LEN`
+/// bytes each, concatenated: the current one first, then the archived ones
+/// newest first (empty for an empty record).
+///
+/// On success `*out` holds a new buffer owned by the caller; on error it is
+/// empty. Checks, in order: `record` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_session_ids(
+    record: *const sotto_session_record,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let ids = record.with(|record| {
+            Ok(record
+                .session_ids()
+                .iter()
+                .flat_map(|id| *id.as_bytes())
+                .collect::<Vec<u8>>())
+        })?;
+        out.set(&disjoint, ids);
+        Ok(())
+    })
+}
+
+/// The peer's identity record (`SOTTO_IDENTITY_LEN` bytes) in the current
+/// session. After the peer reinstalled it differs from the one verified
+/// before: compare it after each `sotto_session_record_decrypt`.
+///
+/// On success `*out` holds a new buffer owned by the caller; on error it is
+/// empty. Checks, in order: `record` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for an
+/// empty record. Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_remote_identity(
+    record: *const sotto_session_record,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let bytes = record.with(|record| {
+            record
+                .remote_identity()
+                .map(|identity| identity.to_bytes())
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+        })?;
+        out.set(&disjoint, bytes);
+        Ok(())
+    })
+}
+
+/// Sets how the current session pads outgoing messages
+/// (`SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`, see
+/// `sotto_session_set_padding`).
+///
+/// Checks, in order: `record` (handle errors), `padding`, then an empty
+/// record (both `SOTTO_ERR_INVALID_ARGUMENT`). Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_session_record_set_padding(
+    record: *mut sotto_session_record,
+    padding: i32,
+) -> i32 {
+    guard(|| {
+        let record = RecordRef::get(token(record))?;
+        let padding = match padding {
+            SOTTO_PADDING_PADME => Padding::Padme,
+            SOTTO_PADDING_NONE => Padding::None,
+            _ => return Err(SOTTO_ERR_INVALID_ARGUMENT),
+        };
+        record.with(|record| {
+            record
+                .current_mut()
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)?
+                .set_padding(padding);
+            Ok(())
+        })
+    })
+}
+
+/// Seals the whole record (every session) under a 32-byte storage key.
+/// Seal after every call that changed it.
+///
+/// On success `*out` holds a new buffer owned by the caller; on error it is
+/// empty. Checks, in order: `record`, `rng` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH`), aliasing, then
+/// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+///
+/// # Safety
+/// `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid
+/// for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_seal(
+    record: *const sotto_session_record,
+    key: *const u8,
+    key_len: usize,
+    rng: *const sotto_rng,
+    out: *mut sotto_buffer,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutBuffer::new(out, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let rng = RngRef::get(rng)?;
+        let out = out?;
+        // SAFETY: per this function's contract.
+        let key = unsafe { storage_key(key, key_len) }?;
+        let disjoint = aliasing.check()?;
+        let sealed =
+            rng.with(|rng| record.with(|record| record.seal(&key, rng).map_err(core_code)))?;
+        out.set(&disjoint, sealed);
+        Ok(())
+    })
+}
+
+/// Restores a record sealed by `sotto_session_record_seal`.
+///
+/// On success `*out` receives a new handle owned by the caller; on error
+/// `*out` is NULL. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+/// `key` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+/// `SOTTO_ERR_WRONG_LENGTH`), `sealed` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_ZERO_LENGTH`), aliasing, then `SOTTO_ERR_TOO_LARGE` (over
+/// `SOTTO_MAX_SEALED_RECORD_LEN`), `SOTTO_ERR_UNSEAL_FAILED`,
+/// `SOTTO_ERR_WRONG_OBJECT_TYPE` (another sealed object), decoding errors.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `key` and `sealed` are NULL or readable for their lengths; `out` is NULL
+/// or valid for writing a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_unseal(
+    key: *const u8,
+    key_len: usize,
+    sealed: *const u8,
+    sealed_len: usize,
+    out: *mut *mut sotto_session_record,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(
+            &[Span::of(out)],
+            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
+        );
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutHandle::new(out, &aliasing) }?;
+        // SAFETY: per this function's contract.
+        let key = unsafe { storage_key(key, key_len) }?;
+        // SAFETY: per this function's contract.
+        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
+        let disjoint = aliasing.check()?;
+        let record = SessionRecord::unseal(&key, sealed).map_err(core_code)?;
+        out.set(
+            &disjoint,
+            register(Object::SessionRecord(Mutex::new(record))),
+        );
+        Ok(())
+    })
+}
+
+/// Frees a session record, zeroizing every session's keys. NULL is a
+/// no-op.
+///
+/// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+/// Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn sotto_session_record_free(record: *mut sotto_session_record) -> i32 {
+    guard(|| free(token(record), Kind::SessionRecord))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constants_match_the_core() {
+        assert_eq!(
+            super::SOTTO_MAX_ARCHIVED_SESSIONS,
+            sotto_core::limits::MAX_ARCHIVED_SESSIONS
+        );
+        assert_eq!(
+            super::SOTTO_MAX_SEALED_RECORD_LEN,
+            sotto_core::record::MAX_SEALED_RECORD_LEN
+        );
+    }
+}

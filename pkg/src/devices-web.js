@@ -1,0 +1,46 @@
+// Entry of `sotto/devices` in the web build (browsers and bundlers): load
+// its module with `await init()` before using anything else. A module of
+// its own, separate from the chat module (`sotto`).
+import initGlue, * as glue from './sotto_devices.js';
+import { bind } from './core.js';
+
+let ready = false;
+let loading;
+
+export const {
+  ErrorCode,
+  SottoError,
+  UserIdentity,
+  checkUserKey,
+  userSafetyNumber,
+  DeviceList,
+  DeviceCertificate,
+  LinkOffer,
+  ScannedOffer,
+  wasmMemoryBytes,
+} = bind(glue, () => ready);
+
+/**
+ * Loads the WebAssembly module; later calls return the same promise.
+ * `source` defaults to the `.wasm` file next to this module.
+ */
+export default function init(source) {
+  loading ??= (async () => {
+    try {
+      await initGlue({ module_or_path: await (source ?? new URL('./sotto_devices_bg.wasm', import.meta.url)) });
+    } catch (error) {
+      loading = undefined;
+      throw new SottoError(113, error && error.message, { cause: error });
+    }
+    ready = true;
+  })();
+  return loading;
+}
+
+/** Loads the module synchronously from bytes or a compiled WebAssembly.Module. */
+export function initSync(source) {
+  if (!ready) glue.initSync({ module: source });
+  ready = true;
+}
+
+export { init };
