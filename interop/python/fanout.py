@@ -1,7 +1,7 @@
 """Sending to a person (PROTOCOL.md §20), written from the specification text.
 
 A contact is a person's device list (§18) and one session record (§17,
-`records.Record`) per listed device. `send` is the fan-out of §20.3,
+`records.SessionRecord`) per listed device. `send` is the fan-out of §20.3,
 `Contact.decrypt` receiving (§20.4), `Contact.update` a list change (§20.5),
 and `serialize` / `deserialize` / `seal` / `unseal` the sealed contact of
 §20.6.
@@ -35,7 +35,7 @@ def _ik(identity_record: bytes) -> bytes:
 class Contact:
     def __init__(self, device_list: dict, records: dict | None = None):
         self.list = device_list          # devices.decode_list(...)
-        self.records: dict[int, R.Record] = dict(records or {})
+        self.records: dict[int, R.SessionRecord] = dict(records or {})
 
     @property
     def uk(self) -> bytes:
@@ -53,7 +53,7 @@ class Contact:
         ids = sorted(i for i, r in self.records.items() if r.current is not None)
         out = [S.u8(CONTACT_FORMAT), S.u16(len(lb)), lb, S.u8(len(ids))]
         for i in ids:
-            state = self.records[i].serialize()
+            state = self.records[i].encode()
             out += [S.u32(i), S.u32(len(state)), state]
         return b"".join(out)
 
@@ -66,11 +66,11 @@ class Contact:
         count = r.u8()
         if count > MAX_DEVICES:
             raise SottoError("TOO_LARGE", "records")
-        records: dict[int, R.Record] = {}
+        records: dict[int, R.SessionRecord] = {}
         last = -1
         for _ in range(count):
             device_id = r.u32()
-            record = R.Record.deserialize(r.take(r.u32()))
+            record = R.SessionRecord.decode(r.take(r.u32()))
             listed = any(e[0] == device_id for e in device_list["entries"])
             if device_id <= last or not listed or record.current is None:
                 raise SottoError("MALFORMED", "record order, unlisted device or empty record")
@@ -88,7 +88,7 @@ class Contact:
         return change
 
     # ---- §20.4
-    def decrypt(self, account: S.Account, me: tuple[bytes, int], from_id: int, data: bytes):
+    def decrypt(self, account: R.AccountState, me: tuple[bytes, int], from_id: int, data: bytes):
         """Returns (account after, UK_to, plaintext); raises with nothing changed."""
         own = self.uk == me[0]
         if own and from_id == me[1]:
@@ -96,7 +96,7 @@ class Contact:
         entry = self.entry(from_id)
         if entry is None:
             raise SottoError("UNKNOWN_DEVICE", "not listed")
-        record = self.records.get(from_id) or R.Record()
+        record = self.records.get(from_id) or R.SessionRecord()
         sid = _routed_session_id(record, data)
         record2, account2 = copy.deepcopy(record), copy.deepcopy(account)
         payload = record2.decrypt(account2, data, addr(*me), addr(self.uk, from_id))
@@ -116,7 +116,7 @@ class Contact:
         return account2, to, payload[33:]
 
 
-def _routed_session_id(record: R.Record, data: bytes) -> bytes | None:
+def _routed_session_id(record: R.SessionRecord, data: bytes) -> bytes | None:
     """§17.2: the id of the session a message goes to (None: a new session,
     whose id is the prekey header's, or no session opens it)."""
     if len(data) >= 2 and data[0] == S.VERSION and data[1] == S.KIND_PREKEY_MSG:
@@ -126,13 +126,7 @@ def _routed_session_id(record: R.Record, data: bytes) -> bytes | None:
     except SottoError:
         return None
     for s in record.sessions():
-        keys = ([s.recv.hk] if s.recv is not None else []) + [s.NHKr] \
-            + [c.hk for c in reversed(s.retired)]
-        for hk in keys:
-            try:
-                S.aead_open(hk, nonce, s.ad_hash + b"\x01\x03", eh)
-            except SottoError:
-                continue
+        if R._header_opens(s, nonce, eh):
             return s.session_id
     return None
 
@@ -171,10 +165,9 @@ def send(identity: S.Identity, me: tuple[bytes, int], own: Contact, recipient: C
         if bundle.identity.key != _ik(record_bytes):
             deliveries.append((to, "bundle_rejected", "UNKNOWN_DEVICE", None))
             continue
-        session = S.initiate(identity, bundles[to], addr(*me), addr(*to), draw)
-        message = session.encrypt(payload, draw)
-        c.records.setdefault(device_id, R.Record()).initiate(session)
-        deliveries.append((to, "sent", True, message))
+        record = c.records.setdefault(device_id, R.SessionRecord())
+        session = record.initiate(identity, bundles[to], addr(*me), addr(*to), draw)
+        deliveries.append((to, "sent", True, session.encrypt(payload, draw)))
     return deliveries, new[id(own)], new[id(recipient)]
 
 

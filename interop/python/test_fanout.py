@@ -46,8 +46,7 @@ class FanoutVectors(unittest.TestCase):
             if name == "bob/3b":  # a reinstall no list names: it only makes a forged message
                 continue
             user, device_id = split(name)
-            account = R.account_from_state(S.unseal(self.key, S.KIND_SEALED_ACCOUNT,
-                                                    H(d["sealed_account"])))
+            account = R.AccountState.unseal(self.key, H(d["sealed_account"]))
             contacts = {u: F.Contact(D.decode_list(H(V["users"][u]["lists"][0]), self.uk[u]))
                         for u in USERS}
             self.devices[name] = {"user": user, "id": device_id, "account": account,
@@ -73,7 +72,7 @@ class FanoutVectors(unittest.TestCase):
                 bundles[(self.uk[user], device_id)] = H(V["devices"][b["bundle_of"]]["bundle"])
             tape = Tape(H(step["random"]))
             deliveries, own, recipient = F.send(
-                dev["account"].identity, me, dev["contacts"][dev["user"]],
+                dev["account"].account.identity, me, dev["contacts"][dev["user"]],
                 dev["contacts"][to], bundles, H(step["plaintext"]), tape)
             self.assertEqual(tape.data, b"", "draws left over")
             self.assertEqual(len(deliveries), len(step["deliveries"]))
