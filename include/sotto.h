@@ -295,6 +295,10 @@
 // already used); nothing was changed.
 #define SOTTO_ERR_LINK_FAILED 27
 
+// Core: the device is not in the person's verified device list, or its
+// identity differs from the listed one; nothing was changed.
+#define SOTTO_ERR_UNKNOWN_DEVICE 28
+
 // Core: no key chain for this group message's sender and epoch; ask that
 // device to send its chain again (nothing was changed).
 #define SOTTO_ERR_UNKNOWN_SENDER_CHAIN 29

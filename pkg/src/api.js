@@ -62,6 +62,7 @@ export function bind(glue, isReady) {
     EXPIRED: 25,
     DIGEST_MISMATCH: 26,
     LINK_FAILED: 27,
+    UNKNOWN_DEVICE: 28,
     UNKNOWN_SENDER_CHAIN: 29,
     EPOCH_MISMATCH: 30,
     INVALID_HANDLE: 101,

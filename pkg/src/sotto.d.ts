@@ -84,6 +84,8 @@ export declare const ErrorCode: Readonly<{
   DIGEST_MISMATCH: 26;
   /** Linking a new device failed (tampered, another QR code, or replayed). Not in the npm package yet. */
   LINK_FAILED: 27;
+  /** A device not in the person's verified device list, or with another identity than the list names (people are not in the npm package yet). */
+  UNKNOWN_DEVICE: 28;
   /** A group message's sender chain is not held: ask the sender for its chain again (groups are not in the npm package yet). */
   UNKNOWN_SENDER_CHAIN: 29;
   /** A group message or chain of a dropped epoch, or of a non-member (groups are not in the npm package yet). */
