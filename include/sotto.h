@@ -307,6 +307,11 @@
 // device that is not a member in this view of the group.
 #define SOTTO_ERR_EPOCH_MISMATCH 30
 
+// Core: a version-2 session received the mix marker of a KEM exchange it
+// does not hold (its state was restored from an older copy); start a new
+// session. Nothing was changed.
+#define SOTTO_ERR_KEM_MISMATCH 31
+
 // Binding: a required pointer argument was NULL.
 #define SOTTO_ERR_NULL_POINTER 100
 

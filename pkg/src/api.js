@@ -65,6 +65,7 @@ export function bind(glue, isReady) {
     UNKNOWN_DEVICE: 28,
     UNKNOWN_SENDER_CHAIN: 29,
     EPOCH_MISMATCH: 30,
+    KEM_MISMATCH: 31,
     INVALID_HANDLE: 101,
     PANIC: 107,
     REENTRANT: 109,

@@ -84,6 +84,10 @@ pub const SOTTO_ERR_UNKNOWN_SENDER_CHAIN: i32 = 29;
 /// Core: the group message or chain belongs to a dropped epoch, or to a
 /// device that is not a member in this view of the group.
 pub const SOTTO_ERR_EPOCH_MISMATCH: i32 = 30;
+/// Core: a version-2 session received the mix marker of a KEM exchange it
+/// does not hold (its state was restored from an older copy); start a new
+/// session. Nothing was changed.
+pub const SOTTO_ERR_KEM_MISMATCH: i32 = 31;
 
 /// Binding: a required pointer argument was NULL.
 pub const SOTTO_ERR_NULL_POINTER: i32 = 100;
@@ -250,6 +254,7 @@ mod tests {
             (SOTTO_ERR_UNKNOWN_DEVICE, Error::UnknownDevice),
             (SOTTO_ERR_UNKNOWN_SENDER_CHAIN, Error::UnknownSenderChain),
             (SOTTO_ERR_EPOCH_MISMATCH, Error::EpochMismatch),
+            (SOTTO_ERR_KEM_MISMATCH, Error::KemMismatch),
         ];
         // Every core error has its constant (a new one fails here).
         assert_eq!(expected.len(), Error::ALL.len());
