@@ -374,6 +374,20 @@ def main():
         for n, row in g.get("by_member_devices", {}).items():
             L.append(f"| {n} | {row['sealed_state_bytes']} B | {row['removal_bytes_sent_per_device']} B | {row['removal_bytes_sent_total']} B | {row['add_member_bytes_sent_per_member']} B / {row['add_member_bytes_sent_total']} B |")
         L.append("")
+    f = sizes.get("fanout")
+    if f:
+        L.append("Sending to a person (PROTOCOL.md §20.3; `benches/benches/fanout.rs`, established sessions): "
+                 "bytes uploaded and time to reach `n` devices, the full body through each session (Sotto) "
+                 "against the body once under a random key and the 64-byte key and digest through each session:\n")
+        L.append("| body | devices | full: bytes | full: time | key-wrap: bytes | key-wrap: time |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        for body, rows in f.items():
+            for n, row in sorted(rows.items(), key=lambda kv: int(kv[0])):
+                full_t = crit.get(f"fanout_full/{body}/{n}", {}).get("median_ns")
+                wrap_t = crit.get(f"fanout_keywrap/{body}/{n}", {}).get("median_ns")
+                L.append(f"| {body} | {n} | {row['full_bytes']} B | {fmt_time(full_t)} | "
+                         f"{row['keywrap_bytes']} B | {fmt_time(wrap_t)} |")
+        L.append("")
     if package:
         L.append("npm package `sotto` (pkg/dist, built by scripts/build-wasm.sh):\n")
         L.append("| file | bytes | gzip -9 |")

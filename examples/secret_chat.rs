@@ -22,6 +22,9 @@ use sotto::{
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+#[path = "scenes/people.rs"]
+mod people;
+
 const MESSAGES: usize = 1000;
 const DROP_PERCENT: u32 = 5;
 const DUPLICATE_PERCENT: u32 = 5;
@@ -385,6 +388,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Total wall time:    {:.2} s",
         started.elapsed().as_secs_f64()
     );
+    people::run()?;
     pq_ratchet::run()?;
     Ok(())
 }

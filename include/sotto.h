@@ -295,6 +295,10 @@
 // already used); nothing was changed.
 #define SOTTO_ERR_LINK_FAILED 27
 
+// Core: the device is not in the person's verified device list, or its
+// identity differs from the listed one; nothing was changed.
+#define SOTTO_ERR_UNKNOWN_DEVICE 28
+
 // Core: no key chain for this group message's sender and epoch; ask that
 // device to send its chain again (nothing was changed).
 #define SOTTO_ERR_UNKNOWN_SENDER_CHAIN 29
@@ -302,6 +306,11 @@
 // Core: the group message or chain belongs to a dropped epoch, or to a
 // device that is not a member in this view of the group.
 #define SOTTO_ERR_EPOCH_MISMATCH 30
+
+// Core: a version-2 session received the mix marker of a KEM exchange it
+// does not hold (its state was restored from an older copy); start a new
+// session. Nothing was changed.
+#define SOTTO_ERR_KEM_MISMATCH 31
 
 // Binding: a required pointer argument was NULL.
 #define SOTTO_ERR_NULL_POINTER 100

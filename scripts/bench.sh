@@ -119,7 +119,7 @@ say "native benches ($mode): Sotto vs vodozemac, same binary"
 run_native with-vodozemac --bench vs_vodozemac --bench groups --bench pq_ratchet
 say "native benches ($mode): Sotto as shipped"
 run_native shipped --no-default-features --bench vs_vodozemac --bench groups --bench pq_ratchet
-run_native shipped --no-default-features --bench primitives --bench session
+run_native shipped --no-default-features --bench primitives --bench session --bench fanout
 grep -E '^[A-Za-z0-9_]+/.*time:|^ +time:|^[A-Za-z0-9_]+/[^ ]+$' "$log" | sed 's/^ */  /' || true
 found=$(find "$CRITERION_HOME" -path '*/new/estimates.json' | wc -l)
 # cargo bench fails when a benchmark panics; also check that every timed

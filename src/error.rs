@@ -163,6 +163,15 @@ error_table! {
     /// changed.
     27 => LinkFailed, "LINK_FAILED",
         "linking failed: the response was tampered with, belongs to another QR code, or the offer was already used; start again with a fresh QR code";
+    /// A message to or from a person's device that is not in the person's
+    /// verified device list, or whose session identity differs from the
+    /// identity the list names for that device (a reinstall or an impostor),
+    /// or a device of a list that is not its person's (PROTOCOL.md §20).
+    /// Nothing was changed: fetch the person's current device list, import
+    /// it, and try again; if the list does not name the device, drop the
+    /// message.
+    28 => UnknownDevice, "UNKNOWN_DEVICE",
+        "the device is not in the person's verified device list, or its identity differs from the one the list names; import the person's current device list and retry, else drop the message (nothing was changed)";
     /// A group message names a sender chain (sender device, epoch, chain
     /// number) this group state does not hold (PROTOCOL.md §21.6). Read
     /// the sender and epoch with

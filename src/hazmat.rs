@@ -150,6 +150,24 @@ pub fn record_from_state(state: &[u8]) -> Result<crate::SessionRecord> {
     crate::SessionRecord::deserialize(state)
 }
 
+/// The serialized private state of a contact (PROTOCOL.md §20.6), like
+/// [`account_state`].
+///
+/// # Errors
+/// Only for a contact over the format's bounds (cannot happen).
+pub fn contact_state(contact: &crate::contact::Contact) -> Result<Zeroizing<Vec<u8>>> {
+    contact.serialize()
+}
+
+/// A contact from [`contact_state`] bytes: a second live copy, which
+/// applications must never make. For tests and fuzzing only.
+///
+/// # Errors
+/// A decoding error.
+pub fn contact_from_state(state: &[u8]) -> Result<crate::contact::Contact> {
+    crate::contact::Contact::deserialize(state)
+}
+
 /// The session's current root key `RK`.
 pub fn root_key(session: &Session) -> &RootKey {
     session.root_key()

@@ -94,6 +94,7 @@ extern crate std;
 pub mod account;
 pub mod attachment;
 pub mod bundle;
+pub mod contact;
 pub mod error;
 pub mod fingerprint;
 pub mod group;

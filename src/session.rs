@@ -271,7 +271,6 @@ impl Session {
     }
 
     /// Commits a step planned by [`plan_encrypt`](Self::plan_encrypt).
-    #[cfg(any(test, feature = "hazmat"))]
     pub(crate) fn commit_encrypt(&mut self, step: SendStep) {
         self.ratchet.apply_send(step);
     }
@@ -526,7 +525,6 @@ impl Accepted {
     }
 
     /// The first message's decryption.
-    #[cfg(any(test, feature = "hazmat"))]
     pub const fn step(&self) -> &ReceiveStep {
         &self.step
     }

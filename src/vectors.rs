@@ -10,6 +10,10 @@
 
 extern crate std;
 
+pub(crate) mod recording;
+
+use recording::{Recorder, hex};
+
 use crate::account::Account;
 use crate::bundle::PrekeyBundle;
 use crate::fingerprint::{SafetyNumber, fingerprint};
@@ -20,9 +24,8 @@ use crate::primitives::{Secret, kem, x25519};
 use crate::ratchet::{ChainKey, MessageKey, ReceiveStep, RootKey};
 use crate::sealed::StorageKey;
 use crate::session::Session;
-use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
-use alloc::{format, vec};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{SeedableRng, TryCryptoRng, TryRng};
 use serde_json::{Value, json};
@@ -30,52 +33,6 @@ use serde_json::{Value, json};
 const SEED: u64 = 0x5077_0001;
 const ALICE_ID: &[u8] = b"alice@example.org/device-1";
 const BOB_ID: &[u8] = b"bob@example.org/device-7";
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A generator that records every draw.
-struct Recorder {
-    inner: ChaCha20Rng,
-    draws: Vec<Vec<u8>>,
-}
-
-impl TryRng for Recorder {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        self.inner.try_fill_bytes(dst)?;
-        self.draws.push(dst.to_vec());
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for Recorder {}
-
-impl Recorder {
-    /// Takes the draws made since the last call, checking their lengths
-    /// against the documented order, and names them.
-    fn take(&mut self, names: &[(&str, usize)]) -> Value {
-        let draws = core::mem::take(&mut self.draws);
-        assert_eq!(draws.len(), names.len(), "draw count for {names:?}");
-        let mut out = serde_json::Map::new();
-        for ((name, len), draw) in names.iter().zip(draws) {
-            assert_eq!(draw.len(), *len, "length of {name}");
-            out.insert((*name).into(), json!(hex(&draw)));
-        }
-        Value::Object(out)
-    }
-}
 
 fn account_json(account: &Account, random: Value) -> Value {
     json!({

@@ -28,6 +28,7 @@ use crate::keys::IdentityKey;
 use crate::primitives::kdf::{sha256, sha512};
 use crate::sealed::StorageKey;
 use crate::session::Session;
+use crate::vectors::recording::{hex, unhex};
 use crate::wire::Kind;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -43,16 +44,6 @@ use std::collections::BTreeMap;
 pub(crate) const DRAW_LABEL: &[u8] = b"Sotto v1 rules vectors";
 const ALICE_ID: &[u8] = b"alice@example.org/device-1";
 const BOB_ID: &[u8] = b"bob@example.org/device-7";
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 /// The counter-based generator of §14.2, recording what it hands out.
 struct Recipe {

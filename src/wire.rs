@@ -48,6 +48,9 @@ pub enum Kind {
     GroupDistribution = 0x0F,
     /// A sealed group (PROTOCOL.md §21.9).
     SealedGroup = 0x10,
+    /// A sealed contact: a person's device list and one session record
+    /// per device (PROTOCOL.md §20.6).
+    SealedContact = 0x11,
     /// A normal message of ratchet version 2, with the KEM field
     /// (PROTOCOL.md §22.3).
     MessageV2 = 0x12,

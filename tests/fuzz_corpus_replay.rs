@@ -98,6 +98,7 @@ replay_tests!(
     group_distribution,
     sealed_group,
     group_conversation,
+    sealed_contact,
     pq_message,
     pq_conversation,
 );
@@ -446,6 +447,44 @@ fn generate_seed_corpora() {
         std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
     };
     let by_name = |name: &str| &fx.messages.iter().find(|m| m.name == name).unwrap().bytes;
+
+    // sealed_contact: the contact states of the fan-out vectors (valid and
+    // invalid) and the sealed contact.
+    let fanout: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/sotto-v1-fanout.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let unhex = |v: &serde_json::Value| -> Vec<u8> {
+        let s = v.as_str().unwrap();
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    };
+    write(
+        "sealed_contact",
+        "sealed",
+        &unhex(&fanout["sealed_contact"]["sealed"]),
+    );
+    write(
+        "sealed_contact",
+        "state",
+        &unhex(&fanout["sealed_contact"]["state"]),
+    );
+    for (i, case) in fanout["invalid_states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        write(
+            "sealed_contact",
+            &format!("invalid-{i}"),
+            &unhex(&case["state"]),
+        );
+    }
 
     // group_message, group_distribution, sealed_group, group_conversation
     let gfx = group_fixture();

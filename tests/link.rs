@@ -3,12 +3,14 @@
 //! (tampered, replayed, expired, wrong secret, another offer) each a typed
 //! error that changes nothing.
 
+mod common;
+
+use common::tape::{Tape, hx};
 use rand_chacha::ChaCha20Rng;
-use rand_core::{SeedableRng, TryCryptoRng, TryRng};
+use rand_core::SeedableRng;
 use serde_json::Value;
 use sotto::link::{LINK_OFFER_LEN, LinkContact, LinkOffer, MAX_LINK_TTL, ScannedOffer};
 use sotto::{Account, DeviceList, Error, UserIdentity, UserIdentityKey};
-use std::collections::VecDeque;
 
 fn vectors() -> Value {
     let path = concat!(
@@ -17,48 +19,6 @@ fn vectors() -> Value {
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-fn hx(v: &Value) -> Vec<u8> {
-    unhex(v.as_str().unwrap())
-}
-
-struct Tape(VecDeque<Vec<u8>>);
-
-impl Tape {
-    fn new(draws: &[&Value]) -> Self {
-        Tape(draws.iter().map(|v| hx(v)).collect())
-    }
-    fn done(&self) {
-        assert!(self.0.is_empty(), "fewer draws than the vectors list");
-    }
-}
-
-impl TryRng for Tape {
-    type Error = std::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        panic!("byte strings only")
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        panic!("byte strings only")
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        let next = self
-            .0
-            .pop_front()
-            .expect("more draws than the vectors list");
-        assert_eq!(next.len(), dst.len(), "draw length");
-        dst.copy_from_slice(&next);
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for Tape {}
 
 fn account(random: &Value) -> Account {
     let mut tape = Tape::new(&[

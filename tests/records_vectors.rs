@@ -8,9 +8,8 @@
 
 mod common;
 
+use common::tape::{Recording, hex, hx};
 use common::*;
-use rand_chacha::ChaCha20Rng;
-use rand_core::{TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 use sotto::{Account, SessionRecord, StorageKey};
 
@@ -19,54 +18,6 @@ const PATH: &str = concat!(
     "/tests/vectors/sotto-v1-records.json"
 );
 const STORAGE_KEY: [u8; 32] = [0x5a; 32];
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(value: &Value) -> Vec<u8> {
-    let s = value.as_str().unwrap();
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-/// Records every draw (generation), or plays a tape back (replay).
-#[allow(clippy::large_enum_variant)] // a test helper, moved rarely
-enum Rng {
-    Record(ChaCha20Rng, Vec<u8>),
-    Tape(Vec<u8>),
-}
-
-impl TryRng for Rng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        match self {
-            Rng::Record(inner, drawn) => {
-                inner.try_fill_bytes(dst)?;
-                drawn.extend_from_slice(dst);
-            }
-            Rng::Tape(tape) => {
-                assert!(tape.len() >= dst.len(), "tape ran out");
-                dst.copy_from_slice(&tape[..dst.len()]);
-                tape.drain(..dst.len());
-            }
-        }
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for Rng {}
 
 struct Side {
     account: Account,
@@ -148,9 +99,9 @@ fn generate() -> Value {
     for step in schedule() {
         match step {
             Step::Send(from, text) => {
-                let mut recorder = Rng::Record(rng.clone(), vec![]);
+                let mut recorder = Recording::Record(rng.clone(), vec![]);
                 let bytes = sides[from].record.encrypt(text, &mut recorder).unwrap();
-                let Rng::Record(advanced, drawn) = recorder else {
+                let Recording::Record(advanced, drawn) = recorder else {
                     unreachable!()
                 };
                 rng = advanced;
@@ -253,16 +204,16 @@ fn regenerated_vectors_match_the_committed_file() {
 #[test]
 fn vectors_replay_through_the_public_api() {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
-    let key = StorageKey::from_bytes(unhex(&v["storage_key"]).try_into().unwrap());
+    let key = StorageKey::from_bytes(hx(&v["storage_key"]).try_into().unwrap());
     let mut sides: Vec<Side> = v["initial"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| {
-            let record = SessionRecord::unseal(&key, &unhex(&s["sealed_record"])).unwrap();
-            assert_eq!(record.state(), unhex(&s["record_state"]));
+            let record = SessionRecord::unseal(&key, &hx(&s["sealed_record"])).unwrap();
+            assert_eq!(record.state(), hx(&s["record_state"]));
             Side {
-                account: Account::unseal(&key, &unhex(&s["sealed_account"])).unwrap(),
+                account: Account::unseal(&key, &hx(&s["sealed_account"])).unwrap(),
                 record,
             }
         })
@@ -271,23 +222,23 @@ fn vectors_replay_through_the_public_api() {
     for step in v["steps"].as_array().unwrap() {
         if step["op"] == "send" {
             let from = step["from"].as_u64().unwrap() as usize;
-            let mut tape = Rng::Tape(unhex(&step["random"]));
+            let mut tape = Recording::Tape(hx(&step["random"]));
             let bytes = sides[from]
                 .record
-                .encrypt(&unhex(&step["plaintext"]), &mut tape)
+                .encrypt(&hx(&step["plaintext"]), &mut tape)
                 .unwrap();
             assert!(
-                matches!(tape, Rng::Tape(ref t) if t.is_empty()),
+                matches!(tape, Recording::Tape(ref t) if t.is_empty()),
                 "draws left over"
             );
-            assert_eq!(bytes, unhex(&step["message"]));
-            assert_eq!(sides[from].record.state(), unhex(&step["record_state"]));
+            assert_eq!(bytes, hx(&step["message"]));
+            assert_eq!(sides[from].record.state(), hx(&step["record_state"]));
         } else {
             let to = step["to"].as_u64().unwrap() as usize;
             let Side { account, record } = &mut sides[to];
             let before = record.state();
-            match record.decrypt(account, &unhex(&step["message"]), &ctx(to)) {
-                Ok(plaintext) => assert_eq!(plaintext, unhex(&step["plaintext"])),
+            match record.decrypt(account, &hx(&step["message"]), &ctx(to)) {
+                Ok(plaintext) => assert_eq!(plaintext, hx(&step["plaintext"])),
                 Err(error) => {
                     assert_eq!(error.name(), step["error"].as_str().unwrap());
                     assert_eq!(record.state(), before);
@@ -295,15 +246,15 @@ fn vectors_replay_through_the_public_api() {
             }
             assert_eq!(
                 record.current_id().unwrap().as_bytes().to_vec(),
-                unhex(&step["current"])
+                hx(&step["current"])
             );
-            assert_eq!(record.state(), unhex(&step["record_state"]));
+            assert_eq!(record.state(), hx(&step["record_state"]));
         }
         converged = sides[0].record.current_id() == sides[1].record.current_id();
     }
     assert!(converged, "the vectors end with both sides on one session");
     for case in v["invalid_states"].as_array().unwrap() {
-        let error = sotto::hazmat::record_from_state(&unhex(&case["state"])).unwrap_err();
+        let error = sotto::hazmat::record_from_state(&hx(&case["state"])).unwrap_err();
         assert_eq!(
             error.name(),
             case["error"].as_str().unwrap(),

@@ -167,3 +167,141 @@ mod olm_fixtures {
 }
 #[cfg(feature = "vodozemac")]
 pub use olm_fixtures::*;
+
+/// Sending to a person (PROTOCOL.md §20): a sender with one device and a
+/// recipient with `n` devices, every session established (both sides have
+/// sent), so that a fan-out is `n` normal messages.
+pub struct FanoutWorld {
+    pub account: Account,
+    pub me: sotto::contact::DeviceAddress,
+    pub own: sotto::contact::Contact,
+    pub recipient: sotto::contact::Contact,
+}
+
+impl FanoutWorld {
+    pub fn new(n: usize) -> Self {
+        use sotto::contact::{Contact, DeviceAddress, Outcome, send_to_person};
+        use sotto::person::UserIdentity;
+        let account = Account::new(&mut OsRng).expect("account");
+        let alice = UserIdentity::new(&mut OsRng).expect("user");
+        let alice_list = alice
+            .sign_device_list(&[(1, account.identity_key().clone())], &[], 0)
+            .expect("list");
+        let bob = UserIdentity::new(&mut OsRng).expect("user");
+        let mut devices: Vec<Account> = (0..n)
+            .map(|_| Account::new(&mut OsRng).expect("account"))
+            .collect();
+        let entries: Vec<_> = devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i as u32 + 1, d.identity_key().clone()))
+            .collect();
+        let bob_list = bob.sign_device_list(&entries, &[], 0).expect("list");
+        let me = DeviceAddress::new(alice.public_key(), 1);
+        let mut own = Contact::new(alice_list.clone());
+        let mut recipient = Contact::new(bob_list.clone());
+        let bundles: Vec<_> = devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                (
+                    DeviceAddress::new(bob.public_key(), i as u32 + 1),
+                    d.prekey_bundle().expect("bundle"),
+                )
+            })
+            .collect();
+        let report = send_to_person(
+            &account,
+            &me,
+            &mut own,
+            &mut recipient,
+            &bundles,
+            b"hi",
+            &mut OsRng,
+        )
+        .expect("fan-out");
+        let mut account = account;
+        for (delivery, device) in report.iter().zip(devices.iter_mut()) {
+            let Outcome::Sent { message, .. } = &delivery.outcome else {
+                panic!("not sent")
+            };
+            let bob_me = DeviceAddress::new(bob.public_key(), delivery.to.device_id);
+            let mut bob_own = Contact::new(bob_list.clone());
+            let mut from_alice = Contact::new(alice_list.clone());
+            from_alice
+                .decrypt(device, &bob_me, 1, message)
+                .expect("decrypt");
+            // The reply makes Alice's session established (no prekey messages).
+            let reply = send_to_person(
+                device,
+                &bob_me,
+                &mut bob_own,
+                &mut from_alice,
+                &[],
+                b"hi",
+                &mut OsRng,
+            )
+            .expect("reply");
+            let Outcome::Sent { message, .. } = &reply[0].outcome else {
+                panic!("reply not sent")
+            };
+            recipient
+                .decrypt(&mut account, &me, delivery.to.device_id, message)
+                .expect("decrypt reply");
+        }
+        FanoutWorld {
+            account,
+            me,
+            own,
+            recipient,
+        }
+    }
+
+    /// Design (a), the library's: the full body through each session.
+    /// Returns every message.
+    pub fn send_full(&mut self, body: &[u8]) -> Vec<Vec<u8>> {
+        sotto::contact::send_to_person(
+            &self.account,
+            &self.me,
+            &mut self.own,
+            &mut self.recipient,
+            &[],
+            body,
+            &mut OsRng,
+        )
+        .expect("fan-out")
+        .into_iter()
+        .map(|d| match d.outcome {
+            sotto::contact::Outcome::Sent { message, .. } => message,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+    }
+
+    /// Design (b), built from the public API and the primitives: the body
+    /// once under a fresh random key `K` (XChaCha20-Poly1305, random
+    /// nonce), then `K || SHA-256(nonce || ciphertext)` (64 bytes) through
+    /// each session. Returns `nonce || ciphertext` (sent once, stored by
+    /// the server for every device) and the per-device messages.
+    pub fn send_keywrap(&mut self, body: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+        use rand_core::TryRng;
+        use sotto::primitives::aead::{Algorithm, seal};
+        use sotto::primitives::kdf::sha256;
+        let mut key = [0u8; 32];
+        let mut nonce = [0u8; 24];
+        OsRng.try_fill_bytes(&mut key).expect("rng");
+        OsRng.try_fill_bytes(&mut nonce).expect("rng");
+        let ciphertext = seal(
+            Algorithm::XChaCha20Poly1305,
+            &key,
+            &nonce,
+            b"fan-out body",
+            body,
+        )
+        .expect("seal");
+        let blob = [&nonce[..], &ciphertext].concat();
+        let digest = sha256(&[&blob]);
+        let messages = self.send_full(&[&key[..], &digest].concat());
+        (blob, messages)
+    }
+}

@@ -91,6 +91,7 @@ pub const TARGETS: &[Target] = &[
     ("group_distribution", fuzz_group_distribution),
     ("sealed_group", fuzz_sealed_group),
     ("group_conversation", fuzz_group_conversation),
+    ("sealed_contact", fuzz_sealed_contact),
     ("pq_message", fuzz_pq_message),
     ("pq_conversation", fuzz_pq_conversation),
 ];
@@ -103,6 +104,7 @@ const SEALED_LABEL: &[u8] = b"Sotto v1 sealed state";
 const KIND_SEALED_ACCOUNT: u8 = 0x04;
 const KIND_SEALED_SESSION: u8 = 0x05;
 const KIND_SEALED_RECORD: u8 = 0x08;
+const KIND_SEALED_CONTACT: u8 = 0x11;
 /// Fixed nonce used when the harness seals fuzzer bytes itself.
 const HARNESS_NONCE: [u8; 24] = [0x42; 24];
 
@@ -465,6 +467,34 @@ pub fn fuzz_sealed_record(data: &[u8]) {
     assert!(ids.len() <= 1 + sotto::limits::MAX_ARCHIVED_SESSIONS);
     assert!(ids.iter().enumerate().all(|(i, id)| !ids[..i].contains(id)));
     assert_eq!(record.is_empty(), ids.is_empty());
+}
+
+/// Contacts (PROTOCOL.md §20.6), as sealed bytes and with the fuzzer's
+/// bytes as the contact state (sealed by the harness): a contact that
+/// decodes re-encodes to exactly its input, holds records only of listed
+/// devices, ascending, at most 16, and is never taken for a record.
+pub fn fuzz_sealed_contact(data: &[u8]) {
+    use sotto::contact::Contact;
+    let key = storage_key();
+    if let Ok(contact) = Contact::unseal(&key, data) {
+        assert_eq!(contact_state(&contact), unseal_raw(KIND_SEALED_CONTACT, data));
+        assert!(SessionRecord::unseal(&key, data).is_err());
+    }
+    let sealed = seal_raw(KIND_SEALED_CONTACT, data);
+    assert!(SessionRecord::unseal(&key, &sealed).is_err());
+    let Ok(contact) = Contact::unseal(&key, &sealed) else {
+        return;
+    };
+    assert_eq!(contact_state(&contact), data, "a contact state did not round-trip");
+    let ids = contact.devices_with_session();
+    assert!(ids.len() <= sotto::person::MAX_DEVICES);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    assert!(ids.iter().all(|id| contact.list().device(*id).is_some()));
+    assert!(ids.iter().all(|id| contact.record(*id).is_some_and(|r| !r.is_empty())));
+}
+
+fn contact_state(contact: &sotto::contact::Contact) -> Vec<u8> {
+    sotto::hazmat::contact_state(contact).unwrap().to_vec()
 }
 
 fn record_state(record: &SessionRecord) -> Vec<u8> {

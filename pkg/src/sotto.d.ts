@@ -78,16 +78,20 @@ export declare const ErrorCode: Readonly<{
   IDENTITY_MISMATCH: 23;
   /** A device list is older than the one held (or another list under the same version). Not in the npm package yet. */
   ROLLBACK: 24;
-  /** A link offer has expired. Not in the npm package yet. */
+  /** A link offer has expired (`sotto/devices`). */
   EXPIRED: 25;
   /** An attachment's chunks authenticate but the file differs from its descriptor's digest: do not retry. */
   DIGEST_MISMATCH: 26;
-  /** Linking a new device failed (tampered, another QR code, or replayed). Not in the npm package yet. */
+  /** Linking a new device failed (tampered, another QR code, or replayed; `sotto/devices`). */
   LINK_FAILED: 27;
-  /** A group message's sender chain is not held: ask the sender for its chain again (groups are not in the npm package yet). */
+  /** A device not in the person's verified device list, or with another identity than the list names (sending to people is not in the npm package yet). */
+  UNKNOWN_DEVICE: 28;
+  /** A group message's sender chain is not held: ask the sender for its chain again (`sotto/groups`). */
   UNKNOWN_SENDER_CHAIN: 29;
-  /** A group message or chain of a dropped epoch, or of a non-member (groups are not in the npm package yet). */
+  /** A group message or chain of a dropped epoch, or of a non-member (`sotto/groups`). */
   EPOCH_MISMATCH: 30;
+  /** A version-2 (post-quantum ratchet) session received the mix marker of a KEM exchange it does not hold: its state was restored from an older copy; start a new session. */
+  KEM_MISMATCH: 31;
   /** Bindings: the object was freed (free() or Symbol.dispose). C: a freed or invalid handle. */
   INVALID_HANDLE: 101;
   /**

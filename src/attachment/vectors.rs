@@ -11,9 +11,9 @@ extern crate std;
 
 use super::{FileKey, Params, encrypt_with_key};
 use crate::padding::Padding;
-use alloc::string::String;
+use crate::vectors::recording::hex;
+use alloc::vec;
 use alloc::vec::Vec;
-use alloc::{format, vec};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde_json::{Value, json};
@@ -22,10 +22,6 @@ const SEED: u64 = 0x5077_0016;
 
 /// The largest plaintext written out in hex; longer ones are `j mod 251`.
 const MAX_HEX_PLAINTEXT: usize = 4096;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// The plaintext of every case: byte `j` is `j mod 251`.
 pub(crate) fn pattern(len: usize) -> Vec<u8> {

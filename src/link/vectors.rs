@@ -8,55 +8,17 @@ use super::{LinkContact, LinkOffer, ScannedOffer};
 use crate::Error;
 use crate::account::Account;
 use crate::person::UserIdentity;
+use crate::vectors::recording::{Recorder, hex};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use rand_chacha::ChaCha20Rng;
-use rand_core::{SeedableRng, TryCryptoRng, TryRng};
+use rand_core::SeedableRng;
 use serde_json::{Value, json};
 
 const SEED: u64 = 0x5077_0019;
 const NOW: u64 = 1_700_000_000;
 const TTL: u64 = 300;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-struct Recorder {
-    inner: ChaCha20Rng,
-    draws: Vec<Vec<u8>>,
-}
-
-impl TryRng for Recorder {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        unreachable!("byte strings only")
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        unreachable!("byte strings only")
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        self.inner.try_fill_bytes(dst)?;
-        self.draws.push(dst.to_vec());
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for Recorder {}
-
-impl Recorder {
-    fn take(&mut self, names: &[(&str, usize)]) -> Value {
-        let draws = core::mem::take(&mut self.draws);
-        assert_eq!(draws.len(), names.len(), "draw count for {names:?}");
-        let mut out = serde_json::Map::new();
-        for ((name, len), draw) in names.iter().zip(draws) {
-            assert_eq!(draw.len(), *len, "length of {name}");
-            out.insert((*name).into(), json!(hex(&draw)));
-        }
-        Value::Object(out)
-    }
-}
 
 const ACCOUNT_DRAWS: [(&str, usize); 4] = [
     ("identity_signing_seed", 32),

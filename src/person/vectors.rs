@@ -13,54 +13,15 @@ use crate::account::Account;
 use crate::fingerprint::SafetyNumber;
 use crate::keys::IdentityKey;
 use crate::sealed::StorageKey;
+use crate::vectors::recording::{Recorder, hex, unhex};
 use crate::wire::Writer;
-use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
-use alloc::{format, vec};
 use rand_chacha::ChaCha20Rng;
-use rand_core::{SeedableRng, TryCryptoRng, TryRng};
+use rand_core::SeedableRng;
 use serde_json::{Value, json};
 
 const SEED: u64 = 0x5077_0018;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-struct Recorder {
-    inner: ChaCha20Rng,
-    draws: Vec<Vec<u8>>,
-}
-
-impl TryRng for Recorder {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        unreachable!("byte strings only")
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        unreachable!("byte strings only")
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        self.inner.try_fill_bytes(dst)?;
-        self.draws.push(dst.to_vec());
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for Recorder {}
-
-impl Recorder {
-    fn take(&mut self, names: &[(&str, usize)]) -> Value {
-        let draws = core::mem::take(&mut self.draws);
-        assert_eq!(draws.len(), names.len(), "draw count for {names:?}");
-        let mut out = serde_json::Map::new();
-        for ((name, len), draw) in names.iter().zip(draws) {
-            assert_eq!(draw.len(), *len, "length of {name}");
-            out.insert((*name).into(), json!(hex(&draw)));
-        }
-        Value::Object(out)
-    }
-}
 
 const ACCOUNT_DRAWS: [(&str, usize); 4] = [
     ("identity_signing_seed", 32),
@@ -345,10 +306,4 @@ fn every_invalid_list_is_rejected_with_its_error() {
         let error = DeviceList::from_bytes(&bytes, &bob).unwrap_err();
         assert_eq!(error.name(), case["error"], "{}", case["description"]);
     }
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
 }

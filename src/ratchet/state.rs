@@ -290,6 +290,9 @@ impl ReceiveStep {
             _ => None,
         }
     }
+}
+
+impl ReceiveStep {
     /// The unpadded plaintext.
     pub fn plaintext(&self) -> &[u8] {
         &self.plaintext

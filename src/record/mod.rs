@@ -185,6 +185,12 @@ impl SessionRecord {
             .map(|s| &**s)
     }
 
+    /// Makes a session created elsewhere current (the commit of a planned
+    /// initiation, PROTOCOL.md §20.3), archiving the previous current one.
+    pub(crate) fn adopt(&mut self, session: Box<Session>) {
+        self.make_current(session);
+    }
+
     /// Makes `session` current, archiving the previous current one.
     fn make_current(&mut self, session: Box<Session>) {
         if let Some(previous) = self.current.replace(session) {

@@ -37,8 +37,7 @@ pub(crate) enum Plan {
 }
 
 impl Plan {
-    /// The planned ratchet step (for the vector generator).
-    #[cfg(test)]
+    /// The planned ratchet step (its plaintext, before the commit).
     pub(crate) const fn step(&self) -> &ReceiveStep {
         match self {
             Plan::Existing { step, .. } => step,
@@ -118,6 +117,22 @@ impl SessionRecord {
                     .ok_or(Error::DecryptionFailed)?;
                 self.plan_in(slot, message)
             }
+        }
+    }
+
+    /// The session a plan of [`plan_decrypt`](Self::plan_decrypt) decrypts
+    /// in (held, or new), to check its remote identity before the commit.
+    pub(crate) fn planned_session<'a>(&'a self, plan: &'a Plan) -> Option<&'a Session> {
+        match plan {
+            Plan::New { accepted, .. } => Some(accepted.session()),
+            Plan::Existing {
+                slot: Slot::Current,
+                ..
+            } => self.current.as_deref(),
+            Plan::Existing {
+                slot: Slot::Archived(index),
+                ..
+            } => self.archived.get(*index).map(|s| &**s),
         }
     }
 

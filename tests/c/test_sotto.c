@@ -151,7 +151,8 @@ static void test_version_and_messages(void) {
   CHECK(version != NULL && strlen(version) > 0);
   const int32_t known[] = {0,   1,   2,   3,   4,   5,   6,   7,   8,   9,
                            10,  11,  12,  13,  14,  15,  16,  17,  18,  19,
-                           20,  21,  22,  23,  24,  25,  26,  27,  29,  30,
+                           20,  21,  22,  23,  24,  25,  26,  27,  28,  29,
+                           30,  31,
                            100, 101, 102, 103, 104, 105, 106, 107, 108, 109,
                            110};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {

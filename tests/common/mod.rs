@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod people;
+pub mod tape;
+
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sotto::{Account, PrekeyBundle, Session, SessionContext};

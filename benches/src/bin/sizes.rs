@@ -120,6 +120,7 @@ fn main() {
             "sealed_account_bytes_with_1_one_time_prekey": sealed_account,
         },
         "groups": group_sizes(),
+        "fanout": fanout_sizes(),
         "vodozemac": {
             "published_keys_bytes_identity_ed25519_otk_signature": olm_published_keys,
             "prekey_message_bytes": olm_wire_len(&olm_first),
@@ -223,4 +224,34 @@ fn group_sizes() -> serde_json::Value {
         "distribution_in_pairwise_message_bytes": distribution_pairwise,
         "by_member_devices": by_size,
     })
+}
+
+/// Fan-out sizes (PROTOCOL.md §20): the bytes a sender uploads to reach
+/// `n` established devices, for both designs and two body sizes.
+#[cfg(not(target_arch = "wasm32"))]
+fn fanout_sizes() -> serde_json::Value {
+    use serde_json::json;
+    use sotto_bench::FanoutWorld;
+    let mut out = serde_json::Map::new();
+    for (label, len) in [("100B", 100usize), ("16KiB", 16 * 1024)] {
+        let body = vec![0x42u8; len];
+        let mut rows = serde_json::Map::new();
+        for n in [1usize, 3, 10] {
+            let mut world = FanoutWorld::new(n);
+            let full: usize = world.send_full(&body).iter().map(Vec::len).sum();
+            let (blob, keys) = world.send_keywrap(&body);
+            let wrapped: usize = keys.iter().map(Vec::len).sum();
+            rows.insert(
+                n.to_string(),
+                json!({
+                    "full_bytes": full,
+                    "keywrap_bytes": blob.len() + wrapped,
+                    "keywrap_body_bytes": blob.len(),
+                    "keywrap_key_message_bytes": wrapped / n,
+                }),
+            );
+        }
+        out.insert(label.into(), serde_json::Value::Object(rows));
+    }
+    serde_json::Value::Object(out)
 }

@@ -75,12 +75,19 @@ pub const SOTTO_ERR_DIGEST_MISMATCH: i32 = 26;
 /// Core: linking failed (tampered response, another QR code, or an offer
 /// already used); nothing was changed.
 pub const SOTTO_ERR_LINK_FAILED: i32 = 27;
+/// Core: the device is not in the person's verified device list, or its
+/// identity differs from the listed one; nothing was changed.
+pub const SOTTO_ERR_UNKNOWN_DEVICE: i32 = 28;
 /// Core: no key chain for this group message's sender and epoch; ask that
 /// device to send its chain again (nothing was changed).
 pub const SOTTO_ERR_UNKNOWN_SENDER_CHAIN: i32 = 29;
 /// Core: the group message or chain belongs to a dropped epoch, or to a
 /// device that is not a member in this view of the group.
 pub const SOTTO_ERR_EPOCH_MISMATCH: i32 = 30;
+/// Core: a version-2 session received the mix marker of a KEM exchange it
+/// does not hold (its state was restored from an older copy); start a new
+/// session. Nothing was changed.
+pub const SOTTO_ERR_KEM_MISMATCH: i32 = 31;
 
 /// Binding: a required pointer argument was NULL.
 pub const SOTTO_ERR_NULL_POINTER: i32 = 100;
@@ -244,8 +251,10 @@ mod tests {
             (SOTTO_ERR_EXPIRED, Error::Expired),
             (SOTTO_ERR_DIGEST_MISMATCH, Error::DigestMismatch),
             (SOTTO_ERR_LINK_FAILED, Error::LinkFailed),
+            (SOTTO_ERR_UNKNOWN_DEVICE, Error::UnknownDevice),
             (SOTTO_ERR_UNKNOWN_SENDER_CHAIN, Error::UnknownSenderChain),
             (SOTTO_ERR_EPOCH_MISMATCH, Error::EpochMismatch),
+            (SOTTO_ERR_KEM_MISMATCH, Error::KemMismatch),
         ];
         // Every core error has its constant (a new one fails here).
         assert_eq!(expected.len(), Error::ALL.len());
@@ -288,7 +297,7 @@ mod tests {
         for error in BindingError::ALL.iter().filter(|e| !e.in_c()) {
             assert!(strings(i32::try_from(error.code()).unwrap()).is_none());
         }
-        assert!(strings(28).is_none());
+        assert!(strings(50).is_none());
         assert!(strings(-1).is_none());
         assert!(strings(200).is_none());
     }
