@@ -15,8 +15,8 @@
 #   prims-node, prims-web  Sotto's primitive layer (benches/src/wasm.rs)
 #   dist/{web,node}        the npm package, laid out as scripts/build-wasm.sh does
 # with the same wasm-bindgen and wasm-opt invocations as build-wasm.sh.
-# Note: the package overrides of the workspace profile (Cargo.toml: sotto,
-# chacha20, poly1305, sha2 at 3) apply underneath every variant unless a
+# Note: the package overrides of the workspace profile (Cargo.toml:
+# sotto-kernels, chacha20, poly1305, sha2, curve25519-dalek at 3) apply underneath every variant unless a
 # token sets those crates. The variants in docs/BENCHMARKS.md other than
 # `shipped`-equivalent ones were built before those overrides existed (the
 # profile was opt-level "z" for every crate). Honours CARGO_TARGET_DIR.
@@ -42,7 +42,13 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   aead          opt-level 3 for chacha20, poly1305, sha2 (not the curve)
 #   crypto        opt-level 3 for every primitive crate (the list above)
 #   sotto3 sotto2 sottos  opt-level 3 / 2 / "s" for the sotto crate (where the AEAD's
-#                 generic code is instantiated)
+#                 generic code was instantiated before sotto-kernels; ml-kem's still is)
+#   curve         opt-level 3 for curve25519-dalek (X25519, Ed25519 arithmetic;
+#                 the workspace profile has it since issue 14's kernels)
+#   curves        opt-level "s" for curve25519-dalek
+#   ed            opt-level 3 for ed25519-dalek
+#   kerns         opt-level "s" for sotto-kernels (the concrete AEAD/HMAC/HKDF
+#                 calls, at 3 in the workspace profile)
 #   final3        opt-level 3 for the final crate (sotto-wasm, sotto-bench),
 #                 whose opt-level drives the fat-LTO pipeline
 #   simd          -C target-feature=+simd128
@@ -73,6 +79,10 @@ variant() {
       aead) for c in chacha20 poly1305 sha2; do overrides+=("$c=3"); done ;;
       crypto) for c in "${crypto[@]}"; do overrides+=("$c=3"); done ;;
       sotto3) overrides+=("sotto=3") ;;
+      curve) overrides+=("curve25519-dalek=3") ;;
+      curves) overrides+=("curve25519-dalek=s") ;;
+      ed) overrides+=("ed25519-dalek=3") ;;
+      kerns) overrides+=("sotto-kernels=s") ;;
       sottos) overrides+=("sotto=s") ;;
       sotto2) overrides+=("sotto=2") ;;
       final3) overrides+=("sotto-wasm=3" "sotto-bench=3") ;;
@@ -136,9 +146,10 @@ build() {
   local src="$root/pkg/src" dist="$dir/dist"
   mkdir -p "$dist/web" "$dist/node"
   cp "$dir/sotto-wasm-web/sotto_wasm.js" "$dir/sotto-wasm-web/sotto_wasm_bg.wasm" "$dist/web/"
-  # Whole-line comments left out, as scripts/build-wasm.sh does.
+  # Whole-line comments left out and minified, as scripts/build-wasm.sh does.
   grep -v '^[[:space:]]*//' "$src/api.js" >"$dist/web/api.js"
   grep -v '^[[:space:]]*//' "$src/web.js" >"$dist/web/index.js"
+  node "$root/scripts/minify.mjs" "$dist/web/sotto_wasm.js" "$dist/web/api.js" "$dist/web/index.js"
   cp "$dir/sotto-wasm-nodejs/sotto_wasm.js" "$dir/sotto-wasm-nodejs/sotto_wasm_bg.wasm" "$dist/node/"
   printf '{\n  "type": "commonjs"\n}\n' >"$dist/node/package.json"
   {

@@ -26,7 +26,7 @@ def rate(x):
 
 def table(result, title):
     rows = result["rows"]
-    refs = {"libsodium", "noble"}
+    refs = {"libsodium", "noble", "single"}
     variants = [k for k in rows[0]["ops_per_sec"] if k not in refs]
     lines = [f"#### {title} ({result['env']})", ""]
     lines.append("| benchmark | reference | " + " | ".join(variants) + " |")

@@ -267,6 +267,13 @@ export function bind(glue, isReady) {
   // are at most 1 MiB, messages 1 MiB plus overhead, sealed state 256 KiB).
   const MAX_PLAINTEXT = 1 << 20;
   const MAX_INPUT = 2 << 20;
+  // Session.decryptBatch: at most this many messages and bytes in one call.
+  const MAX_BATCH = 65536;
+  const MAX_BATCH_INPUT = 16 << 20;
+  // Defines an own data property (an index of an Array of ours) without a
+  // [[Set]], so that no setter on Array.prototype can run or intercept it.
+  const own = (object, key, value) =>
+    defineProperty(object, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
   function tooLarge(what, length, max) {
     return new SottoError(ErrorCode.TOO_LARGE, `${what} is ${length} bytes, more than ${max}`);
   }
@@ -278,6 +285,14 @@ export function bind(glue, isReady) {
   // ArrayBuffer) can change it between the size check and the copy into
   // WebAssembly memory.
   function bytes(value, what, max = MAX_INPUT, expected = 'a Uint8Array') {
+    const view = bytesView(value, what, max, expected);
+    const copy = new U8(typedArrayLength(view));
+    typedArraySet(copy, view);
+    return copy;
+  }
+  // A fixed-length view of a caller's Uint8Array (checked as by `bytes`),
+  // for copying it at once, before any other caller code can run.
+  function bytesView(value, what, max = MAX_INPUT, expected = 'a Uint8Array') {
     // True for Uint8Array and its subclasses (Node's Buffer), from any realm;
     // false for Proxies of one, Object.create(Uint8Array.prototype) and other
     // look-alikes, whose contents could only be read through their own code.
@@ -305,9 +320,7 @@ export function bind(glue, isReady) {
         { cause: error },
       );
     }
-    const copy = new U8(length);
-    typedArraySet(copy, view);
-    return copy;
+    return view;
   }
 
   function text(value, what, max) {
@@ -647,6 +660,45 @@ export function bind(glue, isReady) {
       const state = self(this, Session);
       const data = bytes(message, 'message');
       return call(() => check(state, 'this').decrypt(data));
+    }
+    decryptBatch(messages) {
+      const state = self(this, Session);
+      if (!Array.isArray(messages)) throw wrongType('messages', 'an Array of Uint8Array', messages);
+      const count = read(messages, 'length', 'messages');
+      if (!Number.isSafeInteger(count) || count < 0) throw wrongType('messages', 'an Array of Uint8Array', messages);
+      if (count > MAX_BATCH) {
+        throw new SottoError(ErrorCode.TOO_LARGE, `messages has ${count} entries, more than ${MAX_BATCH}`);
+      }
+      // Every element is read once (a getter or Proxy trap may run) before
+      // any is measured; then measuring and copying all of them into one
+      // private buffer runs no caller code.
+      const values = [];
+      for (let i = 0; i < count; i++) own(values, i, read(messages, i, 'messages'));
+      const views = [];
+      const lengths = new Uint32Array(count);
+      let total = 0;
+      for (let i = 0; i < count; i++) {
+        const view = bytesView(values[i], `messages[${i}]`);
+        lengths[i] = typedArrayLength(view);
+        total += lengths[i];
+        if (total > MAX_BATCH_INPUT) throw tooLarge('messages (together)', total, MAX_BATCH_INPUT);
+        own(views, i, view);
+      }
+      const joined = new U8(total);
+      for (let i = 0, at = 0; i < count; at += lengths[i], i++) typedArraySet(joined, views[i], at);
+      const out = call(() => check(state, 'this').decrypt_batch(joined, lengths));
+      const results = [];
+      for (let at = 0, end = typedArrayLength(out); at < end; ) {
+        const word = (out[at] | (out[at + 1] << 8) | (out[at + 2] << 16) | (out[at + 3] << 24)) >>> 0;
+        at += 4;
+        if (word >= 0x80000000) {
+          results.push(new SottoError(word - 0x80000000));
+        } else {
+          results.push(out.slice(at, at + word));
+          at += word;
+        }
+      }
+      return results;
     }
     get id() {
       const state = self(this, Session);

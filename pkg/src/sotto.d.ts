@@ -345,6 +345,19 @@ export declare class Session implements Freeable {
    * @throws SottoError `DECRYPTION_FAILED`, `DUPLICATE_MESSAGE`, `TOO_FAR_AHEAD`, `SESSION_MISMATCH`, decoding errors.
    */
   decrypt(message: Uint8Array): Uint8Array;
+  /**
+   * Decrypts a backlog of messages of this session in one call into
+   * WebAssembly (one copy in, one copy out): the same as calling
+   * {@link Session.decrypt} on each in order and catching its error, but
+   * faster for many small messages. Returns one entry per message, in
+   * order: the plaintext, or the `SottoError` that `decrypt` would have
+   * thrown (that message left the session unchanged; the others were still
+   * decrypted). Seal the session afterwards.
+   * @throws SottoError `WRONG_ARGUMENT_TYPE` (not an Array of Uint8Array),
+   * `TOO_LARGE` (a message over 2 MiB, more than 65,536 messages, or more
+   * than 16 MiB together); nothing is decrypted then.
+   */
+  decryptBatch(messages: readonly Uint8Array[]): Array<Uint8Array | SottoError>;
   /** The 32-byte session id, equal on both sides (see {@link prekeySessionId}). */
   readonly id: Uint8Array;
   /** Which side of the handshake this session was. */

@@ -1,5 +1,7 @@
 //! ChaCha20-Poly1305 (RFC 8439) and XChaCha20-Poly1305
-//! (draft-irtf-cfrg-xchacha) over RustCrypto's `chacha20poly1305`.
+//! (draft-irtf-cfrg-xchacha) over RustCrypto's `chacha20poly1305`, called
+//! through the concrete functions of `sotto-kernels` (which the WebAssembly
+//! build optimises for speed and the rest of the crate for size).
 //!
 //! Ciphertexts are `encrypted bytes || 16-byte tag`. Tags are never truncated.
 //! The protocol uses XChaCha20-Poly1305 only: its 192-bit nonces can be drawn
@@ -8,8 +10,6 @@
 
 use crate::{Error, Result};
 use alloc::vec::Vec;
-use chacha20poly1305::aead::array::Array;
-use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, XChaCha20Poly1305};
 
 /// Key length.
 pub const KEY_LEN: usize = 32;
@@ -29,6 +29,27 @@ pub enum Algorithm {
     XChaCha20Poly1305,
 }
 
+/// Encrypts `buffer` in place with the algorithm; returns the tag.
+fn seal_detached(
+    algorithm: Algorithm,
+    key: &[u8; KEY_LEN],
+    nonce: &[u8],
+    aad: &[u8],
+    buffer: &mut [u8],
+) -> Result<[u8; TAG_LEN]> {
+    let tag = match algorithm {
+        Algorithm::ChaCha20Poly1305 => {
+            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
+            sotto_kernels::chacha20poly1305_seal(key, nonce, aad, buffer)
+        }
+        Algorithm::XChaCha20Poly1305 => {
+            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
+            sotto_kernels::xchacha20poly1305_seal(key, nonce, aad, buffer)
+        }
+    };
+    tag.ok_or(Error::TooLarge)
+}
+
 /// Appends `ChaCha20-Poly1305(key, nonce, aad, plaintext)` (ciphertext then
 /// tag) to `out`.
 ///
@@ -46,25 +67,14 @@ pub fn seal_into(
     let start = out.len();
     out.extend_from_slice(plaintext);
     let buffer = out.get_mut(start..).ok_or(Error::Internal)?;
-    let key = Array::from(*key);
-    let tag = match algorithm {
-        Algorithm::ChaCha20Poly1305 => {
-            let nonce = Array::try_from(nonce).map_err(|_| Error::InvalidArgument)?;
-            ChaCha20Poly1305::new(&key).encrypt_inout_detached(&nonce, aad, buffer.into())
-        }
-        Algorithm::XChaCha20Poly1305 => {
-            let nonce = Array::try_from(nonce).map_err(|_| Error::InvalidArgument)?;
-            XChaCha20Poly1305::new(&key).encrypt_inout_detached(&nonce, aad, buffer.into())
-        }
-    };
-    match tag {
+    match seal_detached(algorithm, key, nonce, aad, buffer) {
         Ok(tag) => {
             out.extend_from_slice(&tag);
             Ok(())
         }
-        Err(_) => {
+        Err(error) => {
             out.truncate(start);
-            Err(Error::TooLarge)
+            Err(error)
         }
     }
 }
@@ -111,30 +121,21 @@ pub fn open(
         .checked_sub(TAG_LEN)
         .ok_or(Error::DecryptionFailed)?;
     let (body, tag) = ciphertext_and_tag.split_at(body_len);
-    let tag = Array::try_from(tag).map_err(|_| Error::DecryptionFailed)?;
+    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::DecryptionFailed)?;
     let mut buffer = body.to_vec();
-    let key = Array::from(*key);
-    let result = match algorithm {
+    let verified = match algorithm {
         Algorithm::ChaCha20Poly1305 => {
-            let nonce = Array::try_from(nonce).map_err(|_| Error::InvalidArgument)?;
-            ChaCha20Poly1305::new(&key).decrypt_inout_detached(
-                &nonce,
-                aad,
-                buffer.as_mut_slice().into(),
-                &tag,
-            )
+            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
+            sotto_kernels::chacha20poly1305_open(key, nonce, aad, &mut buffer, tag)
         }
         Algorithm::XChaCha20Poly1305 => {
-            let nonce = Array::try_from(nonce).map_err(|_| Error::InvalidArgument)?;
-            XChaCha20Poly1305::new(&key).decrypt_inout_detached(
-                &nonce,
-                aad,
-                buffer.as_mut_slice().into(),
-                &tag,
-            )
+            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
+            sotto_kernels::xchacha20poly1305_open(key, nonce, aad, &mut buffer, tag)
         }
     };
-    result.map_err(|_| Error::DecryptionFailed)?;
+    if !verified {
+        return Err(Error::DecryptionFailed);
+    }
     Ok(buffer)
 }
 
@@ -150,12 +151,7 @@ pub fn seal_in_place(
     aad: &[u8],
     buffer: &mut [u8],
 ) -> Result<[u8; TAG_LEN]> {
-    let key = Array::from(*key);
-    let nonce = Array::from(*nonce);
-    ChaCha20Poly1305::new(&key)
-        .encrypt_inout_detached(&nonce, aad, buffer.into())
-        .map(Into::into)
-        .map_err(|_| Error::TooLarge)
+    sotto_kernels::chacha20poly1305_seal(key, nonce, aad, buffer).ok_or(Error::TooLarge)
 }
 
 /// RFC 8439 ChaCha20-Poly1305 in place: verifies `tag` over `buffer` and
@@ -171,12 +167,11 @@ pub fn open_in_place(
     buffer: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<()> {
-    let key = Array::from(*key);
-    let nonce = Array::from(*nonce);
-    let tag = Array::from(*tag);
-    ChaCha20Poly1305::new(&key)
-        .decrypt_inout_detached(&nonce, aad, buffer.into(), &tag)
-        .map_err(|_| Error::DecryptionFailed)
+    if sotto_kernels::chacha20poly1305_open(key, nonce, aad, buffer, tag) {
+        Ok(())
+    } else {
+        Err(Error::DecryptionFailed)
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
-//! HKDF-SHA256 (RFC 5869) and HMAC-SHA256 (RFC 2104), plus SHA-256/512.
+//! HKDF-SHA256 (RFC 5869) and HMAC-SHA256 (RFC 2104), plus SHA-256/512,
+//! over RustCrypto's `hkdf`, `hmac` and `sha2` through the concrete
+//! functions of `sotto-kernels` (see [`aead`](super::aead)).
 
 use super::Secret;
 use crate::{Error, Result};
-use hmac::{KeyInit, Mac};
-use sha2::{Digest, Sha256, Sha512};
 
 /// HKDF-SHA256: extract with `salt` (empty salt = no salt), then expand to
 /// `out.len()` bytes with `info`.
@@ -12,9 +12,11 @@ use sha2::{Digest, Sha256, Sha512};
 /// [`Error::InvalidArgument`] when `out` is longer than 255 × 32 bytes.
 pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
     let salt = if salt.is_empty() { None } else { Some(salt) };
-    hkdf::Hkdf::<Sha256>::new(salt, ikm)
-        .expand(info, out)
-        .map_err(|_| Error::InvalidArgument)
+    if sotto_kernels::hkdf_sha256(salt, ikm, info, out) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument)
+    }
 }
 
 /// HKDF-SHA256 into a fixed number of secret bytes.
@@ -41,11 +43,7 @@ pub(crate) fn hkdf_split3(salt: &[u8], ikm: &[u8], info: &[u8]) -> [Secret<32>; 
 
 /// HMAC-SHA256 of `data` under `key`.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| <hmac::Hmac<Sha256> as KeyInit>::new(&Default::default()));
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    sotto_kernels::hmac_sha256(key, data)
 }
 
 /// `[HMAC-SHA256(key, a), HMAC-SHA256(key, b)]` with one key setup: the
@@ -53,34 +51,17 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 /// which saves two of the eight SHA-256 compressions of two independent calls.
 /// The outputs are exactly those of two [`hmac_sha256`] calls.
 pub fn hmac_sha256_pair(key: &[u8], a: &[u8], b: &[u8]) -> [[u8; 32]; 2] {
-    let keyed = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| <hmac::Hmac<Sha256> as KeyInit>::new(&Default::default()));
-    let mut first = keyed.clone();
-    first.update(a);
-    let mut second = keyed;
-    second.update(b);
-    [
-        first.finalize().into_bytes().into(),
-        second.finalize().into_bytes().into(),
-    ]
+    sotto_kernels::hmac_sha256_pair(key, a, b)
 }
 
 /// SHA-256 of the concatenation of `parts`.
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    for part in parts {
-        hash.update(part);
-    }
-    hash.finalize().into()
+    sotto_kernels::sha256(parts)
 }
 
 /// SHA-512 of the concatenation of `parts`.
 pub fn sha512(parts: &[&[u8]]) -> [u8; 64] {
-    let mut hash = Sha512::new();
-    for part in parts {
-        hash.update(part);
-    }
-    hash.finalize().into()
+    sotto_kernels::sha512(parts)
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@
 //! | X25519 | `curve25519-dalek` | all-zero outputs are rejected ([`Error::NonContributory`](crate::Error::NonContributory)) |
 //! | Ed25519 | `ed25519-dalek` | strict verification (canonical `S`, no small-order `A` or `R`) |
 //! | ML-KEM-768 | `ml-kem` (FIPS 203) | encapsulation keys are validated (modulus check) on import |
-//! | HKDF-SHA256, HMAC-SHA256 | `hkdf`, `hmac`, `sha2` | |
-//! | (X)ChaCha20-Poly1305 | `chacha20poly1305` | full 16-byte tags only |
+//! | HKDF-SHA256, HMAC-SHA256 | `hkdf`, `hmac`, `sha2` (through `sotto-kernels`) | |
+//! | (X)ChaCha20-Poly1305 | `chacha20poly1305` (through `sotto-kernels`) | full 16-byte tags only |
 
 pub mod aead;
 pub mod ed25519;

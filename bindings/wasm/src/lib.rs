@@ -423,6 +423,51 @@ impl WasmSession {
         self.inner.decrypt(message).js()
     }
 
+    /// Decrypts a backlog in one call: `joined` is the messages back to
+    /// back, `lengths` their lengths (which must add up to `joined`'s
+    /// length, else nothing is decrypted: `INVALID_ARGUMENT`). Each message
+    /// is decrypted as by [`decrypt`](Self::decrypt), in order; one that
+    /// fails leaves the session as it was and the rest are still tried.
+    ///
+    /// Returns, per message in order, a little-endian 32-bit word followed,
+    /// for a success, by the plaintext: the word is the plaintext's length
+    /// (below 2^31), or `0x8000_0000 | code` for a failure with that core
+    /// error code. One copy in and one copy out for the whole batch.
+    pub fn decrypt_batch(&mut self, joined: &[u8], lengths: &[u32]) -> JsResult<Vec<u8>> {
+        let total = lengths.iter().try_fold(0usize, |sum, &len| {
+            sum.checked_add(usize::try_from(len).ok()?)
+        });
+        if total != Some(joined.len()) {
+            return Err(code(Error::InvalidArgument));
+        }
+        // A plaintext is never longer than its message: no reallocation.
+        let capacity = lengths
+            .len()
+            .checked_mul(4)
+            .and_then(|words| words.checked_add(joined.len()))
+            .ok_or_else(|| code(Error::InvalidArgument))?;
+        let mut out = Vec::with_capacity(capacity);
+        let mut rest = joined;
+        for &len in lengths {
+            let (message, tail) = rest
+                .split_at_checked(usize::try_from(len).map_err(|_| code(Error::Internal))?)
+                .ok_or_else(|| code(Error::Internal))?;
+            rest = tail;
+            match self.inner.decrypt(message) {
+                Ok(plaintext) => {
+                    let len = u32::try_from(plaintext.len())
+                        .ok()
+                        .filter(|&n| n < 0x8000_0000)
+                        .ok_or_else(|| code(Error::Internal))?;
+                    out.extend_from_slice(&len.to_le_bytes());
+                    out.extend_from_slice(&plaintext);
+                }
+                Err(error) => out.extend_from_slice(&(0x8000_0000 | error.code()).to_le_bytes()),
+            }
+        }
+        Ok(out)
+    }
+
     /// The 32-byte session id.
     pub fn id(&self) -> Vec<u8> {
         self.inner.id().as_bytes().to_vec()
