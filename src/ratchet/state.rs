@@ -298,6 +298,8 @@ impl ReceiveStep {
         &self.plaintext
     }
     /// Version 2: the KEM field of the header (PROTOCOL.md §22.3).
+    // Read only through `hazmat` (vectors and tests); unused without it.
+    #[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
     pub const fn kem_field(&self) -> Option<&KemField> {
         self.kem_field.as_ref()
     }
