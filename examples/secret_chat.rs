@@ -22,6 +22,9 @@ use sotto::{
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+#[path = "scenes/attachments.rs"]
+mod attachments;
+
 const MESSAGES: usize = 1000;
 const DROP_PERCENT: u32 = 5;
 const DUPLICATE_PERCENT: u32 = 5;
@@ -382,5 +385,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Total wall time:    {:.2} s",
         started.elapsed().as_secs_f64()
     );
+    attachments::run()?;
     Ok(())
 }
