@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 
 #[path = "scenes/attachments.rs"]
 mod attachments;
+#[path = "scenes/group.rs"]
+mod group;
 
 const MESSAGES: usize = 1000;
 const DROP_PERCENT: u32 = 5;
@@ -386,5 +388,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64()
     );
     attachments::run()?;
+    group::run()?;
     Ok(())
 }
