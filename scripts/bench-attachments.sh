@@ -12,6 +12,12 @@
 #      (the bare AEAD, no digest).
 # Prints MB/s (10^6 bytes/s) and Sotto/OpenSSL ratios. Timings are not
 # asserted. Usage: scripts/bench-attachments.sh [--quick] [--with-soft]
+#
+# scripts/bench-attachments.sh --memory-gib instead streams 1 GiB through
+# the npm package's attachment streams in Node and headless Chromium
+# (js-tests/attachments-memory.test.mjs with SOTTO_ATTACHMENT_MIB=1024;
+# needs pkg/dist built by scripts/build-wasm.sh and js-tests/node_modules)
+# and prints the measured wasm memory, RSS and JS heap figures.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
@@ -23,7 +29,11 @@ for arg in "$@"; do
     case "$arg" in
     --quick) MEASURE=2 ;;
     --with-soft) WITH_SOFT=1 ;;
-    *) echo "usage: $0 [--quick] [--with-soft]" >&2; exit 2 ;;
+    --memory-gib)
+        cd js-tests
+        SOTTO_ATTACHMENT_MIB=1024 exec node --test --test-reporter=spec attachments-memory.test.mjs
+        ;;
+    *) echo "usage: $0 [--quick] [--with-soft] | --memory-gib" >&2; exit 2 ;;
     esac
 done
 OUT="$(mktemp -d)"
