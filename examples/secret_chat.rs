@@ -24,6 +24,10 @@ use std::time::{Duration, Instant};
 
 #[path = "scenes/people.rs"]
 mod people;
+#[path = "scenes/attachments.rs"]
+mod attachments;
+#[path = "scenes/group.rs"]
+mod group;
 
 const MESSAGES: usize = 1000;
 const DROP_PERCENT: u32 = 5;
@@ -389,6 +393,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64()
     );
     people::run()?;
+    group::run()?;
+    attachments::run()?;
     pq_ratchet::run()?;
     Ok(())
 }

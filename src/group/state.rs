@@ -484,7 +484,9 @@ impl GroupSession {
         };
         let nonce: [u8; NONCE_LEN] = random_array(rng)?;
         let sending = rotated.as_ref().unwrap_or(&self.sending);
-        let message = self.seal_message(sending, plaintext, &nonce)?;
+        // One chain step gives this message's key and the next chain key.
+        let (message_key, next_key) = step(&sending.chain_key);
+        let message = self.seal_message(sending, &message_key, plaintext, &nonce)?;
         let distribution = match rotated {
             Some(new) => {
                 self.sending = new;
@@ -492,7 +494,6 @@ impl GroupSession {
             }
             None => None,
         };
-        let (_, next_key) = step(&self.sending.chain_key);
         self.sending.chain_key = next_key;
         self.sending.index = self.sending.index.saturating_add(1);
         Ok(GroupEncrypted {
@@ -504,10 +505,10 @@ impl GroupSession {
     fn seal_message(
         &self,
         sending: &SendingChain,
+        message_key: &Secret<32>,
         plaintext: &[u8],
         nonce: &[u8; NONCE_LEN],
     ) -> Result<Vec<u8>> {
-        let (message_key, _) = step(&sending.chain_key);
         let index = sending.index;
         let mask = index_mask(&sending.header_key, nonce);
         let masked: [u8; 4] = core::array::from_fn(|i| {

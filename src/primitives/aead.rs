@@ -4,9 +4,22 @@
 //! build optimises for speed and the rest of the crate for size).
 //!
 //! Ciphertexts are `encrypted bytes || 16-byte tag`. Tags are never truncated.
-//! The protocol uses XChaCha20-Poly1305 only: its 192-bit nonces can be drawn
-//! at random without a meaningful collision risk, which is what makes
-//! restoring an old session backup safe (see PROTOCOL.md, "Nonces").
+//! The protocol uses XChaCha20-Poly1305 for messages: its 192-bit nonces can
+//! be drawn at random without a meaningful collision risk, which is what
+//! makes restoring an old session backup safe (see PROTOCOL.md, "Nonces").
+//!
+//! **Two code paths, one result.** On x86 and x86_64, RustCrypto's `poly1305`
+//! picks its AVX2 backend at run time: the fastest on bulk data (attachment
+//! chunks), but with a fixed cost of about 1-2 µs per call that dominates
+//! chat-sized messages, and its portable backend can only be chosen by a
+//! build-wide `--cfg poly1305_backend="soft"` that a dependent crate does not
+//! inherit. So inputs of at most [`SMALL_INPUT`] bytes (associated data plus
+//! text) are processed by the same construction (RFC 8439 §2.8) composed
+//! from the `chacha20` keystream and orion's portable Poly1305; larger ones by
+//! `chacha20poly1305`. Both produce identical bytes (tested against each
+//! other and against the RFC 8439 and Wycheproof vectors); other targets use
+//! `chacha20poly1305` throughout. Measured in docs/BENCHMARKS.md
+//! ("Attachments").
 
 use crate::{Error, Result};
 use alloc::vec::Vec;
@@ -29,14 +42,26 @@ pub enum Algorithm {
     XChaCha20Poly1305,
 }
 
-/// Encrypts `buffer` in place with the algorithm; returns the tag.
-fn seal_detached(
+/// Inputs (associated data plus text) of at most this many bytes take the
+/// small-input path on x86/x86_64 (see the module documentation): above it,
+/// the AVX2 Poly1305 is faster on this hardware (measured crossover about
+/// 1-2 KiB).
+pub const SMALL_INPUT: usize = 1024;
+
+/// Encrypts `buffer` in place and returns the tag; `buffer` is unchanged on
+/// error.
+fn encrypt_detached(
     algorithm: Algorithm,
     key: &[u8; KEY_LEN],
     nonce: &[u8],
     aad: &[u8],
     buffer: &mut [u8],
 ) -> Result<[u8; TAG_LEN]> {
+    check_nonce(algorithm, nonce)?;
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if aad.len().saturating_add(buffer.len()) <= SMALL_INPUT {
+        return small::encrypt(algorithm, key, nonce, aad, buffer);
+    }
     let tag = match algorithm {
         Algorithm::ChaCha20Poly1305 => {
             let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
@@ -48,6 +73,156 @@ fn seal_detached(
         }
     };
     tag.ok_or(Error::TooLarge)
+}
+
+/// Verifies `tag` over `buffer` and only then decrypts it in place;
+/// `buffer` is unchanged on error.
+fn decrypt_detached(
+    algorithm: Algorithm,
+    key: &[u8; KEY_LEN],
+    nonce: &[u8],
+    aad: &[u8],
+    buffer: &mut [u8],
+    tag: &[u8; TAG_LEN],
+) -> Result<()> {
+    check_nonce(algorithm, nonce)?;
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if aad.len().saturating_add(buffer.len()) <= SMALL_INPUT {
+        return small::decrypt(algorithm, key, nonce, aad, buffer, tag);
+    }
+    let opened = match algorithm {
+        Algorithm::ChaCha20Poly1305 => {
+            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
+            sotto_kernels::chacha20poly1305_open(key, nonce, aad, buffer, tag)
+        }
+        Algorithm::XChaCha20Poly1305 => {
+            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
+            sotto_kernels::xchacha20poly1305_open(key, nonce, aad, buffer, tag)
+        }
+    };
+    if opened {
+        Ok(())
+    } else {
+        Err(Error::DecryptionFailed)
+    }
+}
+
+fn check_nonce(algorithm: Algorithm, nonce: &[u8]) -> Result<()> {
+    let expected = match algorithm {
+        Algorithm::ChaCha20Poly1305 => NONCE_LEN,
+        Algorithm::XChaCha20Poly1305 => XNONCE_LEN,
+    };
+    if nonce.len() == expected {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument)
+    }
+}
+
+/// RFC 8439 §2.8 composed from the `chacha20` keystream and orion's portable
+/// Poly1305, for small inputs (see the module documentation).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+mod small {
+    use super::{Algorithm, KEY_LEN, TAG_LEN};
+    use crate::{Error, Result};
+    use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+    use chacha20::{ChaCha20, XChaCha20};
+    use orion::hazardous::mac::poly1305::{OneTimeKey, Poly1305};
+    use subtle::ConstantTimeEq;
+    use zeroize::Zeroizing;
+
+    /// One ChaCha20 block: the Poly1305 key is the start of block 0 and the
+    /// text is encrypted from block 1 on.
+    const BLOCK: u64 = 64;
+
+    /// The keystream of either variant, positioned at block 1, and the
+    /// Poly1305 instance keyed from block 0.
+    enum Keystream {
+        ChaCha(ChaCha20),
+        XChaCha(XChaCha20),
+    }
+
+    impl Keystream {
+        fn new(
+            algorithm: Algorithm,
+            key: &[u8; KEY_LEN],
+            nonce: &[u8],
+        ) -> Result<(Self, Poly1305)> {
+            let mut stream = match algorithm {
+                Algorithm::ChaCha20Poly1305 => Self::ChaCha(
+                    ChaCha20::new_from_slices(key, nonce).map_err(|_| Error::InvalidArgument)?,
+                ),
+                Algorithm::XChaCha20Poly1305 => Self::XChaCha(
+                    XChaCha20::new_from_slices(key, nonce).map_err(|_| Error::InvalidArgument)?,
+                ),
+            };
+            let mut mac_key = Zeroizing::new([0u8; 32]);
+            stream.apply(&mut mac_key[..])?;
+            let seeked = match &mut stream {
+                Self::ChaCha(c) => c.try_seek(BLOCK),
+                Self::XChaCha(c) => c.try_seek(BLOCK),
+            };
+            seeked.map_err(|_| Error::Internal)?;
+            let mac = Poly1305::new(&OneTimeKey::from(*mac_key));
+            Ok((stream, mac))
+        }
+
+        fn apply(&mut self, buffer: &mut [u8]) -> Result<()> {
+            match self {
+                Self::ChaCha(c) => c.try_apply_keystream(buffer),
+                Self::XChaCha(c) => c.try_apply_keystream(buffer),
+            }
+            .map_err(|_| Error::Internal)
+        }
+    }
+
+    /// Poly1305 over `aad || pad16 || ciphertext || pad16 || le64(|aad|) ||
+    /// le64(|ciphertext|)`.
+    fn tag(mut mac: Poly1305, aad: &[u8], ciphertext: &[u8]) -> Result<[u8; TAG_LEN]> {
+        const ZEROS: [u8; 16] = [0; 16];
+        let pad = |len: usize| ZEROS.get(..(16 - len % 16) % 16).unwrap_or(&[]);
+        let mut lengths = [0u8; 16];
+        lengths[..8].copy_from_slice(&(aad.len() as u64).to_le_bytes());
+        lengths[8..].copy_from_slice(&(ciphertext.len() as u64).to_le_bytes());
+        let updated = mac
+            .update(aad)
+            .and_then(|()| mac.update(pad(aad.len())))
+            .and_then(|()| mac.update(ciphertext))
+            .and_then(|()| mac.update(pad(ciphertext.len())))
+            .and_then(|()| mac.update(&lengths));
+        updated.map_err(|_| Error::Internal)?;
+        let tag = mac.finalize().map_err(|_| Error::Internal)?;
+        let bytes: &[u8] = tag.unprotected_as_ref();
+        bytes.try_into().map_err(|_| Error::Internal)
+    }
+
+    pub(super) fn encrypt(
+        algorithm: Algorithm,
+        key: &[u8; KEY_LEN],
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut [u8],
+    ) -> Result<[u8; TAG_LEN]> {
+        let (mut stream, mac) = Keystream::new(algorithm, key, nonce)?;
+        stream.apply(buffer)?;
+        tag(mac, aad, buffer)
+    }
+
+    pub(super) fn decrypt(
+        algorithm: Algorithm,
+        key: &[u8; KEY_LEN],
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut [u8],
+        expected: &[u8; TAG_LEN],
+    ) -> Result<()> {
+        let (mut stream, mac) = Keystream::new(algorithm, key, nonce)?;
+        let tag = tag(mac, aad, buffer)?;
+        if !bool::from(tag.ct_eq(expected)) {
+            return Err(Error::DecryptionFailed);
+        }
+        stream.apply(buffer)
+    }
 }
 
 /// Appends `ChaCha20-Poly1305(key, nonce, aad, plaintext)` (ciphertext then
@@ -64,17 +239,18 @@ pub fn seal_into(
     plaintext: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<()> {
+    check_nonce(algorithm, nonce)?;
     let start = out.len();
     out.extend_from_slice(plaintext);
     let buffer = out.get_mut(start..).ok_or(Error::Internal)?;
-    match seal_detached(algorithm, key, nonce, aad, buffer) {
+    match encrypt_detached(algorithm, key, nonce, aad, buffer) {
         Ok(tag) => {
             out.extend_from_slice(&tag);
             Ok(())
         }
-        Err(error) => {
+        Err(e) => {
             out.truncate(start);
-            Err(error)
+            Err(e)
         }
     }
 }
@@ -109,33 +285,15 @@ pub fn open(
     aad: &[u8],
     ciphertext_and_tag: &[u8],
 ) -> Result<Vec<u8>> {
-    let expected_nonce_len = match algorithm {
-        Algorithm::ChaCha20Poly1305 => NONCE_LEN,
-        Algorithm::XChaCha20Poly1305 => XNONCE_LEN,
-    };
-    if nonce.len() != expected_nonce_len {
-        return Err(Error::InvalidArgument);
-    }
+    check_nonce(algorithm, nonce)?;
     let body_len = ciphertext_and_tag
         .len()
         .checked_sub(TAG_LEN)
         .ok_or(Error::DecryptionFailed)?;
     let (body, tag) = ciphertext_and_tag.split_at(body_len);
-    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::DecryptionFailed)?;
+    let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| Error::DecryptionFailed)?;
     let mut buffer = body.to_vec();
-    let verified = match algorithm {
-        Algorithm::ChaCha20Poly1305 => {
-            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
-            sotto_kernels::chacha20poly1305_open(key, nonce, aad, &mut buffer, tag)
-        }
-        Algorithm::XChaCha20Poly1305 => {
-            let nonce = nonce.try_into().map_err(|_| Error::InvalidArgument)?;
-            sotto_kernels::xchacha20poly1305_open(key, nonce, aad, &mut buffer, tag)
-        }
-    };
-    if !verified {
-        return Err(Error::DecryptionFailed);
-    }
+    decrypt_detached(algorithm, key, nonce, aad, &mut buffer, &tag)?;
     Ok(buffer)
 }
 
@@ -151,7 +309,7 @@ pub fn seal_in_place(
     aad: &[u8],
     buffer: &mut [u8],
 ) -> Result<[u8; TAG_LEN]> {
-    sotto_kernels::chacha20poly1305_seal(key, nonce, aad, buffer).ok_or(Error::TooLarge)
+    encrypt_detached(Algorithm::ChaCha20Poly1305, key, nonce, aad, buffer)
 }
 
 /// RFC 8439 ChaCha20-Poly1305 in place: verifies `tag` over `buffer` and
@@ -167,11 +325,7 @@ pub fn open_in_place(
     buffer: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<()> {
-    if sotto_kernels::chacha20poly1305_open(key, nonce, aad, buffer, tag) {
-        Ok(())
-    } else {
-        Err(Error::DecryptionFailed)
-    }
+    decrypt_detached(Algorithm::ChaCha20Poly1305, key, nonce, aad, buffer, tag)
 }
 
 #[cfg(test)]
@@ -242,5 +396,95 @@ mod tests {
             seal(Algorithm::XChaCha20Poly1305, &[0; 32], &[0; 12], b"", b"x"),
             Err(Error::InvalidArgument)
         );
+    }
+
+    /// RustCrypto's AEAD alone (the reference for the small-input path).
+    fn reference(
+        algorithm: Algorithm,
+        key: &[u8; 32],
+        nonce: &[u8],
+        aad: &[u8],
+        text: &[u8],
+    ) -> Vec<u8> {
+        let mut buffer = text.to_vec();
+        let tag = match algorithm {
+            Algorithm::ChaCha20Poly1305 => sotto_kernels::chacha20poly1305_seal(
+                key,
+                nonce.try_into().unwrap(),
+                aad,
+                &mut buffer,
+            ),
+            Algorithm::XChaCha20Poly1305 => sotto_kernels::xchacha20poly1305_seal(
+                key,
+                nonce.try_into().unwrap(),
+                aad,
+                &mut buffer,
+            ),
+        }
+        .unwrap();
+        buffer.extend_from_slice(&tag);
+        buffer
+    }
+
+    proptest::proptest! {
+        /// Both code paths (small inputs, bulk) produce RustCrypto's bytes,
+        /// open each other's output, and refuse a flipped bit leaving the
+        /// buffer unchanged; lengths straddle `SMALL_INPUT`.
+        #[test]
+        fn both_paths_match_rustcrypto(
+            x in proptest::bool::ANY,
+            key in proptest::array::uniform32(proptest::num::u8::ANY),
+            nonce in proptest::collection::vec(proptest::num::u8::ANY, 24),
+            aad in proptest::collection::vec(proptest::num::u8::ANY, 0..80),
+            text in proptest::collection::vec(proptest::num::u8::ANY, 0..SMALL_INPUT + 200),
+            flip in proptest::num::usize::ANY,
+        ) {
+            let (algorithm, nonce) = if x {
+                (Algorithm::XChaCha20Poly1305, &nonce[..])
+            } else {
+                (Algorithm::ChaCha20Poly1305, &nonce[..NONCE_LEN])
+            };
+            let expected = reference(algorithm, &key, nonce, &aad, &text);
+            let sealed = seal(algorithm, &key, nonce, &aad, &text).unwrap();
+            proptest::prop_assert_eq!(&sealed, &expected);
+            proptest::prop_assert_eq!(open(algorithm, &key, nonce, &aad, &expected).unwrap(), text.clone());
+            let mut tampered = expected.clone();
+            let i = flip % tampered.len();
+            tampered[i] ^= 0x10;
+            proptest::prop_assert_eq!(open(algorithm, &key, nonce, &aad, &tampered), Err(Error::DecryptionFailed));
+            if !x {
+                let (body, tag) = tampered.split_at(text.len());
+                let mut buffer = body.to_vec();
+                let tag: [u8; TAG_LEN] = tag.try_into().unwrap();
+                let nonce: [u8; NONCE_LEN] = nonce.try_into().unwrap();
+                proptest::prop_assert_eq!(
+                    open_in_place(&key, &nonce, &aad, &mut buffer, &tag),
+                    Err(Error::DecryptionFailed)
+                );
+                proptest::prop_assert_eq!(&buffer[..], body);
+            }
+        }
+    }
+
+    /// Every length around the threshold and the 16-byte padding boundaries,
+    /// both algorithms.
+    #[test]
+    fn every_length_near_the_threshold() {
+        let key = [0x42; 32];
+        let nonce = [0x24; 24];
+        for len in (0..70).chain(SMALL_INPUT - 40..SMALL_INPUT + 40) {
+            for aad_len in [0usize, 1, 15, 16, 17, 40] {
+                let text: Vec<u8> = (0..len).map(|i| i as u8).collect();
+                let aad = &text[..aad_len.min(len)];
+                for (algorithm, nonce) in [
+                    (Algorithm::ChaCha20Poly1305, &nonce[..NONCE_LEN]),
+                    (Algorithm::XChaCha20Poly1305, &nonce[..]),
+                ] {
+                    let expected = reference(algorithm, &key, nonce, aad, &text);
+                    assert_eq!(seal(algorithm, &key, nonce, aad, &text).unwrap(), expected);
+                    assert_eq!(open(algorithm, &key, nonce, aad, &expected).unwrap(), text);
+                }
+            }
+        }
     }
 }
