@@ -1247,8 +1247,9 @@ int32_t sotto_buffer_free(struct sotto_buffer *buffer);
 
 // Number of live handles of every kind (accounts, sessions, random
 // sources, attachment encryptors and decryptors, records, user
-// identities, device lists, link offers, linked devices, groups) not yet
-// freed. Intended for leak checks in tests. Thread safety: any thread.
+// identities, device lists, link offers, linked devices, groups,
+// contacts, delivery reports) not yet freed. Intended for leak checks in
+// tests. Thread safety: any thread.
 size_t sotto_live_handle_count(void);
 
 // Number of live buffers not yet freed with `sotto_buffer_free`. Intended
