@@ -1367,6 +1367,36 @@ int32_t sotto_contact_decrypt(struct sotto_contact *contact,
                               size_t to_len,
                               struct sotto_buffer *out);
 
+// Whether the current session with device `device_id` of the contact's
+// person runs ratchet version 2, the post-quantum KEM ratchet (as
+// `sotto_session_uses_pq_ratchet`). Stores the answer in `*out`: pin it
+// per device to refuse a later downgrade to version 1.
+//
+// Checks, in order: `contact` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` when the
+// contact holds no session with that device. `*out` is false on error.
+// Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `bool`.
+int32_t sotto_contact_uses_pq_ratchet(const struct sotto_contact *contact,
+                                      uint32_t device_id,
+                                      bool *out);
+
+// Stores in `*out` the KEM epoch of the current session with device
+// `device_id` of the contact's person (as `sotto_session_kem_epoch`).
+//
+// Checks, in order: `contact` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` when the
+// contact holds no session with that device or it is a version-1
+// session. `*out` is 0 on error. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_contact_kem_epoch(const struct sotto_contact *contact,
+                                uint32_t device_id,
+                                uint32_t *out);
+
 // Seals the contact (its list and every session record) under a 32-byte
 // storage key, as one object (sealed kind `0x11`). Seal after every call
 // that changed it.

@@ -467,7 +467,8 @@ static void test_refusals(void) {
   person_free(&bob);
 }
 
-/* A contact sealed and restored keeps its list and sessions. */
+/* A contact sealed and restored keeps its list and sessions, version 1
+ * or 2 (the post-quantum ratchet, negotiated per device). */
 static void test_seal(void) {
   cases++;
   person alice, bob;
@@ -475,7 +476,12 @@ static void test_seal(void) {
   person_new(&bob);
   device *a1 = &alice.dev[0], *b1 = &bob.dev[0], *b2 = &bob.dev[1];
   sotto_contact *a1_bob = contact_of(&bob), *a1_own = contact_of(&alice);
-  sotto_buffer bundle_b1 = bundle_of(b1), bundle_b2 = bundle_of(b2);
+  /* Bob's laptop publishes the version-2 bundle (§22.2), his phone the
+   * version-1 one. */
+  sotto_buffer bundle_b1 = bundle_of(b1), bundle_b2_v1 = bundle_of(b2),
+               bundle_b2 = {0};
+  OK(sotto_bundle_with_pq_ratchet(bundle_b2_v1.ptr, bundle_b2_v1.len,
+                                  &bundle_b2));
   uint8_t addresses[2 * SOTTO_DEVICE_ADDRESS_LEN];
   memcpy(addresses, b1->address, SOTTO_DEVICE_ADDRESS_LEN);
   memcpy(addresses + SOTTO_DEVICE_ADDRESS_LEN, b2->address,
@@ -483,11 +489,36 @@ static void test_seal(void) {
   const uint8_t *bundles[2] = {bundle_b1.ptr, bundle_b2.ptr};
   size_t lens[2] = {bundle_b1.len, bundle_b2.len};
   sotto_delivery_report *report = NULL;
+  bool pq = true;
+  uint32_t epoch = 7;
+  CHECK_RC(sotto_contact_uses_pq_ratchet(a1_bob, 1, &pq),
+           SOTTO_ERR_INVALID_ARGUMENT); /* no session yet */
+  CHECK(!pq);
   OK(sotto_send_to_person(a1->account, a1->address, SOTTO_DEVICE_ADDRESS_LEN,
                           a1_own, a1_bob, addresses, sizeof addresses, bundles,
                           lens, 2, STR("first"), NULL, &report));
   sotto_buffer first = line(report, 0, b1, SOTTO_DELIVERY_SENT, true);
+  sotto_buffer first_b2 = line(report, 1, b2, SOTTO_DELIVERY_SENT, true);
   OK(sotto_delivery_report_free(report));
+  OK(sotto_contact_uses_pq_ratchet(a1_bob, 1, &pq));
+  CHECK(!pq);
+  CHECK_RC(sotto_contact_kem_epoch(a1_bob, 1, &epoch),
+           SOTTO_ERR_INVALID_ARGUMENT);
+  CHECK(epoch == 0);
+  OK(sotto_contact_uses_pq_ratchet(a1_bob, 2, &pq));
+  CHECK(pq);
+  epoch = 7;
+  OK(sotto_contact_kem_epoch(a1_bob, 2, &epoch));
+  CHECK(epoch == 0);
+  CHECK_RC(sotto_contact_uses_pq_ratchet(a1_bob, 2, NULL),
+           SOTTO_ERR_NULL_POINTER);
+  CHECK_RC(sotto_contact_kem_epoch((sotto_contact *)a1->account, 2, &epoch),
+           SOTTO_ERR_WRONG_HANDLE_KIND);
+  /* Bob's laptop's session is version 2 too. */
+  sotto_contact *b2_alice = contact_of(&alice);
+  receive(b2_alice, b2, 1, first_b2, "first", bob.key);
+  OK(sotto_contact_uses_pq_ratchet(b2_alice, 1, &pq));
+  CHECK(pq);
 
   uint8_t key[SOTTO_STORAGE_KEY_LEN], other[SOTTO_STORAGE_KEY_LEN];
   OK(sotto_storage_key_generate(NULL, key, sizeof key));
@@ -515,8 +546,13 @@ static void test_seal(void) {
            SOTTO_ERR_WRONG_OBJECT_TYPE);
   CHECK(not_record == NULL);
   OK(sotto_contact_unseal(key, sizeof key, sealed.ptr, sealed.len, &restored));
-  /* Both sessions survived: no bundle needed, no new session. */
+  /* Both sessions survived, with their versions: no bundle needed, no
+   * new session. */
   CHECK(without_session(restored, a1) == 0);
+  OK(sotto_contact_uses_pq_ratchet(restored, 2, &pq));
+  CHECK(pq);
+  OK(sotto_contact_uses_pq_ratchet(restored, 1, &pq));
+  CHECK(!pq);
   OK(sotto_send_to_person(a1->account, a1->address, SOTTO_DEVICE_ADDRESS_LEN,
                           a1_own, restored, NULL, 0, NULL, NULL, 0,
                           STR("second"), NULL, &report));
@@ -540,13 +576,14 @@ static void test_seal(void) {
            SOTTO_ERR_UNSEAL_FAILED);
   free(tampered);
 
-  sotto_buffer all[] = {bundle_b1, bundle_b2, first, second, sealed,
-                        sealed_record, sealed_b};
+  sotto_buffer all[] = {bundle_b1, bundle_b2, bundle_b2_v1, first, first_b2,
+                        second, sealed, sealed_record, sealed_b};
   free_all(all, sizeof all / sizeof all[0]);
   OK(sotto_session_record_free(record));
   OK(sotto_contact_free(restored));
   OK(sotto_contact_free(a1_own));
   OK(sotto_contact_free(b1_alice));
+  OK(sotto_contact_free(b2_alice));
   person_free(&alice);
   person_free(&bob);
 }

@@ -24,7 +24,7 @@ use crate::status::{
     SOTTO_ERR_WRONG_LENGTH, core_code,
 };
 use sotto_core::contact::{Contact, DEVICE_ADDRESS_LEN, DeviceAddress, Outcome, send_to_person};
-use sotto_core::{Error, PrekeyBundle, UserIdentityKey};
+use sotto_core::{Error, PrekeyBundle, Session, SessionRecord, UserIdentityKey};
 use std::sync::Mutex;
 
 /// Length of an encoded device address: user identity key (33) ||
@@ -348,6 +348,78 @@ pub unsafe extern "C" fn sotto_contact_decrypt(
         })?;
         to.set(&disjoint, &received.to.to_bytes())?;
         out.set(&disjoint, received.plaintext);
+        Ok(())
+    })
+}
+
+/// Whether the current session with device `device_id` of the contact's
+/// person runs ratchet version 2, the post-quantum KEM ratchet (as
+/// `sotto_session_uses_pq_ratchet`). Stores the answer in `*out`: pin it
+/// per device to refuse a later downgrade to version 1.
+///
+/// Checks, in order: `contact` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` when the
+/// contact holds no session with that device. `*out` is false on error.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `bool`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_contact_uses_pq_ratchet(
+    contact: *const sotto_contact,
+    device_id: u32,
+    out: *mut bool,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, false, &aliasing) };
+        let contact = ContactRef::get(token(contact))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let pq = contact.with(|contact| {
+            contact
+                .record(device_id)
+                .and_then(SessionRecord::current)
+                .map(Session::uses_pq_ratchet)
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+        })?;
+        out.set(&disjoint, pq);
+        Ok(())
+    })
+}
+
+/// Stores in `*out` the KEM epoch of the current session with device
+/// `device_id` of the contact's person (as `sotto_session_kem_epoch`).
+///
+/// Checks, in order: `contact` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` when the
+/// contact holds no session with that device or it is a version-1
+/// session. `*out` is 0 on error. Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `uint32_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_contact_kem_epoch(
+    contact: *const sotto_contact,
+    device_id: u32,
+    out: *mut u32,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, 0, &aliasing) };
+        let contact = ContactRef::get(token(contact))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let epoch = contact.with(|contact| {
+            contact
+                .record(device_id)
+                .and_then(SessionRecord::current)
+                .and_then(Session::kem_epoch)
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+        })?;
+        out.set(&disjoint, epoch);
         Ok(())
     })
 }
