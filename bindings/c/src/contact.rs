@@ -754,6 +754,28 @@ pub extern "C" fn sotto_delivery_report_free(report: *mut sotto_delivery_report)
 
 #[cfg(test)]
 mod tests {
+    use super::address_of;
+    use crate::status::{SOTTO_ERR_INVALID_KEY, SOTTO_ERR_WRONG_LENGTH};
+    use sotto_core::UserIdentity;
+    use sotto_core::contact::DeviceAddress;
+
+    #[test]
+    fn device_addresses_decode_as_encoded() {
+        let user = UserIdentity::new(&mut sotto_core::OsRng).unwrap();
+        for id in [0, 1, 0x0102_0304, u32::MAX] {
+            let address = DeviceAddress::new(user.public_key(), id);
+            let bytes = address.to_bytes();
+            // §20.1: UK (33) || u32 big-endian.
+            assert_eq!(bytes[..33], user.public_key().to_bytes());
+            assert_eq!(bytes[33..], id.to_be_bytes());
+            assert_eq!(address_of(&bytes), Ok(address));
+        }
+        let mut bad = DeviceAddress::new(user.public_key(), 1).to_bytes();
+        bad[0] = 0x07;
+        assert_eq!(address_of(&bad), Err(SOTTO_ERR_INVALID_KEY));
+        assert_eq!(address_of(&bad[..32]), Err(SOTTO_ERR_WRONG_LENGTH));
+    }
+
     #[test]
     fn constants_match_the_core() {
         use sotto_core::contact;
