@@ -154,6 +154,34 @@
 // Longest attachment content type, in bytes (printable ASCII).
 #define SOTTO_ATTACHMENT_MAX_CONTENT_TYPE_LEN 255
 
+// Length of an encoded device address: user identity key (33) ||
+// `u32 device_id` (big-endian).
+#define SOTTO_DEVICE_ADDRESS_LEN 37
+
+// Longest plaintext `sotto_send_to_person` takes: 1 MiB minus the 33-byte
+// addressee.
+#define SOTTO_MAX_FANOUT_PLAINTEXT_LEN 1048543
+
+// Largest sealed contact `sotto_contact_unseal` accepts (6,295,552 bytes).
+#define SOTTO_MAX_SEALED_CONTACT_LEN 6295552
+
+// Most bundles one `sotto_send_to_person` call takes: one per device of
+// both people.
+#define SOTTO_MAX_FANOUT_BUNDLES 32
+
+// `sotto_delivery_report_get`: a message was made for the device (send it
+// to the device's address).
+#define SOTTO_DELIVERY_SENT 1
+
+// `sotto_delivery_report_get`: no session with the device and no bundle
+// was given; nothing was sent to it (fetch its bundle and send again).
+#define SOTTO_DELIVERY_NEEDS_BUNDLE 2
+
+// `sotto_delivery_report_get`: the given bundle was refused (its status
+// says why, `SOTTO_ERR_UNKNOWN_DEVICE` when its identity is not the one
+// the list names); nothing was sent to the device.
+#define SOTTO_DELIVERY_BUNDLE_REJECTED 3
+
 // Length of a group identifier, in bytes.
 #define SOTTO_GROUP_ID_LEN 16
 
@@ -363,6 +391,14 @@ typedef struct sotto_attachment_decryptor sotto_attachment_decryptor;
 
 // An attachment being encrypted, one chunk at a time (opaque).
 typedef struct sotto_attachment_encryptor sotto_attachment_encryptor;
+
+// What one device holds about one person: the person's verified device
+// list and a session record per listed device (opaque).
+typedef struct sotto_contact sotto_contact;
+
+// The per-device report of one `sotto_send_to_person` call (opaque,
+// read-only).
+typedef struct sotto_delivery_report sotto_delivery_report;
 
 // A person's verified device list, as held by a contact or by the person's
 // own devices (opaque).
@@ -697,6 +733,59 @@ int32_t sotto_account_unseal(const uint8_t *key,
 // `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
 // valid for writing a `sotto_buffer`.
 int32_t sotto_bundle_identity(const uint8_t *bundle, size_t bundle_len, struct sotto_buffer *out);
+
+// The same prekey bundle advertising ratchet version 2, the post-quantum
+// KEM ratchet (PROTOCOL.md §22.2): kind `0x13` with capability bit `0x01`
+// (1526 bytes with a one-time prekey, 1489 without). An owner that runs
+// version 2 publishes this form of `sotto_account_prekey_bundle`'s bundle;
+// `sotto_session_initiate` (and the record and person functions) with it
+// start a version-2 session. A version-1 peer cannot decode it
+// (`SOTTO_ERR_WRONG_OBJECT_TYPE`): serve it
+// `sotto_bundle_without_capabilities`. Takes either form; the prekeys and
+// signatures are unchanged (the capability byte is not signed).
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `bundle`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the
+// bundle's decoding errors, `SOTTO_ERR_INVALID_KEY`,
+// `SOTTO_ERR_BAD_SIGNATURE`. Thread safety: any thread.
+//
+// # Safety
+// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
+// valid for writing a `sotto_buffer`.
+int32_t sotto_bundle_with_pq_ratchet(const uint8_t *bundle,
+                                     size_t bundle_len,
+                                     struct sotto_buffer *out);
+
+// The same prekey bundle in its version-1 form (kind `0x01`, PROTOCOL.md
+// §4.2), for peers that run only ratchet version 1: a session started with
+// it is a version-1 session. Takes either form.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks as `sotto_bundle_with_pq_ratchet`. Thread safety: any
+// thread.
+//
+// # Safety
+// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
+// valid for writing a `sotto_buffer`.
+int32_t sotto_bundle_without_capabilities(const uint8_t *bundle,
+                                          size_t bundle_len,
+                                          struct sotto_buffer *out);
+
+// Whether a prekey bundle advertises ratchet version 2 (capability bit
+// `0x01` of a kind-`0x13` bundle): a session started with it uses the
+// post-quantum KEM ratchet. Stores the answer in `*out`.
+//
+// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `bundle`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the
+// bundle's decoding errors, `SOTTO_ERR_INVALID_KEY`,
+// `SOTTO_ERR_BAD_SIGNATURE`. `*out` is false on error. Thread safety: any
+// thread.
+//
+// # Safety
+// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
+// valid for writing a `bool`.
+int32_t sotto_bundle_supports_pq_ratchet(const uint8_t *bundle, size_t bundle_len, bool *out);
 
 // Generates a random 32-byte storage key into `out` (at least
 // `SOTTO_STORAGE_KEY_LEN` bytes; exactly 32 are written). The caller owns
@@ -1158,13 +1247,305 @@ int32_t sotto_buffer_free(struct sotto_buffer *buffer);
 
 // Number of live handles of every kind (accounts, sessions, random
 // sources, attachment encryptors and decryptors, records, user
-// identities, device lists, link offers, linked devices, groups) not yet
-// freed. Intended for leak checks in tests. Thread safety: any thread.
+// identities, device lists, link offers, linked devices, groups,
+// contacts, delivery reports) not yet freed. Intended for leak checks in
+// tests. Thread safety: any thread.
 size_t sotto_live_handle_count(void);
 
 // Number of live buffers not yet freed with `sotto_buffer_free`. Intended
 // for leak checks in tests. Thread safety: any thread.
 size_t sotto_live_buffer_count(void);
+
+// Creates a contact holding a copy of `list` (a person's verified device
+// list: another person's from `sotto_device_list_new`, or this person's
+// own committed list, for the copies to its other devices) and no session.
+//
+// On success `*out` receives a new handle owned by the caller (free it
+// with `sotto_contact_free`, which wipes every session's keys); on error
+// `*out` is NULL. Checks, in order: `list` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a pointer.
+int32_t sotto_contact_new(const struct sotto_device_list *list, struct sotto_contact **out);
+
+// Imports a newer device list of the person (as `sotto_device_list_update`)
+// and drops the sessions of every device it no longer lists or lists with
+// another identity: a removed device neither receives copies nor delivers
+// messages any more.
+//
+// On success `*added` and `*removed` hold the device entries
+// (`SOTTO_DEVICE_ENTRY_LEN` bytes each) that the new list adds and removes,
+// new buffers owned by the caller; on error both are empty and the contact
+// is unchanged. Checks, in order: `contact` (handle errors), `added`,
+// `removed` (`SOTTO_ERR_NULL_POINTER`), `new_list`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the
+// list's decoding errors, `SOTTO_ERR_IDENTITY_MISMATCH` (another person's
+// list), `SOTTO_ERR_BAD_SIGNATURE` (e.g. a ghost device inserted),
+// `SOTTO_ERR_ROLLBACK` (an older version, or another list under the same
+// version). Thread safety: any thread.
+//
+// # Safety
+// `new_list` is NULL or readable for `new_list_len` bytes; `added` and
+// `removed` are NULL or valid for writing a `sotto_buffer`.
+int32_t sotto_contact_update_list(struct sotto_contact *contact,
+                                  const uint8_t *new_list,
+                                  size_t new_list_len,
+                                  struct sotto_buffer *added,
+                                  struct sotto_buffer *removed);
+
+// A copy of the contact's current device list, as a new device list handle
+// owned by the caller (free it with `sotto_device_list_free`).
+//
+// On error `*out` is NULL. Checks, in order: `contact` (handle errors),
+// `out` (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a pointer.
+int32_t sotto_contact_device_list(const struct sotto_contact *contact,
+                                  struct sotto_device_list **out);
+
+// The addresses (`SOTTO_DEVICE_ADDRESS_LEN` bytes each, concatenated, by
+// ascending device id) of the listed devices, other than `me`, that have
+// no session with the listed identity: fetch a prekey bundle for each
+// before `sotto_send_to_person` (without one they are reported as
+// `SOTTO_DELIVERY_NEEDS_BUNDLE`). `me` is this device's address.
+//
+// On success `*out` holds a new buffer owned by the caller (empty when
+// every device has a session); on error it is empty. Checks, in order:
+// `contact` (handle errors), `out` (`SOTTO_ERR_NULL_POINTER`), `me`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), aliasing, then `SOTTO_ERR_INVALID_KEY` (`me`'s
+// user key). Thread safety: any thread.
+//
+// # Safety
+// `me` is NULL or readable for `me_len` bytes; `out` is NULL or valid for
+// writing a `sotto_buffer`.
+int32_t sotto_contact_devices_without_session(const struct sotto_contact *contact,
+                                              const uint8_t *me,
+                                              size_t me_len,
+                                              struct sotto_buffer *out);
+
+// Decrypts a message that device `from_device` of this contact's person
+// sent to `me` (this device's address): routed through that device's
+// session record (creating a session from a prekey message through
+// `account`, consuming its one-time prekeys), accepted only from a listed
+// device whose session peer is the listed identity.
+//
+// On success `*out` holds the plaintext, a new buffer owned by the caller,
+// and `to` (`SOTTO_USER_IDENTITY_KEY_LEN` bytes) the person the message is
+// addressed to: this device's own person for a message from another
+// person; for a copy from one of this person's other devices, the person
+// that device wrote to (file it in that conversation). Transactional: on
+// error `*out` is empty, `to` unwritten, and neither the contact nor the
+// account changes (a message refused because the list is stale decrypts
+// once the newer list is imported). On success seal both.
+//
+// Checks, in order: `contact`, `account` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `to` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_BUFFER_TOO_SMALL`), `me` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH`), `message`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then
+// `SOTTO_ERR_INVALID_KEY` (`me`'s user key), `SOTTO_ERR_UNKNOWN_DEVICE`
+// (the list does not name `from_device`, it is `me`, or the session that
+// opens the message has another peer identity than the listed one),
+// `SOTTO_ERR_MALFORMED` (addressed to the wrong person), and the errors of
+// `sotto_session_record_decrypt`. Thread safety: any thread.
+//
+// # Safety
+// `me` and `message` are NULL or readable for their lengths; `to` is NULL
+// or writable for `to_len` bytes; `out` is NULL or valid for writing a
+// `sotto_buffer`.
+int32_t sotto_contact_decrypt(struct sotto_contact *contact,
+                              struct sotto_account *account,
+                              const uint8_t *me,
+                              size_t me_len,
+                              uint32_t from_device,
+                              const uint8_t *message,
+                              size_t message_len,
+                              uint8_t *to,
+                              size_t to_len,
+                              struct sotto_buffer *out);
+
+// Whether the current session with device `device_id` of the contact's
+// person runs ratchet version 2, the post-quantum KEM ratchet (as
+// `sotto_session_uses_pq_ratchet`). Stores the answer in `*out`: pin it
+// per device to refuse a later downgrade to version 1.
+//
+// Checks, in order: `contact` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` when the
+// contact holds no session with that device. `*out` is false on error.
+// Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `bool`.
+int32_t sotto_contact_uses_pq_ratchet(const struct sotto_contact *contact,
+                                      uint32_t device_id,
+                                      bool *out);
+
+// Stores in `*out` the KEM epoch of the current session with device
+// `device_id` of the contact's person (as `sotto_session_kem_epoch`).
+//
+// Checks, in order: `contact` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` when the
+// contact holds no session with that device or it is a version-1
+// session. `*out` is 0 on error. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_contact_kem_epoch(const struct sotto_contact *contact,
+                                uint32_t device_id,
+                                uint32_t *out);
+
+// Seals the contact (its list and every session record) under a 32-byte
+// storage key, as one object (sealed kind `0x11`). Seal after every call
+// that changed it.
+//
+// On success `*out` holds a new buffer owned by the caller; on error it is
+// empty. Checks, in order: `contact`, `rng` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), `key` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH`), aliasing, then
+// `SOTTO_ERR_RANDOMNESS`. Thread safety: any thread.
+//
+// # Safety
+// `key` is NULL or readable for `key_len` bytes; `out` is NULL or valid
+// for writing a `sotto_buffer`.
+int32_t sotto_contact_seal(const struct sotto_contact *contact,
+                           const uint8_t *key,
+                           size_t key_len,
+                           const struct sotto_rng *rng,
+                           struct sotto_buffer *out);
+
+// Restores a contact sealed by `sotto_contact_seal`.
+//
+// On success `*out` receives a new handle owned by the caller; on error
+// `*out` is NULL. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`),
+// `key` (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`,
+// `SOTTO_ERR_WRONG_LENGTH`), `sealed` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`), aliasing, then `SOTTO_ERR_TOO_LARGE` (over
+// `SOTTO_MAX_SEALED_CONTACT_LEN`), `SOTTO_ERR_UNSEAL_FAILED`,
+// `SOTTO_ERR_WRONG_OBJECT_TYPE` (another sealed object), decoding errors.
+// Thread safety: any thread.
+//
+// # Safety
+// `key` and `sealed` are NULL or readable for their lengths; `out` is NULL
+// or valid for writing a pointer.
+int32_t sotto_contact_unseal(const uint8_t *key,
+                             size_t key_len,
+                             const uint8_t *sealed,
+                             size_t sealed_len,
+                             struct sotto_contact **out);
+
+// Frees a contact, zeroizing every session's keys. NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_contact_free(struct sotto_contact *contact);
+
+// Encrypts one plaintext for every device of `recipient`'s person and
+// every other device of the sender (PROTOCOL.md §20.3), through each
+// device's current session, or a new one from a prekey bundle.
+//
+// `account` is this device's account (only read), `me` its address,
+// `own` the contact of the sender's own person (its own list), `recipient`
+// the contact of the person written to. `bundle_count` prekey bundles
+// (`bundles[i]` of `bundle_lens[i]` bytes, for the device whose address is
+// `bundle_addresses[i * SOTTO_DEVICE_ADDRESS_LEN ..]`) serve devices
+// without a session (see `sotto_contact_devices_without_session`); NULL
+// arrays when 0. A plaintext of 0 to `SOTTO_MAX_FANOUT_PLAINTEXT_LEN`
+// bytes (an empty one may be NULL with length 0).
+//
+// On success `*out` receives a new report handle owned by the caller
+// (read it with `sotto_delivery_report_count` and
+// `sotto_delivery_report_get`, free it with `sotto_delivery_report_free`):
+// one line per device, the recipient's devices first, then the sender's
+// own, each by ascending device id. Both contacts changed: seal them before
+// sending the messages. Transactional: on error `*out` is NULL and neither
+// contact changes.
+//
+// Checks, in order: `account`, `own`, `recipient`, `rng` (handle errors;
+// `own` and `recipient` the same handle: `SOTTO_ERR_INVALID_ARGUMENT`),
+// `out` (`SOTTO_ERR_NULL_POINTER`), `me` (`SOTTO_ERR_NULL_POINTER`,
+// `SOTTO_ERR_ZERO_LENGTH`, `SOTTO_ERR_WRONG_LENGTH`), `bundle_count`
+// (`SOTTO_ERR_TOO_LARGE` over `SOTTO_MAX_FANOUT_BUNDLES`),
+// `bundle_addresses` (`SOTTO_ERR_NULL_POINTER` when NULL with a non-zero
+// count; `bundle_addresses_len` must be `bundle_count *
+// SOTTO_DEVICE_ADDRESS_LEN`: `SOTTO_ERR_WRONG_LENGTH`), `bundles`
+// (`SOTTO_ERR_NULL_POINTER` for NULL arrays with a non-zero count, then
+// each bundle: `SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`),
+// `plaintext` (`SOTTO_ERR_NULL_POINTER` when NULL with a non-zero length,
+// `SOTTO_ERR_TOO_LARGE` over the session bound), aliasing, then
+// `SOTTO_ERR_INVALID_KEY` (an address's user key), the bundles' decoding
+// and signature errors, `SOTTO_ERR_INVALID_ARGUMENT` (`own` is not `me`'s
+// person, `recipient` is, or two bundles name one device),
+// `SOTTO_ERR_UNKNOWN_DEVICE` (`own`'s list does not name `me` with
+// `account`'s identity, or a bundle names a device that is not a target),
+// `SOTTO_ERR_TOO_LARGE`, `SOTTO_ERR_RANDOMNESS`, `SOTTO_ERR_LIMIT_EXCEEDED`.
+// Thread safety: any thread.
+//
+// # Safety
+// `me`, `bundle_addresses` and `plaintext` are NULL or readable for their
+// lengths; `bundles` and `bundle_lens` are NULL or readable for
+// `bundle_count` elements, each `bundles[i]` NULL or readable for
+// `bundle_lens[i]` bytes; `out` is NULL or valid for writing a pointer.
+int32_t sotto_send_to_person(const struct sotto_account *account,
+                             const uint8_t *me,
+                             size_t me_len,
+                             struct sotto_contact *own,
+                             struct sotto_contact *recipient,
+                             const uint8_t *bundle_addresses,
+                             size_t bundle_addresses_len,
+                             const uint8_t *const *bundles,
+                             const size_t *bundle_lens,
+                             size_t bundle_count,
+                             const uint8_t *plaintext,
+                             size_t plaintext_len,
+                             const struct sotto_rng *rng,
+                             struct sotto_delivery_report **out);
+
+// Stores in `*out` the number of lines (devices) of a delivery report.
+//
+// Checks, in order: `report` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `size_t`.
+int32_t sotto_delivery_report_count(const struct sotto_delivery_report *report, size_t *out);
+
+// Line `index` (from 0) of a delivery report: the device's address
+// (`SOTTO_DEVICE_ADDRESS_LEN` bytes) to `to`, what happened to `*outcome`
+// (`SOTTO_DELIVERY_SENT`, `SOTTO_DELIVERY_NEEDS_BUNDLE`,
+// `SOTTO_DELIVERY_BUNDLE_REJECTED`), why a bundle was rejected to
+// `*status` (`SOTTO_OK` otherwise), whether the message starts a new
+// session (a prekey message) to `*new_session`, and the message for the
+// device to `*message`, a new buffer owned by the caller (empty unless
+// sent). The report is not changed: lines can be read any number of times.
+//
+// Checks, in order: `report` (handle errors), `outcome`, `status`,
+// `new_session`, `message` (`SOTTO_ERR_NULL_POINTER`), `to`
+// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_BUFFER_TOO_SMALL`), aliasing (the
+// outputs must not overlap), then `SOTTO_ERR_INVALID_ARGUMENT` for an
+// index past the last line. On error the scalars are 0 / false, `*message`
+// empty and `to` unwritten. Thread safety: any thread.
+//
+// # Safety
+// `to` is NULL or writable for `to_len` bytes; `outcome`, `status`,
+// `new_session` and `message` are NULL or valid for writing an `int32_t`,
+// `int32_t`, `bool` and `sotto_buffer`.
+int32_t sotto_delivery_report_get(const struct sotto_delivery_report *report,
+                                  size_t index,
+                                  uint8_t *to,
+                                  size_t to_len,
+                                  int32_t *outcome,
+                                  int32_t *status,
+                                  bool *new_session,
+                                  struct sotto_buffer *message);
+
+// Frees a delivery report. NULL is a no-op.
+//
+// Errors: `SOTTO_ERR_INVALID_HANDLE`, `SOTTO_ERR_WRONG_HANDLE_KIND`.
+// Thread safety: any thread.
+int32_t sotto_delivery_report_free(struct sotto_delivery_report *report);
 
 // Creates this device's state in a group: a new sending chain at `epoch`
 // with the other member devices `members` (`member_count` addresses, see
@@ -2238,6 +2619,30 @@ int32_t sotto_session_record_session_ids(const struct sotto_session_record *reco
 int32_t sotto_session_record_remote_identity(const struct sotto_session_record *record,
                                              struct sotto_buffer *out);
 
+// Whether the record's current session runs ratchet version 2, the
+// post-quantum KEM ratchet (as `sotto_session_uses_pq_ratchet`). Stores
+// the answer in `*out`.
+//
+// Checks, in order: `record` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for an
+// empty record. `*out` is false on error. Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `bool`.
+int32_t sotto_session_record_uses_pq_ratchet(const struct sotto_session_record *record, bool *out);
+
+// Stores in `*out` the KEM epoch of the record's current session (as
+// `sotto_session_kem_epoch`).
+//
+// Checks, in order: `record` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for an
+// empty record or a version-1 current session. `*out` is 0 on error.
+// Thread safety: any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_session_record_kem_epoch(const struct sotto_session_record *record, uint32_t *out);
+
 // Sets how the current session pads outgoing messages
 // (`SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`, see
 // `sotto_session_set_padding`).
@@ -2536,6 +2941,34 @@ int32_t sotto_session_id(const struct sotto_session *session, uint8_t *out, size
 // # Safety
 // `out` is NULL or valid for writing a `bool`.
 int32_t sotto_session_awaiting_reply(const struct sotto_session *session, bool *out);
+
+// Whether the session runs ratchet version 2, the post-quantum KEM
+// ratchet of PROTOCOL.md §22 (negotiated from the peer's bundle, see
+// `sotto_bundle_with_pq_ratchet`). Stores the answer in `*out`. An
+// application that once saw a version-2 session with a peer can refuse a
+// later version-1 session with it (a downgrade by the server).
+//
+// Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`). `*out` is false on error. Thread safety:
+// any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `bool`.
+int32_t sotto_session_uses_pq_ratchet(const struct sotto_session *session, bool *out);
+
+// Stores in `*out` the current KEM epoch of a version-2 session
+// (PROTOCOL.md §22.5): the number of KEM exchanges completed and mixed on
+// this side. It grows as the two sides keep replying to each other; each
+// new epoch heals the session against an adversary that stole its state.
+//
+// Checks, in order: `session` (handle errors), `out`
+// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for a
+// version-1 session (no KEM ratchet). `*out` is 0 on error. Thread safety:
+// any thread.
+//
+// # Safety
+// `out` is NULL or valid for writing a `uint32_t`.
+int32_t sotto_session_kem_epoch(const struct sotto_session *session, uint32_t *out);
 
 // The peer's identity record (`SOTTO_IDENTITY_LEN` bytes).
 //

@@ -6,7 +6,8 @@
 #   3. builds the libraries (release profile) and fails if include/sotto.h is
 #      stale (regenerated to a temporary file and diffed);
 #   4. runs the C suites (tests/c/test_sotto.c, and test_records.c,
-#      test_devices.c, test_groups.c) linked statically, linked dynamically,
+#      test_devices.c, test_groups.c, test_contacts.c, test_negotiation.c)
+#      linked statically, linked dynamically,
 #      under AddressSanitizer + UBSan, and under valgrind;
 #   5. runs the Python ctypes test against libsotto.so;
 #   6. checks that the README's C quickstart is tests/c/quickstart.c, then
@@ -98,9 +99,10 @@ run_suite "C (valgrind)" valgrind --leak-check=full --error-exitcode=1 "$WORK/te
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|All heap blocks' "$WORK/C (valgrind).log" | sed 's/^==[0-9]*== */valgrind: /'
 grep -q 'ERROR SUMMARY: 0 errors' "$WORK/C (valgrind).log"
 
-# The suites of records, people, linking and groups (tests/c/test_*.c with
+# The suites of records, people, linking, groups, sending to a person and
+# ratchet negotiation (tests/c/test_*.c with
 # tests/c/check.h), built and run the same four ways.
-for suite in test_records test_devices test_groups; do
+for suite in test_records test_devices test_groups test_contacts test_negotiation; do
   step "C suite $suite: static, shared, ASan+UBSan, valgrind"
   gcc "${CFLAGS[@]}" -O1 "tests/c/$suite.c" "$LIB_DIR/libsotto.a" "${LIBS[@]}" -o "$WORK/${suite}_static"
   run_suite "$suite (static)" "$WORK/${suite}_static"

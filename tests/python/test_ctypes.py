@@ -75,6 +75,28 @@ SIGNATURES = {
     "sotto_group_decrypt": ([handle, u8p, c_size_t, POINTER(Buffer), POINTER(Buffer),
                              POINTER(ctypes.c_uint32)], c_int32),
     "sotto_group_free": ([handle], c_int32),
+    "sotto_bundle_with_pq_ratchet": ([u8p, c_size_t, POINTER(Buffer)], c_int32),
+    "sotto_session_uses_pq_ratchet": ([handle, POINTER(c_bool)], c_int32),
+    "sotto_session_kem_epoch": ([handle, POINTER(ctypes.c_uint32)], c_int32),
+    "sotto_user_identity_new": ([handle, POINTER(handle)], c_int32),
+    "sotto_user_identity_public_key": ([handle, u8p, c_size_t], c_int32),
+    "sotto_user_identity_sign_device_list": ([handle, POINTER(ctypes.c_uint32), u8p, c_size_t,
+                                              c_size_t, POINTER(ctypes.c_uint32), c_size_t,
+                                              ctypes.c_uint64, POINTER(Buffer)], c_int32),
+    "sotto_user_identity_free": ([handle], c_int32),
+    "sotto_device_list_new": ([u8p, c_size_t, u8p, c_size_t, POINTER(handle)], c_int32),
+    "sotto_device_list_free": ([handle], c_int32),
+    "sotto_contact_new": ([handle, POINTER(handle)], c_int32),
+    "sotto_contact_decrypt": ([handle, handle, u8p, c_size_t, ctypes.c_uint32, u8p, c_size_t,
+                               u8p, c_size_t, POINTER(Buffer)], c_int32),
+    "sotto_contact_free": ([handle], c_int32),
+    "sotto_send_to_person": ([handle, u8p, c_size_t, handle, handle, u8p, c_size_t,
+                              POINTER(u8p), POINTER(c_size_t), c_size_t, u8p, c_size_t, handle,
+                              POINTER(handle)], c_int32),
+    "sotto_delivery_report_count": ([handle, POINTER(c_size_t)], c_int32),
+    "sotto_delivery_report_get": ([handle, c_size_t, u8p, c_size_t, POINTER(c_int32),
+                                   POINTER(c_int32), POINTER(c_bool), POINTER(Buffer)], c_int32),
+    "sotto_delivery_report_free": ([handle], c_int32),
     "sotto_attachment_encryptor_new": ([ctypes.c_uint32, c_int32, handle, POINTER(handle)],
                                        c_int32),
     "sotto_attachment_encryptor_chunk": ([handle, u8p, c_size_t, u8p, c_size_t,
@@ -392,6 +414,83 @@ def main():
         "group replay refused (DUPLICATE_MESSAGE)")
     for h in (ga, gb):
         check(lib.sotto_group_free(h))
+
+    # The post-quantum ratchet, negotiated by the version-2 bundle (§22.2).
+    v2 = call_buffer(lib.sotto_bundle_with_pq_ratchet,
+                     *bytes_arg(call_buffer(lib.sotto_account_prekey_bundle, bob)))
+    expect(v2[:3] == bytes([0x01, 0x13, 0x01]), "version-2 bundle: kind 0x13, bit 0x01")
+    pq_a = initiate(alice, v2, b"alice", b"bob")
+    pq_b, hello = accept(bob, encrypt(pq_a, b"post-quantum"), b"bob", b"alice")
+    uses, epoch = c_bool(False), ctypes.c_uint32(9)
+    check(lib.sotto_session_uses_pq_ratchet(pq_b, byref(uses)))
+    check(lib.sotto_session_kem_epoch(pq_b, byref(epoch)))
+    expect((hello, uses.value, epoch.value) == (b"post-quantum", True, 0), "version-2 session")
+    check(lib.sotto_session_uses_pq_ratchet(bob_session, byref(uses)))
+    expect(not uses.value, "the version-1 session stays version 1")
+    for h in (pq_a, pq_b):
+        check(lib.sotto_session_free(h))
+
+    # Sending to a person (§20): Carol's one device writes to Dave's two.
+    def person(devices):
+        user, key = handle(), (c_uint8 * 33)()
+        check(lib.sotto_user_identity_new(None, byref(user)))
+        check(lib.sotto_user_identity_public_key(user, key, 33))
+        ids = (ctypes.c_uint32 * len(devices))(*range(1, len(devices) + 1))
+        identities = b"".join(call_buffer(lib.sotto_account_identity, d) for d in devices)
+        signed = Buffer()
+        check(lib.sotto_user_identity_sign_device_list(
+            user, ids, *bytes_arg(identities), len(devices), None, 0, 1700000000,
+            byref(signed)))
+        check(lib.sotto_user_identity_free(user))
+        return bytes(key), take(signed)
+
+    def contact(key_and_list):
+        key, signed = key_and_list
+        held, out = handle(), handle()
+        check(lib.sotto_device_list_new(*bytes_arg(signed), *bytes_arg(key), byref(held)))
+        check(lib.sotto_contact_new(held, byref(out)))
+        check(lib.sotto_device_list_free(held))
+        return out
+
+    carol_phone, dave_phone, dave_laptop = new_account(), new_account(), new_account()
+    carol, dave = person([carol_phone]), person([dave_phone, dave_laptop])
+    address = lambda key, i: key + i.to_bytes(4, "big")  # noqa: E731
+    me = address(carol[0], 1)
+    own, to_dave = contact(carol), contact(dave)
+    targets = [address(dave[0], 1), address(dave[0], 2)]
+    bundles = [call_buffer(lib.sotto_account_prekey_bundle, d) for d in (dave_phone, dave_laptop)]
+    pointers = (u8p * 2)(*(bytes_arg(b)[0] for b in bundles))
+    lens = (c_size_t * 2)(*(len(b) for b in bundles))
+    report = handle()
+    check(lib.sotto_send_to_person(carol_phone, *bytes_arg(me), own, to_dave,
+                                   *bytes_arg(b"".join(targets)), pointers, lens, 2,
+                                   *bytes_arg(b"hi Dave"), None, byref(report)))
+    count = c_size_t()
+    check(lib.sotto_delivery_report_count(report, byref(count)))
+    expect(count.value == 2, "one line per device of Dave")
+    for i, device in enumerate((dave_phone, dave_laptop)):
+        to, outcome, why, fresh, message = (c_uint8 * 37)(), c_int32(), c_int32(), c_bool(), \
+            Buffer()
+        check(lib.sotto_delivery_report_get(report, i, to, 37, byref(outcome), byref(why),
+                                            byref(fresh), byref(message)))
+        message = take(message)
+        expect((bytes(to), outcome.value, fresh.value) == (targets[i], 1, True),
+               f"line {i}: sent, new session")
+        from_carol, addressee = contact(carol), (c_uint8 * 33)()
+        plaintext = Buffer()
+        check(lib.sotto_contact_decrypt(from_carol, device, *bytes_arg(targets[i]), 1,
+                                        *bytes_arg(message), addressee, 33, byref(plaintext)))
+        expect((take(plaintext), bytes(addressee)) == (b"hi Dave", dave[0]),
+               f"Dave's device {i + 1} reads its copy")
+        expect_error(28, lambda: check(lib.sotto_contact_decrypt(
+            from_carol, device, *bytes_arg(targets[i]), 2, *bytes_arg(message), addressee, 33,
+            byref(Buffer()))), "a device Carol's list does not name (UNKNOWN_DEVICE)")
+        check(lib.sotto_contact_free(from_carol))
+    check(lib.sotto_delivery_report_free(report))
+    for h in (own, to_dave):
+        check(lib.sotto_contact_free(h))
+    for h in (carol_phone, dave_phone, dave_laptop):
+        check(lib.sotto_account_free(h))
 
     for h in (restored, bob_session):
         check(lib.sotto_session_free(h))

@@ -5,7 +5,7 @@ use crate::buffer::{
     bytes_in_maybe_empty, token,
 };
 use crate::handles::sotto_rng;
-use crate::handles::{AccountRef, Kind, Object, free, guard, register, sotto_account};
+use crate::handles::{AccountRef, FfiResult, Kind, Object, free, guard, register, sotto_account};
 use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{SOTTO_MAX_ONE_TIME_PREKEYS, SOTTO_STORAGE_KEY_LEN, sotto_buffer};
@@ -472,6 +472,112 @@ pub unsafe extern "C" fn sotto_bundle_identity(
         let disjoint = aliasing.check()?;
         let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
         out.set(&disjoint, bundle.identity().to_bytes());
+        Ok(())
+    })
+}
+
+/// Decodes a prekey bundle of either form (version 1, kind `0x01`, or
+/// version 2, kind `0x13`), verifies it, and re-encodes it (PROTOCOL.md
+/// §22.2); shared by `sotto_bundle_with_pq_ratchet` and
+/// `sotto_bundle_without_capabilities`.
+///
+/// # Safety
+/// As those functions.
+unsafe fn convert_bundle(
+    bundle: *const u8,
+    bundle_len: usize,
+    out: *mut sotto_buffer,
+    convert: fn(PrekeyBundle) -> PrekeyBundle,
+) -> FfiResult<()> {
+    let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
+    // SAFETY: per the caller's contract.
+    let out = unsafe { OutBuffer::new(out, &aliasing) }?;
+    // SAFETY: per the caller's contract.
+    let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
+    let disjoint = aliasing.check()?;
+    let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+    out.set(&disjoint, convert(bundle).to_bytes());
+    Ok(())
+}
+
+/// The same prekey bundle advertising ratchet version 2, the post-quantum
+/// KEM ratchet (PROTOCOL.md §22.2): kind `0x13` with capability bit `0x01`
+/// (1526 bytes with a one-time prekey, 1489 without). An owner that runs
+/// version 2 publishes this form of `sotto_account_prekey_bundle`'s bundle;
+/// `sotto_session_initiate` (and the record and person functions) with it
+/// start a version-2 session. A version-1 peer cannot decode it
+/// (`SOTTO_ERR_WRONG_OBJECT_TYPE`): serve it
+/// `sotto_bundle_without_capabilities`. Takes either form; the prekeys and
+/// signatures are unchanged (the capability byte is not signed).
+///
+/// On success `*out` holds a new buffer owned by the caller; on error it is
+/// empty. Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `bundle`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the
+/// bundle's decoding errors, `SOTTO_ERR_INVALID_KEY`,
+/// `SOTTO_ERR_BAD_SIGNATURE`. Thread safety: any thread.
+///
+/// # Safety
+/// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
+/// valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_bundle_with_pq_ratchet(
+    bundle: *const u8,
+    bundle_len: usize,
+    out: *mut sotto_buffer,
+) -> i32 {
+    // SAFETY: per this function's contract.
+    guard(|| unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::with_pq_ratchet) })
+}
+
+/// The same prekey bundle in its version-1 form (kind `0x01`, PROTOCOL.md
+/// §4.2), for peers that run only ratchet version 1: a session started with
+/// it is a version-1 session. Takes either form.
+///
+/// On success `*out` holds a new buffer owned by the caller; on error it is
+/// empty. Checks as `sotto_bundle_with_pq_ratchet`. Thread safety: any
+/// thread.
+///
+/// # Safety
+/// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
+/// valid for writing a `sotto_buffer`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_bundle_without_capabilities(
+    bundle: *const u8,
+    bundle_len: usize,
+    out: *mut sotto_buffer,
+) -> i32 {
+    // SAFETY: per this function's contract.
+    guard(|| unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::without_capabilities) })
+}
+
+/// Whether a prekey bundle advertises ratchet version 2 (capability bit
+/// `0x01` of a kind-`0x13` bundle): a session started with it uses the
+/// post-quantum KEM ratchet. Stores the answer in `*out`.
+///
+/// Checks, in order: `out` (`SOTTO_ERR_NULL_POINTER`), `bundle`
+/// (`SOTTO_ERR_NULL_POINTER`, `SOTTO_ERR_ZERO_LENGTH`), aliasing, then the
+/// bundle's decoding errors, `SOTTO_ERR_INVALID_KEY`,
+/// `SOTTO_ERR_BAD_SIGNATURE`. `*out` is false on error. Thread safety: any
+/// thread.
+///
+/// # Safety
+/// `bundle` is NULL or readable for `bundle_len` bytes; `out` is NULL or
+/// valid for writing a `bool`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_bundle_supports_pq_ratchet(
+    bundle: *const u8,
+    bundle_len: usize,
+    out: *mut bool,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, false, &aliasing) }?;
+        // SAFETY: per this function's contract.
+        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
+        let disjoint = aliasing.check()?;
+        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+        out.set(&disjoint, bundle.supports_pq_ratchet());
         Ok(())
     })
 }

@@ -104,8 +104,9 @@ pub unsafe extern "C" fn sotto_buffer_free(buffer: *mut sotto_buffer) -> i32 {
 
 /// Number of live handles of every kind (accounts, sessions, random
 /// sources, attachment encryptors and decryptors, records, user
-/// identities, device lists, link offers, linked devices, groups) not yet
-/// freed. Intended for leak checks in tests. Thread safety: any thread.
+/// identities, device lists, link offers, linked devices, groups,
+/// contacts, delivery reports) not yet freed. Intended for leak checks in
+/// tests. Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_live_handle_count() -> usize {
     std::panic::catch_unwind(live_handles).unwrap_or(0)

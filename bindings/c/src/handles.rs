@@ -21,6 +21,7 @@ use crate::status::{
     SOTTO_ERR_INVALID_HANDLE, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_POISONED,
     SOTTO_ERR_REENTRANT, SOTTO_ERR_WRONG_HANDLE_KIND, SOTTO_OK,
 };
+use sotto_core::contact::{Contact, Delivery};
 use sotto_core::group::GroupSession;
 use sotto_core::link::{LinkOffer, LinkedDevice};
 use sotto_core::{Account, DeviceList, Session, SessionRecord, UserIdentity};
@@ -93,6 +94,18 @@ pub struct sotto_group {
     _opaque: [u8; 0],
 }
 
+/// What one device holds about one person: the person's verified device
+/// list and a session record per listed device (opaque).
+pub struct sotto_contact {
+    _opaque: [u8; 0],
+}
+
+/// The per-device report of one `sotto_send_to_person` call (opaque,
+/// read-only).
+pub struct sotto_delivery_report {
+    _opaque: [u8; 0],
+}
+
 /// The kind tag of a live handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -107,6 +120,8 @@ pub(crate) enum Kind {
     LinkOffer,
     LinkedDevice,
     Group,
+    Contact,
+    DeliveryReport,
 }
 
 /// A live object. The variant is the handle's kind tag.
@@ -125,6 +140,8 @@ pub(crate) enum Object {
     LinkOffer(Mutex<LinkOffer>),
     LinkedDevice(Mutex<LinkedDevice>),
     Group(Mutex<GroupSession>),
+    Contact(Mutex<Contact>),
+    DeliveryReport(Mutex<Vec<Delivery>>),
 }
 
 impl Object {
@@ -141,6 +158,8 @@ impl Object {
             Object::LinkOffer(_) => Kind::LinkOffer,
             Object::LinkedDevice(_) => Kind::LinkedDevice,
             Object::Group(_) => Kind::Group,
+            Object::Contact(_) => Kind::Contact,
+            Object::DeliveryReport(_) => Kind::DeliveryReport,
         }
     }
 }
@@ -371,6 +390,14 @@ handle_ref!(
 handle_ref!(
     /// A live group handle.
     GroupRef, Group, GroupSession
+);
+handle_ref!(
+    /// A live contact handle.
+    ContactRef, Contact, Contact
+);
+handle_ref!(
+    /// A live delivery report handle.
+    DeliveryReportRef, DeliveryReport, Vec<Delivery>
 );
 
 thread_local! {

@@ -31,6 +31,7 @@
 mod account;
 mod attachment;
 mod buffer;
+mod contact;
 mod group;
 mod handles;
 mod link;
@@ -43,10 +44,12 @@ mod status;
 pub use account::*;
 pub use attachment::*;
 pub use buffer::*;
+pub use contact::*;
 pub use group::*;
 pub use handles::{
     sotto_account, sotto_attachment_decryptor, sotto_attachment_encryptor, sotto_rng, sotto_session,
 };
+pub use handles::{sotto_contact, sotto_delivery_report};
 pub use handles::{
     sotto_device_list, sotto_group, sotto_link_offer, sotto_linked_device, sotto_session_record,
     sotto_user_identity,

@@ -388,6 +388,72 @@ pub unsafe extern "C" fn sotto_session_record_remote_identity(
     })
 }
 
+/// Whether the record's current session runs ratchet version 2, the
+/// post-quantum KEM ratchet (as `sotto_session_uses_pq_ratchet`). Stores
+/// the answer in `*out`.
+///
+/// Checks, in order: `record` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for an
+/// empty record. `*out` is false on error. Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `bool`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_uses_pq_ratchet(
+    record: *const sotto_session_record,
+    out: *mut bool,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, false, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let pq = record.with(|record| {
+            record
+                .current()
+                .map(Session::uses_pq_ratchet)
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+        })?;
+        out.set(&disjoint, pq);
+        Ok(())
+    })
+}
+
+/// Stores in `*out` the KEM epoch of the record's current session (as
+/// `sotto_session_kem_epoch`).
+///
+/// Checks, in order: `record` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for an
+/// empty record or a version-1 current session. `*out` is 0 on error.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `uint32_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_record_kem_epoch(
+    record: *const sotto_session_record,
+    out: *mut u32,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, 0, &aliasing) };
+        let record = RecordRef::get(token(record))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let epoch = record.with(|record| {
+            record
+                .current()
+                .and_then(Session::kem_epoch)
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+        })?;
+        out.set(&disjoint, epoch);
+        Ok(())
+    })
+}
+
 /// Sets how the current session pads outgoing messages
 /// (`SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`, see
 /// `sotto_session_set_padding`).

@@ -455,6 +455,69 @@ pub unsafe extern "C" fn sotto_session_awaiting_reply(
     })
 }
 
+/// Whether the session runs ratchet version 2, the post-quantum KEM
+/// ratchet of PROTOCOL.md §22 (negotiated from the peer's bundle, see
+/// `sotto_bundle_with_pq_ratchet`). Stores the answer in `*out`. An
+/// application that once saw a version-2 session with a peer can refuse a
+/// later version-1 session with it (a downgrade by the server).
+///
+/// Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`). `*out` is false on error. Thread safety:
+/// any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `bool`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_uses_pq_ratchet(
+    session: *const sotto_session,
+    out: *mut bool,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, false, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        out.set(
+            &disjoint,
+            session.with(|session| Ok(session.uses_pq_ratchet()))?,
+        );
+        Ok(())
+    })
+}
+
+/// Stores in `*out` the current KEM epoch of a version-2 session
+/// (PROTOCOL.md §22.5): the number of KEM exchanges completed and mixed on
+/// this side. It grows as the two sides keep replying to each other; each
+/// new epoch heals the session against an adversary that stole its state.
+///
+/// Checks, in order: `session` (handle errors), `out`
+/// (`SOTTO_ERR_NULL_POINTER`), then `SOTTO_ERR_INVALID_ARGUMENT` for a
+/// version-1 session (no KEM ratchet). `*out` is 0 on error. Thread safety:
+/// any thread.
+///
+/// # Safety
+/// `out` is NULL or valid for writing a `uint32_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_session_kem_epoch(
+    session: *const sotto_session,
+    out: *mut u32,
+) -> i32 {
+    guard(|| {
+        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
+        // SAFETY: per this function's contract.
+        let out = unsafe { OutValue::new(out, 0, &aliasing) };
+        let session = SessionRef::get(token(session))?;
+        let out = out?;
+        let disjoint = aliasing.check()?;
+        let epoch =
+            session.with(|session| session.kem_epoch().ok_or(SOTTO_ERR_INVALID_ARGUMENT))?;
+        out.set(&disjoint, epoch);
+        Ok(())
+    })
+}
+
 /// The peer's identity record (`SOTTO_IDENTITY_LEN` bytes).
 ///
 /// On success `*out` holds a new buffer owned by the caller; on error it is
