@@ -196,5 +196,356 @@ class PqVectors(unittest.TestCase):
             self.assertEqual(s2.serialize(), state)
 
 
+# --------------------------------------------------------------------------
+# Self-generated traffic
+
+def new_pair(seed: int, v2: bool = True, caps: int = P.CAP_PQ_RATCHET):
+    """A fresh Alice and Bob; Alice initiates from Bob's bundle (kind 0x13 with
+    `caps` if v2, else §4.2) and Bob accepts her first message."""
+    rng = Rng(seed)
+    alice = R.Identity(rng(32), rng(32))
+    bob = R.Identity(rng(32), rng(32))
+    acct = R.Account(bob)
+    spk, lr = rng(32), rng(64)
+    acct.signed_prekeys[1] = spk
+    acct.kem_prekeys[(R.KEM_LAST_RESORT, 2)] = lr
+    b1 = R.encode_bundle(bob.record, R.signed_prekey(bob, 1, spk),
+                         R.kem_prekey(bob, 2, R.KEM_LAST_RESORT, lr), None)
+    bundle = P.encode_bundle_v2(b1, caps) if v2 else b1
+    sa = P.initiate(alice, bundle, b"alice", b"bob", rng)
+    first = sa.encrypt(b"hello", rng)
+    sb, pt = P.accept(acct, first, b"bob", b"alice")
+    assert pt == b"hello"
+    return rng, sa, sb
+
+
+class Convo:
+    """Two sessions and a counter; `turn` sends k messages one way."""
+
+    def __init__(self, seed: int):
+        self.rng, self.a, self.b = new_pair(seed)
+        self.count = 0
+
+    def send(self, frm):
+        self.count += 1
+        s = self.a if frm == "a" else self.b
+        return s.encrypt(b"m%d" % self.count, self.rng), b"m%d" % self.count
+
+    def turn(self, frm, k, drop=()):
+        to = self.b if frm == "a" else self.a
+        for j in range(k):
+            wire, pt = self.send(frm)
+            if j in drop:
+                continue
+            self.assert_pt(to.decrypt(wire), pt)
+
+    @staticmethod
+    def assert_pt(got, want):
+        assert got == want, (got, want)
+
+
+def rebuild(sender: P.SessionV2, wire: bytes, field: bytes) -> bytes:
+    """The last normal message `sender` made, with another KEM field, re-encrypted
+    under the same header key and message key (a peer that sends this field)."""
+    assert wire[1] == P.KIND_MSG_V2
+    last = sender.last
+    nonce = wire[2:26]
+    ad = sender.ad_hash + bytes([1, P.KIND_MSG_V2])
+    header = R.aead_open(last["hk"], nonce, ad, wire[26:138])
+    eh = R.aead_seal(last["hk"], nonce, ad, header[:40] + field)
+    prefix = wire[:2] + nonce + eh
+    return prefix + R.aead_seal(last["mk"], nonce, sender.ad_hash + prefix, last["padded"])
+
+
+def zero_field_len_ok():
+    return len(P.encode_field(P.F_IDLE)) == P.FIELD_LEN
+
+
+class PqSelf(unittest.TestCase):
+    def assertErr(self, name, fn, *args):
+        with self.assertRaises(SottoError) as c:
+            fn(*args)
+        self.assertEqual(c.exception.name, name, str(c.exception))
+
+    def assertUnchanged(self, s, name, fn, *args):
+        before = s.serialize()
+        self.assertErr(name, fn, *args)
+        self.assertEqual(s.serialize(), before)
+
+    def test_sizes_and_framing(self):
+        rng, sa, sb = new_pair(1)
+        wire = sb.encrypt(b"x" * 100, rng)
+        self.assertEqual(len(wire), 258)              # §22.3
+        self.assertEqual(wire[:2], b"\x01\x12")
+        sa.decrypt(wire)
+        wire = sa.encrypt(b"", rng)
+        self.assertEqual(len(wire), 138 + 32 + 16)
+        # framing of §7.2 with the version-2 lengths
+        self.assertUnchanged(sb, "TRUNCATED", sb.decrypt, wire[:153])
+        self.assertUnchanged(sb, "UNSUPPORTED_VERSION", sb.decrypt, b"\x02" + wire[1:])
+        self.assertUnchanged(sb, "WRONG_OBJECT_TYPE", sb.decrypt, wire[:1] + b"\x13" + wire[2:])
+        self.assertUnchanged(sb, "TOO_LARGE", sb.decrypt, wire[:138] + bytes(R.MAX_BODY + 1))
+        self.assertErr("TOO_LARGE", P.decode_message_v2, wire[:138] + bytes(R.MAX_BODY + 1))
+        P.decode_message_v2(wire[:138] + bytes(R.MAX_BODY))
+        # a normal message of the other version: WRONG_OBJECT_TYPE before any decryption
+        self.assertUnchanged(sb, "WRONG_OBJECT_TYPE", sb.decrypt, b"\x01\x03" + wire[2:])
+        self.assertEqual(sb.decrypt(wire), b"")
+        # a version-1 session refuses kind 0x12
+        rng1, va, vb = new_pair(2, v2=False)
+        self.assertNotIsInstance(va, P.SessionV2)
+        w1 = vb.encrypt(b"v1", rng1)
+        self.assertEqual(w1[1], R.KIND_MSG)
+        self.assertErr("WRONG_OBJECT_TYPE", va.decrypt, b"\x01\x12" + w1[2:])
+        self.assertEqual(va.decrypt(w1), b"v1")
+        self.assertUnchanged(sa, "WRONG_OBJECT_TYPE", sa.decrypt, w1)
+
+    def test_negotiation(self):
+        # a 0x13 bundle without bit 0x01 (other bits reserved, ignored): version 1
+        _, sa, sb = new_pair(3, caps=0xFE)
+        self.assertNotIsInstance(sa, P.SessionV2)
+        self.assertNotIsInstance(sb, P.SessionV2)
+        self.assertEqual(sa.serialize()[0], 1)
+        # bit 0x01 among others: version 2
+        _, sa, sb = new_pair(4, caps=0xFF)
+        self.assertIsInstance(sa, P.SessionV2)
+        self.assertIsInstance(sb, P.SessionV2)
+        self.assertEqual(sb.serialize()[0], 2)
+
+    def test_field_rejections(self):
+        rng, sa, sb = new_pair(5)
+        ok = sb.encrypt(b"reply", rng)
+        bad_fields = [
+            bytes([4]) + bytes(55),                                        # type above 3
+            bytes([0xFF]) + bytes(55),
+            P.encode_field(P.F_IDLE, 1),                                   # idle, non-zero epoch
+            P.encode_field(P.F_IDLE, 0, 1),                                # idle, non-zero index
+            P.encode_field(P.F_IDLE, 0, 0, bytes(49) + b"\x01"),            # idle, non-zero data
+            P.encode_field(P.F_MARKER, 0, 1),                              # marker, index
+            P.encode_field(P.F_MARKER, 0, 0, b"\x01"),                     # marker, data
+            P.encode_field(P.F_KEY, 0, 24, b"\x01" * 50),                  # key index past 23
+            P.encode_field(P.F_KEY, 0, 255, bytes(50)),
+            P.encode_field(P.F_CT, 0, 22, b"\x01" * 50),                   # ct index past 21
+            P.encode_field(P.F_KEY, 0, 23, b"\x01" * 34 + bytes(15) + b"\x01"),  # key padding
+            P.encode_field(P.F_KEY, 0, 23, b"\x01" * 35),
+            P.encode_field(P.F_CT, 0, 21, b"\x01" * 38 + b"\x01"),         # ct padding
+            P.encode_field(P.F_CT, 0, 21, b"\x01" * 38 + bytes(11) + b"\x80"),
+        ]
+        for f in bad_fields:
+            with self.subTest(field=f[:8].hex()):
+                self.assertEqual(len(f), 56)
+                self.assertUnchanged(sa, "MALFORMED", sa.decrypt, rebuild(sb, ok, f))
+                self.assertErr("MALFORMED", P.parse_field, f)
+        # the boundary values are accepted (and leave the KEM state alone here)
+        for f in (P.encode_field(P.F_KEY, 7, 23, b"\x01" * 34),
+                  P.encode_field(P.F_CT, 7, 21, b"\x01" * 38),
+                  P.encode_field(P.F_MARKER, 123),
+                  P.encode_field(P.F_IDLE)):
+            P.parse_field(f)
+        self.assertEqual(sa.decrypt(rebuild(sb, ok, P.encode_field(P.F_CT, 7, 21, b"\x01" * 38))),
+                         b"reply")
+        self.assertEqual(sa.kem.phase, P.P_OWNER)
+        self.assertEqual(sa.kem.chunks, {})            # a chunk of another epoch changes nothing
+
+    def test_two_full_epochs(self):
+        """k = 3 messages per turn: epochs alternate owners, both sides mix each
+        secret once at the same point of the root chain."""
+        c = Convo(6)
+        owners, mixed = [], []
+        turn = 0
+        while c.a.kem.E < 3 or c.b.kem.E < 3:
+            frm = "b" if turn % 2 == 0 else "a"      # Bob replies first
+            s = c.b if frm == "b" else c.a
+            e_before = s.kem.E
+            c.turn(frm, 3)
+            if s.last["mix"] is not None:
+                mixed.append((frm, s.last["mix"][0]))
+            turn += 1
+            self.assertLess(turn, 200)
+        # Alice owns 0 (generated at her first message), Bob 1, Alice 2
+        self.assertEqual(mixed, [("a", 0), ("b", 1), ("a", 2)])
+        self.assertEqual(c.a.RK, c.b.RK) if not c.a.pending and not c.b.pending else None
+        # bound of §22.7 for k = 3: at most 2 · 17 turns per epoch, from turn 0
+        self.assertLessEqual(turn, 3 * 2 * (8 + 8 + 1) + 2)
+        # both sides keep talking
+        c.turn("b", 1)
+        c.turn("a", 1)
+
+    def test_one_message_per_turn_and_loss(self):
+        """k = 1 with losses and reordering: chunks from skipped keys and retired
+        chains count; the epoch still completes and both sides agree."""
+        c = Convo(7)
+        rnd = random.Random(70)
+        held = []       # delayed messages (to, wire, pt)
+        for t in range(400):
+            frm = "b" if t % 2 == 0 else "a"
+            to = c.a if frm == "b" else c.b
+            wire, pt = c.send(frm)
+            x = rnd.random()
+            if x < 0.1:
+                continue                       # lost
+            if x < 0.25:
+                held.append((to, wire, pt))    # delivered later
+            else:
+                self.assertEqual(to.decrypt(wire), pt)
+            if held and rnd.random() < 0.3:
+                to2, w2, p2 = held.pop(0)
+                try:
+                    self.assertEqual(to2.decrypt(w2), p2)
+                except SottoError as e:        # its chain was forgotten (§6.5)
+                    self.assertIn(e.name, ("DUPLICATE_MESSAGE", "DECRYPTION_FAILED"))
+            if min(c.a.kem.E, c.b.kem.E) >= 2:
+                break
+        self.assertGreaterEqual(min(c.a.kem.E, c.b.kem.E), 2)
+        c.turn("a", 1)
+        c.turn("b", 1)
+
+    def test_kem_mismatch_on_restored_state(self):
+        c = Convo(8)
+        key = bytes(32)
+        # Alice's key reaches Bob
+        saved = None
+        while c.b.kem.phase != P.P_ENCAPS_DUE:
+            c.turn("a", 1)
+            c.turn("b", 1)
+        saved = P.seal_session(key, c.b, bytes(24))     # before Bob encapsulates
+        while c.a.kem.phase != P.P_MIX_DUE:
+            c.turn("b", 1)
+            c.turn("a", 1)
+        c.turn("b", 1)
+        wire, pt = c.send("a")                           # Alice's mixing chain
+        self.assertEqual(c.a.last["mix"][0], 0)
+        old_b = P.unseal_session(key, saved)
+        self.assertEqual(old_b.kem.phase, P.P_ENCAPS_DUE)
+        self.assertUnchanged(old_b, "KEM_MISMATCH", old_b.decrypt, wire)
+        self.assertEqual(c.b.decrypt(wire), pt)
+        self.assertEqual(c.b.kem.E, 1)
+        # a second message of the mixing chain is case (a): its marker is ignored
+        wire2, pt2 = c.send("a")
+        self.assertEqual(P.parse_field(c.a.last["field"])[0], P.F_MARKER)
+        self.assertEqual(c.b.decrypt(wire2), pt2)
+        self.assertEqual((c.b.kem.E, c.b.kem.phase), (1, P.P_KEYPAIR_DUE))
+
+    def test_invalid_key_when_complete(self):
+        """An owner whose key fails the modulus check: the message completing it
+        fails with INVALID_KEY and nothing changes."""
+        c = Convo(9)
+        c.turn("b", 1)
+        c.turn("a", 1)                     # Alice is owner of epoch 0, sent chunk 0
+        self.assertEqual(c.a.kem.phase, P.P_OWNER)
+        bad = bytearray(c.a.kem.ek)
+        bad[0], bad[1] = 0xFF, 0xFF        # first coefficient 4095 >= q
+        c.a.kem.ek = bytes(bad)
+        c.a.kem.sent = 0
+        for _ in range(23):
+            c.turn("a", 1)
+        self.assertEqual(len(c.b.kem.chunks), 23)
+        self.assertNotIn(0, c.b.kem.chunks)
+        wire, pt = c.send("a")             # chunk 0 (bad) completes it
+        self.assertUnchanged(c.b, "INVALID_KEY", c.b.decrypt, wire)
+
+    def test_transactional(self):
+        c = Convo(10)
+        for _ in range(5):
+            c.turn("a", 2)
+            c.turn("b", 2)
+        wire, pt = c.send("a")
+        bad = bytearray(wire)
+        bad[-1] ^= 1
+        self.assertUnchanged(c.b, "DECRYPTION_FAILED", c.b.decrypt, bytes(bad))
+        bad = bytearray(wire)
+        bad[60] ^= 1                       # inside EH
+        self.assertUnchanged(c.b, "DECRYPTION_FAILED", c.b.decrypt, bytes(bad))
+        self.assertEqual(c.b.decrypt(wire), pt)
+        self.assertUnchanged(c.b, "DUPLICATE_MESSAGE", c.b.decrypt, wire)
+
+    def test_sealed_format_2(self):
+        """Every phase and a set marker round-trip; each decoding check."""
+        c = Convo(11)
+        key = bytes(range(32))
+        seen = {}
+        for t in range(300):
+            for s in (c.a, c.b):
+                st = s.serialize()
+                kem_len = len(st) - len(R.Session.serialize(s))
+                seen.setdefault((s.kem.phase, s.kem.marker is not None), (s, st, kem_len))
+                s2 = P.SessionV2.deserialize(st)
+                self.assertEqual(s2.serialize(), st)
+            c.turn("b" if t % 2 == 0 else "a", 2)
+            if len({p for p, _ in seen}) == 6 and any(m for _, m in seen):
+                break
+        self.assertEqual({p for p, _ in seen}, set(range(6)))
+        sizes = {p: n for (p, m), (_, _, n) in seen.items() if not m}
+        self.assertEqual(sizes, {0: 6, 1: 6 + 64 + 4 + 1 + 4 + 1088, 2: 6 + 64, 3: 6 + 4 + 1184,
+                                 4: 6 + 1184, 5: 6 + 1088 + 64 + 4})
+        self.assertEqual(max(n for _, _, n in seen.values()), 1198)
+        # a restored owner keeps decrypting: ek and dk recomputed from the seed
+        s, st, _ = seen[(P.P_OWNER, False)]
+        sealed = P.seal_session(key, s, bytes(24))
+        self.assertEqual(P.unseal_session(key, sealed).serialize(), st)
+        # version-1 sessions stay format 1
+        _, va, vb = new_pair(12, v2=False)
+        self.assertEqual(P.unseal_session(key, P.seal_session(key, va, bytes(24))).serialize(),
+                         va.serialize())
+
+        def kem_offset(s):
+            return len(R.Session.serialize(s))
+
+        # phase above 5
+        s, st, _ = seen[(P.P_KEYPAIR_DUE, False)]
+        o = kem_offset(s)
+        self.assertEqual(st[o + 5], 0)
+        self.assertErr("MALFORMED", P.SessionV2.deserialize, st[:o + 5] + b"\x06" + st[o + 6:])
+        self.assertErr("MALFORMED", P.SessionV2.deserialize, st[:o + 4] + b"\x02" + st[o + 5:])  # flag
+        self.assertErr("TRAILING_BYTES", P.SessionV2.deserialize, st + b"\x00")
+        self.assertErr("TRUNCATED", P.SessionV2.deserialize, st[:-1])
+        self.assertErr("UNSUPPORTED_VERSION", P.SessionV2.deserialize, b"\x03" + st[1:])
+        # received bits of phase 3: a bit at or above 24, a complete set
+        s, st, _ = seen[(P.P_AWAIT_KEY, False)]
+        o = kem_offset(s) + 4 + 1 + (4 if s.kem.marker is not None else 0) + 1
+        bits = int.from_bytes(st[o:o + 4], "big")
+        self.assertErr("MALFORMED", P.SessionV2.deserialize,
+                       st[:o] + R.u32(bits | 1 << 24) + st[o + 4:])
+        full = R.u32((1 << 24) - 1) + b"\x01" * 1184
+        self.assertErr("MALFORMED", P.SessionV2.deserialize, st[:o] + full + st[o + 4 + 1184:])
+        # phase 1: a complete ciphertext set, a bit at or above 22, a bad peer_started flag
+        s, st, _ = seen[(P.P_OWNER, False)]
+        o = kem_offset(s) + 6 + 64
+        self.assertErr("MALFORMED", P.SessionV2.deserialize, st[:o + 4] + b"\x02" + st[o + 5:])
+        ob = o + 5
+        self.assertErr("MALFORMED", P.SessionV2.deserialize,
+                       st[:ob] + R.u32(1 << 22) + st[ob + 4:])
+        self.assertErr("MALFORMED", P.SessionV2.deserialize,
+                       st[:ob] + R.u32((1 << 22) - 1) + st[ob + 4:])
+        # phase 4: the key must pass the modulus check
+        s, st, _ = seen[(P.P_ENCAPS_DUE, False)]
+        o = kem_offset(s) + 6
+        self.assertErr("INVALID_KEY", P.SessionV2.deserialize, st[:o] + b"\xff\xff" + st[o + 2:])
+
+    def test_epoch_limit(self):
+        """E = 2^32 - 1 with a mix due: the mixing step is LIMIT_EXCEEDED."""
+        c = Convo(13)
+        while c.a.kem.phase != P.P_MIX_DUE:
+            c.turn("b", 1)
+            c.turn("a", 1) if c.a.kem.phase != P.P_MIX_DUE else None
+        if not c.a.pending:
+            c.turn("b", 1)
+        self.assertTrue(c.a.pending)
+        st = bytearray(c.a.serialize())
+        o = len(R.Session.serialize(c.a))
+        st[o:o + 4] = R.u32(P.U32_MAX)
+        s = P.SessionV2.deserialize(bytes(st))
+        self.assertEqual(s.kem.E, P.U32_MAX)
+        self.assertUnchanged(s, "LIMIT_EXCEEDED", s.encrypt, b"x", Rng(1))
+        st[o:o + 4] = R.u32(P.U32_MAX - 1)
+        s = P.SessionV2.deserialize(bytes(st))
+        s.encrypt(b"x", Rng(1))
+        self.assertEqual((s.kem.E, s.kem.marker), (P.U32_MAX, P.U32_MAX - 1))
+
+    def test_accepts_both_versions(self):
+        """A version-2 device accepts a version-1 prekey message (§22.2 Responder)."""
+        _, sa, sb = new_pair(14, v2=False)
+        self.assertEqual(type(sb), R.Session)
+
+
 if __name__ == "__main__":
     unittest.main()
