@@ -225,11 +225,15 @@ class Convo:
     def __init__(self, seed: int):
         self.rng, self.a, self.b = new_pair(seed)
         self.count = 0
+        self.mixed = []
 
     def send(self, frm):
         self.count += 1
         s = self.a if frm == "a" else self.b
-        return s.encrypt(b"m%d" % self.count, self.rng), b"m%d" % self.count
+        wire = s.encrypt(b"m%d" % self.count, self.rng)
+        if s.last["mix"] is not None:
+            self.mixed.append((frm, s.last["mix"][0]))
+        return wire, b"m%d" % self.count
 
     def turn(self, frm, k, drop=()):
         to = self.b if frm == "a" else self.a
@@ -350,20 +354,15 @@ class PqSelf(unittest.TestCase):
         """k = 3 messages per turn: epochs alternate owners, both sides mix each
         secret once at the same point of the root chain."""
         c = Convo(6)
-        owners, mixed = [], []
         turn = 0
         while c.a.kem.E < 3 or c.b.kem.E < 3:
-            frm = "b" if turn % 2 == 0 else "a"      # Bob replies first
-            s = c.b if frm == "b" else c.a
-            e_before = s.kem.E
-            c.turn(frm, 3)
-            if s.last["mix"] is not None:
-                mixed.append((frm, s.last["mix"][0]))
+            c.turn("b" if turn % 2 == 0 else "a", 3)     # Bob replies first
+            if turn % 2 == 1:
+                self.assertEqual(c.a.RK, c.b.RK)         # after a completed round trip
             turn += 1
             self.assertLess(turn, 200)
         # Alice owns 0 (generated at her first message), Bob 1, Alice 2
-        self.assertEqual(mixed, [("a", 0), ("b", 1), ("a", 2)])
-        self.assertEqual(c.a.RK, c.b.RK) if not c.a.pending and not c.b.pending else None
+        self.assertEqual(c.mixed, [("a", 0), ("b", 1), ("a", 2)])
         # bound of §22.7 for k = 3: at most 2 · 17 turns per epoch, from turn 0
         self.assertLessEqual(turn, 3 * 2 * (8 + 8 + 1) + 2)
         # both sides keep talking
@@ -403,15 +402,16 @@ class PqSelf(unittest.TestCase):
         c = Convo(8)
         key = bytes(32)
         # Alice's key reaches Bob
-        saved = None
-        while c.b.kem.phase != P.P_ENCAPS_DUE:
+        for _ in range(100):
             c.turn("a", 1)
+            if c.b.kem.phase == P.P_ENCAPS_DUE:
+                break
             c.turn("b", 1)
+        self.assertEqual(c.b.kem.phase, P.P_ENCAPS_DUE)
+        self.assertTrue(c.b.pending)
         saved = P.seal_session(key, c.b, bytes(24))     # before Bob encapsulates
-        while c.a.kem.phase != P.P_MIX_DUE:
-            c.turn("b", 1)
-            c.turn("a", 1)
-        c.turn("b", 1)
+        c.turn("b", 22)                                  # his whole ciphertext in one chain
+        self.assertEqual(c.a.kem.phase, P.P_MIX_DUE)
         wire, pt = c.send("a")                           # Alice's mixing chain
         self.assertEqual(c.a.last["mix"][0], 0)
         old_b = P.unseal_session(key, saved)
@@ -433,14 +433,13 @@ class PqSelf(unittest.TestCase):
         c.turn("a", 1)                     # Alice is owner of epoch 0, sent chunk 0
         self.assertEqual(c.a.kem.phase, P.P_OWNER)
         bad = bytearray(c.a.kem.ek)
-        bad[0], bad[1] = 0xFF, 0xFF        # first coefficient 4095 >= q
+        bad[1150], bad[1151] = 0xFF, 0xFF  # last coefficient 4095 >= q, in chunk 23
         c.a.kem.ek = bytes(bad)
-        c.a.kem.sent = 0
-        for _ in range(23):
+        for _ in range(23 - c.a.kem.sent):
             c.turn("a", 1)
         self.assertEqual(len(c.b.kem.chunks), 23)
-        self.assertNotIn(0, c.b.kem.chunks)
-        wire, pt = c.send("a")             # chunk 0 (bad) completes it
+        self.assertNotIn(23, c.b.kem.chunks)
+        wire, pt = c.send("a")             # chunk 23 (bad) completes it
         self.assertUnchanged(c.b, "INVALID_KEY", c.b.decrypt, wire)
 
     def test_transactional(self):
@@ -467,7 +466,7 @@ class PqSelf(unittest.TestCase):
             for s in (c.a, c.b):
                 st = s.serialize()
                 kem_len = len(st) - len(R.Session.serialize(s))
-                seen.setdefault((s.kem.phase, s.kem.marker is not None), (s, st, kem_len))
+                seen.setdefault((s.kem.phase, s.kem.marker is not None), (copy.deepcopy(s), st, kem_len))
                 s2 = P.SessionV2.deserialize(st)
                 self.assertEqual(s2.serialize(), st)
             c.turn("b" if t % 2 == 0 else "a", 2)
