@@ -177,10 +177,9 @@ class PqVectors(unittest.TestCase):
                                          (mj["mix"]["epoch"], mj["mix"]["shared_secret"],
                                           mj["mix"]["transcript_hash"]))
                     if "root_key_after" in mj:
-                        # the receiving half of that DH step: the receiver's root
-                        # key is the sender's key before the step, so only check
-                        # that a step ran (case b)
+                        # the receiving half of the same DH step
                         self.assertEqual(recv.last["case"], "b")
+                        self.assertEqual(recv.RK.hex(), mj["root_key_after"])
         self.assertEqual(order, [])
         self.assertEqual(mixes, 1)
         f = V["final"]
