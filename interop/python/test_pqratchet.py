@@ -503,6 +503,10 @@ class PqSelf(unittest.TestCase):
         bits = int.from_bytes(st[o:o + 4], "big")
         self.assertErr("MALFORMED", P.SessionV2.deserialize,
                        st[:o] + R.u32(bits | 1 << 24) + st[o + 4:])
+        missing = min(set(range(24)) - {i for i in range(24) if bits >> i & 1})
+        mb = bytearray(st)
+        mb[o + 4 + 50 * missing] = 1
+        self.assertErr("MALFORMED", P.SessionV2.deserialize, bytes(mb))
         full = R.u32((1 << 24) - 1) + b"\x01" * 1184
         self.assertErr("MALFORMED", P.SessionV2.deserialize, st[:o] + full + st[o + 4 + 1184:])
         # phase 1: a complete ciphertext set, a bit at or above 22, a bad peer_started flag
@@ -538,6 +542,28 @@ class PqSelf(unittest.TestCase):
         s = P.SessionV2.deserialize(bytes(st))
         s.encrypt(b"x", Rng(1))
         self.assertEqual((s.kem.E, s.kem.marker), (P.U32_MAX, P.U32_MAX - 1))
+
+    def test_embedded_kind(self):
+        """§22.2 Responder: a repeated prekey message is decoded (embedded kind
+        0x03 or 0x12), checked for its session, then for its version."""
+        rng, sa, sb = new_pair(15)
+        again = sa.encrypt(b"again", rng)
+        self.assertEqual(again[1], R.KIND_PREKEY_MSG)
+        o = 1263                                      # prekey header without one-time prekey
+        self.assertEqual(again[o:o + 2], b"\x01\x12")
+        for kind in (R.KIND_MSG, 0x07):
+            bad = again[:o + 1] + bytes([kind]) + again[o + 2:]
+            self.assertUnchanged(sb, "WRONG_OBJECT_TYPE", sb.decrypt, bad)
+            other = bytearray(bad)
+            other[o - 1] ^= 1                         # inside CT: another session
+            # an unknown kind fails the decoding of §7.3 (before the session
+            # id); kind 0x03 decodes, and fails the session id first
+            self.assertUnchanged(sb, "SESSION_MISMATCH" if kind == R.KIND_MSG else "WRONG_OBJECT_TYPE",
+                                 sb.decrypt, bytes(other))
+        bad = again[:o + 1] + b"\x07" + again[o + 2:]
+        self.assertErr("WRONG_OBJECT_TYPE", P.accept, R.Account(R.Identity(bytes(32), bytes(32))),
+                       bad, b"b", b"a")
+        self.assertEqual(sb.decrypt(again), b"again")
 
     def test_accepts_both_versions(self):
         """A version-2 device accepts a version-1 prekey message (§22.2 Responder)."""
