@@ -260,10 +260,6 @@ def rebuild(sender: P.SessionV2, wire: bytes, field: bytes) -> bytes:
     return prefix + R.aead_seal(last["mk"], nonce, sender.ad_hash + prefix, last["padded"])
 
 
-def zero_field_len_ok():
-    return len(P.encode_field(P.F_IDLE)) == P.FIELD_LEN
-
-
 class PqSelf(unittest.TestCase):
     def assertErr(self, name, fn, *args):
         with self.assertRaises(SottoError) as c:
@@ -338,6 +334,9 @@ class PqSelf(unittest.TestCase):
                 self.assertEqual(len(f), 56)
                 self.assertUnchanged(sa, "MALFORMED", sa.decrypt, rebuild(sb, ok, f))
                 self.assertErr("MALFORMED", P.parse_field, f)
+        # a marker opening a new chain on a side that is not sending its
+        # ciphertext (Alice owns epoch 0 and is in phase 1): KEM_MISMATCH
+        self.assertUnchanged(sa, "KEM_MISMATCH", sa.decrypt, rebuild(sb, ok, P.encode_field(P.F_MARKER, 0)))
         # the boundary values are accepted (and leave the KEM state alone here)
         for f in (P.encode_field(P.F_KEY, 7, 23, b"\x01" * 34),
                   P.encode_field(P.F_CT, 7, 21, b"\x01" * 38),
@@ -413,6 +412,8 @@ class PqSelf(unittest.TestCase):
         self.assertEqual(c.a.kem.phase, P.P_MIX_DUE)
         wire, pt = c.send("a")                           # Alice's mixing chain
         self.assertEqual(c.a.last["mix"][0], 0)
+        # a marker of another epoch on the new chain: KEM_MISMATCH
+        self.assertUnchanged(c.b, "KEM_MISMATCH", c.b.decrypt, rebuild(c.a, wire, P.encode_field(P.F_MARKER, 1)))
         old_b = P.unseal_session(key, saved)
         self.assertEqual(old_b.kem.phase, P.P_ENCAPS_DUE)
         self.assertUnchanged(old_b, "KEM_MISMATCH", old_b.decrypt, wire)
