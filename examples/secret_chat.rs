@@ -22,12 +22,12 @@ use sotto::{
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-#[path = "scenes/people.rs"]
-mod people;
 #[path = "scenes/attachments.rs"]
 mod attachments;
 #[path = "scenes/group.rs"]
 mod group;
+#[path = "scenes/people.rs"]
+mod people;
 
 const MESSAGES: usize = 1000;
 const DROP_PERCENT: u32 = 5;
