@@ -10,7 +10,7 @@ import { serve } from './lib/server.mjs';
 import { launch, openPage } from './lib/browser.mjs';
 
 async function report(t, results) {
-  assert.ok(results.length >= 9, `${results.length} cases`);
+  assert.ok(results.length >= 10, `${results.length} cases`);
   for (const { name, ok, error, note } of results) {
     await t.test(name, (st) => {
       if (note) st.diagnostic(note);

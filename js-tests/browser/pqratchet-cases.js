@@ -82,6 +82,31 @@ const cases = {
     bundle.free();
     bob.free();
   },
+  'an options getter that frees the account or throws is a typed error'(sotto) {
+    const bob = sotto.Account.create();
+    throwsCode(
+      sotto,
+      () =>
+        bob.prekeyBundle({
+          get pqRatchet() {
+            throw new Error('boom');
+          },
+        }),
+      'WRONG_ARGUMENT_TYPE',
+    );
+    throwsCode(
+      sotto,
+      () =>
+        bob.prekeyBundle({
+          get pqRatchet() {
+            bob.free();
+            return true;
+          },
+        }),
+      'INVALID_HANDLE',
+    );
+    assert(bob.freed, 'freed by the getter');
+  },
   'a version-2 bundle gives a version-2 session on both sides (through bytes too)'(sotto) {
     for (const bundleOf of [(b) => b, (b) => b.toBytes()]) {
       const { a, b, first, free } = pair(sotto, { pqRatchet: true }, bundleOf);
