@@ -425,6 +425,13 @@ class Generated(unittest.TestCase):
         late = self.send("bob", 2, "alice", b"late", bundles=[])
         self.assertEqual(late[0].outcome, "sent")
         old_bundle = self.bob.bundle(2)
+        # A prekey message of the old installation in flight: a session it
+        # initiated with alice/1 that alice/1 never saw.
+        old_identity = self.bob.accounts[2].account.identity
+        side = RC.SessionRecord()
+        side.initiate(old_identity, self.alice.accounts[1].bundle(), F.addr(self.bob.uk, 2),
+                      F.addr(self.alice.uk, 1), self.draw)
+        late_prekey = side.encrypt(self.alice.uk + b"late prekey", self.draw)
         # Bob reinstalls device 2.
         new_acc = RC.AccountState.create(self.draw)
         lb = self.bob.user.sign_list([(2, new_acc.account.identity.record)], [2], 2000)
@@ -445,6 +452,14 @@ class Generated(unittest.TestCase):
         with self.assertRaises(SottoError) as cm:
             self.recv("alice", 1, "bob", 2, late[0].message)
         self.assertEqual(cm.exception.name, "DECRYPTION_FAILED")
+        # Its prekey message is accepted by the responder procedure, then
+        # refused at §20.4 step 3 (another identity than the list's); and
+        # nothing changed, the account's base keys included.
+        before = (contact.encode(), self.alice.accounts[1].serialize())
+        with self.assertRaises(SottoError) as cm:
+            self.recv("alice", 1, "bob", 2, late_prekey)
+        self.assertEqual(cm.exception.name, "UNKNOWN_DEVICE")
+        self.assertEqual((contact.encode(), self.alice.accounts[1].serialize()), before)
         # Sending: the old bundle is rejected, no bundle needs one, the new works.
         res = self.send("alice", 1, "bob", b"two", bundles=[old_bundle])
         self.assertEqual([(x.device_id, x.outcome) for x in res],
@@ -520,6 +535,27 @@ class Generated(unittest.TestCase):
             self.send("alice", 1, "bob", b"y", bundles=[])
         self.assertEqual(cm.exception.name, "LIMIT_EXCEEDED")
         self.assertEqual((contact.encode(), self.c("alice", 1, "alice").encode()), before)
+
+    def test_small_order_prekey_fails_the_call(self):
+        """An error of a target's initiate other than a bundle of another
+        identity (here NON_CONTRIBUTORY: a signed prekey of small order)
+        fails the whole call; the targets planned before it keep nothing."""
+        self.send("alice", 1, "bob", b"x", bundles=[])
+        acc = self.bob.accounts[2]
+        ident = acc.account.identity
+        body = S.u32(1) + S.enc_key(S.T_X25519, b"\x00" * 32)         # the point 0
+        spk = body + ident.sign(b"Sotto v1 signed prekey" + body)
+        kem = S.kem_prekey(ident, 2, S.KEM_LAST_RESORT,
+                           acc.account.kem_prekeys[(S.KEM_LAST_RESORT, 2)])
+        bad = S.encode_bundle(ident.record, spk, kem, None)
+        S.decode_bundle(bad)                                            # verifies
+        contact, own = self.c("alice", 1, "bob"), self.c("alice", 1, "alice")
+        before = (contact.encode(), own.encode())
+        with self.assertRaises(SottoError) as cm:
+            self.send("alice", 1, "bob", b"y",
+                      bundles=[self.bob.bundle(1), (F.addr(self.bob.uk, 2), bad)])
+        self.assertEqual(cm.exception.name, "NON_CONTRIBUTORY")
+        self.assertEqual((contact.encode(), own.encode()), before)
 
     def test_sealed_contact_bounds(self):
         # 16 devices, each with a record: the contact seals and unseals.
