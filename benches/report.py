@@ -221,6 +221,7 @@ def main():
     package = load(res / "package-sizes.json", {})
     experiments = load(res / "experiments.json", None)
     groups_js = {env: load(res / f"groups-{env}.json", None) for env in ("node", "chromium")}
+    pq_js = {env: load(res / f"pq-ratchet-js-{env}.json", None) for env in ("node", "chromium")}
     native_rows = native_section(crit, crit_vs)
     tgts = targets(native_rows, js, sizes)
 
@@ -234,6 +235,7 @@ def main():
         "sizes": {"native": sizes, "npm_package": package},
         "targets": tgts,
         "groups_js": groups_js,
+        "pq_ratchet_js": pq_js,
     }
     if experiments:
         data["experiments"] = experiments
@@ -407,6 +409,24 @@ def main():
                  "the core is unchanged.\n")
         for e in experiments.get("markdown", []):
             L.append(e)
+        L.append("")
+
+    # Ratchet version 2 against version 1 through the npm package
+    # (benches/js/pqratchet-*.mjs).
+    if any(pq_js.values()):
+        L.append("## Post-quantum ratchet through the npm package\n")
+        L.append("The native `pq_alternate3_100B` case through the npm package's main entry (WebAssembly): 100-byte "
+                 "messages, the direction changing every 3 messages, one operation = one encrypt and its decrypt, "
+                 "Padmé padding; a version-1 session against a version-2 one (`account.prekeyBundle({ pqRatchet: true })`), "
+                 "their rounds interleaved, median round of whole KEM epochs, in Node and in headless Chromium "
+                 "(`benches/js/pqratchet-node.mjs`, `pqratchet-chromium.mjs`).\n")
+        L.append("| runtime | session | ops/s | µs/op | bytes/message | KEM epochs in the run |")
+        L.append("|---|---|---:|---:|---:|---:|")
+        for env, r in pq_js.items():
+            for row in (r or {}).get("rows", []):
+                epochs = row.get("kem_epochs")
+                L.append(f"| {env} | {row['name']} | {row['ops_per_s']} | {row['us_per_op']} | "
+                         f"{row['bytes_per_message']} | {'n/a' if epochs is None else epochs} |")
         L.append("")
 
     # sotto/groups through the npm package (benches/js/groups-*.mjs).

@@ -1,4 +1,8 @@
-//! The main job: a two-party secret chat through an in-memory relay.
+//! The main job: a secret chat through a hostile in-memory relay.
+//!
+//! First two devices (below), then the scenes of examples/scenes/: people
+//! with several devices (a linked browser, a refused ghost device), a group
+//! with a member removed, attachments, and the post-quantum ratchet.
 //!
 //! Alice and Bob each create an account. Bob uploads his public prekeys to
 //! the relay, which hands Alice a bundle assembled from them (one one-time
@@ -22,12 +26,12 @@ use sotto::{
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-#[path = "scenes/people.rs"]
-mod people;
 #[path = "scenes/attachments.rs"]
 mod attachments;
 #[path = "scenes/group.rs"]
 mod group;
+#[path = "scenes/people.rs"]
+mod people;
 
 const MESSAGES: usize = 1000;
 const DROP_PERCENT: u32 = 5;

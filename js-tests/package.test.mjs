@@ -178,10 +178,14 @@ const role: 'initiator' | 'responder' = accepted.session.role;
 const emoji: SafetyEmoji[] = a.safetyNumber().emoji();
 const kind: 'prekey' | 'normal' = messageType(a.encrypt('x'));
 const code: number = ErrorCode.DUPLICATE_MESSAGE;
+const v2: PrekeyBundle = bob.prekeyBundle({ pqRatchet: true });
+const v1form: PrekeyBundle = PrekeyBundle.fromParts({ identityKey: bob.identityKey, signedPrekey: bob.signedPrekey(), kemPrekey: bob.lastResortPrekey(), pqRatchet: false }).withoutPqRatchet();
+const pq: boolean = a.usesPqRatchet && v2.supportsPqRatchet && !v1form.supportsPqRatchet;
+const kemEpoch: number | null = a.kemEpoch;
 function isReplay(e: unknown): boolean { return e instanceof SottoError && e.code === ErrorCode.DUPLICATE_MESSAGE && e.kind === 'DUPLICATE_MESSAGE'; }
 a.padding = 'none';
 a[Symbol.dispose]();
-export { role, emoji, kind, code, isReplay };
+export { role, emoji, kind, code, isReplay, pq, kemEpoch };
 `;
   const names = 'Account, PrekeyBundle, Session, SottoError, ErrorCode, messageType, type Accepted, type SafetyEmoji';
   const attached = `

@@ -50,7 +50,7 @@ results="$root/bench-results"
 target_dir=$(cargo_target_dir)
 mkdir -p "$results"
 rm -rf "$results/criterion" "$results/js.json" "$results/sizes.json" "$results/package-sizes.json" \
-  "$results"/attachments-*.json "$results"/groups-*.json "$results"/pq-ratchet-bytes*.json
+  "$results"/attachments-*.json "$results"/groups-*.json "$results"/pq-ratchet-bytes*.json "$results"/pq-ratchet-js-*.json
 export CRITERION_HOME="$results/criterion"
 
 if [ "$mode" = short ]; then
@@ -199,6 +199,13 @@ say "JavaScript benches ($mode)"
   node groups-node.mjs "${att_args[@]}" >"$results/groups-node.json"
   if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ -d "$root/js-tests/node_modules/playwright-core" ]; then
     node groups-chromium.mjs "${att_args[@]}" >"$results/groups-chromium.json"
+  fi
+  # Ratchet version 2 against version 1 (PROTOCOL.md §22) through the npm
+  # package: 100-byte messages alternating every 3 (the native
+  # pq_alternate3_100B), Node and Chromium.
+  node pqratchet-node.mjs "${att_args[@]}" >"$results/pq-ratchet-js-node.json"
+  if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ -d "$root/js-tests/node_modules/playwright-core" ]; then
+    node pqratchet-chromium.mjs "${att_args[@]}" >"$results/pq-ratchet-js-chromium.json"
   fi
 )
 

@@ -337,7 +337,19 @@ fn bad_arguments_are_typed_errors_and_change_nothing() {
     );
     // A bundle for oneself.
     assert_eq!(
-        w.send(0, 1, &[(w.address(0), b)], b"x").unwrap_err(),
+        w.send(0, 1, &[(w.address(0), b.clone())], b"x")
+            .unwrap_err(),
+        Error::UnknownDevice
+    );
+    // Both rules broken, the duplicate first: UNKNOWN_DEVICE (§20.3 check 4).
+    assert_eq!(
+        w.send(
+            0,
+            1,
+            &[(a, b.clone()), (a, b.clone()), (w.address(0), b)],
+            b"x"
+        )
+        .unwrap_err(),
         Error::UnknownDevice
     );
     // Own and recipient swapped (own is not this device's person).

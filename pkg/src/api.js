@@ -502,9 +502,10 @@ export function bind(glue, isReady) {
       );
       return { created, evictedUnpublished, evictedPublished };
     }
-    prekeyBundle() {
+    prekeyBundle(options) {
       const state = self(this, Account);
-      return new PrekeyBundle(TOKEN, call(() => check(state, 'this').prekey_bundle()));
+      const pq = pqOption(options, 'options');
+      return new PrekeyBundle(TOKEN, call(() => check(state, 'this').prekey_bundle(pq)));
     }
     markBundlePublished(bundle) {
       const state = self(this, Account);
@@ -563,6 +564,19 @@ export function bind(glue, isReady) {
     }
   }
 
+  // `{ pqRatchet?: boolean }` (PROTOCOL.md §22.2: a bundle advertising
+  // ratchet version 2): read once, before anything is checked for good.
+  function pqOption(options, what) {
+    if (options === undefined) return false;
+    if (options === null || typeof options !== 'object') throw wrongType(what, 'an object { pqRatchet?: boolean }', options);
+    return flag(read(options, 'pqRatchet', what), `${what}.pqRatchet`);
+  }
+  function flag(value, what) {
+    if (value === undefined) return false;
+    if (typeof value !== 'boolean') throw wrongType(what, 'a boolean', value);
+    return value;
+  }
+
   class PrekeyBundle extends Handle {
     static fromBytes(encoded) {
       ensureReady();
@@ -579,7 +593,8 @@ export function bind(glue, isReady) {
       const kem = bytes(read(parts, 'kemPrekey', 'parts'), 'parts.kemPrekey');
       const oneTimeValue = read(parts, 'oneTimePrekey', 'parts');
       const oneTime = oneTimeValue == null ? undefined : bytes(oneTimeValue, 'parts.oneTimePrekey');
-      return new PrekeyBundle(TOKEN, call(() => glue.WasmBundle.from_parts(identity, signed, kem, oneTime)));
+      const pq = flag(read(parts, 'pqRatchet', 'parts'), 'parts.pqRatchet');
+      return new PrekeyBundle(TOKEN, call(() => glue.WasmBundle.from_parts(identity, signed, kem, oneTime, pq)));
     }
     toBytes() {
       const state = self(this, PrekeyBundle);
@@ -592,6 +607,14 @@ export function bind(glue, isReady) {
     get hasOneTimePrekey() {
       const state = self(this, PrekeyBundle);
       return call(() => check(state, 'this').has_one_time_prekey());
+    }
+    get supportsPqRatchet() {
+      const state = self(this, PrekeyBundle);
+      return call(() => check(state, 'this').supports_pq_ratchet());
+    }
+    withoutPqRatchet() {
+      const state = self(this, PrekeyBundle);
+      return new PrekeyBundle(TOKEN, call(() => check(state, 'this').without_capabilities()));
     }
   }
 
@@ -715,6 +738,14 @@ export function bind(glue, isReady) {
     get canEncrypt() {
       const state = self(this, Session);
       return call(() => check(state, 'this').can_encrypt());
+    }
+    get usesPqRatchet() {
+      const state = self(this, Session);
+      return call(() => check(state, 'this').uses_pq_ratchet());
+    }
+    get kemEpoch() {
+      const state = self(this, Session);
+      return call(() => check(state, 'this').kem_epoch()) ?? null;
     }
     get localIdentity() {
       const state = self(this, Session);

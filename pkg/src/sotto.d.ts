@@ -233,8 +233,16 @@ export declare class Account implements Freeable {
    * {@link Account.markBundlePublished} records that the bundle was handed
    * out. For deployments where the device hands out bundles itself, and for
    * tests and demos.
+   *
+   * With `{ pqRatchet: true }` the bundle advertises ratchet version 2, the
+   * post-quantum KEM ratchet (PROTOCOL.md §22): a session started from it
+   * runs version 2 on both sides ({@link Session.usesPqRatchet}). Peers that
+   * run only version 1 cannot decode such a bundle: serve them
+   * {@link PrekeyBundle.withoutPqRatchet}. Accepting needs no option: the
+   * responder follows the initiator's prekey message.
+   * @throws SottoError `WRONG_ARGUMENT_TYPE` when `options` is not an object or `pqRatchet` not a boolean.
    */
-  prekeyBundle(): PrekeyBundle;
+  prekeyBundle(options?: { pqRatchet?: boolean }): PrekeyBundle;
   /**
    * Marks the one-time prekeys of a bundle made by {@link Account.prekeyBundle}
    * as published, so that the next bundle uses other ones.
@@ -280,13 +288,19 @@ export declare class PrekeyBundle implements Freeable {
     signedPrekey: Uint8Array;
     kemPrekey: Uint8Array;
     oneTimePrekey?: Uint8Array | null;
+    /** Advertise ratchet version 2 (see {@link Account.prekeyBundle}). */
+    pqRatchet?: boolean;
   }): PrekeyBundle;
-  /** The encoded bundle (1525 bytes with a one-time prekey, 1488 without). */
+  /** The encoded bundle (1525 bytes with a one-time prekey, 1488 without; one more when it advertises ratchet version 2). */
   toBytes(): Uint8Array;
   /** The owner's identity record (130 bytes). */
   readonly identityKey: Uint8Array;
   /** Whether the bundle includes a one-time X25519 prekey. */
   readonly hasOneTimePrekey: boolean;
+  /** Whether the owner advertises ratchet version 2, the post-quantum KEM ratchet (PROTOCOL.md §22.2). */
+  readonly supportsPqRatchet: boolean;
+  /** A copy of this bundle in its version-1 form, for peers that run only version 1. */
+  withoutPqRatchet(): PrekeyBundle;
   free(): void;
   [Symbol.dispose](): void;
   readonly freed: boolean;
@@ -366,6 +380,15 @@ export declare class Session implements Freeable {
   readonly awaitingReply: boolean;
   /** Whether the session can encrypt (always true for sessions from the public constructors). */
   readonly canEncrypt: boolean;
+  /**
+   * Whether the session runs ratchet version 2, the post-quantum KEM ratchet
+   * (PROTOCOL.md §22), negotiated from the peer's bundle. An application
+   * that once saw a version-2 session with a peer can refuse a later
+   * version-1 one (a downgrade by the server).
+   */
+  readonly usesPqRatchet: boolean;
+  /** The KEM epoch of a version-2 session (KEM exchanges completed on this side, PROTOCOL.md §22.5); `null` for version 1. */
+  readonly kemEpoch: number | null;
   /** This device's identity record (130 bytes). */
   readonly localIdentity: Uint8Array;
   /** The peer's identity record (130 bytes); verify it with {@link Session.safetyNumber}. */

@@ -109,10 +109,12 @@ pub fn send_to_person<R: TryCryptoRng + ?Sized>(
         };
         contact.user_key() == &to.user && contact.list.device(to.device_id).is_some() && to != me
     };
+    // §20.3 check 4: every address first, then duplicates, so a call that
+    // breaks both rules fails with UNKNOWN_DEVICE whatever the order.
+    if !bundles.iter().all(|(to, _)| is_target(to)) {
+        return Err(Error::UnknownDevice);
+    }
     for (i, (to, _)) in bundles.iter().enumerate() {
-        if !is_target(to) {
-            return Err(Error::UnknownDevice);
-        }
         if bundles.iter().take(i).any(|(other, _)| other == to) {
             return Err(Error::InvalidArgument);
         }

@@ -232,9 +232,16 @@ impl WasmAccount {
 
     /// A bundle using the oldest unpublished one-time prekeys; changes
     /// nothing (see [`mark_bundle_published`](Self::mark_bundle_published)).
-    pub fn prekey_bundle(&self) -> JsResult<WasmBundle> {
+    /// With `pq_ratchet`, the bundle advertises ratchet version 2 (kind
+    /// `0x13`, PROTOCOL.md §22.2).
+    pub fn prekey_bundle(&self, pq_ratchet: bool) -> JsResult<WasmBundle> {
+        let bundle = self.inner.prekey_bundle().js()?;
         Ok(WasmBundle {
-            inner: self.inner.prekey_bundle().js()?,
+            inner: if pq_ratchet {
+                bundle.with_pq_ratchet()
+            } else {
+                bundle
+            },
         })
     }
 
@@ -320,6 +327,7 @@ impl WasmBundle {
         signed_prekey: &[u8],
         kem_prekey: &[u8],
         one_time_prekey: Option<Vec<u8>>,
+        pq_ratchet: bool,
     ) -> JsResult<WasmBundle> {
         let identity = sotto::IdentityKey::from_bytes(identity).js()?;
         let signed = SignedPrekey::from_bytes(signed_prekey).js()?;
@@ -328,8 +336,13 @@ impl WasmBundle {
             Some(bytes) => Some(OneTimePrekey::from_bytes(&bytes).js()?),
             None => None,
         };
+        let bundle = PrekeyBundle::new(identity, signed, kem, one_time).js()?;
         Ok(WasmBundle {
-            inner: PrekeyBundle::new(identity, signed, kem, one_time).js()?,
+            inner: if pq_ratchet {
+                bundle.with_pq_ratchet()
+            } else {
+                bundle
+            },
         })
     }
 
@@ -346,6 +359,19 @@ impl WasmBundle {
     /// Whether the bundle carries a one-time X25519 prekey.
     pub fn has_one_time_prekey(&self) -> bool {
         self.inner.one_time_prekey().is_some()
+    }
+
+    /// Whether the owner advertises ratchet version 2 (PROTOCOL.md §22.2).
+    pub fn supports_pq_ratchet(&self) -> bool {
+        self.inner.supports_pq_ratchet()
+    }
+
+    /// The same bundle in its version-1 form (kind `0x01`), for peers that
+    /// run only version 1.
+    pub fn without_capabilities(&self) -> WasmBundle {
+        WasmBundle {
+            inner: self.inner.clone().without_capabilities(),
+        }
     }
 }
 
@@ -489,6 +515,17 @@ impl WasmSession {
     /// Whether the session can encrypt.
     pub fn can_encrypt(&self) -> bool {
         self.inner.can_encrypt()
+    }
+
+    /// Whether the session runs ratchet version 2 (PROTOCOL.md §22).
+    pub fn uses_pq_ratchet(&self) -> bool {
+        self.inner.uses_pq_ratchet()
+    }
+
+    /// The KEM epoch of a version-2 session (PROTOCOL.md §22.5);
+    /// `undefined` for version 1.
+    pub fn kem_epoch(&self) -> Option<u32> {
+        self.inner.kem_epoch()
     }
 
     /// This device's identity record.
