@@ -566,6 +566,28 @@ class PqSelf(unittest.TestCase):
                        bad, b"b", b"a")
         self.assertEqual(sb.decrypt(again), b"again")
 
+    def test_sealed_sizes_alternating_3(self):
+        """§22.8's example: alternating every 3 messages, 848 bytes sealed in
+        version 1; in version 2 at most 848 + 1198 = 2046 (phase 3 with a
+        marker), 2010 in phase 5."""
+        for v2 in (False, True):
+            rng, a, b = new_pair(21, v2=v2)
+            most = {}
+            for t in range(80):
+                frm, to = (b, a) if t % 2 == 0 else (a, b)
+                for _ in range(3):
+                    to.decrypt(frm.encrypt(b"x" * 10, rng))
+                for s in (a, b):
+                    n = len(R.seal(bytes(32), R.KIND_SEALED_SESSION, s.serialize(), bytes(24)))
+                    k = (s.kem.phase, s.kem.marker is not None) if v2 else None
+                    most[k] = max(most.get(k, 0), n)
+            if not v2:
+                self.assertEqual(most[None], 848)
+            else:
+                self.assertEqual(max(most.values()), 2046)
+                self.assertEqual(most[(P.P_AWAIT_KEY, True)], 2046)
+                self.assertEqual(most[(P.P_SENDING_CT, False)], 2010)
+
     def test_accepts_both_versions(self):
         """A version-2 device accepts a version-1 prekey message (§22.2 Responder)."""
         _, sa, sb = new_pair(14, v2=False)
