@@ -285,7 +285,9 @@ fn check_message_type(data: &[u8]) {
     match data {
         [] | [1] => assert_eq!(kind, Err(Error::Truncated)),
         [1, 2, ..] => assert_eq!(kind, Ok(MessageType::Prekey)),
-        [1, 3, ..] => assert_eq!(kind, Ok(MessageType::Normal)),
+        // Kind 0x03 is a version-1 message, 0x12 a ratchet-version-2 one
+        // (PROTOCOL.md §22.3); both are routed as normal messages.
+        [1, 3 | 0x12, ..] => assert_eq!(kind, Ok(MessageType::Normal)),
         [1, _, ..] => assert_eq!(kind, Err(Error::WrongObjectType)),
         _ => assert_eq!(kind, Err(Error::UnsupportedVersion)),
     }
