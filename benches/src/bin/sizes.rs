@@ -121,6 +121,7 @@ fn main() {
         },
         "groups": group_sizes(),
         "fanout": fanout_sizes(),
+        "people": people_sizes(),
         "vodozemac": {
             "published_keys_bytes_identity_ed25519_otk_signature": olm_published_keys,
             "prekey_message_bytes": olm_wire_len(&olm_first),
@@ -254,4 +255,66 @@ fn fanout_sizes() -> serde_json::Value {
         out.insert(label.into(), serde_json::Value::Object(rows));
     }
     serde_json::Value::Object(out)
+}
+
+/// People and linking sizes (PROTOCOL.md §18, §19): a signed device list of
+/// 1, 5 and 10 devices, a device certificate, the sealed user identity, the
+/// QR payload of a link offer and the link response, without contacts and
+/// with 10 contacts named by 12 bytes each.
+#[cfg(not(target_arch = "wasm32"))]
+fn people_sizes() -> serde_json::Value {
+    use serde_json::json;
+    use sotto::link::{LinkContact, LinkOffer, ScannedOffer};
+    use sotto::{Account, OsRng, StorageKey, UserIdentity};
+    const NOW: u64 = 1_800_000_000;
+    let devices: Vec<Account> = (0..10).map(|_| Account::new(&mut OsRng).unwrap()).collect();
+    let list_bytes = |n: usize| {
+        let user = UserIdentity::new(&mut OsRng).unwrap();
+        let add: Vec<_> = devices[..n]
+            .iter()
+            .zip(1u32..)
+            .map(|(a, id)| (id, a.identity_key().clone()))
+            .collect();
+        user.sign_device_list(&add, &[], NOW)
+            .unwrap()
+            .to_bytes()
+            .len()
+    };
+    let mut user = UserIdentity::new(&mut OsRng).unwrap();
+    let list = user
+        .sign_device_list(&[(1, devices[0].identity_key().clone())], &[], NOW)
+        .unwrap();
+    user.commit_device_list(&list).unwrap();
+    let certificate = user.certify_device(1).unwrap().to_bytes().len();
+    let sealed_user = user
+        .seal(&StorageKey::from_bytes([7; 32]), &mut OsRng)
+        .unwrap()
+        .len();
+    let contacts: Vec<LinkContact> = (0..10)
+        .map(|i| LinkContact {
+            user_key: UserIdentity::new(&mut OsRng).unwrap().public_key(),
+            verified: i % 2 == 0,
+            name: format!("contact {i:04}"),
+        })
+        .collect();
+    let browser = Account::new(&mut OsRng).unwrap();
+    let offer = LinkOffer::new(&browser, NOW, 300, &mut OsRng).unwrap();
+    let scanned = ScannedOffer::from_qr(&offer.qr_payload(), NOW + 1).unwrap();
+    let response = |contacts: &[LinkContact]| {
+        scanned
+            .respond(&user, 2, contacts, NOW + 1, &mut OsRng)
+            .unwrap()
+            .to_bytes()
+            .len()
+    };
+    json!({
+        "device_list_bytes_1_device": list_bytes(1),
+        "device_list_bytes_5_devices": list_bytes(5),
+        "device_list_bytes_10_devices": list_bytes(10),
+        "device_certificate_bytes": certificate,
+        "sealed_user_identity_bytes_with_list": sealed_user,
+        "link_qr_payload_bytes": offer.qr_payload().len(),
+        "link_response_bytes_no_contacts": response(&[]),
+        "link_response_bytes_10_contacts": response(&contacts),
+    })
 }
