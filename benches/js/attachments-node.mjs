@@ -1,6 +1,6 @@
 // Attachment throughput in Node (attachments-cases.js):
 // `node attachments-node.mjs [--short]`. Prints JSON.
-import sodium from 'libsodium-wrappers';
+import sodium from 'libsodium-wrappers-sumo';
 import * as api from 'sotto/attachments';
 import { benchAttachments } from './attachments-cases.js';
 
