@@ -5,7 +5,8 @@ use crate::buffer::{
     bytes_in_maybe_empty, token,
 };
 use crate::handles::sotto_rng;
-use crate::handles::{AccountRef, FfiResult, Kind, Object, free, guard, register, sotto_account};
+use crate::entry::{Input, create, decode, query, seal, unseal};
+use crate::handles::{AccountRef, Handle, Kind, free, guard, sotto_account};
 use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{SOTTO_MAX_ONE_TIME_PREKEYS, SOTTO_STORAGE_KEY_LEN, sotto_buffer};
@@ -34,17 +35,12 @@ pub unsafe extern "C" fn sotto_account_new(
     rng: *const sotto_rng,
     out: *mut *mut sotto_account,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let account = rng.with(|rng| Account::new(rng).map_err(core_code))?;
-        out.set(&disjoint, register(Object::Account(Mutex::new(account))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        create::<OutHandle<_>>(rng, out, |rng| {
+            Account::new(rng).map(AccountRef::wrap).map_err(core_code)
+        })
+    }
 }
 
 /// Frees an account, zeroizing its private keys. NULL is a no-op.
@@ -74,17 +70,8 @@ pub unsafe extern "C" fn sotto_account_identity(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| Ok(account.identity_key().to_bytes()))?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<AccountRef, OutBuffer>(account, out, |a| Ok(a.identity_key().to_bytes())) }
 }
 
 /// Generates `count` one-time X25519 prekeys and `count` one-time ML-KEM
@@ -108,7 +95,7 @@ pub extern "C" fn sotto_account_generate_one_time_prekeys(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         if count > SOTTO_MAX_ONE_TIME_PREKEYS {
             return Err(SOTTO_ERR_INVALID_ARGUMENT);
@@ -162,7 +149,7 @@ pub unsafe extern "C" fn sotto_account_generate_one_time_prekeys_report(
         // SAFETY: per this function's contract.
         let report_out =
             unsafe { OutValue::new(report_out, sotto_prekey_report::default(), &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         let report_out = report_out?;
         if count > SOTTO_MAX_ONE_TIME_PREKEYS {
@@ -208,7 +195,7 @@ pub unsafe extern "C" fn sotto_account_mark_bundle_published(
     bundle_len: usize,
 ) -> i32 {
     guard(|| {
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         // SAFETY: per this function's contract.
         let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
         let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
@@ -243,7 +230,7 @@ pub unsafe extern "C" fn sotto_account_one_time_prekey_counts(
         let x25519_out = unsafe { OutValue::new(x25519_out, 0, &aliasing) };
         // SAFETY: per this function's contract.
         let ml_kem_out = unsafe { OutValue::new(ml_kem_out, 0, &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let (x25519_out, ml_kem_out) = (x25519_out?, ml_kem_out?);
         let disjoint = aliasing.check()?;
         let (x25519, ml_kem) = account.with(|account| Ok(account.one_time_prekey_counts()))?;
@@ -273,22 +260,12 @@ pub unsafe extern "C" fn sotto_account_prekey_bundle(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| {
-            account
-                .prekey_bundle()
-                .map(|bundle| bundle.to_bytes())
-                .map_err(core_code)
-        })?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, OutBuffer>(account, out, |account| {
+            account.prekey_bundle().map(|bundle| bundle.to_bytes()).map_err(core_code)
+        })
+    }
 }
 
 /// Replaces the signed prekey with a fresh one (do this regularly, e.g.
@@ -308,7 +285,7 @@ pub extern "C" fn sotto_account_rotate_signed_prekey(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         rng.with(|rng| account.with(|account| account.rotate_signed_prekey(rng).map_err(core_code)))
     })
@@ -330,7 +307,7 @@ pub extern "C" fn sotto_account_rotate_last_resort_prekey(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         rng.with(|rng| {
             account.with(|account| account.rotate_last_resort_prekey(rng).map_err(core_code))
@@ -347,7 +324,7 @@ pub extern "C" fn sotto_account_rotate_last_resort_prekey(
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_mark_prekeys_published(account: *mut sotto_account) -> i32 {
     guard(|| {
-        AccountRef::get(token(account))?.with(|account| {
+        AccountRef::get(account)?.with(|account| {
             account.mark_prekeys_published();
             Ok(())
         })
@@ -378,23 +355,8 @@ pub unsafe extern "C" fn sotto_account_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
-        let key = StorageKey::from_bytes(key_bytes);
-        key_bytes.zeroize();
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| account.with(|account| account.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<AccountRef>(account, key, key_len, rng, out) }
 }
 
 /// Restores an account sealed by `sotto_account_seal`.
@@ -423,24 +385,8 @@ pub unsafe extern "C" fn sotto_account_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_account,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
-        let key = StorageKey::from_bytes(key_bytes);
-        key_bytes.zeroize();
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let account = Account::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::Account(Mutex::new(account))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, AccountRef::wrap) }
 }
 
 /// Decodes a prekey bundle, verifies every signature in it, and returns the
@@ -463,17 +409,13 @@ pub unsafe extern "C" fn sotto_bundle_identity(
     bundle_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        out.set(&disjoint, bundle.identity().to_bytes());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutBuffer>(Input::Bytes(bundle, bundle_len), out, |bundle| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            Ok(bundle.identity().to_bytes())
+        })
+    }
 }
 
 /// Decodes a prekey bundle of either form (version 1, kind `0x01`, or
@@ -488,16 +430,14 @@ unsafe fn convert_bundle(
     bundle_len: usize,
     out: *mut sotto_buffer,
     convert: fn(PrekeyBundle) -> PrekeyBundle,
-) -> FfiResult<()> {
-    let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
+) -> i32 {
     // SAFETY: per the caller's contract.
-    let out = unsafe { OutBuffer::new(out, &aliasing) }?;
-    // SAFETY: per the caller's contract.
-    let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-    let disjoint = aliasing.check()?;
-    let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-    out.set(&disjoint, convert(bundle).to_bytes());
-    Ok(())
+    unsafe {
+        decode::<OutBuffer>(Input::Bytes(bundle, bundle_len), out, |bundle| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            Ok(convert(bundle).to_bytes())
+        })
+    }
 }
 
 /// The same prekey bundle advertising ratchet version 2, the post-quantum
@@ -526,7 +466,7 @@ pub unsafe extern "C" fn sotto_bundle_with_pq_ratchet(
     out: *mut sotto_buffer,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    guard(|| unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::with_pq_ratchet) })
+    unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::with_pq_ratchet) }
 }
 
 /// The same prekey bundle in its version-1 form (kind `0x01`, PROTOCOL.md
@@ -547,7 +487,7 @@ pub unsafe extern "C" fn sotto_bundle_without_capabilities(
     out: *mut sotto_buffer,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    guard(|| unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::without_capabilities) })
+    unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::without_capabilities) }
 }
 
 /// Whether a prekey bundle advertises ratchet version 2 (capability bit
@@ -569,17 +509,13 @@ pub unsafe extern "C" fn sotto_bundle_supports_pq_ratchet(
     bundle_len: usize,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        out.set(&disjoint, bundle.supports_pq_ratchet());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutValue<bool>>(Input::Bytes(bundle, bundle_len), out, |bundle| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            Ok(bundle.supports_pq_ratchet())
+        })
+    }
 }
 
 /// Generates a random 32-byte storage key into `out` (at least
@@ -636,17 +572,8 @@ pub unsafe extern "C" fn sotto_account_signed_prekey(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| Ok(account.signed_prekey().to_bytes()))?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<AccountRef, OutBuffer>(account, out, |a| Ok(a.signed_prekey().to_bytes())) }
 }
 
 /// The current signed last-resort ML-KEM prekey (`SOTTO_KEM_PREKEY_LEN` =
@@ -666,17 +593,10 @@ pub unsafe extern "C" fn sotto_account_last_resort_prekey(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| Ok(account.last_resort_prekey().to_bytes()))?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, OutBuffer>(account, out, |a| Ok(a.last_resort_prekey().to_bytes()))
+    }
 }
 
 /// The one-time X25519 prekeys not yet marked published, to upload: `*out`
@@ -706,7 +626,7 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_prekeys(
         let out = unsafe { OutBuffer::new(out, &aliasing) };
         // SAFETY: per this function's contract.
         let count = unsafe { OutValue::new(count, 0, &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let (out, count) = (out?, count?);
         let disjoint = aliasing.check()?;
         let (bytes, n) = account.with(|account| {
@@ -748,7 +668,7 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_kem_prekeys(
         let out = unsafe { OutBuffer::new(out, &aliasing) };
         // SAFETY: per this function's contract.
         let count = unsafe { OutValue::new(count, 0, &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let (out, count) = (out?, count?);
         let disjoint = aliasing.check()?;
         let (bytes, n) = account.with(|account| {

@@ -11,6 +11,7 @@
 use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
 };
+use crate::handles::Handle;
 use crate::handles::{
     DecryptorRef, EncryptorRef, FfiResult, Kind, Object, free, guard, register,
     sotto_attachment_decryptor, sotto_attachment_encryptor, sotto_rng,
@@ -181,7 +182,7 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_chunk(
         );
         // SAFETY: per this function's contract.
         let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
+        let encryptor = EncryptorRef::get(encryptor)?;
         let written = written?;
         encryptor.with(|state| {
             let params = state.inner.params();
@@ -241,7 +242,7 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_final(
         );
         // SAFETY: per this function's contract.
         let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
+        let encryptor = EncryptorRef::get(encryptor)?;
         let written = written?;
         encryptor.with(|state| {
             let params = state.inner.params();
@@ -290,7 +291,7 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_padding(
         let aliasing = Aliasing::of(&[Span::bytes(out, out_len), Span::of(written)], &[]);
         // SAFETY: per this function's contract.
         let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
+        let encryptor = EncryptorRef::get(encryptor)?;
         let written = written?;
         encryptor.with(|state| {
             let params = state.inner.params();
@@ -347,7 +348,7 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_descriptor(
         );
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
+        let encryptor = EncryptorRef::get(encryptor)?;
         let out = out?;
         // SAFETY: per this function's contract.
         let content_type = unsafe { bytes_in_maybe_empty(content_type, content_type_len) }?;
@@ -443,7 +444,7 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_next_chunk_len(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let decryptor = DecryptorRef::get(token(decryptor))?;
+        let decryptor = DecryptorRef::get(decryptor)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let len = decryptor.with(|state| Ok(state.inner.next_chunk_len().unwrap_or(0)))?;
@@ -496,7 +497,7 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_chunk(
         );
         // SAFETY: per this function's contract.
         let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let decryptor = DecryptorRef::get(token(decryptor))?;
+        let decryptor = DecryptorRef::get(decryptor)?;
         let written = written?;
         let needed = input_len.saturating_sub(SOTTO_ATTACHMENT_CHUNK_OVERHEAD);
         // SAFETY: per this function's contract.
@@ -536,7 +537,7 @@ pub extern "C" fn sotto_attachment_decryptor_finish(
     decryptor: *const sotto_attachment_decryptor,
 ) -> i32 {
     guard(|| {
-        let decryptor = DecryptorRef::get(token(decryptor))?;
+        let decryptor = DecryptorRef::get(decryptor)?;
         decryptor.with(|state| state.inner.finish().map_err(core_code))
     })
 }

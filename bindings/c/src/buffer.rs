@@ -1,7 +1,7 @@
 //! Owned output buffers, and the checked conversions of C inputs and
 //! outputs that every exported function uses.
 
-use crate::handles::{FfiResult, guard, live_handles, registry};
+use crate::handles::{FfiResult, Object, guard, live_handles, register, registry};
 use crate::status::{
     SOTTO_ERR_ALIASED_OUTPUT, SOTTO_ERR_BUFFER_TOO_SMALL, SOTTO_ERR_INVALID_ARGUMENT,
     SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_TOO_LARGE,
@@ -448,6 +448,74 @@ impl<T: Copy> OutValue<T> {
         // SAFETY: writable per `OutValue::new`'s caller, and disjoint from
         // the inputs and the other outputs.
         unsafe { self.0.write_unaligned(value) };
+    }
+}
+
+/// An output argument that is reset on entry (unless it aliases) and set
+/// on success: a `sotto_buffer`, a scalar or a handle. It lets one helper
+/// (see `entry`) serve every kind of output.
+pub(crate) trait Out: Sized {
+    /// The C argument (`sotto_buffer *`, `T *`, `T **`).
+    type Ptr: Copy;
+    /// The result it receives.
+    type Value;
+    /// The memory the argument occupies (for [`Aliasing::of`]).
+    fn span(ptr: Self::Ptr) -> Span;
+    /// Resets the output when `aliasing` allows it, then checks the pointer
+    /// (see [`OutBuffer::new`]).
+    ///
+    /// # Safety
+    /// `ptr` is NULL or valid for writes of what it points to until the
+    /// returned value is dropped.
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self>;
+    /// Stores the result.
+    fn put(self, disjoint: &Disjoint, value: Self::Value);
+}
+
+impl Out for OutBuffer {
+    type Ptr = *mut sotto_buffer;
+    type Value = Vec<u8>;
+    fn span(ptr: Self::Ptr) -> Span {
+        Span::of(ptr)
+    }
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OutBuffer::new(ptr, aliasing) }
+    }
+    fn put(self, disjoint: &Disjoint, value: Vec<u8>) {
+        self.set(disjoint, value);
+    }
+}
+
+/// A scalar output is reset to its type's default (0, false, zeros).
+impl<T: Copy + Default> Out for OutValue<T> {
+    type Ptr = *mut T;
+    type Value = T;
+    fn span(ptr: Self::Ptr) -> Span {
+        Span::of(ptr)
+    }
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OutValue::new(ptr, T::default(), aliasing) }
+    }
+    fn put(self, disjoint: &Disjoint, value: T) {
+        self.set(disjoint, value);
+    }
+}
+
+/// A handle output receives a new object, registered on success.
+impl<T> Out for OutHandle<T> {
+    type Ptr = *mut *mut T;
+    type Value = Object;
+    fn span(ptr: Self::Ptr) -> Span {
+        Span::of(ptr)
+    }
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OutHandle::new(ptr, aliasing) }
+    }
+    fn put(self, disjoint: &Disjoint, value: Object) {
+        self.set(disjoint, register(value));
     }
 }
 

@@ -11,6 +11,7 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
     token,
 };
+use crate::handles::Handle;
 use crate::handles::{
     AccountRef, ContactRef, DeliveryReportRef, DeviceListRef, FfiResult, Kind, Object, free, guard,
     register, sotto_account, sotto_contact, sotto_delivery_report, sotto_device_list, sotto_rng,
@@ -147,7 +148,7 @@ pub unsafe extern "C" fn sotto_contact_new(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let contact = Contact::new(list.with(|list| Ok(list.clone()))?);
@@ -192,7 +193,7 @@ pub unsafe extern "C" fn sotto_contact_update_list(
         let added = unsafe { OutBuffer::new(added, &aliasing) };
         // SAFETY: per this function's contract.
         let removed = unsafe { OutBuffer::new(removed, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
+        let contact = ContactRef::get(contact)?;
         let (added, removed) = (added?, removed?);
         // SAFETY: per this function's contract.
         let new_list = unsafe { bytes_in(new_list, new_list_len) }?;
@@ -221,7 +222,7 @@ pub unsafe extern "C" fn sotto_contact_device_list(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
+        let contact = ContactRef::get(contact)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let list = contact.with(|contact| Ok(contact.list().clone()))?;
@@ -257,7 +258,7 @@ pub unsafe extern "C" fn sotto_contact_devices_without_session(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(me, me_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
+        let contact = ContactRef::get(contact)?;
         let out = out?;
         // SAFETY: per this function's contract.
         let me = unsafe { address_in(me, me_len) }?;
@@ -328,8 +329,8 @@ pub unsafe extern "C" fn sotto_contact_decrypt(
         );
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let account = AccountRef::get(token(account))?;
+        let contact = ContactRef::get(contact)?;
+        let account = AccountRef::get(account)?;
         let out = out?;
         // SAFETY: per this function's contract.
         let to = unsafe { OutArray::new(to, to_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
@@ -374,7 +375,7 @@ pub unsafe extern "C" fn sotto_contact_uses_pq_ratchet(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
+        let contact = ContactRef::get(contact)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let pq = contact.with(|contact| {
@@ -409,7 +410,7 @@ pub unsafe extern "C" fn sotto_contact_kem_epoch(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
+        let contact = ContactRef::get(contact)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let epoch = contact.with(|contact| {
@@ -449,7 +450,7 @@ pub unsafe extern "C" fn sotto_contact_seal(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
+        let contact = ContactRef::get(contact)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.
@@ -585,9 +586,9 @@ pub unsafe extern "C" fn sotto_send_to_person(
         let aliasing = Aliasing::of(&[Span::of(out)], &inputs);
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let own_ref = ContactRef::get(token(own))?;
-        let recipient_ref = ContactRef::get(token(recipient))?;
+        let account = AccountRef::get(account)?;
+        let own_ref = ContactRef::get(own)?;
+        let recipient_ref = ContactRef::get(recipient)?;
         let rng = RngRef::get(rng)?;
         // One handle for both would lock one mutex twice.
         if token(own) == token(recipient) {
@@ -656,7 +657,7 @@ pub unsafe extern "C" fn sotto_delivery_report_count(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let report = DeliveryReportRef::get(token(report))?;
+        let report = DeliveryReportRef::get(report)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, report.with(|report| Ok(report.len()))?);
@@ -714,7 +715,7 @@ pub unsafe extern "C" fn sotto_delivery_report_get(
         let new_session = unsafe { OutValue::new(new_session, false, &aliasing) };
         // SAFETY: per this function's contract.
         let message = unsafe { OutBuffer::new(message, &aliasing) };
-        let report = DeliveryReportRef::get(token(report))?;
+        let report = DeliveryReportRef::get(report)?;
         let (outcome, status, new_session, message) = (outcome?, status?, new_session?, message?);
         // SAFETY: per this function's contract.
         let to = unsafe { OutArray::new(to, to_len, SOTTO_DEVICE_ADDRESS_LEN) }?;

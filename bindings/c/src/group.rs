@@ -17,6 +17,7 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
     token,
 };
+use crate::handles::Handle;
 use crate::handles::{
     FfiResult, GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng,
 };
@@ -220,7 +221,7 @@ pub unsafe extern "C" fn sotto_group_distribution(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let bytes = group.with(|group| group.distribution().to_bytes().map_err(core_code))?;
@@ -254,7 +255,7 @@ pub unsafe extern "C" fn sotto_group_receive_distribution(
     from_len: usize,
 ) -> i32 {
     guard(|| {
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         // SAFETY: per this function's contract.
         let distribution = unsafe { bytes_in(distribution, distribution_len) }?;
         // SAFETY: per this function's contract.
@@ -305,7 +306,7 @@ pub unsafe extern "C" fn sotto_group_encrypt(
         let message = unsafe { OutBuffer::new(message, &aliasing) };
         // SAFETY: per this function's contract.
         let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let rng = RngRef::get(rng)?;
         let (message, distribution) = (message?, distribution?);
         // SAFETY: per this function's contract.
@@ -371,7 +372,7 @@ pub unsafe extern "C" fn sotto_group_decrypt(
         let sender = unsafe { OutBuffer::new(sender, &aliasing) };
         // SAFETY: per this function's contract.
         let epoch = unsafe { OutValue::new(epoch, 0, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let (plaintext, sender, epoch) = (plaintext?, sender?, epoch?);
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
@@ -419,7 +420,7 @@ pub unsafe extern "C" fn sotto_group_add_members(
         let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
         // SAFETY: per this function's contract.
         let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let distribution = distribution?;
         if device_count == 0 {
             return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
@@ -468,7 +469,7 @@ pub unsafe extern "C" fn sotto_group_remove_members(
         let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
         // SAFETY: per this function's contract.
         let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let rng = RngRef::get(rng)?;
         let distribution = distribution?;
         if device_count == 0 {
@@ -512,7 +513,7 @@ pub unsafe extern "C" fn sotto_group_rotate(
         let aliasing = Aliasing::of(&[Span::of(distribution)], &[]);
         // SAFETY: per this function's contract.
         let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let rng = RngRef::get(rng)?;
         let distribution = distribution?;
         let disjoint = aliasing.check()?;
@@ -535,7 +536,7 @@ pub unsafe extern "C" fn sotto_group_rotate(
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_group_drop_previous_epochs(group: *mut sotto_group) -> i32 {
     guard(|| {
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         group.with(|group| {
             group.drop_previous_epochs();
             Ok(())
@@ -557,7 +558,7 @@ pub unsafe extern "C" fn sotto_group_epoch(group: *const sotto_group, out: *mut 
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, group.with(|group| Ok(group.epoch()))?);
@@ -581,7 +582,7 @@ pub unsafe extern "C" fn sotto_group_member_count(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, group.with(|group| Ok(group.members().count()))?);
@@ -611,7 +612,7 @@ pub unsafe extern "C" fn sotto_group_has_chain(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(sender, sender_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let out = out?;
         // SAFETY: per this function's contract.
         let sender = unsafe { bytes_in(sender, sender_len) }?;
@@ -707,7 +708,7 @@ pub unsafe extern "C" fn sotto_group_seal(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.

@@ -32,6 +32,7 @@ mod account;
 mod attachment;
 mod buffer;
 mod contact;
+mod entry;
 mod group;
 mod handles;
 mod link;

@@ -12,6 +12,7 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
     bytes_in_maybe_empty, token,
 };
+use crate::handles::Handle;
 use crate::handles::{
     AccountRef, FfiResult, Kind, LinkOfferRef, LinkedDeviceRef, Object, UserIdentityRef, free,
     guard, register, sotto_account, sotto_link_offer, sotto_linked_device, sotto_rng,
@@ -79,7 +80,7 @@ pub unsafe extern "C" fn sotto_link_offer_new(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         let disjoint = aliasing.check()?;
@@ -110,7 +111,7 @@ pub unsafe extern "C" fn sotto_link_offer_qr_payload(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let offer = LinkOfferRef::get(token(offer))?;
+        let offer = LinkOfferRef::get(offer)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, offer.with(|offer| Ok(offer.qr_payload()))?);
@@ -134,7 +135,7 @@ pub unsafe extern "C" fn sotto_link_offer_expires_at(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let offer = LinkOfferRef::get(token(offer))?;
+        let offer = LinkOfferRef::get(offer)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, offer.with(|offer| Ok(offer.expires_at()))?);
@@ -172,7 +173,7 @@ pub unsafe extern "C" fn sotto_link_offer_complete(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(response, response_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
-        let offer = LinkOfferRef::get(token(offer))?;
+        let offer = LinkOfferRef::get(offer)?;
         let out = out?;
         // SAFETY: per this function's contract.
         let response = unsafe { bytes_in(response, response_len) }?;
@@ -337,7 +338,7 @@ pub unsafe extern "C" fn sotto_link_respond(
         let list_out = unsafe { OutBuffer::new(device_list, &aliasing) };
         // SAFETY: per this function's contract.
         let code_out = unsafe { OutValue::new(code, 0, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         let rng = RngRef::get(rng)?;
         let (response_out, list_out, code_out) = (response_out?, list_out?, code_out?);
         // SAFETY: per this function's contract.
@@ -396,7 +397,7 @@ pub unsafe extern "C" fn sotto_linked_device_code(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
+        let linked = LinkedDeviceRef::get(linked)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, linked.with(|l| Ok(l.code().value()))?);
@@ -420,7 +421,7 @@ pub unsafe extern "C" fn sotto_linked_device_device_id(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
+        let linked = LinkedDeviceRef::get(linked)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, linked.with(|l| Ok(l.device_id()))?);
@@ -448,7 +449,7 @@ pub unsafe extern "C" fn sotto_linked_device_user_key(
             &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
             &[],
         );
-        let linked = LinkedDeviceRef::get(token(linked))?;
+        let linked = LinkedDeviceRef::get(linked)?;
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
         let disjoint = aliasing.check()?;
@@ -475,7 +476,7 @@ pub unsafe extern "C" fn sotto_linked_device_device_list(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
+        let linked = LinkedDeviceRef::get(linked)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, linked.with(|l| Ok(l.device_list().to_bytes()))?);
@@ -501,7 +502,7 @@ pub unsafe extern "C" fn sotto_linked_device_certificate(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
+        let linked = LinkedDeviceRef::get(linked)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, linked.with(|l| Ok(l.certificate().to_bytes()))?);
@@ -525,7 +526,7 @@ pub unsafe extern "C" fn sotto_linked_device_contact_count(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
+        let linked = LinkedDeviceRef::get(linked)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, linked.with(|l| Ok(l.contacts().len()))?);
@@ -570,7 +571,7 @@ pub unsafe extern "C" fn sotto_linked_device_contact(
         let verified = unsafe { OutValue::new(verified, false, &aliasing) };
         // SAFETY: per this function's contract.
         let name = unsafe { OutBuffer::new(name, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
+        let linked = LinkedDeviceRef::get(linked)?;
         let (verified, name) = (verified?, name?);
         // SAFETY: per this function's contract.
         let user_key =

@@ -8,6 +8,7 @@
 use crate::buffer::{
     Aliasing, Disjoint, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token,
 };
+use crate::handles::Handle;
 use crate::handles::{
     DeviceListRef, FfiResult, Kind, Object, UserIdentityRef, free, guard, register,
     sotto_device_list, sotto_rng, sotto_user_identity,
@@ -133,7 +134,7 @@ pub unsafe extern "C" fn sotto_user_identity_public_key(
             &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
             &[],
         );
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
         let disjoint = aliasing.check()?;
@@ -194,7 +195,7 @@ pub unsafe extern "C" fn sotto_user_identity_sign_device_list(
         );
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         let out = out?;
         if add_count > SOTTO_MAX_DEVICES {
             return Err(SOTTO_ERR_TOO_LARGE);
@@ -250,7 +251,7 @@ pub unsafe extern "C" fn sotto_user_identity_commit_device_list(
     list_len: usize,
 ) -> i32 {
     guard(|| {
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         // SAFETY: per this function's contract.
         let list = unsafe { bytes_in(list, list_len) }?;
         user.with(|user| {
@@ -278,7 +279,7 @@ pub unsafe extern "C" fn sotto_user_identity_device_list(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let bytes = user.with(|user| Ok(user.device_list().map(DeviceList::to_bytes)))?;
@@ -308,7 +309,7 @@ pub unsafe extern "C" fn sotto_user_identity_certify_device(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let certificate = user.with(|user| user.certify_device(device_id).map_err(core_code))?;
@@ -341,7 +342,7 @@ pub unsafe extern "C" fn sotto_user_identity_seal(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.
@@ -522,7 +523,7 @@ pub unsafe extern "C" fn sotto_device_list_update(
         let added = unsafe { OutBuffer::new(added, &aliasing) };
         // SAFETY: per this function's contract.
         let removed = unsafe { OutBuffer::new(removed, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         let (added, removed) = (added?, removed?);
         // SAFETY: per this function's contract.
         let new_list = unsafe { bytes_in(new_list, new_list_len) }?;
@@ -555,7 +556,7 @@ pub unsafe extern "C" fn sotto_device_list_to_bytes(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, list.with(|list| Ok(list.to_bytes()))?);
@@ -581,7 +582,7 @@ pub unsafe extern "C" fn sotto_device_list_entries(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(
@@ -608,7 +609,7 @@ pub unsafe extern "C" fn sotto_device_list_version(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, list.with(|list| Ok(list.version()))?);
@@ -636,7 +637,7 @@ pub unsafe extern "C" fn sotto_device_list_user_key(
             &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
             &[],
         );
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
         let disjoint = aliasing.check()?;
@@ -674,7 +675,7 @@ pub unsafe extern "C" fn sotto_device_list_find_identity(
         let found = unsafe { OutValue::new(found, false, &aliasing) };
         // SAFETY: per this function's contract.
         let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         let (found, device_id) = (found?, device_id?);
         // SAFETY: per this function's contract.
         let identity = unsafe { array_in::<SOTTO_IDENTITY_LEN>(identity, identity_len) }?;
@@ -715,7 +716,7 @@ pub unsafe extern "C" fn sotto_device_list_verify_certificate(
         );
         // SAFETY: per this function's contract.
         let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
+        let list = DeviceListRef::get(list)?;
         let device_id = device_id?;
         // SAFETY: per this function's contract.
         let certificate = unsafe { bytes_in(certificate, certificate_len) }?;

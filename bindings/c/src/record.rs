@@ -5,6 +5,7 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, context_id_in,
     plaintext_in, token,
 };
+use crate::handles::Handle;
 use crate::handles::{
     AccountRef, Kind, Object, RecordRef, free, guard, register, sotto_account, sotto_rng,
     sotto_session_record,
@@ -125,8 +126,8 @@ pub unsafe extern "C" fn sotto_session_record_initiate(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        let record = RecordRef::get(token(record))?;
-        let account = AccountRef::get(token(account))?;
+        let record = RecordRef::get(record)?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         // SAFETY: per this function's contract.
         let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
@@ -178,7 +179,7 @@ pub unsafe extern "C" fn sotto_session_record_encrypt(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(plaintext, plaintext_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.
@@ -240,8 +241,8 @@ pub unsafe extern "C" fn sotto_session_record_decrypt(
         );
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let account = AccountRef::get(token(account))?;
+        let record = RecordRef::get(record)?;
+        let account = AccountRef::get(account)?;
         let out = out?;
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
@@ -281,7 +282,7 @@ pub unsafe extern "C" fn sotto_session_record_current_id(
 ) -> i32 {
     guard(|| {
         let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)], &[]);
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
         let disjoint = aliasing.check()?;
@@ -312,7 +313,7 @@ pub unsafe extern "C" fn sotto_session_record_session_count(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(&disjoint, record.with(|record| Ok(record.len()))?);
@@ -339,7 +340,7 @@ pub unsafe extern "C" fn sotto_session_record_session_ids(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let ids = record.with(|record| {
@@ -374,7 +375,7 @@ pub unsafe extern "C" fn sotto_session_record_remote_identity(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let bytes = record.with(|record| {
@@ -407,7 +408,7 @@ pub unsafe extern "C" fn sotto_session_record_uses_pq_ratchet(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let pq = record.with(|record| {
@@ -440,7 +441,7 @@ pub unsafe extern "C" fn sotto_session_record_kem_epoch(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let epoch = record.with(|record| {
@@ -466,7 +467,7 @@ pub extern "C" fn sotto_session_record_set_padding(
     padding: i32,
 ) -> i32 {
     guard(|| {
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let padding = match padding {
             SOTTO_PADDING_PADME => Padding::Padme,
             SOTTO_PADDING_NONE => Padding::None,
@@ -506,7 +507,7 @@ pub unsafe extern "C" fn sotto_session_record_seal(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
+        let record = RecordRef::get(record)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.

@@ -4,6 +4,7 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in,
     plaintext_in, token,
 };
+use crate::handles::Handle;
 use crate::handles::sotto_rng;
 use crate::handles::{
     AccountRef, Kind, Object, SessionRef, free, guard, register, sotto_account, sotto_session,
@@ -86,7 +87,7 @@ pub unsafe extern "C" fn sotto_session_initiate(
         );
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.
@@ -243,7 +244,7 @@ unsafe fn accept(
         let session_out = unsafe { OutHandle::new(session_out, &aliasing) };
         // SAFETY: per this function's contract.
         let plaintext_out = unsafe { OutBuffer::new(plaintext_out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let (session_out, plaintext_out) = (session_out?, plaintext_out?);
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
@@ -310,7 +311,7 @@ pub unsafe extern "C" fn sotto_session_encrypt(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(plaintext, plaintext_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.
@@ -336,7 +337,7 @@ pub unsafe extern "C" fn sotto_session_encrypt(
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_session_set_padding(session: *mut sotto_session, padding: i32) -> i32 {
     guard(|| {
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let padding = match padding {
             SOTTO_PADDING_PADME => Padding::Padme,
             SOTTO_PADDING_NONE => Padding::None,
@@ -383,7 +384,7 @@ pub unsafe extern "C" fn sotto_session_decrypt(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(message, message_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let out = out?;
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
@@ -414,7 +415,7 @@ pub unsafe extern "C" fn sotto_session_id(
 ) -> i32 {
     guard(|| {
         let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)], &[]);
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         // SAFETY: per this function's contract.
         let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
         let disjoint = aliasing.check()?;
@@ -444,7 +445,7 @@ pub unsafe extern "C" fn sotto_session_awaiting_reply(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(
@@ -476,7 +477,7 @@ pub unsafe extern "C" fn sotto_session_uses_pq_ratchet(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         out.set(
@@ -508,7 +509,7 @@ pub unsafe extern "C" fn sotto_session_kem_epoch(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let epoch =
@@ -536,7 +537,7 @@ pub unsafe extern "C" fn sotto_session_remote_identity(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let bytes = session.with(|session| Ok(session.remote_identity().to_bytes()))?;
@@ -571,7 +572,7 @@ pub unsafe extern "C" fn sotto_session_safety_number(
             &[OutArray::span(out, out_len, SOTTO_SAFETY_NUMBER_SIZE)],
             &[],
         );
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         // SAFETY: per this function's contract (`c_char` and `u8` have the
         // same size and alignment).
         let out = unsafe { OutArray::new(out, out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
@@ -602,7 +603,7 @@ pub unsafe extern "C" fn sotto_session_safety_emoji(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let emoji = session.with(|session| Ok(session.safety_number().emoji()))?;
@@ -631,7 +632,7 @@ pub unsafe extern "C" fn sotto_session_safety_qr(
         let aliasing = Aliasing::of(&[Span::of(out)], &[]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let out = out?;
         let disjoint = aliasing.check()?;
         let payload = session.with(|session| Ok(session.safety_number().qr_payload()))?;
@@ -666,7 +667,7 @@ pub unsafe extern "C" fn sotto_session_safety_qr_matches(
         let aliasing = Aliasing::of(&[Span::of(matches)], &[Span::bytes(scanned, scanned_len)]);
         // SAFETY: per this function's contract.
         let matches = unsafe { OutValue::new(matches, false, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let matches = matches?;
         // SAFETY: per this function's contract.
         let scanned = unsafe { bytes_in(scanned, scanned_len) }?;
@@ -708,7 +709,7 @@ pub unsafe extern "C" fn sotto_session_seal(
         let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
+        let session = SessionRef::get(session)?;
         let rng = RngRef::get(rng)?;
         let out = out?;
         // SAFETY: per this function's contract.
