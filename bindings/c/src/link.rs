@@ -19,7 +19,9 @@ use crate::handles::{
     sotto_user_identity,
 };
 use crate::person::SOTTO_USER_IDENTITY_KEY_LEN;
+use crate::entry::{Input, call, query, query_array};
 use crate::rng::RngRef;
+use core::ptr;
 use crate::sotto_buffer;
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE, core_code,
@@ -76,20 +78,13 @@ pub unsafe extern "C" fn sotto_link_offer_new(
     rng: *const sotto_rng,
     out: *mut *mut sotto_link_offer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(account)?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let offer = rng.with(|rng| {
-            account.with(|account| LinkOffer::new(account, now, ttl, rng).map_err(core_code))
-        })?;
-        out.set(&disjoint, register(Object::LinkOffer(Mutex::new(offer))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        call::<AccountRef, OutHandle<_>>(account, rng, Input::None, out, |account, _, rng| {
+            let offer = LinkOffer::new(account, now, ttl, rng).map_err(core_code)?;
+            Ok(LinkOfferRef::wrap(offer))
+        })
+    }
 }
 
 /// The bytes to show as a QR code (`SOTTO_LINK_OFFER_LEN` bytes). They
@@ -107,16 +102,8 @@ pub unsafe extern "C" fn sotto_link_offer_qr_payload(
     offer: *const sotto_link_offer,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let offer = LinkOfferRef::get(offer)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, offer.with(|offer| Ok(offer.qr_payload()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkOfferRef, OutBuffer>(offer, out, |offer| Ok(offer.qr_payload())) }
 }
 
 /// Stores when the offer expires (the caller's clock, seconds) in `*out`.
@@ -131,16 +118,8 @@ pub unsafe extern "C" fn sotto_link_offer_expires_at(
     offer: *const sotto_link_offer,
     out: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let offer = LinkOfferRef::get(offer)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, offer.with(|offer| Ok(offer.expires_at()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkOfferRef, OutValue<u64>>(offer, out, |offer| Ok(offer.expires_at())) }
 }
 
 /// Completes the link on the new device: opens the primary's response and
@@ -169,22 +148,14 @@ pub unsafe extern "C" fn sotto_link_offer_complete(
     now: u64,
     out: *mut *mut sotto_linked_device,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(response, response_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let offer = LinkOfferRef::get(offer)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let response = unsafe { bytes_in(response, response_len) }?;
-        let disjoint = aliasing.check()?;
-        let linked = offer.with(|offer| offer.complete(response, now).map_err(core_code))?;
-        out.set(
-            &disjoint,
-            register(Object::LinkedDevice(Mutex::new(linked))),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let response = Input::Bytes(response, response_len);
+        call::<LinkOfferRef, OutHandle<_>>(offer, ptr::null(), response, out, |offer, response, _| {
+            let linked = offer.complete(response, now).map_err(core_code)?;
+            Ok(LinkedDeviceRef::wrap(linked))
+        })
+    }
 }
 
 /// Frees a link offer, wiping its keys and secret. NULL is a no-op.
@@ -393,16 +364,8 @@ pub unsafe extern "C" fn sotto_linked_device_code(
     linked: *const sotto_linked_device,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(linked)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.code().value()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutValue<u32>>(linked, out, |l| Ok(l.code().value())) }
 }
 
 /// Stores this device's id in the person's list in `*out`.
@@ -417,16 +380,8 @@ pub unsafe extern "C" fn sotto_linked_device_device_id(
     linked: *const sotto_linked_device,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(linked)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.device_id()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutValue<u32>>(linked, out, |l| Ok(l.device_id())) }
 }
 
 /// Writes the person's user identity key (`SOTTO_USER_IDENTITY_KEY_LEN`
@@ -444,18 +399,12 @@ pub unsafe extern "C" fn sotto_linked_device_user_key(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
-            &[],
-        );
-        let linked = LinkedDeviceRef::get(linked)?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = linked.with(|l| Ok(l.user_key().to_bytes()))?;
-        out.set(&disjoint, &key)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<LinkedDeviceRef, _>(linked, out, out_len, SOTTO_USER_IDENTITY_KEY_LEN, |l| {
+            Ok(l.user_key().to_bytes())
+        })
+    }
 }
 
 /// The person's signed device list, with this device in it (open it with
@@ -472,16 +421,8 @@ pub unsafe extern "C" fn sotto_linked_device_device_list(
     linked: *const sotto_linked_device,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let linked = LinkedDeviceRef::get(linked)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.device_list().to_bytes()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutBuffer>(linked, out, |l| Ok(l.device_list().to_bytes())) }
 }
 
 /// This device's certificate (`SOTTO_DEVICE_CERTIFICATE_LEN` bytes), to
@@ -498,16 +439,8 @@ pub unsafe extern "C" fn sotto_linked_device_certificate(
     linked: *const sotto_linked_device,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let linked = LinkedDeviceRef::get(linked)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.certificate().to_bytes()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutBuffer>(linked, out, |l| Ok(l.certificate().to_bytes())) }
 }
 
 /// Stores the number of contacts the primary handed over in `*out`.
@@ -522,16 +455,8 @@ pub unsafe extern "C" fn sotto_linked_device_contact_count(
     linked: *const sotto_linked_device,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(linked)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.contacts().len()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutValue<usize>>(linked, out, |l| Ok(l.contacts().len())) }
 }
 
 /// Contact `index` (from 0) of those the primary handed over: its user key

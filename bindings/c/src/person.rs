@@ -13,7 +13,9 @@ use crate::handles::{
     DeviceListRef, FfiResult, Kind, Object, UserIdentityRef, free, guard, register,
     sotto_device_list, sotto_rng, sotto_user_identity,
 };
+use crate::entry::{Input, call, create, decode, query, query_array, seal, unseal};
 use crate::rng::RngRef;
+use core::ptr;
 use crate::session::storage_key;
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
@@ -100,17 +102,12 @@ pub unsafe extern "C" fn sotto_user_identity_new(
     rng: *const sotto_rng,
     out: *mut *mut sotto_user_identity,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let user = rng.with(|rng| UserIdentity::new(rng).map_err(core_code))?;
-        out.set(&disjoint, register(Object::UserIdentity(Mutex::new(user))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        create::<OutHandle<_>>(rng, out, |rng| {
+            UserIdentity::new(rng).map(UserIdentityRef::wrap).map_err(core_code)
+        })
+    }
 }
 
 /// Writes the person's public user identity key
@@ -129,18 +126,12 @@ pub unsafe extern "C" fn sotto_user_identity_public_key(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
-            &[],
-        );
-        let user = UserIdentityRef::get(user)?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = user.with(|user| Ok(user.public_key().to_bytes()))?;
-        out.set(&disjoint, &key)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<UserIdentityRef, _>(user, out, out_len, SOTTO_USER_IDENTITY_KEY_LEN, |user| {
+            Ok(user.public_key().to_bytes())
+        })
+    }
 }
 
 /// Signs the person's next device list: the committed one (or an empty
@@ -275,17 +266,12 @@ pub unsafe extern "C" fn sotto_user_identity_device_list(
     user: *const sotto_user_identity,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(user)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = user.with(|user| Ok(user.device_list().map(DeviceList::to_bytes)))?;
-        out.set(&disjoint, bytes.unwrap_or_default());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<UserIdentityRef, OutBuffer>(user, out, |user| {
+            Ok(user.device_list().map(DeviceList::to_bytes).unwrap_or_default())
+        })
+    }
 }
 
 /// Issues the certificate (`SOTTO_DEVICE_CERTIFICATE_LEN` bytes) of device
@@ -305,17 +291,13 @@ pub unsafe extern "C" fn sotto_user_identity_certify_device(
     device_id: u32,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(user)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let certificate = user.with(|user| user.certify_device(device_id).map_err(core_code))?;
-        out.set(&disjoint, certificate.to_bytes());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<UserIdentityRef, OutBuffer>(user, out, |user| {
+            let certificate = user.certify_device(device_id).map_err(core_code)?;
+            Ok(certificate.to_bytes())
+        })
+    }
 }
 
 /// Seals the user identity (its private key and committed list) under a
@@ -338,20 +320,8 @@ pub unsafe extern "C" fn sotto_user_identity_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(user)?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed = rng.with(|rng| user.with(|user| user.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<UserIdentityRef>(user, key, key_len, rng, out) }
 }
 
 /// Restores a user identity sealed by `sotto_user_identity_seal`.
@@ -374,22 +344,8 @@ pub unsafe extern "C" fn sotto_user_identity_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_user_identity,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let user = UserIdentity::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::UserIdentity(Mutex::new(user))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, UserIdentityRef::wrap) }
 }
 
 /// Frees a user identity, wiping its private key. NULL is a no-op.
@@ -474,17 +430,13 @@ pub unsafe extern "C" fn sotto_device_list_new_first_use(
     list_len: usize,
     out: *mut *mut sotto_device_list,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(list, list_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let list = unsafe { bytes_in(list, list_len) }?;
-        let disjoint = aliasing.check()?;
-        let list = DeviceList::from_bytes_first_use(list).map_err(core_code)?;
-        new_list(out, &disjoint, list);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutHandle<_>>(Input::Bytes(list, list_len), out, |list| {
+            let list = DeviceList::from_bytes_first_use(list).map_err(core_code)?;
+            Ok(DeviceListRef::wrap(list))
+        })
+    }
 }
 
 /// Checks a newer list of the same person fetched from the server and, on
@@ -552,16 +504,8 @@ pub unsafe extern "C" fn sotto_device_list_to_bytes(
     list: *const sotto_device_list,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let list = DeviceListRef::get(list)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, list.with(|list| Ok(list.to_bytes()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<DeviceListRef, OutBuffer>(list, out, |list| Ok(list.to_bytes())) }
 }
 
 /// The list's devices, sorted by device id, as encoded device entries
@@ -578,19 +522,8 @@ pub unsafe extern "C" fn sotto_device_list_entries(
     list: *const sotto_device_list,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let list = DeviceListRef::get(list)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(
-            &disjoint,
-            list.with(|list| Ok(entries_bytes(list.entries())))?,
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<DeviceListRef, OutBuffer>(list, out, |list| Ok(entries_bytes(list.entries()))) }
 }
 
 /// Stores the list's version (at least 1; it only grows) in `*out`.
@@ -605,16 +538,8 @@ pub unsafe extern "C" fn sotto_device_list_version(
     list: *const sotto_device_list,
     out: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let list = DeviceListRef::get(list)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, list.with(|list| Ok(list.version()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<DeviceListRef, OutValue<u64>>(list, out, |list| Ok(list.version())) }
 }
 
 /// Writes the user identity key that signed the list
@@ -632,18 +557,12 @@ pub unsafe extern "C" fn sotto_device_list_user_key(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
-            &[],
-        );
-        let list = DeviceListRef::get(list)?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = list.with(|list| Ok(list.user_key().to_bytes()))?;
-        out.set(&disjoint, &key)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<DeviceListRef, _>(list, out, out_len, SOTTO_USER_IDENTITY_KEY_LEN, |list| {
+            Ok(list.user_key().to_bytes())
+        })
+    }
 }
 
 /// Whether a device identity (a 130-byte identity record, e.g. a session
@@ -709,27 +628,16 @@ pub unsafe extern "C" fn sotto_device_list_verify_certificate(
     certificate_len: usize,
     device_id: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(device_id)],
-            &[Span::bytes(certificate, certificate_len)],
-        );
-        // SAFETY: per this function's contract.
-        let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        let list = DeviceListRef::get(list)?;
-        let device_id = device_id?;
-        // SAFETY: per this function's contract.
-        let certificate = unsafe { bytes_in(certificate, certificate_len) }?;
-        let disjoint = aliasing.check()?;
-        let id = list.with(|list| {
+    // SAFETY: per this function's contract.
+    unsafe {
+        let certificate = Input::Bytes(certificate, certificate_len);
+        call::<DeviceListRef, OutValue<u32>>(list, ptr::null(), certificate, device_id, |list, certificate, _| {
             let certificate =
                 DeviceCertificate::from_bytes(certificate, list.user_key()).map_err(core_code)?;
             certificate.verify_in_list(list).map_err(core_code)?;
             Ok(certificate.device_id())
-        })?;
-        device_id.set(&disjoint, id);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Frees a device list. NULL is a no-op.
