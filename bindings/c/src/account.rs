@@ -4,9 +4,10 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
     bytes_in_maybe_empty, token,
 };
-use crate::handles::sotto_rng;
 use crate::entry::{Input, create, decode, query, seal, unseal};
+use crate::handles::sotto_rng;
 use crate::handles::{AccountRef, Handle, Kind, free, guard, sotto_account};
+
 use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{SOTTO_MAX_ONE_TIME_PREKEYS, SOTTO_STORAGE_KEY_LEN, sotto_buffer};
@@ -224,20 +225,13 @@ pub unsafe extern "C" fn sotto_account_one_time_prekey_counts(
     x25519_out: *mut usize,
     ml_kem_out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(x25519_out), Span::of(ml_kem_out)], &[]);
-        // SAFETY: per this function's contract.
-        let x25519_out = unsafe { OutValue::new(x25519_out, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let ml_kem_out = unsafe { OutValue::new(ml_kem_out, 0, &aliasing) };
-        let account = AccountRef::get(account)?;
-        let (x25519_out, ml_kem_out) = (x25519_out?, ml_kem_out?);
-        let disjoint = aliasing.check()?;
-        let (x25519, ml_kem) = account.with(|account| Ok(account.one_time_prekey_counts()))?;
-        x25519_out.set(&disjoint, x25519);
-        ml_kem_out.set(&disjoint, ml_kem);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let outs = (x25519_out, ml_kem_out);
+        query::<AccountRef, (OutValue<usize>, OutValue<usize>)>(account, outs, |account| {
+            Ok(account.one_time_prekey_counts())
+        })
+    }
 }
 
 /// Builds a prekey bundle (the bytes a peer needs to start a session with
@@ -263,7 +257,10 @@ pub unsafe extern "C" fn sotto_account_prekey_bundle(
     // SAFETY: per this function's contract.
     unsafe {
         query::<AccountRef, OutBuffer>(account, out, |account| {
-            account.prekey_bundle().map(|bundle| bundle.to_bytes()).map_err(core_code)
+            account
+                .prekey_bundle()
+                .map(|bundle| bundle.to_bytes())
+                .map_err(core_code)
         })
     }
 }
@@ -620,25 +617,15 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_prekeys(
     out: *mut sotto_buffer,
     count: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out), Span::of(count)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        // SAFETY: per this function's contract.
-        let count = unsafe { OutValue::new(count, 0, &aliasing) };
-        let account = AccountRef::get(account)?;
-        let (out, count) = (out?, count?);
-        let disjoint = aliasing.check()?;
-        let (bytes, n) = account.with(|account| {
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, (OutBuffer, OutValue<usize>)>(account, (out, count), |account| {
             Ok(concatenated(
                 &account.unpublished_one_time_prekeys(),
                 |key| key.to_bytes(),
             ))
-        })?;
-        out.set(&disjoint, bytes);
-        count.set(&disjoint, n);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// The signed one-time ML-KEM prekeys not yet marked published, to upload:
@@ -662,25 +649,15 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_kem_prekeys(
     out: *mut sotto_buffer,
     count: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out), Span::of(count)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        // SAFETY: per this function's contract.
-        let count = unsafe { OutValue::new(count, 0, &aliasing) };
-        let account = AccountRef::get(account)?;
-        let (out, count) = (out?, count?);
-        let disjoint = aliasing.check()?;
-        let (bytes, n) = account.with(|account| {
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, (OutBuffer, OutValue<usize>)>(account, (out, count), |account| {
             let keys = account
                 .unpublished_one_time_kem_prekeys()
                 .map_err(core_code)?;
             Ok(concatenated(&keys, |key| key.to_bytes()))
-        })?;
-        out.set(&disjoint, bytes);
-        count.set(&disjoint, n);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Server side: assembles a bundle from the parts an account uploaded (an

@@ -459,8 +459,9 @@ pub(crate) trait Out: Sized {
     type Ptr: Copy;
     /// The result it receives.
     type Value;
-    /// The memory the argument occupies (for [`Aliasing::of`]).
-    fn span(ptr: Self::Ptr) -> Span;
+    /// Adds the memory the argument occupies to `spans` (for
+    /// [`Aliasing::of`]).
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>);
     /// Resets the output when `aliasing` allows it, then checks the pointer
     /// (see [`OutBuffer::new`]).
     ///
@@ -475,8 +476,8 @@ pub(crate) trait Out: Sized {
 impl Out for OutBuffer {
     type Ptr = *mut sotto_buffer;
     type Value = Vec<u8>;
-    fn span(ptr: Self::Ptr) -> Span {
-        Span::of(ptr)
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>) {
+        spans.push(Span::of(ptr));
     }
     unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
         // SAFETY: forwarded from the caller.
@@ -491,8 +492,8 @@ impl Out for OutBuffer {
 impl<T: Copy + Default> Out for OutValue<T> {
     type Ptr = *mut T;
     type Value = T;
-    fn span(ptr: Self::Ptr) -> Span {
-        Span::of(ptr)
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>) {
+        spans.push(Span::of(ptr));
     }
     unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
         // SAFETY: forwarded from the caller.
@@ -507,8 +508,8 @@ impl<T: Copy + Default> Out for OutValue<T> {
 impl<T> Out for OutHandle<T> {
     type Ptr = *mut *mut T;
     type Value = Object;
-    fn span(ptr: Self::Ptr) -> Span {
-        Span::of(ptr)
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>) {
+        spans.push(Span::of(ptr));
     }
     unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
         // SAFETY: forwarded from the caller.
@@ -517,6 +518,33 @@ impl<T> Out for OutHandle<T> {
     fn put(self, disjoint: &Disjoint, value: Object) {
         self.set(disjoint, register(value));
     }
+}
+
+/// Two outputs of one call, reset in order on entry; a NULL one is
+/// reported after the handles, the first one first.
+impl<A: Out, B: Out> Out for (A, B) {
+    type Ptr = (A::Ptr, B::Ptr);
+    type Value = (A::Value, B::Value);
+    fn spans((a, b): Self::Ptr, spans: &mut Vec<Span>) {
+        A::spans(a, spans);
+        B::spans(b, spans);
+    }
+    unsafe fn open((a, b): Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        let (a, b) = unsafe { (A::open(a, aliasing), B::open(b, aliasing)) };
+        Ok((a?, b?))
+    }
+    fn put(self, disjoint: &Disjoint, (a, b): Self::Value) {
+        self.0.put(disjoint, a);
+        self.1.put(disjoint, b);
+    }
+}
+
+/// The spans of the outputs `ptr` describes.
+pub(crate) fn out_spans<O: Out>(ptr: O::Ptr) -> Vec<Span> {
+    let mut spans = Vec::new();
+    O::spans(ptr, &mut spans);
+    spans
 }
 
 /// Handle tokens as the integers they are.

@@ -11,6 +11,7 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
     token,
 };
+use crate::entry::{Input, call, query, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
     AccountRef, ContactRef, DeliveryReportRef, DeviceListRef, FfiResult, Kind, Object, free, guard,
@@ -24,6 +25,7 @@ use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
     SOTTO_ERR_WRONG_LENGTH, core_code,
 };
+use core::ptr;
 use sotto_core::contact::{Contact, DEVICE_ADDRESS_LEN, DeviceAddress, Outcome, send_to_person};
 use sotto_core::{Error, PrekeyBundle, Session, SessionRecord, UserIdentityKey};
 use std::sync::Mutex;
@@ -144,17 +146,12 @@ pub unsafe extern "C" fn sotto_contact_new(
     list: *const sotto_device_list,
     out: *mut *mut sotto_contact,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let list = DeviceListRef::get(list)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let contact = Contact::new(list.with(|list| Ok(list.clone()))?);
-        out.set(&disjoint, register(Object::Contact(Mutex::new(contact))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<DeviceListRef, OutHandle<_>>(list, out, |list| {
+            Ok(ContactRef::wrap(Contact::new(list.clone())))
+        })
+    }
 }
 
 /// Imports a newer device list of the person (as `sotto_device_list_update`)
@@ -184,25 +181,21 @@ pub unsafe extern "C" fn sotto_contact_update_list(
     added: *mut sotto_buffer,
     removed: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(added), Span::of(removed)],
-            &[Span::bytes(new_list, new_list_len)],
-        );
-        // SAFETY: per this function's contract.
-        let added = unsafe { OutBuffer::new(added, &aliasing) };
-        // SAFETY: per this function's contract.
-        let removed = unsafe { OutBuffer::new(removed, &aliasing) };
-        let contact = ContactRef::get(contact)?;
-        let (added, removed) = (added?, removed?);
-        // SAFETY: per this function's contract.
-        let new_list = unsafe { bytes_in(new_list, new_list_len) }?;
-        let disjoint = aliasing.check()?;
-        let change = contact.with(|contact| contact.update_list(new_list).map_err(core_code))?;
-        added.set(&disjoint, entries_bytes(&change.added));
-        removed.set(&disjoint, entries_bytes(&change.removed));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let new_list = Input::Bytes(new_list, new_list_len);
+        let outs = (added, removed);
+        call::<ContactRef, (OutBuffer, OutBuffer)>(
+            contact,
+            ptr::null(),
+            new_list,
+            outs,
+            |c, l, _| {
+                let change = c.update_list(l).map_err(core_code)?;
+                Ok((entries_bytes(&change.added), entries_bytes(&change.removed)))
+            },
+        )
+    }
 }
 
 /// A copy of the contact's current device list, as a new device list handle
@@ -218,17 +211,12 @@ pub unsafe extern "C" fn sotto_contact_device_list(
     contact: *const sotto_contact,
     out: *mut *mut sotto_device_list,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let contact = ContactRef::get(contact)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let list = contact.with(|contact| Ok(contact.list().clone()))?;
-        out.set(&disjoint, register(Object::DeviceList(Mutex::new(list))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<ContactRef, OutHandle<_>>(contact, out, |contact| {
+            Ok(DeviceListRef::wrap(contact.list().clone()))
+        })
+    }
 }
 
 /// The addresses (`SOTTO_DEVICE_ADDRESS_LEN` bytes each, concatenated, by
@@ -371,23 +359,15 @@ pub unsafe extern "C" fn sotto_contact_uses_pq_ratchet(
     device_id: u32,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let contact = ContactRef::get(contact)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let pq = contact.with(|contact| {
-            contact
-                .record(device_id)
-                .and_then(SessionRecord::current)
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<ContactRef, OutValue<bool>>(contact, out, |contact| {
+            let record = contact.record(device_id).and_then(SessionRecord::current);
+            record
                 .map(Session::uses_pq_ratchet)
                 .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, pq);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Stores in `*out` the KEM epoch of the current session with device
@@ -406,23 +386,15 @@ pub unsafe extern "C" fn sotto_contact_kem_epoch(
     device_id: u32,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let contact = ContactRef::get(contact)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let epoch = contact.with(|contact| {
-            contact
-                .record(device_id)
-                .and_then(SessionRecord::current)
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<ContactRef, OutValue<u32>>(contact, out, |contact| {
+            let record = contact.record(device_id).and_then(SessionRecord::current);
+            record
                 .and_then(Session::kem_epoch)
                 .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, epoch);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Seals the contact (its list and every session record) under a 32-byte
@@ -446,21 +418,8 @@ pub unsafe extern "C" fn sotto_contact_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(contact)?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| contact.with(|contact| contact.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<ContactRef>(contact, key, key_len, rng, out) }
 }
 
 /// Restores a contact sealed by `sotto_contact_seal`.
@@ -485,22 +444,8 @@ pub unsafe extern "C" fn sotto_contact_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_contact,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let contact = Contact::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::Contact(Mutex::new(contact))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, ContactRef::wrap) }
 }
 
 /// Frees a contact, zeroizing every session's keys. NULL is a no-op.
@@ -653,16 +598,8 @@ pub unsafe extern "C" fn sotto_delivery_report_count(
     report: *const sotto_delivery_report,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let report = DeliveryReportRef::get(report)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, report.with(|report| Ok(report.len()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<DeliveryReportRef, OutValue<usize>>(report, out, |report| Ok(report.len())) }
 }
 
 /// Line `index` (from 0) of a delivery report: the device's address

@@ -16,7 +16,9 @@
 //! addresses) write their prologue out with the same building blocks
 //! (`Aliasing`, `OutBuffer`, `OutValue`, `OutHandle`, `bytes_in`, ...).
 
-use crate::buffer::{Aliasing, OutArray, OutBuffer, OutHandle, Out, Span, bytes_in, plaintext_in};
+use crate::buffer::{
+    Aliasing, Out, OutArray, OutBuffer, OutHandle, Span, bytes_in, out_spans, plaintext_in,
+};
 use crate::handles::{Handle, Object, Status, guard, sotto_rng};
 use crate::rng::{FfiRng, RngRef};
 use crate::session::storage_key;
@@ -87,7 +89,14 @@ macro_rules! sealed {
     )*};
 }
 
-sealed!(Account, Session, SessionRecord, UserIdentity, GroupSession, Contact);
+sealed!(
+    Account,
+    Session,
+    SessionRecord,
+    UserIdentity,
+    GroupSession,
+    Contact
+);
 
 /// One handle, a random source (NULL: the OS generator) and one input →
 /// one output. Checks, in order: `handle`, `rng` (handle errors), `out`
@@ -105,7 +114,7 @@ pub(crate) unsafe fn call<H: Handle, O: Out>(
     f: impl FnOnce(&mut H::Target, &[u8], &mut FfiRng<'_>) -> Result<O::Value, Status>,
 ) -> Status {
     guard(|| {
-        let aliasing = Aliasing::of(&[O::span(out)], &[input.span()]);
+        let aliasing = Aliasing::of(&out_spans::<O>(out), &[input.span()]);
         // SAFETY: forwarded from the caller.
         let out = unsafe { O::open(out, &aliasing) };
         let handle = H::get(handle)?;
@@ -132,7 +141,11 @@ pub(crate) unsafe fn query<H: Handle, O: Out>(
     f: impl FnOnce(&mut H::Target) -> Result<O::Value, Status>,
 ) -> Status {
     // SAFETY: forwarded from the caller; no input.
-    unsafe { call::<H, O>(handle, ptr::null(), Input::None, out, |object, _, _| f(object)) }
+    unsafe {
+        call::<H, O>(handle, ptr::null(), Input::None, out, |object, _, _| {
+            f(object)
+        })
+    }
 }
 
 /// One handle → the first `needed` bytes of a caller's array (written only
@@ -173,7 +186,7 @@ pub(crate) unsafe fn decode<O: Out>(
     f: impl FnOnce(&[u8]) -> Result<O::Value, Status>,
 ) -> Status {
     guard(|| {
-        let aliasing = Aliasing::of(&[O::span(out)], &[input.span()]);
+        let aliasing = Aliasing::of(&out_spans::<O>(out), &[input.span()]);
         // SAFETY: forwarded from the caller.
         let out = unsafe { O::open(out, &aliasing) }?;
         // SAFETY: forwarded from the caller.
@@ -196,7 +209,7 @@ pub(crate) unsafe fn create<O: Out>(
     f: impl FnOnce(&mut FfiRng<'_>) -> Result<O::Value, Status>,
 ) -> Status {
     guard(|| {
-        let aliasing = Aliasing::of(&[O::span(out)], &[]);
+        let aliasing = Aliasing::of(&out_spans::<O>(out), &[]);
         // SAFETY: forwarded from the caller.
         let out = unsafe { O::open(out, &aliasing) };
         let rng = RngRef::get(rng)?;
@@ -236,9 +249,8 @@ where
         // SAFETY: forwarded from the caller.
         let key = unsafe { storage_key(key, key_len) }?;
         let disjoint = aliasing.check()?;
-        let sealed = rng.with(|rng| {
-            handle.with(|object| object.seal_under(&key, rng).map_err(core_code))
-        })?;
+        let sealed =
+            rng.with(|rng| handle.with(|object| object.seal_under(&key, rng).map_err(core_code)))?;
         out.set(&disjoint, sealed);
         Ok(())
     })

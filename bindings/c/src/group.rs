@@ -17,16 +17,19 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
     token,
 };
+use crate::entry::{Input, call, query, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
     FfiResult, GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng,
 };
+
 use crate::rng::RngRef;
 use crate::session::storage_key;
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE, core_code,
 };
 use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, sotto_buffer};
+use core::ptr;
 use sotto_core::Padding;
 use sotto_core::group::{GroupConfig, GroupDecrypted, GroupMessage, GroupSession};
 use std::sync::Mutex;
@@ -217,17 +220,13 @@ pub unsafe extern "C" fn sotto_group_distribution(
     group: *const sotto_group,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = group.with(|group| group.distribution().to_bytes().map_err(core_code))?;
-        out.set(&disjoint, bytes.to_vec());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<GroupRef, OutBuffer>(group, out, |group| {
+            let bytes = group.distribution().to_bytes().map_err(core_code)?;
+            Ok(bytes.to_vec())
+        })
+    }
 }
 
 /// Stores another member device's chain, received through the pairwise
@@ -361,33 +360,16 @@ pub unsafe extern "C" fn sotto_group_decrypt(
     sender: *mut sotto_buffer,
     epoch: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(plaintext), Span::of(sender), Span::of(epoch)],
-            &[Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let plaintext = unsafe { OutBuffer::new(plaintext, &aliasing) };
-        // SAFETY: per this function's contract.
-        let sender = unsafe { OutBuffer::new(sender, &aliasing) };
-        // SAFETY: per this function's contract.
-        let epoch = unsafe { OutValue::new(epoch, 0, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let (plaintext, sender, epoch) = (plaintext?, sender?, epoch?);
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let read = group.with(|group| group.decrypt(message).map_err(core_code))?;
-        let GroupDecrypted {
-            sender: from,
-            epoch: sent_in,
-            plaintext: bytes,
-        } = read;
-        epoch.set(&disjoint, sent_in);
-        sender.set(&disjoint, from);
-        plaintext.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let message = Input::Bytes(message, message_len);
+        let outs = ((plaintext, sender), epoch);
+        type Outs = ((OutBuffer, OutBuffer), OutValue<u32>);
+        call::<GroupRef, Outs>(group, ptr::null(), message, outs, |group, message, _| {
+            let read = group.decrypt(message).map_err(core_code)?;
+            Ok(((read.plaintext, read.sender), read.epoch))
+        })
+    }
 }
 
 /// Adds member devices (`device_count` addresses). They get no history:
@@ -509,23 +491,13 @@ pub unsafe extern "C" fn sotto_group_rotate(
     rng: *const sotto_rng,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(distribution)], &[]);
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let rng = RngRef::get(rng)?;
-        let distribution = distribution?;
-        let disjoint = aliasing.check()?;
-        let bytes = rng.with(|rng| {
-            group.with(|group| {
-                let d = group.rotate(now, rng).map_err(core_code)?;
-                d.to_bytes().map(|b| b.to_vec()).map_err(core_code)
-            })
-        })?;
-        distribution.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        call::<GroupRef, OutBuffer>(group, rng, Input::None, distribution, |group, _, rng| {
+            let d = group.rotate(now, rng).map_err(core_code)?;
+            d.to_bytes().map(|b| b.to_vec()).map_err(core_code)
+        })
+    }
 }
 
 /// Drops every receiving chain of an epoch before the current one (once
@@ -554,16 +526,8 @@ pub extern "C" fn sotto_group_drop_previous_epochs(group: *mut sotto_group) -> i
 /// `out` is NULL or valid for writing a `uint32_t`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_group_epoch(group: *const sotto_group, out: *mut u32) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, group.with(|group| Ok(group.epoch()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<GroupRef, OutValue<u32>>(group, out, |group| Ok(group.epoch())) }
 }
 
 /// Stores the number of other member devices in `*out`.
@@ -578,16 +542,8 @@ pub unsafe extern "C" fn sotto_group_member_count(
     group: *const sotto_group,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, group.with(|group| Ok(group.members().count()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<GroupRef, OutValue<usize>>(group, out, |group| Ok(group.members().count())) }
 }
 
 /// Whether a chain of device `sender` for `epoch` is held here (`*out`):
@@ -608,21 +564,13 @@ pub unsafe extern "C" fn sotto_group_has_chain(
     epoch: u32,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(sender, sender_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let sender = unsafe { bytes_in(sender, sender_len) }?;
-        let disjoint = aliasing.check()?;
-        out.set(
-            &disjoint,
-            group.with(|group| Ok(group.has_chain(sender, epoch)))?,
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let sender = Input::Bytes(sender, sender_len);
+        call::<GroupRef, OutValue<bool>>(group, ptr::null(), sender, out, |group, sender, _| {
+            Ok(group.has_chain(sender, epoch))
+        })
+    }
 }
 
 /// Reads the clear routing fields of a group message, without any key:
@@ -704,21 +652,8 @@ pub unsafe extern "C" fn sotto_group_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| group.with(|group| group.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<GroupRef>(group, key, key_len, rng, out) }
 }
 
 /// Restores a group sealed by `sotto_group_seal`.
@@ -742,22 +677,8 @@ pub unsafe extern "C" fn sotto_group_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_group,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let group = GroupSession::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::Group(Mutex::new(group))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, GroupRef::wrap) }
 }
 
 /// Frees a group, wiping its keys. NULL is a no-op.

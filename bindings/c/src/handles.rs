@@ -413,14 +413,19 @@ mod tests {
         let mut rng = sotto_core::OsRng;
         let victim = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
         let other = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
-        let status =
-            guard(|| AccountRef::get(core::ptr::without_provenance(victim))?.with(|_| -> FfiResult<()> { panic!("bug") }));
+        let status = guard(|| {
+            AccountRef::get(core::ptr::without_provenance(victim))?
+                .with(|_| -> FfiResult<()> { panic!("bug") })
+        });
         assert_eq!(status, SOTTO_ERR_PANIC);
         assert_eq!(
             guard(|| AccountRef::get(core::ptr::without_provenance(victim))?.with(|_| Ok(()))),
             SOTTO_ERR_POISONED
         );
-        assert_eq!(guard(|| AccountRef::get(core::ptr::without_provenance(other))?.with(|_| Ok(()))), SOTTO_OK);
+        assert_eq!(
+            guard(|| AccountRef::get(core::ptr::without_provenance(other))?.with(|_| Ok(()))),
+            SOTTO_OK
+        );
         assert_eq!(free(victim, Kind::Account), Ok(()));
         assert_eq!(free(other, Kind::Account), Ok(()));
     }

@@ -12,6 +12,8 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
     bytes_in_maybe_empty, token,
 };
+use crate::entry::decode;
+use crate::entry::{Input, call, query, query_array};
 use crate::handles::Handle;
 use crate::handles::{
     AccountRef, FfiResult, Kind, LinkOfferRef, LinkedDeviceRef, Object, UserIdentityRef, free,
@@ -19,13 +21,12 @@ use crate::handles::{
     sotto_user_identity,
 };
 use crate::person::SOTTO_USER_IDENTITY_KEY_LEN;
-use crate::entry::{Input, call, query, query_array};
 use crate::rng::RngRef;
-use core::ptr;
 use crate::sotto_buffer;
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE, core_code,
 };
+use core::ptr;
 use sotto_core::UserIdentityKey;
 use sotto_core::link::{LinkContact, LinkOffer, ScannedOffer};
 use std::sync::Mutex;
@@ -151,10 +152,16 @@ pub unsafe extern "C" fn sotto_link_offer_complete(
     // SAFETY: per this function's contract.
     unsafe {
         let response = Input::Bytes(response, response_len);
-        call::<LinkOfferRef, OutHandle<_>>(offer, ptr::null(), response, out, |offer, response, _| {
-            let linked = offer.complete(response, now).map_err(core_code)?;
-            Ok(LinkedDeviceRef::wrap(linked))
-        })
+        call::<LinkOfferRef, OutHandle<_>>(
+            offer,
+            ptr::null(),
+            response,
+            out,
+            |offer, response, _| {
+                let linked = offer.complete(response, now).map_err(core_code)?;
+                Ok(LinkedDeviceRef::wrap(linked))
+            },
+        )
     }
 }
 
@@ -191,24 +198,14 @@ pub unsafe extern "C" fn sotto_link_scan(
     identity: *mut sotto_buffer,
     expires_at: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(identity), Span::of(expires_at)],
-            &[Span::bytes(qr, qr_len)],
-        );
-        // SAFETY: per this function's contract.
-        let identity = unsafe { OutBuffer::new(identity, &aliasing) };
-        // SAFETY: per this function's contract.
-        let expires_at = unsafe { OutValue::new(expires_at, 0, &aliasing) };
-        let (identity, expires_at) = (identity?, expires_at?);
-        // SAFETY: per this function's contract.
-        let qr = unsafe { bytes_in(qr, qr_len) }?;
-        let disjoint = aliasing.check()?;
-        let scanned = ScannedOffer::from_qr(qr, now).map_err(core_code)?;
-        expires_at.set(&disjoint, scanned.expires_at());
-        identity.set(&disjoint, scanned.identity().to_bytes());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let outs = (identity, expires_at);
+        decode::<(OutBuffer, OutValue<u64>)>(Input::Bytes(qr, qr_len), outs, |qr| {
+            let scanned = ScannedOffer::from_qr(qr, now).map_err(core_code)?;
+            Ok((scanned.identity().to_bytes(), scanned.expires_at()))
+        })
+    }
 }
 
 /// Reads the caller's contacts.

@@ -8,14 +8,14 @@
 use crate::buffer::{
     Aliasing, Disjoint, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token,
 };
+use crate::entry::{Input, call, create, decode, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
     DeviceListRef, FfiResult, Kind, Object, UserIdentityRef, free, guard, register,
     sotto_device_list, sotto_rng, sotto_user_identity,
 };
-use crate::entry::{Input, call, create, decode, query, query_array, seal, unseal};
+
 use crate::rng::RngRef;
-use core::ptr;
 use crate::session::storage_key;
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
@@ -23,6 +23,7 @@ use crate::status::{
 };
 use crate::{SOTTO_IDENTITY_LEN, SOTTO_SAFETY_NUMBER_SIZE, sotto_buffer};
 use core::ffi::c_char;
+use core::ptr;
 use sotto_core::person::DeviceEntry;
 use sotto_core::{
     DeviceCertificate, DeviceList, IdentityKey, SafetyNumber, UserIdentity, UserIdentityKey,
@@ -105,7 +106,9 @@ pub unsafe extern "C" fn sotto_user_identity_new(
     // SAFETY: per this function's contract.
     unsafe {
         create::<OutHandle<_>>(rng, out, |rng| {
-            UserIdentity::new(rng).map(UserIdentityRef::wrap).map_err(core_code)
+            UserIdentity::new(rng)
+                .map(UserIdentityRef::wrap)
+                .map_err(core_code)
         })
     }
 }
@@ -269,7 +272,10 @@ pub unsafe extern "C" fn sotto_user_identity_device_list(
     // SAFETY: per this function's contract.
     unsafe {
         query::<UserIdentityRef, OutBuffer>(user, out, |user| {
-            Ok(user.device_list().map(DeviceList::to_bytes).unwrap_or_default())
+            Ok(user
+                .device_list()
+                .map(DeviceList::to_bytes)
+                .unwrap_or_default())
         })
     }
 }
@@ -466,29 +472,22 @@ pub unsafe extern "C" fn sotto_device_list_update(
     added: *mut sotto_buffer,
     removed: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(added), Span::of(removed)],
-            &[Span::bytes(new_list, new_list_len)],
-        );
-        // SAFETY: per this function's contract.
-        let added = unsafe { OutBuffer::new(added, &aliasing) };
-        // SAFETY: per this function's contract.
-        let removed = unsafe { OutBuffer::new(removed, &aliasing) };
-        let list = DeviceListRef::get(list)?;
-        let (added, removed) = (added?, removed?);
-        // SAFETY: per this function's contract.
-        let new_list = unsafe { bytes_in(new_list, new_list_len) }?;
-        let disjoint = aliasing.check()?;
-        let change = list.with(|list| {
-            let (new, change) = list.update(new_list).map_err(core_code)?;
-            *list = new;
-            Ok(change)
-        })?;
-        added.set(&disjoint, entries_bytes(&change.added));
-        removed.set(&disjoint, entries_bytes(&change.removed));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let new_list = Input::Bytes(new_list, new_list_len);
+        let outs = (added, removed);
+        call::<DeviceListRef, (OutBuffer, OutBuffer)>(
+            list,
+            ptr::null(),
+            new_list,
+            outs,
+            |list, l, _| {
+                let (new, change) = list.update(l).map_err(core_code)?;
+                *list = new;
+                Ok((entries_bytes(&change.added), entries_bytes(&change.removed)))
+            },
+        )
+    }
 }
 
 /// The list as signed (to store, or to hand to another device).
@@ -523,7 +522,9 @@ pub unsafe extern "C" fn sotto_device_list_entries(
     out: *mut sotto_buffer,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    unsafe { query::<DeviceListRef, OutBuffer>(list, out, |list| Ok(entries_bytes(list.entries()))) }
+    unsafe {
+        query::<DeviceListRef, OutBuffer>(list, out, |list| Ok(entries_bytes(list.entries())))
+    }
 }
 
 /// Stores the list's version (at least 1; it only grows) in `*out`.
@@ -631,12 +632,18 @@ pub unsafe extern "C" fn sotto_device_list_verify_certificate(
     // SAFETY: per this function's contract.
     unsafe {
         let certificate = Input::Bytes(certificate, certificate_len);
-        call::<DeviceListRef, OutValue<u32>>(list, ptr::null(), certificate, device_id, |list, certificate, _| {
-            let certificate =
-                DeviceCertificate::from_bytes(certificate, list.user_key()).map_err(core_code)?;
-            certificate.verify_in_list(list).map_err(core_code)?;
-            Ok(certificate.device_id())
-        })
+        call::<DeviceListRef, OutValue<u32>>(
+            list,
+            ptr::null(),
+            certificate,
+            device_id,
+            |list, certificate, _| {
+                let certificate = DeviceCertificate::from_bytes(certificate, list.user_key())
+                    .map_err(core_code)?;
+                certificate.verify_in_list(list).map_err(core_code)?;
+                Ok(certificate.device_id())
+            },
+        )
     }
 }
 

@@ -5,17 +5,17 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, context_id_in,
     plaintext_in, token,
 };
+use crate::entry::{Input, call, create, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
     AccountRef, Kind, Object, RecordRef, free, guard, register, sotto_account, sotto_rng,
     sotto_session_record,
 };
-use crate::entry::{Input, call, create, query, query_array, seal, unseal};
 use crate::rng::RngRef;
-use core::ptr;
 use crate::session::storage_key;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, SOTTO_SESSION_ID_LEN, sotto_buffer};
+use core::ptr;
 use sotto_core::{Padding, PrekeyBundle, Session, SessionContext, SessionRecord};
 use std::sync::Mutex;
 
@@ -40,7 +40,9 @@ pub const SOTTO_MAX_SEALED_RECORD_LEN: usize = 393216;
 pub unsafe extern "C" fn sotto_session_record_new(out: *mut *mut sotto_session_record) -> i32 {
     // SAFETY: per this function's contract.
     unsafe {
-        create::<OutHandle<_>>(ptr::null(), out, |_| Ok(RecordRef::wrap(SessionRecord::new())))
+        create::<OutHandle<_>>(ptr::null(), out, |_| {
+            Ok(RecordRef::wrap(SessionRecord::new()))
+        })
     }
 }
 
@@ -68,9 +70,14 @@ pub unsafe extern "C" fn sotto_session_record_from_sealed_session(
 ) -> i32 {
     // SAFETY: per this function's contract.
     unsafe {
-        unseal(key, key_len, sealed_session, sealed_session_len, out, |session: Session| {
-            RecordRef::wrap(SessionRecord::from(session))
-        })
+        unseal(
+            key,
+            key_len,
+            sealed_session,
+            sealed_session_len,
+            out,
+            |session: Session| RecordRef::wrap(SessionRecord::from(session)),
+        )
     }
 }
 
@@ -293,7 +300,11 @@ pub unsafe extern "C" fn sotto_session_record_session_ids(
     // SAFETY: per this function's contract.
     unsafe {
         query::<RecordRef, OutBuffer>(record, out, |record| {
-            Ok(record.session_ids().iter().flat_map(|id| *id.as_bytes()).collect())
+            Ok(record
+                .session_ids()
+                .iter()
+                .flat_map(|id| *id.as_bytes())
+                .collect())
         })
     }
 }
@@ -366,7 +377,9 @@ pub unsafe extern "C" fn sotto_session_record_kem_epoch(
     unsafe {
         query::<RecordRef, OutValue<u32>>(record, out, |record| {
             let current = record.current();
-            current.and_then(Session::kem_epoch).ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+            current
+                .and_then(Session::kem_epoch)
+                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
         })
     }
 }

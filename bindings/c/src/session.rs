@@ -4,14 +4,13 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in,
     plaintext_in, token,
 };
+use crate::entry::{Input, call, decode, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::sotto_rng;
 use crate::handles::{
     AccountRef, Kind, Object, SessionRef, free, guard, register, sotto_account, sotto_session,
 };
-use crate::entry::{Input, call, decode, query, query_array, seal, unseal};
 use crate::rng::RngRef;
-use core::ptr;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{
     SOTTO_IDENTITY_LEN, SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_PADDING_NONE,
@@ -19,6 +18,7 @@ use crate::{
     sotto_buffer,
 };
 use core::ffi::c_char;
+use core::ptr;
 use sotto_core::{
     IdentityKey, MessageType, Padding, PrekeyBundle, PrekeyMessage, Session, SessionContext,
     StorageKey, message_type,
@@ -426,7 +426,9 @@ pub unsafe extern "C" fn sotto_session_awaiting_reply(
     out: *mut bool,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    unsafe { query::<SessionRef, OutValue<bool>>(session, out, |session| Ok(session.awaiting_reply())) }
+    unsafe {
+        query::<SessionRef, OutValue<bool>>(session, out, |session| Ok(session.awaiting_reply()))
+    }
 }
 
 /// Whether the session runs ratchet version 2, the post-quantum KEM
@@ -447,7 +449,9 @@ pub unsafe extern "C" fn sotto_session_uses_pq_ratchet(
     out: *mut bool,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    unsafe { query::<SessionRef, OutValue<bool>>(session, out, |session| Ok(session.uses_pq_ratchet())) }
+    unsafe {
+        query::<SessionRef, OutValue<bool>>(session, out, |session| Ok(session.uses_pq_ratchet()))
+    }
 }
 
 /// Stores in `*out` the current KEM epoch of a version-2 session
@@ -490,7 +494,11 @@ pub unsafe extern "C" fn sotto_session_remote_identity(
     out: *mut sotto_buffer,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    unsafe { query::<SessionRef, OutBuffer>(session, out, |session| Ok(session.remote_identity().to_bytes())) }
+    unsafe {
+        query::<SessionRef, OutBuffer>(session, out, |session| {
+            Ok(session.remote_identity().to_bytes())
+        })
+    }
 }
 
 /// Writes the 60-digit safety number (identical on both sides) as a
@@ -515,11 +523,17 @@ pub unsafe extern "C" fn sotto_session_safety_number(
 ) -> i32 {
     // SAFETY: per this function's contract.
     unsafe {
-        query_array::<SessionRef, _>(session, out.cast(), out_len, SOTTO_SAFETY_NUMBER_SIZE, |session| {
-            let mut text = session.safety_number().digits().into_bytes();
-            text.push(0);
-            Ok(text)
-        })
+        query_array::<SessionRef, _>(
+            session,
+            out.cast(),
+            out_len,
+            SOTTO_SAFETY_NUMBER_SIZE,
+            |session| {
+                let mut text = session.safety_number().digits().into_bytes();
+                text.push(0);
+                Ok(text)
+            },
+        )
     }
 }
 
@@ -564,7 +578,11 @@ pub unsafe extern "C" fn sotto_session_safety_qr(
     out: *mut sotto_buffer,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    unsafe { query::<SessionRef, OutBuffer>(session, out, |session| Ok(session.safety_number().qr_payload())) }
+    unsafe {
+        query::<SessionRef, OutBuffer>(session, out, |session| {
+            Ok(session.safety_number().qr_payload())
+        })
+    }
 }
 
 /// Checks a QR payload scanned from the peer's screen (constant-time):
@@ -592,9 +610,13 @@ pub unsafe extern "C" fn sotto_session_safety_qr_matches(
     // SAFETY: per this function's contract.
     unsafe {
         let scanned = Input::Bytes(scanned, scanned_len);
-        call::<SessionRef, OutValue<bool>>(session, ptr::null(), scanned, matches, |s, scanned, _| {
-            s.safety_number().matches_qr(scanned).map_err(core_code)
-        })
+        call::<SessionRef, OutValue<bool>>(
+            session,
+            ptr::null(),
+            scanned,
+            matches,
+            |s, scanned, _| s.safety_number().matches_qr(scanned).map_err(core_code),
+        )
     }
 }
 
