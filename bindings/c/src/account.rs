@@ -1,8 +1,7 @@
 //! Accounts, bundles and storage keys.
 
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
-    bytes_in_maybe_empty, token,
+    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
 };
 use crate::entry::{Input, create, decode, query, seal, unseal};
 use crate::handles::sotto_rng;
@@ -14,8 +13,6 @@ use crate::{SOTTO_MAX_ONE_TIME_PREKEYS, SOTTO_STORAGE_KEY_LEN, sotto_buffer};
 use sotto_core::{
     Account, IdentityKey, KemPrekey, OneTimePrekey, PrekeyBundle, SignedPrekey, StorageKey,
 };
-use std::sync::Mutex;
-use zeroize::Zeroize;
 
 /// Creates an account: a new identity, a signed prekey and a last-resort
 /// ML-KEM prekey (no one-time prekeys yet: see

@@ -8,6 +8,7 @@
 //! buffer. A failed call therefore changes neither the handle nor the
 //! caller's output array.
 
+use crate::buffer::padding_in;
 use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
 };
@@ -156,14 +157,6 @@ unsafe fn encryptor_step(
     })
 }
 
-fn padding_of(padding: i32) -> FfiResult<Padding> {
-    match padding {
-        SOTTO_PADDING_PADME => Ok(Padding::Padme),
-        SOTTO_PADDING_NONE => Ok(Padding::None),
-        _ => Err(SOTTO_ERR_INVALID_ARGUMENT),
-    }
-}
-
 /// Starts encrypting an attachment under a fresh random file key drawn from
 /// `rng` (NULL: the operating system's generator).
 ///
@@ -205,7 +198,7 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_new(
         let out = unsafe { OutHandle::new(out, &aliasing) };
         let rng = RngRef::get(rng)?;
         let out = out?;
-        let params = Params::new(chunk_size, padding_of(padding)?).map_err(core_code)?;
+        let params = Params::new(chunk_size, padding_in(padding)?).map_err(core_code)?;
         let disjoint = aliasing.check()?;
         let inner = rng.with(|rng| Encryptor::new(params, rng).map_err(core_code))?;
         let state = AttachmentEncryptor {

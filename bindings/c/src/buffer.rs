@@ -7,9 +7,12 @@ use crate::status::{
     SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_TOO_LARGE,
     SOTTO_ERR_WRONG_LENGTH, SOTTO_ERR_ZERO_LENGTH,
 };
-use crate::{SOTTO_MAX_CONTEXT_ID_LEN, SOTTO_MAX_PLAINTEXT_LEN};
+use crate::{
+    SOTTO_MAX_CONTEXT_ID_LEN, SOTTO_MAX_PLAINTEXT_LEN, SOTTO_PADDING_NONE, SOTTO_PADDING_PADME,
+};
 use core::marker::PhantomData;
 use core::ptr;
+use sotto_core::Padding;
 use zeroize::Zeroize;
 
 /// Bytes allocated by libsotto and owned by the caller: a message, a sealed
@@ -202,6 +205,79 @@ pub(crate) unsafe fn plaintext_in<'a>(data: *const u8, len: usize) -> FfiResult<
         return Err(SOTTO_ERR_TOO_LARGE);
     }
     Ok(plaintext)
+}
+
+/// Reads a padding argument: `SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`
+/// (`SOTTO_ERR_INVALID_ARGUMENT` for another value).
+pub(crate) fn padding_in(padding: i32) -> FfiResult<Padding> {
+    match padding {
+        SOTTO_PADDING_PADME => Ok(Padding::Padme),
+        SOTTO_PADDING_NONE => Ok(Padding::None),
+        _ => Err(SOTTO_ERR_INVALID_ARGUMENT),
+    }
+}
+
+/// The memory of a list of byte strings passed as two parallel arrays
+/// (`items[i]` points to `lens[i]` bytes): both arrays and, when they can
+/// be read (non-NULL, at most `max` items), every item. Reading them here,
+/// before any output is reset, is what lets the aliasing check cover the
+/// items themselves.
+///
+/// # Safety
+/// As [`list_in`].
+pub(crate) unsafe fn list_spans(
+    items: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    max: usize,
+) -> Vec<Span> {
+    let mut spans = vec![
+        Span::bytes(items.cast(), count.saturating_mul(size_of::<*const u8>())),
+        Span::bytes(lens.cast(), count.saturating_mul(size_of::<usize>())),
+    ];
+    if !items.is_null() && !lens.is_null() && count <= max {
+        for i in 0..count {
+            // SAFETY: both arrays are readable for `count` elements per the
+            // caller; read unaligned.
+            let (data, len) =
+                unsafe { (items.add(i).read_unaligned(), lens.add(i).read_unaligned()) };
+            spans.push(Span::bytes(data, len));
+        }
+    }
+    spans
+}
+
+/// Reads a list of required, non-empty byte strings passed as two parallel
+/// arrays (NULL arrays allowed when `count` is 0; more than `max` items:
+/// `SOTTO_ERR_TOO_LARGE`).
+///
+/// # Safety
+/// `items` and `lens` are NULL or readable for `count` elements, and each
+/// `items[i]` is NULL or readable for `lens[i]` bytes during `'a`.
+pub(crate) unsafe fn list_in<'a>(
+    items: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    max: usize,
+) -> FfiResult<Vec<&'a [u8]>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if items.is_null() || lens.is_null() {
+        return Err(SOTTO_ERR_NULL_POINTER);
+    }
+    if count > max {
+        return Err(SOTTO_ERR_TOO_LARGE);
+    }
+    (0..count)
+        .map(|i| {
+            // SAFETY: as in `list_spans`; each item per the caller.
+            unsafe {
+                let (data, len) = (items.add(i).read_unaligned(), lens.add(i).read_unaligned());
+                bytes_in(data, len)
+            }
+        })
+        .collect()
 }
 
 /// The memory an argument occupies, by address only. Computing it never

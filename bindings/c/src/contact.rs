@@ -11,6 +11,7 @@ use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
     token,
 };
+use crate::buffer::{list_in, list_spans};
 use crate::entry::{Input, call, query, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
@@ -19,11 +20,9 @@ use crate::handles::{
 };
 use crate::person::{SOTTO_USER_IDENTITY_KEY_LEN, entries_bytes};
 use crate::rng::RngRef;
-use crate::session::storage_key;
 use crate::sotto_buffer;
 use crate::status::{
-    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
-    SOTTO_ERR_WRONG_LENGTH, core_code,
+    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_TOO_LARGE, SOTTO_ERR_WRONG_LENGTH, core_code,
 };
 use core::ptr;
 use sotto_core::contact::{Contact, DEVICE_ADDRESS_LEN, DeviceAddress, Outcome, send_to_person};
@@ -69,65 +68,6 @@ fn address_of(bytes: &[u8]) -> FfiResult<DeviceAddress> {
     let user = UserIdentityKey::from_bytes(user).map_err(core_code)?;
     let id: [u8; 4] = id.try_into().map_err(|_| SOTTO_ERR_WRONG_LENGTH)?;
     Ok(DeviceAddress::new(user, u32::from_be_bytes(id)))
-}
-
-/// The memory of the bundle arrays: both arrays and, when they can be
-/// read, every bundle (so that the aliasing check covers the bundles).
-///
-/// # Safety
-/// As [`bundles_in`].
-unsafe fn bundle_spans(bundles: *const *const u8, lens: *const usize, count: usize) -> Vec<Span> {
-    let mut spans = vec![
-        Span::bytes(bundles.cast(), count.saturating_mul(size_of::<*const u8>())),
-        Span::bytes(lens.cast(), count.saturating_mul(size_of::<usize>())),
-    ];
-    if !bundles.is_null() && !lens.is_null() && count <= SOTTO_MAX_FANOUT_BUNDLES {
-        for i in 0..count {
-            // SAFETY: both arrays are readable for `count` elements per the
-            // caller; read unaligned.
-            let (data, len) = unsafe {
-                (
-                    bundles.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                )
-            };
-            spans.push(Span::bytes(data, len));
-        }
-    }
-    spans
-}
-
-/// Reads the bundle arrays (NULL arrays allowed when `count` is 0).
-///
-/// # Safety
-/// `bundles` and `lens` are NULL or readable for `count` elements, and each
-/// `bundles[i]` is NULL or readable for `lens[i]` bytes during `'a`.
-unsafe fn bundles_in<'a>(
-    bundles: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) -> FfiResult<Vec<&'a [u8]>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if bundles.is_null() || lens.is_null() {
-        return Err(SOTTO_ERR_NULL_POINTER);
-    }
-    if count > SOTTO_MAX_FANOUT_BUNDLES {
-        return Err(SOTTO_ERR_TOO_LARGE);
-    }
-    (0..count)
-        .map(|i| {
-            // SAFETY: as in `bundle_spans`; each bundle per the caller.
-            unsafe {
-                let (data, len) = (
-                    bundles.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                );
-                bytes_in(data, len)
-            }
-        })
-        .collect()
 }
 
 /// Creates a contact holding a copy of `list` (a person's verified device
@@ -527,7 +467,9 @@ pub unsafe extern "C" fn sotto_send_to_person(
             Span::bytes(plaintext, plaintext_len),
         ];
         // SAFETY: per this function's contract.
-        inputs.extend(unsafe { bundle_spans(bundles, bundle_lens, bundle_count) });
+        inputs.extend(unsafe {
+            list_spans(bundles, bundle_lens, bundle_count, SOTTO_MAX_FANOUT_BUNDLES)
+        });
         let aliasing = Aliasing::of(&[Span::of(out)], &inputs);
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
@@ -555,7 +497,8 @@ pub unsafe extern "C" fn sotto_send_to_person(
             return Err(SOTTO_ERR_WRONG_LENGTH);
         }
         // SAFETY: per this function's contract.
-        let bundle_bytes = unsafe { bundles_in(bundles, bundle_lens, bundle_count) }?;
+        let bundle_bytes =
+            unsafe { list_in(bundles, bundle_lens, bundle_count, SOTTO_MAX_FANOUT_BUNDLES) }?;
         // SAFETY: per this function's contract.
         let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
         let disjoint = aliasing.check()?;

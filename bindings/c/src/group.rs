@@ -13,25 +13,21 @@
 //! bytes, compared byte for byte. A list of them is passed as two parallel
 //! arrays: `members[i]` points to `member_lens[i]` bytes.
 
+use crate::buffer::padding_in;
 use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
     token,
 };
+use crate::buffer::{list_in, list_spans};
 use crate::entry::{Input, call, query, seal, unseal};
 use crate::handles::Handle;
-use crate::handles::{
-    FfiResult, GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng,
-};
+use crate::handles::{GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng};
 
 use crate::rng::RngRef;
-use crate::session::storage_key;
-use crate::status::{
-    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE, core_code,
-};
-use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, sotto_buffer};
+use crate::sotto_buffer;
+use crate::status::core_code;
 use core::ptr;
-use sotto_core::Padding;
-use sotto_core::group::{GroupConfig, GroupDecrypted, GroupMessage, GroupSession};
+use sotto_core::group::{GroupConfig, GroupMessage, GroupSession};
 use std::sync::Mutex;
 
 /// Length of a group identifier, in bytes.
@@ -46,81 +42,6 @@ pub const SOTTO_GROUP_DEFAULT_MAX_MESSAGES: u32 = 100;
 pub const SOTTO_GROUP_DEFAULT_MAX_AGE_SECS: u64 = 604800;
 /// Largest sealed group (1 MiB).
 pub const SOTTO_MAX_SEALED_GROUP_LEN: usize = 1048576;
-
-/// The memory of an address list: both arrays and, when they can be read,
-/// every address. Reading them here (before any output is reset) is what
-/// lets the aliasing check cover the addresses themselves.
-///
-/// # Safety
-/// As [`addresses_in`].
-unsafe fn address_spans(
-    addresses: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) -> Vec<Span> {
-    let mut spans = vec![
-        Span::bytes(
-            addresses.cast(),
-            count.saturating_mul(size_of::<*const u8>()),
-        ),
-        Span::bytes(lens.cast(), count.saturating_mul(size_of::<usize>())),
-    ];
-    if !addresses.is_null() && !lens.is_null() && count <= SOTTO_MAX_GROUP_DEVICES {
-        for i in 0..count {
-            // SAFETY: both arrays are readable for `count` elements per the
-            // caller; read unaligned.
-            let (data, len) = unsafe {
-                (
-                    addresses.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                )
-            };
-            spans.push(Span::bytes(data, len));
-        }
-    }
-    spans
-}
-
-/// Reads an address list (NULL arrays allowed when `count` is 0).
-///
-/// # Safety
-/// `addresses` and `lens` are NULL or readable for `count` elements, and
-/// each `addresses[i]` is NULL or readable for `lens[i]` bytes during `'a`.
-unsafe fn addresses_in<'a>(
-    addresses: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) -> FfiResult<Vec<&'a [u8]>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if addresses.is_null() || lens.is_null() {
-        return Err(SOTTO_ERR_NULL_POINTER);
-    }
-    if count > SOTTO_MAX_GROUP_DEVICES {
-        return Err(SOTTO_ERR_TOO_LARGE);
-    }
-    (0..count)
-        .map(|i| {
-            // SAFETY: as in `address_spans`; each address per the caller.
-            unsafe {
-                let (data, len) = (
-                    addresses.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                );
-                bytes_in(data, len)
-            }
-        })
-        .collect()
-}
-
-fn padding_of(padding: i32) -> FfiResult<Padding> {
-    match padding {
-        SOTTO_PADDING_PADME => Ok(Padding::Padme),
-        SOTTO_PADDING_NONE => Ok(Padding::None),
-        _ => Err(SOTTO_ERR_INVALID_ARGUMENT),
-    }
-}
 
 /// Creates this device's state in a group: a new sending chain at `epoch`
 /// with the other member devices `members` (`member_count` addresses, see
@@ -174,7 +95,8 @@ pub unsafe extern "C" fn sotto_group_create(
 ) -> i32 {
     guard(|| {
         // SAFETY: per this function's contract.
-        let mut inputs = unsafe { address_spans(members, member_lens, member_count) };
+        let mut inputs =
+            unsafe { list_spans(members, member_lens, member_count, SOTTO_MAX_GROUP_DEVICES) };
         inputs.push(Span::bytes(group_id, group_id_len));
         inputs.push(Span::bytes(own_device, own_device_len));
         let aliasing = Aliasing::of(&[Span::of(out)], &inputs);
@@ -187,11 +109,12 @@ pub unsafe extern "C" fn sotto_group_create(
         // SAFETY: per this function's contract.
         let own = unsafe { bytes_in(own_device, own_device_len) }?;
         // SAFETY: per this function's contract.
-        let members = unsafe { addresses_in(members, member_lens, member_count) }?;
+        let members =
+            unsafe { list_in(members, member_lens, member_count, SOTTO_MAX_GROUP_DEVICES) }?;
         let config = GroupConfig {
             max_messages,
             max_age_secs,
-            padding: padding_of(padding)?,
+            padding: padding_in(padding)?,
         };
         let disjoint = aliasing.check()?;
         let group = rng.with(|rng| {
@@ -398,7 +321,8 @@ pub unsafe extern "C" fn sotto_group_add_members(
 ) -> i32 {
     guard(|| {
         // SAFETY: per this function's contract.
-        let inputs = unsafe { address_spans(devices, device_lens, device_count) };
+        let inputs =
+            unsafe { list_spans(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) };
         let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
         // SAFETY: per this function's contract.
         let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
@@ -408,7 +332,8 @@ pub unsafe extern "C" fn sotto_group_add_members(
             return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
         }
         // SAFETY: per this function's contract.
-        let devices = unsafe { addresses_in(devices, device_lens, device_count) }?;
+        let devices =
+            unsafe { list_in(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) }?;
         let disjoint = aliasing.check()?;
         let bytes = group.with(|group| {
             let d = group.add_members(&devices).map_err(core_code)?;
@@ -447,7 +372,8 @@ pub unsafe extern "C" fn sotto_group_remove_members(
 ) -> i32 {
     guard(|| {
         // SAFETY: per this function's contract.
-        let inputs = unsafe { address_spans(devices, device_lens, device_count) };
+        let inputs =
+            unsafe { list_spans(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) };
         let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
         // SAFETY: per this function's contract.
         let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
@@ -458,7 +384,8 @@ pub unsafe extern "C" fn sotto_group_remove_members(
             return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
         }
         // SAFETY: per this function's contract.
-        let devices = unsafe { addresses_in(devices, device_lens, device_count) }?;
+        let devices =
+            unsafe { list_in(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) }?;
         let disjoint = aliasing.check()?;
         let bytes = rng.with(|rng| {
             group.with(|group| {

@@ -16,9 +16,8 @@ use crate::entry::decode;
 use crate::entry::{Input, call, query, query_array};
 use crate::handles::Handle;
 use crate::handles::{
-    AccountRef, FfiResult, Kind, LinkOfferRef, LinkedDeviceRef, Object, UserIdentityRef, free,
-    guard, register, sotto_account, sotto_link_offer, sotto_linked_device, sotto_rng,
-    sotto_user_identity,
+    AccountRef, FfiResult, Kind, LinkOfferRef, LinkedDeviceRef, UserIdentityRef, free, guard,
+    sotto_account, sotto_link_offer, sotto_linked_device, sotto_rng, sotto_user_identity,
 };
 use crate::person::SOTTO_USER_IDENTITY_KEY_LEN;
 use crate::rng::RngRef;
@@ -29,7 +28,6 @@ use crate::status::{
 use core::ptr;
 use sotto_core::UserIdentityKey;
 use sotto_core::link::{LinkContact, LinkOffer, ScannedOffer};
-use std::sync::Mutex;
 
 /// Length of a link offer's QR payload, in bytes.
 pub const SOTTO_LINK_OFFER_LEN: usize = 1374;

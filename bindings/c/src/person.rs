@@ -15,8 +15,6 @@ use crate::handles::{
     sotto_device_list, sotto_rng, sotto_user_identity,
 };
 
-use crate::rng::RngRef;
-use crate::session::storage_key;
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
     SOTTO_ERR_WRONG_LENGTH, core_code,

@@ -1,23 +1,20 @@
 //! Session records (PROTOCOL.md §17): every session with one peer device,
 //! and the routing of any incoming message to the right one.
 
+use crate::buffer::padding_in;
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, context_id_in,
-    plaintext_in, token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, bytes_in, context_id_in, token,
 };
 use crate::entry::{Input, call, create, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
-    AccountRef, Kind, Object, RecordRef, free, guard, register, sotto_account, sotto_rng,
-    sotto_session_record,
+    AccountRef, Kind, RecordRef, free, guard, sotto_account, sotto_rng, sotto_session_record,
 };
 use crate::rng::RngRef;
-use crate::session::storage_key;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
-use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, SOTTO_SESSION_ID_LEN, sotto_buffer};
+use crate::{SOTTO_SESSION_ID_LEN, sotto_buffer};
 use core::ptr;
-use sotto_core::{Padding, PrekeyBundle, Session, SessionContext, SessionRecord};
-use std::sync::Mutex;
+use sotto_core::{PrekeyBundle, Session, SessionContext, SessionRecord};
 
 /// Most archived sessions a record keeps besides the current one.
 pub const SOTTO_MAX_ARCHIVED_SESSIONS: usize = 4;
@@ -397,11 +394,7 @@ pub extern "C" fn sotto_session_record_set_padding(
 ) -> i32 {
     guard(|| {
         let record = RecordRef::get(record)?;
-        let padding = match padding {
-            SOTTO_PADDING_PADME => Padding::Padme,
-            SOTTO_PADDING_NONE => Padding::None,
-            _ => return Err(SOTTO_ERR_INVALID_ARGUMENT),
-        };
+        let padding = padding_in(padding)?;
         record.with(|record| {
             record
                 .current_mut()

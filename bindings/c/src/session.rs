@@ -1,8 +1,9 @@
 //! Sessions, messages and safety numbers.
 
+use crate::buffer::padding_in;
 use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in,
-    plaintext_in, token,
+    token,
 };
 use crate::entry::{Input, call, decode, query, query_array, seal, unseal};
 use crate::handles::Handle;
@@ -13,15 +14,14 @@ use crate::handles::{
 use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{
-    SOTTO_IDENTITY_LEN, SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_PADDING_NONE,
-    SOTTO_PADDING_PADME, SOTTO_SAFETY_NUMBER_SIZE, SOTTO_SESSION_ID_LEN, SOTTO_STORAGE_KEY_LEN,
-    sotto_buffer,
+    SOTTO_IDENTITY_LEN, SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_SAFETY_NUMBER_SIZE,
+    SOTTO_SESSION_ID_LEN, SOTTO_STORAGE_KEY_LEN, sotto_buffer,
 };
 use core::ffi::c_char;
 use core::ptr;
 use sotto_core::{
-    IdentityKey, MessageType, Padding, PrekeyBundle, PrekeyMessage, Session, SessionContext,
-    StorageKey, message_type,
+    IdentityKey, MessageType, PrekeyBundle, PrekeyMessage, Session, SessionContext, StorageKey,
+    message_type,
 };
 use std::sync::Mutex;
 use zeroize::Zeroize;
@@ -331,11 +331,7 @@ pub unsafe extern "C" fn sotto_session_encrypt(
 pub extern "C" fn sotto_session_set_padding(session: *mut sotto_session, padding: i32) -> i32 {
     guard(|| {
         let session = SessionRef::get(session)?;
-        let padding = match padding {
-            SOTTO_PADDING_PADME => Padding::Padme,
-            SOTTO_PADDING_NONE => Padding::None,
-            _ => return Err(SOTTO_ERR_INVALID_ARGUMENT),
-        };
+        let padding = padding_in(padding)?;
         session.with(|session| {
             session.set_padding(padding);
             Ok(())
