@@ -23,11 +23,11 @@ use crate::entry::{Input, call, query, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng};
 
-use crate::rng::RngRef;
+use crate::rng::{FfiRng, RngRef};
 use crate::sotto_buffer;
 use crate::status::core_code;
 use core::ptr;
-use sotto_core::group::{GroupConfig, GroupMessage, GroupSession};
+use sotto_core::group::{ChainDistribution, GroupConfig, GroupMessage, GroupSession};
 use std::sync::Mutex;
 
 /// Length of a group identifier, in bytes.
@@ -295,6 +295,53 @@ pub unsafe extern "C" fn sotto_group_decrypt(
     }
 }
 
+/// The body of `sotto_group_add_members` and `sotto_group_remove_members`:
+/// checks, in order, `group`, `rng` (handle errors), `distribution`
+/// (`SOTTO_ERR_NULL_POINTER`), `devices` (`SOTTO_ERR_ZERO_LENGTH` when
+/// none, then as a list of addresses), aliasing; then runs `change` and
+/// hands out the new sending chain's distribution (empty when none).
+///
+/// # Safety
+/// As those functions.
+unsafe fn change_members(
+    group: *const sotto_group,
+    (devices, device_lens, device_count): (*const *const u8, *const usize, usize),
+    rng: *const sotto_rng,
+    distribution: *mut sotto_buffer,
+    change: impl FnOnce(
+        &mut GroupSession,
+        &[&[u8]],
+        &mut FfiRng<'_>,
+    ) -> Result<ChainDistribution, sotto_core::Error>,
+) -> i32 {
+    guard(|| {
+        // SAFETY: per the caller's contract.
+        let inputs =
+            unsafe { list_spans(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) };
+        let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
+        // SAFETY: per the caller's contract.
+        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
+        let group = GroupRef::get(group)?;
+        let rng = RngRef::get(rng)?;
+        let distribution = distribution?;
+        if device_count == 0 {
+            return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
+        }
+        // SAFETY: per the caller's contract.
+        let devices =
+            unsafe { list_in(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) }?;
+        let disjoint = aliasing.check()?;
+        let bytes = rng.with(|rng| {
+            group.with(|group| {
+                let d = change(group, &devices, rng).map_err(core_code)?;
+                Ok(d.to_bytes().map(|b| b.to_vec()).unwrap_or_default())
+            })
+        })?;
+        distribution.set(&disjoint, bytes);
+        Ok(())
+    })
+}
+
 /// Adds member devices (`device_count` addresses). They get no history:
 /// `*distribution` receives this device's chain at its current index (a
 /// new buffer owned by the caller), to send to the new devices through the
@@ -319,29 +366,17 @@ pub unsafe extern "C" fn sotto_group_add_members(
     device_count: usize,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        // SAFETY: per this function's contract.
-        let inputs =
-            unsafe { list_spans(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) };
-        let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let distribution = distribution?;
-        if device_count == 0 {
-            return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
-        }
-        // SAFETY: per this function's contract.
-        let devices =
-            unsafe { list_in(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) }?;
-        let disjoint = aliasing.check()?;
-        let bytes = group.with(|group| {
-            let d = group.add_members(&devices).map_err(core_code)?;
-            Ok(d.to_bytes().map(|b| b.to_vec()).unwrap_or_default())
-        })?;
-        distribution.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let devices = (devices, device_lens, device_count);
+        change_members(
+            group,
+            devices,
+            ptr::null(),
+            distribution,
+            |group, devices, _| group.add_members(devices),
+        )
+    }
 }
 
 /// Removes member devices (`device_count` addresses) and starts a new
@@ -370,34 +405,13 @@ pub unsafe extern "C" fn sotto_group_remove_members(
     rng: *const sotto_rng,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        // SAFETY: per this function's contract.
-        let inputs =
-            unsafe { list_spans(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) };
-        let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let rng = RngRef::get(rng)?;
-        let distribution = distribution?;
-        if device_count == 0 {
-            return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
-        }
-        // SAFETY: per this function's contract.
-        let devices =
-            unsafe { list_in(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) }?;
-        let disjoint = aliasing.check()?;
-        let bytes = rng.with(|rng| {
-            group.with(|group| {
-                let d = group
-                    .remove_members(&devices, now, rng)
-                    .map_err(core_code)?;
-                Ok(d.to_bytes().map(|b| b.to_vec()).unwrap_or_default())
-            })
-        })?;
-        distribution.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let devices = (devices, device_lens, device_count);
+        change_members(group, devices, rng, distribution, |group, devices, rng| {
+            group.remove_members(devices, now, rng)
+        })
+    }
 }
 
 /// Replaces the sending chain by a new one now (e.g. after a suspected
