@@ -1,8 +1,9 @@
 //! Accounts, bundles and storage keys.
 
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
 };
+use crate::entry::prologue;
 use crate::entry::{Input, create, decode, query, seal, unseal};
 use crate::handles::sotto_rng;
 use crate::handles::{AccountRef, Handle, Kind, free, guard, sotto_account};
@@ -192,16 +193,19 @@ pub unsafe extern "C" fn sotto_account_mark_bundle_published(
     bundle: *const u8,
     bundle_len: usize,
 ) -> i32 {
-    guard(|| {
-        let account = AccountRef::get(account)?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        account.with(|account| {
-            account.mark_bundle_published(&bundle);
-            Ok(())
-        })
-    })
+    prologue! {
+        outs: [],
+        handles: [account: AccountRef],
+        arrays: [],
+        inputs: [bundle = bytes_in(bundle, bundle_len)],
+        |_disjoint| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            account.with(|account| {
+                account.mark_bundle_published(&bundle);
+                Ok(())
+            })
+        }
+    }
 }
 
 /// The numbers of one-time X25519 and ML-KEM prekeys the account still
@@ -529,15 +533,16 @@ pub unsafe extern "C" fn sotto_storage_key_generate(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_STORAGE_KEY_LEN)], &[]);
-        let rng = RngRef::get(rng)?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_STORAGE_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = rng.with(|rng| StorageKey::generate(rng).map_err(core_code))?;
-        out.set(&disjoint, key.expose())
-    })
+    prologue! {
+        outs: [],
+        handles: [rng: RngRef],
+        arrays: [out: (out_len, SOTTO_STORAGE_KEY_LEN)],
+        inputs: [],
+        |disjoint| {
+            let key = rng.with(|rng| StorageKey::generate(rng).map_err(core_code))?;
+            out.set(&disjoint, key.expose())
+        }
+    }
 }
 
 /// Writes the concatenated encodings of `items` and their count.
@@ -687,40 +692,30 @@ pub unsafe extern "C" fn sotto_bundle_assemble(
     one_time_prekey_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(identity, identity_len),
-                Span::bytes(signed_prekey, signed_prekey_len),
-                Span::bytes(kem_prekey, kem_prekey_len),
-                Span::bytes(one_time_prekey, one_time_prekey_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let identity = unsafe { bytes_in(identity, identity_len) }?;
-        // SAFETY: per this function's contract.
-        let signed_prekey = unsafe { bytes_in(signed_prekey, signed_prekey_len) }?;
-        // SAFETY: per this function's contract.
-        let kem_prekey = unsafe { bytes_in(kem_prekey, kem_prekey_len) }?;
-        // SAFETY: per this function's contract.
-        let one_time_prekey =
-            unsafe { bytes_in_maybe_empty(one_time_prekey, one_time_prekey_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::new(
-            IdentityKey::from_bytes(identity).map_err(core_code)?,
-            SignedPrekey::from_bytes(signed_prekey).map_err(core_code)?,
-            KemPrekey::from_bytes(kem_prekey).map_err(core_code)?,
-            if one_time_prekey.is_empty() {
-                None
-            } else {
-                Some(OneTimePrekey::from_bytes(one_time_prekey).map_err(core_code)?)
-            },
-        )
-        .map_err(core_code)?;
-        out.set(&disjoint, bundle.to_bytes());
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [],
+        arrays: [],
+        inputs: [
+            identity = bytes_in(identity, identity_len),
+            signed_prekey = bytes_in(signed_prekey, signed_prekey_len),
+            kem_prekey = bytes_in(kem_prekey, kem_prekey_len),
+            one_time_prekey = bytes_in_maybe_empty(one_time_prekey, one_time_prekey_len),
+        ],
+        |disjoint| {
+            let bundle = PrekeyBundle::new(
+                IdentityKey::from_bytes(identity).map_err(core_code)?,
+                SignedPrekey::from_bytes(signed_prekey).map_err(core_code)?,
+                KemPrekey::from_bytes(kem_prekey).map_err(core_code)?,
+                if one_time_prekey.is_empty() {
+                    None
+                } else {
+                    Some(OneTimePrekey::from_bytes(one_time_prekey).map_err(core_code)?)
+                },
+            )
+            .map_err(core_code)?;
+            out.set(&disjoint, bundle.to_bytes());
+            Ok(())
+        }
+    }
 }

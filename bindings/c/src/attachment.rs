@@ -12,6 +12,7 @@ use crate::buffer::padding_in;
 use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
 };
+use crate::entry::prologue;
 use crate::entry::{Input, decode, query};
 use crate::handles::Handle;
 use crate::handles::{
@@ -369,25 +370,20 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_descriptor(
     content_type_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(content_type, content_type_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let encryptor = EncryptorRef::get(encryptor)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let content_type = unsafe { bytes_in_maybe_empty(content_type, content_type_len) }?;
-        let disjoint = aliasing.check()?;
-        let content_type =
-            core::str::from_utf8(content_type).map_err(|_| SOTTO_ERR_INVALID_ARGUMENT)?;
-        let descriptor =
-            encryptor.with(|state| state.inner.descriptor(content_type).map_err(core_code))?;
-        out.set(&disjoint, descriptor.to_bytes());
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [encryptor: EncryptorRef],
+        arrays: [],
+        inputs: [content_type = bytes_in_maybe_empty(content_type, content_type_len)],
+        |disjoint| {
+            let content_type =
+                core::str::from_utf8(content_type).map_err(|_| SOTTO_ERR_INVALID_ARGUMENT)?;
+            let descriptor =
+                encryptor.with(|state| state.inner.descriptor(content_type).map_err(core_code))?;
+            out.set(&disjoint, descriptor.to_bytes());
+            Ok(())
+        }
+    }
 }
 
 /// Frees an attachment encryptor, wiping its file key and scratch buffer.

@@ -8,10 +8,10 @@
 //! identity key (33 bytes) || `u32 device_id` (big-endian).
 
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
-    token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in, token,
 };
 use crate::buffer::{list_in, list_spans};
+use crate::entry::prologue;
 use crate::entry::{Input, call, query, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
@@ -182,26 +182,24 @@ pub unsafe extern "C" fn sotto_contact_devices_without_session(
     me_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(me, me_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(contact)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let me = unsafe { address_in(me, me_len) }?;
-        let disjoint = aliasing.check()?;
-        let me = address_of(&me)?;
-        let addresses = contact.with(|contact| {
-            Ok(contact
-                .devices_without_session(&me)
-                .iter()
-                .flat_map(DeviceAddress::to_bytes)
-                .collect::<Vec<u8>>())
-        })?;
-        out.set(&disjoint, addresses);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [contact: ContactRef],
+        arrays: [],
+        inputs: [me = address_in(me, me_len)],
+        |disjoint| {
+            let me = address_of(&me)?;
+            let addresses = contact.with(|contact| {
+                Ok(contact
+                    .devices_without_session(&me)
+                    .iter()
+                    .flat_map(DeviceAddress::to_bytes)
+                    .collect::<Vec<u8>>())
+            })?;
+            out.set(&disjoint, addresses);
+            Ok(())
+        }
+    }
 }
 
 /// Decrypts a message that device `from_device` of this contact's person
@@ -247,38 +245,25 @@ pub unsafe extern "C" fn sotto_contact_decrypt(
     to_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                Span::of(out),
-                OutArray::span(to, to_len, SOTTO_USER_IDENTITY_KEY_LEN),
-            ],
-            &[Span::bytes(me, me_len), Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(contact)?;
-        let account = AccountRef::get(account)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let to = unsafe { OutArray::new(to, to_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        // SAFETY: per this function's contract.
-        let me = unsafe { address_in(me, me_len) }?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let me = address_of(&me)?;
-        let received = contact.with(|contact| {
-            account.with(|account| {
-                contact
-                    .decrypt(account, &me, from_device, message)
-                    .map_err(core_code)
-            })
-        })?;
-        to.set(&disjoint, &received.to.to_bytes())?;
-        out.set(&disjoint, received.plaintext);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [contact: ContactRef, account: AccountRef],
+        arrays: [to: (to_len, SOTTO_USER_IDENTITY_KEY_LEN)],
+        inputs: [me = address_in(me, me_len), message = bytes_in(message, message_len)],
+        |disjoint| {
+            let me = address_of(&me)?;
+            let received = contact.with(|contact| {
+                account.with(|account| {
+                    contact
+                        .decrypt(account, &me, from_device, message)
+                        .map_err(core_code)
+                })
+            })?;
+            to.set(&disjoint, &received.to.to_bytes())?;
+            out.set(&disjoint, received.plaintext);
+            Ok(())
+        }
+    }
 }
 
 /// Whether the current session with device `device_id` of the contact's
@@ -576,52 +561,40 @@ pub unsafe extern "C" fn sotto_delivery_report_get(
     new_session: *mut bool,
     message: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                OutArray::span(to, to_len, SOTTO_DEVICE_ADDRESS_LEN),
-                Span::of(outcome),
-                Span::of(status),
-                Span::of(new_session),
-                Span::of(message),
-            ],
-            &[],
-        );
-        // SAFETY: per this function's contract.
-        let outcome = unsafe { OutValue::new(outcome, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let status = unsafe { OutValue::new(status, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let new_session = unsafe { OutValue::new(new_session, false, &aliasing) };
-        // SAFETY: per this function's contract.
-        let message = unsafe { OutBuffer::new(message, &aliasing) };
-        let report = DeliveryReportRef::get(report)?;
-        let (outcome, status, new_session, message) = (outcome?, status?, new_session?, message?);
-        // SAFETY: per this function's contract.
-        let to = unsafe { OutArray::new(to, to_len, SOTTO_DEVICE_ADDRESS_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let delivery =
-            report.with(|report| report.get(index).cloned().ok_or(SOTTO_ERR_INVALID_ARGUMENT))?;
-        to.set(&disjoint, &delivery.to.to_bytes())?;
-        let (code, error, fresh, bytes) = match delivery.outcome {
-            Outcome::Sent {
-                message,
-                new_session,
-            } => (SOTTO_DELIVERY_SENT, None, new_session, message),
-            Outcome::NeedsBundle => (SOTTO_DELIVERY_NEEDS_BUNDLE, None, false, Vec::new()),
-            Outcome::BundleRejected(error) => (
-                SOTTO_DELIVERY_BUNDLE_REJECTED,
-                Some(error),
-                false,
-                Vec::new(),
-            ),
-        };
-        outcome.set(&disjoint, code);
-        status.set(&disjoint, error.map_or(0, |e: Error| core_code(e)));
-        new_session.set(&disjoint, fresh);
-        message.set(&disjoint, bytes);
-        Ok(())
-    })
+    prologue! {
+        outs: [
+            outcome: OutValue<i32>,
+            status: OutValue<i32>,
+            new_session: OutValue<bool>,
+            message: OutBuffer,
+        ],
+        handles: [report: DeliveryReportRef],
+        arrays: [to: (to_len, SOTTO_DEVICE_ADDRESS_LEN)],
+        inputs: [],
+        |disjoint| {
+            let delivery = report
+                .with(|report| report.get(index).cloned().ok_or(SOTTO_ERR_INVALID_ARGUMENT))?;
+            to.set(&disjoint, &delivery.to.to_bytes())?;
+            let (code, error, fresh, bytes) = match delivery.outcome {
+                Outcome::Sent {
+                    message,
+                    new_session,
+                } => (SOTTO_DELIVERY_SENT, None, new_session, message),
+                Outcome::NeedsBundle => (SOTTO_DELIVERY_NEEDS_BUNDLE, None, false, Vec::new()),
+                Outcome::BundleRejected(error) => (
+                    SOTTO_DELIVERY_BUNDLE_REJECTED,
+                    Some(error),
+                    false,
+                    Vec::new(),
+                ),
+            };
+            outcome.set(&disjoint, code);
+            status.set(&disjoint, error.map_or(0, |e: Error| core_code(e)));
+            new_session.set(&disjoint, fresh);
+            message.set(&disjoint, bytes);
+            Ok(())
+        }
+    }
 }
 
 /// Frees a delivery report. NULL is a no-op.

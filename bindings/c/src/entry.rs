@@ -290,3 +290,61 @@ pub(crate) unsafe fn unseal<S: Sealed, C>(
         Ok(())
     })
 }
+
+/// The prologue of an exported function whose arguments fit none of the
+/// helpers above (several handles, inputs or outputs), written as a list:
+///
+/// ```text
+/// prologue! {
+///     outs: [out: OutBuffer, count: OutValue<usize>],   // reset on entry
+///     handles: [record: RecordRef, rng: RngRef],         // looked up
+///     arrays: [to: (to_len, NEEDED)],                    // caller's arrays
+///     inputs: [message = bytes_in(message, message_len)],
+///     |disjoint| { ... }
+/// }
+/// ```
+///
+/// It expands to a [`guard`]ed body that checks in the documented order:
+/// every output is reset (unless outputs alias), the handles are looked up
+/// in parameter order, a NULL output is reported, the arrays are checked
+/// (`OutArray::new`), the inputs are read in order, aliasing is checked,
+/// and only then the body runs, with each name rebound to its checked
+/// value and `disjoint` the proof that outputs overlap nothing.
+macro_rules! prologue {
+    (
+        outs: [$($out:ident: $O:ty),* $(,)?],
+        handles: [$($h:ident: $H:ty),* $(,)?],
+        arrays: [$($arr:ident: ($alen:expr, $needed:expr)),* $(,)?],
+        inputs: [$($in:ident = $read:ident $(::<$n:ident>)? ($ptr:expr, $len:expr)),* $(,)?],
+        |$disjoint:ident| $body:block
+    ) => {
+        $crate::handles::guard(|| {
+            #[allow(unused_mut)]
+            let mut outputs: Vec<$crate::buffer::Span> =
+                vec![$($crate::buffer::OutArray::span($arr, $alen, $needed)),*];
+            $(<$O as $crate::buffer::Out>::spans($out, &mut outputs);)*
+            let inputs = [$($crate::buffer::Span::bytes($ptr, $len)),*];
+            let aliasing = $crate::buffer::Aliasing::of(&outputs, &inputs);
+            $(
+                // SAFETY: per the exported function's contract, `$out` is
+                // NULL or valid for writes of what it points to.
+                let $out = unsafe { <$O as $crate::buffer::Out>::open($out, &aliasing) };
+            )*
+            $(let $h = <$H>::get($h)?;)*
+            $(let $out = $out?;)*
+            $(
+                // SAFETY: per the exported function's contract, `$arr` is
+                // NULL or writable for `$alen` bytes.
+                let $arr = unsafe { $crate::buffer::OutArray::new($arr, $alen, $needed) }?;
+            )*
+            $(
+                // SAFETY: per the exported function's contract, `$ptr` is
+                // NULL or readable for `$len` bytes during the call.
+                let $in = unsafe { $read $(::<$n>)? ($ptr, $len) }?;
+            )*
+            let $disjoint = aliasing.check()?;
+            $body
+        })
+    };
+}
+pub(crate) use prologue;

@@ -15,10 +15,10 @@
 
 use crate::buffer::padding_in;
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
-    token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in, token,
 };
 use crate::buffer::{list_in, list_spans};
+use crate::entry::prologue;
 use crate::entry::{Input, call, query, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng};
@@ -176,18 +176,22 @@ pub unsafe extern "C" fn sotto_group_receive_distribution(
     from: *const u8,
     from_len: usize,
 ) -> i32 {
-    guard(|| {
-        let group = GroupRef::get(group)?;
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { bytes_in(distribution, distribution_len) }?;
-        // SAFETY: per this function's contract.
-        let from = unsafe { bytes_in(from, from_len) }?;
-        group.with(|group| {
-            group
-                .receive_distribution(distribution, from)
-                .map_err(core_code)
-        })
-    })
+    prologue! {
+        outs: [],
+        handles: [group: GroupRef],
+        arrays: [],
+        inputs: [
+            distribution = bytes_in(distribution, distribution_len),
+            from = bytes_in(from, from_len),
+        ],
+        |_disjoint| {
+            group.with(|group| {
+                group
+                    .receive_distribution(distribution, from)
+                    .map_err(core_code)
+            })
+        }
+    }
 }
 
 /// Encrypts a group message (0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes; an empty
@@ -219,38 +223,30 @@ pub unsafe extern "C" fn sotto_group_encrypt(
     message: *mut sotto_buffer,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(message), Span::of(distribution)],
-            &[Span::bytes(plaintext, plaintext_len)],
-        );
-        // SAFETY: per this function's contract.
-        let message = unsafe { OutBuffer::new(message, &aliasing) };
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(group)?;
-        let rng = RngRef::get(rng)?;
-        let (message, distribution) = (message?, distribution?);
-        // SAFETY: per this function's contract.
-        let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
-        let disjoint = aliasing.check()?;
-        let (sent, rotated) = rng.with(|rng| {
-            group.with(|group| {
-                let sent = group.encrypt(plaintext, now, rng).map_err(core_code)?;
-                // Encoding a distribution cannot fail within the bounds; if
-                // it did, the message would still be valid (the chain can
-                // be sent again with `sotto_group_distribution`).
-                let rotated = match &sent.distribution {
-                    Some(d) => d.to_bytes().map(|b| b.to_vec()).unwrap_or_default(),
-                    None => Vec::new(),
-                };
-                Ok((sent.message, rotated))
-            })
-        })?;
-        message.set(&disjoint, sent);
-        distribution.set(&disjoint, rotated);
-        Ok(())
-    })
+    prologue! {
+        outs: [message: OutBuffer, distribution: OutBuffer],
+        handles: [group: GroupRef, rng: RngRef],
+        arrays: [],
+        inputs: [plaintext = plaintext_in(plaintext, plaintext_len)],
+        |disjoint| {
+            let (sent, rotated) = rng.with(|rng| {
+                group.with(|group| {
+                    let sent = group.encrypt(plaintext, now, rng).map_err(core_code)?;
+                    // Encoding a distribution cannot fail within the bounds; if
+                    // it did, the message would still be valid (the chain can
+                    // be sent again with `sotto_group_distribution`).
+                    let rotated = match &sent.distribution {
+                        Some(d) => d.to_bytes().map(|b| b.to_vec()).unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    Ok((sent.message, rotated))
+                })
+            })?;
+            message.set(&disjoint, sent);
+            distribution.set(&disjoint, rotated);
+            Ok(())
+        }
+    }
 }
 
 /// Decrypts a group message from another member device. Transactional: on
@@ -542,35 +538,20 @@ pub unsafe extern "C" fn sotto_group_message_info(
     sender: *mut sotto_buffer,
     chain: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                OutArray::span(group_id, group_id_len, SOTTO_GROUP_ID_LEN),
-                Span::of(epoch),
-                Span::of(sender),
-                Span::of(chain),
-            ],
-            &[Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let epoch = unsafe { OutValue::new(epoch, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let sender = unsafe { OutBuffer::new(sender, &aliasing) };
-        // SAFETY: per this function's contract.
-        let chain = unsafe { OutValue::new(chain, 0, &aliasing) };
-        let (epoch, sender, chain) = (epoch?, sender?, chain?);
-        // SAFETY: per this function's contract.
-        let group_id = unsafe { OutArray::new(group_id, group_id_len, SOTTO_GROUP_ID_LEN) }?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let info = GroupMessage::parse(message).map_err(core_code)?;
-        group_id.set(&disjoint, info.group_id())?;
-        epoch.set(&disjoint, info.epoch());
-        chain.set(&disjoint, info.chain());
-        sender.set(&disjoint, info.sender().to_vec());
-        Ok(())
-    })
+    prologue! {
+        outs: [epoch: OutValue<u32>, sender: OutBuffer, chain: OutValue<u32>],
+        handles: [],
+        arrays: [group_id: (group_id_len, SOTTO_GROUP_ID_LEN)],
+        inputs: [message = bytes_in(message, message_len)],
+        |disjoint| {
+            let info = GroupMessage::parse(message).map_err(core_code)?;
+            group_id.set(&disjoint, info.group_id())?;
+            epoch.set(&disjoint, info.epoch());
+            chain.set(&disjoint, info.chain());
+            sender.set(&disjoint, info.sender().to_vec());
+            Ok(())
+        }
+    }
 }
 
 /// Seals the group state under a 32-byte storage key. Seal after every

@@ -9,10 +9,10 @@
 //! with `sotto_user_identity_commit_device_list`.
 
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
-    bytes_in_maybe_empty, token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, bytes_in_maybe_empty, token,
 };
 use crate::entry::decode;
+use crate::entry::prologue;
 use crate::entry::{Input, call, query, query_array};
 use crate::handles::Handle;
 use crate::handles::{
@@ -478,36 +478,24 @@ pub unsafe extern "C" fn sotto_linked_device_contact(
     verified: *mut bool,
     name: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                OutArray::span(user_key, user_key_len, SOTTO_USER_IDENTITY_KEY_LEN),
-                Span::of(verified),
-                Span::of(name),
-            ],
-            &[],
-        );
-        // SAFETY: per this function's contract.
-        let verified = unsafe { OutValue::new(verified, false, &aliasing) };
-        // SAFETY: per this function's contract.
-        let name = unsafe { OutBuffer::new(name, &aliasing) };
-        let linked = LinkedDeviceRef::get(linked)?;
-        let (verified, name) = (verified?, name?);
-        // SAFETY: per this function's contract.
-        let user_key =
-            unsafe { OutArray::new(user_key, user_key_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let contact = linked.with(|l| {
-            l.contacts()
-                .get(index)
-                .cloned()
-                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        user_key.set(&disjoint, &contact.user_key.to_bytes())?;
-        verified.set(&disjoint, contact.verified);
-        name.set(&disjoint, contact.name.into_bytes());
-        Ok(())
-    })
+    prologue! {
+        outs: [verified: OutValue<bool>, name: OutBuffer],
+        handles: [linked: LinkedDeviceRef],
+        arrays: [user_key: (user_key_len, SOTTO_USER_IDENTITY_KEY_LEN)],
+        inputs: [],
+        |disjoint| {
+            let contact = linked.with(|l| {
+                l.contacts()
+                    .get(index)
+                    .cloned()
+                    .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+            })?;
+            user_key.set(&disjoint, &contact.user_key.to_bytes())?;
+            verified.set(&disjoint, contact.verified);
+            name.set(&disjoint, contact.name.into_bytes());
+            Ok(())
+        }
+    }
 }
 
 /// Frees a linked device. NULL is a no-op.

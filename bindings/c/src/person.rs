@@ -6,8 +6,9 @@
 //! the device's 130-byte identity record || `u64 added_at` (big-endian).
 
 use crate::buffer::{
-    Aliasing, Disjoint, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token,
+    Aliasing, Disjoint, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token,
 };
+use crate::entry::prologue;
 use crate::entry::{Input, call, create, decode, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
@@ -242,15 +243,18 @@ pub unsafe extern "C" fn sotto_user_identity_commit_device_list(
     list: *const u8,
     list_len: usize,
 ) -> i32 {
-    guard(|| {
-        let user = UserIdentityRef::get(user)?;
-        // SAFETY: per this function's contract.
-        let list = unsafe { bytes_in(list, list_len) }?;
-        user.with(|user| {
-            let list = DeviceList::from_bytes(list, &user.public_key()).map_err(core_code)?;
-            user.commit_device_list(&list).map_err(core_code)
-        })
-    })
+    prologue! {
+        outs: [],
+        handles: [user: UserIdentityRef],
+        arrays: [],
+        inputs: [list = bytes_in(list, list_len)],
+        |_disjoint| {
+            user.with(|user| {
+                let list = DeviceList::from_bytes(list, &user.public_key()).map_err(core_code)?;
+                user.commit_device_list(&list).map_err(core_code)
+            })
+        }
+    }
 }
 
 /// The device list last committed, as signed (empty, `{NULL, 0}`, when none
@@ -393,26 +397,21 @@ pub unsafe extern "C" fn sotto_device_list_new(
     user_key_len: usize,
     out: *mut *mut sotto_device_list,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(list, list_len),
-                Span::bytes(user_key, user_key_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let list = unsafe { bytes_in(list, list_len) }?;
-        // SAFETY: per this function's contract.
-        let user_key = unsafe { user_key_bytes(user_key, user_key_len) }?;
-        let disjoint = aliasing.check()?;
-        let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
-        let list = DeviceList::from_bytes(list, &user_key).map_err(core_code)?;
-        new_list(out, &disjoint, list);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutHandle<sotto_device_list>],
+        handles: [],
+        arrays: [],
+        inputs: [
+            list = bytes_in(list, list_len),
+            user_key = user_key_bytes(user_key, user_key_len),
+        ],
+        |disjoint| {
+            let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
+            let list = DeviceList::from_bytes(list, &user_key).map_err(core_code)?;
+            new_list(out, &disjoint, list);
+            Ok(())
+        }
+    }
 }
 
 /// `sotto_device_list_new` for a person seen for the first time: the user
@@ -584,26 +583,20 @@ pub unsafe extern "C" fn sotto_device_list_find_identity(
     found: *mut bool,
     device_id: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(found), Span::of(device_id)],
-            &[Span::bytes(identity, identity_len)],
-        );
-        // SAFETY: per this function's contract.
-        let found = unsafe { OutValue::new(found, false, &aliasing) };
-        // SAFETY: per this function's contract.
-        let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        let list = DeviceListRef::get(list)?;
-        let (found, device_id) = (found?, device_id?);
-        // SAFETY: per this function's contract.
-        let identity = unsafe { array_in::<SOTTO_IDENTITY_LEN>(identity, identity_len) }?;
-        let disjoint = aliasing.check()?;
-        let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
-        let id = list.with(|list| Ok(list.device_with_identity(&identity).map(|e| e.device_id)))?;
-        found.set(&disjoint, id.is_some());
-        device_id.set(&disjoint, id.unwrap_or(0));
-        Ok(())
-    })
+    prologue! {
+        outs: [found: OutValue<bool>, device_id: OutValue<u32>],
+        handles: [list: DeviceListRef],
+        arrays: [],
+        inputs: [identity = array_in::<SOTTO_IDENTITY_LEN>(identity, identity_len)],
+        |disjoint| {
+            let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
+            let id =
+                list.with(|list| Ok(list.device_with_identity(&identity).map(|e| e.device_id)))?;
+            found.set(&disjoint, id.is_some());
+            device_id.set(&disjoint, id.unwrap_or(0));
+            Ok(())
+        }
+    }
 }
 
 /// Checks a device certificate against this list: issued by the list's
@@ -684,37 +677,26 @@ pub unsafe extern "C" fn sotto_device_certificate_verify(
     device_id: *mut u32,
     list_version: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(device_id), Span::of(list_version)],
-            &[
-                Span::bytes(certificate, certificate_len),
-                Span::bytes(user_key, user_key_len),
-                Span::bytes(device_identity, device_identity_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let list_version = unsafe { OutValue::new(list_version, 0, &aliasing) };
-        let (device_id, list_version) = (device_id?, list_version?);
-        // SAFETY: per this function's contract.
-        let certificate = unsafe { bytes_in(certificate, certificate_len) }?;
-        // SAFETY: per this function's contract.
-        let user_key = unsafe { user_key_bytes(user_key, user_key_len) }?;
-        // SAFETY: per this function's contract.
-        let identity =
-            unsafe { array_in::<SOTTO_IDENTITY_LEN>(device_identity, device_identity_len) }?;
-        let disjoint = aliasing.check()?;
-        let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
-        let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
-        let certificate =
-            DeviceCertificate::from_bytes(certificate, &user_key).map_err(core_code)?;
-        certificate.verify_device(&identity).map_err(core_code)?;
-        device_id.set(&disjoint, certificate.device_id());
-        list_version.set(&disjoint, certificate.list_version());
-        Ok(())
-    })
+    prologue! {
+        outs: [device_id: OutValue<u32>, list_version: OutValue<u64>],
+        handles: [],
+        arrays: [],
+        inputs: [
+            certificate = bytes_in(certificate, certificate_len),
+            user_key = user_key_bytes(user_key, user_key_len),
+            identity = array_in::<SOTTO_IDENTITY_LEN>(device_identity, device_identity_len),
+        ],
+        |disjoint| {
+            let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
+            let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
+            let certificate =
+                DeviceCertificate::from_bytes(certificate, &user_key).map_err(core_code)?;
+            certificate.verify_device(&identity).map_err(core_code)?;
+            device_id.set(&disjoint, certificate.device_id());
+            list_version.set(&disjoint, certificate.list_version());
+            Ok(())
+        }
+    }
 }
 
 /// Writes the 60-digit safety number of two people (identical on both
@@ -743,31 +725,26 @@ pub unsafe extern "C" fn sotto_user_safety_number(
     out: *mut c_char,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let out = out.cast::<u8>();
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_SAFETY_NUMBER_SIZE)],
-            &[
-                Span::bytes(local_key, local_key_len),
-                Span::bytes(remote_key, remote_key_len),
-            ],
-        );
-        // SAFETY: per this function's contract (`c_char` and `u8` have the
-        // same size and alignment).
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
-        // SAFETY: per this function's contract.
-        let local = unsafe { user_key_bytes(local_key, local_key_len) }?;
-        // SAFETY: per this function's contract.
-        let remote = unsafe { user_key_bytes(remote_key, remote_key_len) }?;
-        let disjoint = aliasing.check()?;
-        let local = UserIdentityKey::from_bytes(&local).map_err(core_code)?;
-        let remote = UserIdentityKey::from_bytes(&remote).map_err(core_code)?;
-        let mut text = SafetyNumber::for_users(&local, &remote)
-            .digits()
-            .into_bytes();
-        text.push(0);
-        out.set(&disjoint, &text)
-    })
+    // `c_char` and `u8` have the same size and alignment.
+    let out = out.cast::<u8>();
+    prologue! {
+        outs: [],
+        handles: [],
+        arrays: [out: (out_len, SOTTO_SAFETY_NUMBER_SIZE)],
+        inputs: [
+            local = user_key_bytes(local_key, local_key_len),
+            remote = user_key_bytes(remote_key, remote_key_len),
+        ],
+        |disjoint| {
+            let local = UserIdentityKey::from_bytes(&local).map_err(core_code)?;
+            let remote = UserIdentityKey::from_bytes(&remote).map_err(core_code)?;
+            let mut text = SafetyNumber::for_users(&local, &remote)
+                .digits()
+                .into_bytes();
+            text.push(0);
+            out.set(&disjoint, &text)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! and the routing of any incoming message to the right one.
 
 use crate::buffer::padding_in;
-use crate::buffer::{
-    Aliasing, OutBuffer, OutHandle, OutValue, Span, bytes_in, context_id_in, token,
-};
+use crate::buffer::{OutBuffer, OutHandle, OutValue, bytes_in, context_id_in, token};
+use crate::entry::prologue;
 use crate::entry::{Input, call, create, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
@@ -106,29 +105,30 @@ pub unsafe extern "C" fn sotto_session_record_initiate(
     remote_id_len: usize,
     rng: *const sotto_rng,
 ) -> i32 {
-    guard(|| {
-        let record = RecordRef::get(record)?;
-        let account = AccountRef::get(account)?;
-        let rng = RngRef::get(rng)?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        // SAFETY: per this function's contract.
-        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
-        // SAFETY: per this function's contract.
-        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        let context = SessionContext::new(local_id, remote_id);
-        rng.with(|rng| {
-            record.with(|record| {
-                account.with(|account| {
-                    record
-                        .initiate(account, &bundle, &context, rng)
-                        .map(|_| ())
-                        .map_err(core_code)
+    prologue! {
+        outs: [],
+        handles: [record: RecordRef, account: AccountRef, rng: RngRef],
+        arrays: [],
+        inputs: [
+            bundle = bytes_in(bundle, bundle_len),
+            local_id = context_id_in(local_id, local_id_len),
+            remote_id = context_id_in(remote_id, remote_id_len),
+        ],
+        |_disjoint| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            let context = SessionContext::new(local_id, remote_id);
+            rng.with(|rng| {
+                record.with(|record| {
+                    account.with(|account| {
+                        record
+                            .initiate(account, &bundle, &context, rng)
+                            .map(|_| ())
+                            .map_err(core_code)
+                    })
                 })
             })
-        })
-    })
+        }
+    }
 }
 
 /// Encrypts a plaintext (0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes; an empty one
@@ -203,38 +203,28 @@ pub unsafe extern "C" fn sotto_session_record_decrypt(
     remote_id_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(message, message_len),
-                Span::bytes(local_id, local_id_len),
-                Span::bytes(remote_id, remote_id_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(record)?;
-        let account = AccountRef::get(account)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        // SAFETY: per this function's contract.
-        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
-        // SAFETY: per this function's contract.
-        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
-        let disjoint = aliasing.check()?;
-        let context = SessionContext::new(local_id, remote_id);
-        let plaintext = record.with(|record| {
-            account.with(|account| {
-                record
-                    .decrypt(account, message, &context)
-                    .map_err(core_code)
-            })
-        })?;
-        out.set(&disjoint, plaintext);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [record: RecordRef, account: AccountRef],
+        arrays: [],
+        inputs: [
+            message = bytes_in(message, message_len),
+            local_id = context_id_in(local_id, local_id_len),
+            remote_id = context_id_in(remote_id, remote_id_len),
+        ],
+        |disjoint| {
+            let context = SessionContext::new(local_id, remote_id);
+            let plaintext = record.with(|record| {
+                account.with(|account| {
+                    record
+                        .decrypt(account, message, &context)
+                        .map_err(core_code)
+                })
+            })?;
+            out.set(&disjoint, plaintext);
+            Ok(())
+        }
+    }
 }
 
 /// Writes the id of the record's current session (`SOTTO_SESSION_ID_LEN`

@@ -1,10 +1,11 @@
 //! Sessions, messages and safety numbers.
 
+use crate::buffer::Out;
 use crate::buffer::padding_in;
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in,
-    token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in, token,
 };
+use crate::entry::prologue;
 use crate::entry::{Input, call, decode, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::sotto_rng;
@@ -78,37 +79,27 @@ pub unsafe extern "C" fn sotto_session_initiate(
     rng: *const sotto_rng,
     out: *mut *mut sotto_session,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(bundle, bundle_len),
-                Span::bytes(local_id, local_id_len),
-                Span::bytes(remote_id, remote_id_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(account)?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        // SAFETY: per this function's contract.
-        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
-        // SAFETY: per this function's contract.
-        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        let context = SessionContext::new(local_id, remote_id);
-        let session = rng.with(|rng| {
-            account.with(|account| {
-                Session::initiate(account, &bundle, &context, rng).map_err(core_code)
-            })
-        })?;
-        out.set(&disjoint, register(Object::Session(Mutex::new(session))));
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutHandle<sotto_session>],
+        handles: [account: AccountRef, rng: RngRef],
+        arrays: [],
+        inputs: [
+            bundle = bytes_in(bundle, bundle_len),
+            local_id = context_id_in(local_id, local_id_len),
+            remote_id = context_id_in(remote_id, remote_id_len),
+        ],
+        |disjoint| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            let context = SessionContext::new(local_id, remote_id);
+            let session = rng.with(|rng| {
+                account.with(|account| {
+                    Session::initiate(account, &bundle, &context, rng).map_err(core_code)
+                })
+            })?;
+            out.put(&disjoint, SessionRef::wrap(session));
+            Ok(())
+        }
+    }
 }
 
 /// Creates a session from a peer's first prekey message and decrypts it
@@ -727,17 +718,14 @@ pub unsafe extern "C" fn sotto_prekey_message_session_id(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)],
-            &[Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let decoded = PrekeyMessage::from_bytes(message).map_err(core_code)?;
-        out.set(&disjoint, decoded.session_id().as_bytes())
-    })
+    prologue! {
+        outs: [],
+        handles: [],
+        arrays: [out: (out_len, SOTTO_SESSION_ID_LEN)],
+        inputs: [message = bytes_in(message, message_len)],
+        |disjoint| {
+            let decoded = PrekeyMessage::from_bytes(message).map_err(core_code)?;
+            out.set(&disjoint, decoded.session_id().as_bytes())
+        }
+    }
 }
