@@ -5,15 +5,14 @@
 //! `SOTTO_DEVICE_ENTRY_LEN` (142) bytes: `u32 device_id` (big-endian) ||
 //! the device's 130-byte identity record || `u64 added_at` (big-endian).
 
-use crate::buffer::{
-    Aliasing, Disjoint, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token,
-};
+use crate::buffer::Out;
+use crate::buffer::{Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token};
 use crate::entry::prologue;
 use crate::entry::{Input, call, create, decode, query, query_array, seal, unseal};
 use crate::handles::Handle;
 use crate::handles::{
-    DeviceListRef, FfiResult, Kind, Object, UserIdentityRef, free, guard, register,
-    sotto_device_list, sotto_rng, sotto_user_identity,
+    DeviceListRef, FfiResult, Kind, UserIdentityRef, free, guard, sotto_device_list, sotto_rng,
+    sotto_user_identity,
 };
 
 use crate::status::{
@@ -27,7 +26,6 @@ use sotto_core::person::DeviceEntry;
 use sotto_core::{
     DeviceCertificate, DeviceList, IdentityKey, SafetyNumber, UserIdentity, UserIdentityKey,
 };
-use std::sync::Mutex;
 
 /// Length of an encoded user identity key (`0x02 || Ed25519 key`).
 pub const SOTTO_USER_IDENTITY_KEY_LEN: usize = 33;
@@ -365,11 +363,6 @@ pub extern "C" fn sotto_user_identity_free(user: *mut sotto_user_identity) -> i3
     guard(|| free(token(user), Kind::UserIdentity))
 }
 
-/// Registers a device list and stores its handle in `*out`.
-fn new_list(out: OutHandle<sotto_device_list>, disjoint: &Disjoint, list: DeviceList) {
-    out.set(disjoint, register(Object::DeviceList(Mutex::new(list))));
-}
-
 /// Decodes and verifies a person's device list fetched from the server,
 /// against their user identity key (`SOTTO_USER_IDENTITY_KEY_LEN` bytes,
 /// pinned when the person was verified): the signature, the entries'
@@ -408,7 +401,7 @@ pub unsafe extern "C" fn sotto_device_list_new(
         |disjoint| {
             let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
             let list = DeviceList::from_bytes(list, &user_key).map_err(core_code)?;
-            new_list(out, &disjoint, list);
+            out.put(&disjoint, DeviceListRef::wrap(list));
             Ok(())
         }
     }
