@@ -1,6 +1,7 @@
 /*
- * Check macros shared by the C suites added after tests/c/test_sotto.c
- * (test_groups.c, test_devices.c, test_records.c). Each suite is its own
+ * Check macros and helpers shared by every C suite (test_sotto.c,
+ * test_records.c, test_devices.c, test_groups.c, test_contacts.c,
+ * test_negotiation.c). Each suite is its own
  * program: its last line is "N passed, M failed (K test cases)" and its
  * exit status is non-zero if anything failed (scripts/test-c.sh).
  */

@@ -6,64 +6,10 @@
  * and the exit status is non-zero if anything failed.
  */
 #include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "sotto.h"
-
-static int passed, failed, cases;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) {                                                                \
-      passed++;                                                                \
-    } else {                                                                   \
-      failed++;                                                                \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);          \
-    }                                                                          \
-  } while (0)
-
-#define CHECK_RC(expr, expected)                                               \
-  do {                                                                         \
-    int32_t rc_ = (expr);                                                      \
-    int32_t want_ = (expected);                                                \
-    if (rc_ == want_) {                                                        \
-      passed++;                                                                \
-    } else {                                                                   \
-      failed++;                                                                \
-      fprintf(stderr, "FAIL %s:%d: %s returned %d (%s), expected %d (%s)\n",   \
-              __FILE__, __LINE__, #expr, rc_, sotto_error_name(rc_), want_,    \
-              sotto_error_name(want_));                                        \
-    }                                                                          \
-  } while (0)
-
-#define OK(expr) CHECK_RC(expr, SOTTO_OK)
-
-#define EMPTY(buf) CHECK((buf).ptr == NULL && (buf).len == 0)
-
-#define STR(s) (const uint8_t *)(s), strlen(s)
+#include "check.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static int buffer_equals(sotto_buffer buf, const char *text) {
-  size_t n = strlen(text);
-  if (buf.len != n) return 0;
-  return n == 0 || memcmp(buf.ptr, text, n) == 0;
-}
-
-static int buffers_equal(sotto_buffer a, sotto_buffer b) {
-  return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
-/* A malloc'd copy of a buffer (to tamper with or truncate). */
-static uint8_t *copy_of(sotto_buffer buf) {
-  uint8_t *copy = malloc(buf.len);
-  if (copy == NULL) abort();
-  memcpy(copy, buf.ptr, buf.len);
-  return copy;
-}
 
 static sotto_buffer encrypt_text(sotto_session *s, const char *text) {
   sotto_buffer out = {0};
@@ -2420,12 +2366,6 @@ static void test_attachments(void) {
   att_free(&f);
 }
 
-static void test_no_leaks(void) {
-  cases++;
-  CHECK(sotto_live_handle_count() == 0);
-  CHECK(sotto_live_buffer_count() == 0);
-}
-
 /* SOTTO_C_SKIP="name,name" skips the named test cases: a local debugging
    aid only (scripts/test-c.sh never sets it). Skipped cases are reported on
    stderr and in the summary line. */
@@ -2469,10 +2409,8 @@ int main(void) {
   RUN(test_context_ids);
   RUN(test_attachments);
   test_no_leaks();
-  if (skipped > 0)
-    printf("%d passed, %d failed (%d test cases, %d SKIPPED)\n", passed, failed,
-           cases, skipped);
-  else
-    printf("%d passed, %d failed (%d test cases)\n", passed, failed, cases);
+  if (skipped == 0) return summary();
+  printf("%d passed, %d failed (%d test cases, %d SKIPPED)\n", passed, failed,
+         cases, skipped);
   return failed == 0 ? 0 : 1;
 }

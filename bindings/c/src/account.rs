@@ -1,19 +1,19 @@
 //! Accounts, bundles and storage keys.
 
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
-    bytes_in_maybe_empty, token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
 };
+use crate::entry::prologue;
+use crate::entry::{Input, create, decode, query, seal, unseal};
 use crate::handles::sotto_rng;
-use crate::handles::{AccountRef, FfiResult, Kind, Object, free, guard, register, sotto_account};
+use crate::handles::{AccountRef, Handle, Kind, free, guard, sotto_account};
+
 use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{SOTTO_MAX_ONE_TIME_PREKEYS, SOTTO_STORAGE_KEY_LEN, sotto_buffer};
 use sotto_core::{
     Account, IdentityKey, KemPrekey, OneTimePrekey, PrekeyBundle, SignedPrekey, StorageKey,
 };
-use std::sync::Mutex;
-use zeroize::Zeroize;
 
 /// Creates an account: a new identity, a signed prekey and a last-resort
 /// ML-KEM prekey (no one-time prekeys yet: see
@@ -34,17 +34,12 @@ pub unsafe extern "C" fn sotto_account_new(
     rng: *const sotto_rng,
     out: *mut *mut sotto_account,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let account = rng.with(|rng| Account::new(rng).map_err(core_code))?;
-        out.set(&disjoint, register(Object::Account(Mutex::new(account))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        create::<OutHandle<_>>(rng, out, |rng| {
+            Account::new(rng).map(AccountRef::wrap).map_err(core_code)
+        })
+    }
 }
 
 /// Frees an account, zeroizing its private keys. NULL is a no-op.
@@ -74,17 +69,8 @@ pub unsafe extern "C" fn sotto_account_identity(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| Ok(account.identity_key().to_bytes()))?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<AccountRef, OutBuffer>(account, out, |a| Ok(a.identity_key().to_bytes())) }
 }
 
 /// Generates `count` one-time X25519 prekeys and `count` one-time ML-KEM
@@ -108,7 +94,7 @@ pub extern "C" fn sotto_account_generate_one_time_prekeys(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         if count > SOTTO_MAX_ONE_TIME_PREKEYS {
             return Err(SOTTO_ERR_INVALID_ARGUMENT);
@@ -162,7 +148,7 @@ pub unsafe extern "C" fn sotto_account_generate_one_time_prekeys_report(
         // SAFETY: per this function's contract.
         let report_out =
             unsafe { OutValue::new(report_out, sotto_prekey_report::default(), &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         let report_out = report_out?;
         if count > SOTTO_MAX_ONE_TIME_PREKEYS {
@@ -207,16 +193,19 @@ pub unsafe extern "C" fn sotto_account_mark_bundle_published(
     bundle: *const u8,
     bundle_len: usize,
 ) -> i32 {
-    guard(|| {
-        let account = AccountRef::get(token(account))?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        account.with(|account| {
-            account.mark_bundle_published(&bundle);
-            Ok(())
-        })
-    })
+    prologue! {
+        outs: [],
+        handles: [account: AccountRef],
+        arrays: [],
+        inputs: [bundle = bytes_in(bundle, bundle_len)],
+        |_disjoint| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            account.with(|account| {
+                account.mark_bundle_published(&bundle);
+                Ok(())
+            })
+        }
+    }
 }
 
 /// The numbers of one-time X25519 and ML-KEM prekeys the account still
@@ -237,20 +226,13 @@ pub unsafe extern "C" fn sotto_account_one_time_prekey_counts(
     x25519_out: *mut usize,
     ml_kem_out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(x25519_out), Span::of(ml_kem_out)], &[]);
-        // SAFETY: per this function's contract.
-        let x25519_out = unsafe { OutValue::new(x25519_out, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let ml_kem_out = unsafe { OutValue::new(ml_kem_out, 0, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let (x25519_out, ml_kem_out) = (x25519_out?, ml_kem_out?);
-        let disjoint = aliasing.check()?;
-        let (x25519, ml_kem) = account.with(|account| Ok(account.one_time_prekey_counts()))?;
-        x25519_out.set(&disjoint, x25519);
-        ml_kem_out.set(&disjoint, ml_kem);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let outs = (x25519_out, ml_kem_out);
+        query::<AccountRef, (OutValue<usize>, OutValue<usize>)>(account, outs, |account| {
+            Ok(account.one_time_prekey_counts())
+        })
+    }
 }
 
 /// Builds a prekey bundle (the bytes a peer needs to start a session with
@@ -273,22 +255,15 @@ pub unsafe extern "C" fn sotto_account_prekey_bundle(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| {
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, OutBuffer>(account, out, |account| {
             account
                 .prekey_bundle()
                 .map(|bundle| bundle.to_bytes())
                 .map_err(core_code)
-        })?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Replaces the signed prekey with a fresh one (do this regularly, e.g.
@@ -308,7 +283,7 @@ pub extern "C" fn sotto_account_rotate_signed_prekey(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         rng.with(|rng| account.with(|account| account.rotate_signed_prekey(rng).map_err(core_code)))
     })
@@ -330,7 +305,7 @@ pub extern "C" fn sotto_account_rotate_last_resort_prekey(
     rng: *const sotto_rng,
 ) -> i32 {
     guard(|| {
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let rng = RngRef::get(rng)?;
         rng.with(|rng| {
             account.with(|account| account.rotate_last_resort_prekey(rng).map_err(core_code))
@@ -347,7 +322,7 @@ pub extern "C" fn sotto_account_rotate_last_resort_prekey(
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_account_mark_prekeys_published(account: *mut sotto_account) -> i32 {
     guard(|| {
-        AccountRef::get(token(account))?.with(|account| {
+        AccountRef::get(account)?.with(|account| {
             account.mark_prekeys_published();
             Ok(())
         })
@@ -378,23 +353,8 @@ pub unsafe extern "C" fn sotto_account_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
-        let key = StorageKey::from_bytes(key_bytes);
-        key_bytes.zeroize();
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| account.with(|account| account.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<AccountRef>(account, key, key_len, rng, out) }
 }
 
 /// Restores an account sealed by `sotto_account_seal`.
@@ -423,24 +383,8 @@ pub unsafe extern "C" fn sotto_account_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_account,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let mut key_bytes = unsafe { array_in::<SOTTO_STORAGE_KEY_LEN>(key, key_len) }?;
-        let key = StorageKey::from_bytes(key_bytes);
-        key_bytes.zeroize();
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let account = Account::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::Account(Mutex::new(account))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, AccountRef::wrap) }
 }
 
 /// Decodes a prekey bundle, verifies every signature in it, and returns the
@@ -463,17 +407,13 @@ pub unsafe extern "C" fn sotto_bundle_identity(
     bundle_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        out.set(&disjoint, bundle.identity().to_bytes());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutBuffer>(Input::Bytes(bundle, bundle_len), out, |bundle| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            Ok(bundle.identity().to_bytes())
+        })
+    }
 }
 
 /// Decodes a prekey bundle of either form (version 1, kind `0x01`, or
@@ -488,16 +428,14 @@ unsafe fn convert_bundle(
     bundle_len: usize,
     out: *mut sotto_buffer,
     convert: fn(PrekeyBundle) -> PrekeyBundle,
-) -> FfiResult<()> {
-    let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
+) -> i32 {
     // SAFETY: per the caller's contract.
-    let out = unsafe { OutBuffer::new(out, &aliasing) }?;
-    // SAFETY: per the caller's contract.
-    let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-    let disjoint = aliasing.check()?;
-    let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-    out.set(&disjoint, convert(bundle).to_bytes());
-    Ok(())
+    unsafe {
+        decode::<OutBuffer>(Input::Bytes(bundle, bundle_len), out, |bundle| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            Ok(convert(bundle).to_bytes())
+        })
+    }
 }
 
 /// The same prekey bundle advertising ratchet version 2, the post-quantum
@@ -526,7 +464,7 @@ pub unsafe extern "C" fn sotto_bundle_with_pq_ratchet(
     out: *mut sotto_buffer,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    guard(|| unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::with_pq_ratchet) })
+    unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::with_pq_ratchet) }
 }
 
 /// The same prekey bundle in its version-1 form (kind `0x01`, PROTOCOL.md
@@ -547,7 +485,7 @@ pub unsafe extern "C" fn sotto_bundle_without_capabilities(
     out: *mut sotto_buffer,
 ) -> i32 {
     // SAFETY: per this function's contract.
-    guard(|| unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::without_capabilities) })
+    unsafe { convert_bundle(bundle, bundle_len, out, PrekeyBundle::without_capabilities) }
 }
 
 /// Whether a prekey bundle advertises ratchet version 2 (capability bit
@@ -569,17 +507,13 @@ pub unsafe extern "C" fn sotto_bundle_supports_pq_ratchet(
     bundle_len: usize,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(bundle, bundle_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        out.set(&disjoint, bundle.supports_pq_ratchet());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutValue<bool>>(Input::Bytes(bundle, bundle_len), out, |bundle| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            Ok(bundle.supports_pq_ratchet())
+        })
+    }
 }
 
 /// Generates a random 32-byte storage key into `out` (at least
@@ -599,15 +533,16 @@ pub unsafe extern "C" fn sotto_storage_key_generate(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_STORAGE_KEY_LEN)], &[]);
-        let rng = RngRef::get(rng)?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_STORAGE_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = rng.with(|rng| StorageKey::generate(rng).map_err(core_code))?;
-        out.set(&disjoint, key.expose())
-    })
+    prologue! {
+        outs: [],
+        handles: [rng: RngRef],
+        arrays: [out: (out_len, SOTTO_STORAGE_KEY_LEN)],
+        inputs: [],
+        |disjoint| {
+            let key = rng.with(|rng| StorageKey::generate(rng).map_err(core_code))?;
+            out.set(&disjoint, key.expose())
+        }
+    }
 }
 
 /// Writes the concatenated encodings of `items` and their count.
@@ -636,17 +571,8 @@ pub unsafe extern "C" fn sotto_account_signed_prekey(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| Ok(account.signed_prekey().to_bytes()))?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<AccountRef, OutBuffer>(account, out, |a| Ok(a.signed_prekey().to_bytes())) }
 }
 
 /// The current signed last-resort ML-KEM prekey (`SOTTO_KEM_PREKEY_LEN` =
@@ -666,17 +592,10 @@ pub unsafe extern "C" fn sotto_account_last_resort_prekey(
     account: *const sotto_account,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = account.with(|account| Ok(account.last_resort_prekey().to_bytes()))?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, OutBuffer>(account, out, |a| Ok(a.last_resort_prekey().to_bytes()))
+    }
 }
 
 /// The one-time X25519 prekeys not yet marked published, to upload: `*out`
@@ -700,25 +619,15 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_prekeys(
     out: *mut sotto_buffer,
     count: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out), Span::of(count)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        // SAFETY: per this function's contract.
-        let count = unsafe { OutValue::new(count, 0, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let (out, count) = (out?, count?);
-        let disjoint = aliasing.check()?;
-        let (bytes, n) = account.with(|account| {
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, (OutBuffer, OutValue<usize>)>(account, (out, count), |account| {
             Ok(concatenated(
                 &account.unpublished_one_time_prekeys(),
                 |key| key.to_bytes(),
             ))
-        })?;
-        out.set(&disjoint, bytes);
-        count.set(&disjoint, n);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// The signed one-time ML-KEM prekeys not yet marked published, to upload:
@@ -742,25 +651,15 @@ pub unsafe extern "C" fn sotto_account_unpublished_one_time_kem_prekeys(
     out: *mut sotto_buffer,
     count: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out), Span::of(count)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        // SAFETY: per this function's contract.
-        let count = unsafe { OutValue::new(count, 0, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let (out, count) = (out?, count?);
-        let disjoint = aliasing.check()?;
-        let (bytes, n) = account.with(|account| {
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<AccountRef, (OutBuffer, OutValue<usize>)>(account, (out, count), |account| {
             let keys = account
                 .unpublished_one_time_kem_prekeys()
                 .map_err(core_code)?;
             Ok(concatenated(&keys, |key| key.to_bytes()))
-        })?;
-        out.set(&disjoint, bytes);
-        count.set(&disjoint, n);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Server side: assembles a bundle from the parts an account uploaded (an
@@ -793,40 +692,30 @@ pub unsafe extern "C" fn sotto_bundle_assemble(
     one_time_prekey_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(identity, identity_len),
-                Span::bytes(signed_prekey, signed_prekey_len),
-                Span::bytes(kem_prekey, kem_prekey_len),
-                Span::bytes(one_time_prekey, one_time_prekey_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let identity = unsafe { bytes_in(identity, identity_len) }?;
-        // SAFETY: per this function's contract.
-        let signed_prekey = unsafe { bytes_in(signed_prekey, signed_prekey_len) }?;
-        // SAFETY: per this function's contract.
-        let kem_prekey = unsafe { bytes_in(kem_prekey, kem_prekey_len) }?;
-        // SAFETY: per this function's contract.
-        let one_time_prekey =
-            unsafe { bytes_in_maybe_empty(one_time_prekey, one_time_prekey_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::new(
-            IdentityKey::from_bytes(identity).map_err(core_code)?,
-            SignedPrekey::from_bytes(signed_prekey).map_err(core_code)?,
-            KemPrekey::from_bytes(kem_prekey).map_err(core_code)?,
-            if one_time_prekey.is_empty() {
-                None
-            } else {
-                Some(OneTimePrekey::from_bytes(one_time_prekey).map_err(core_code)?)
-            },
-        )
-        .map_err(core_code)?;
-        out.set(&disjoint, bundle.to_bytes());
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [],
+        arrays: [],
+        inputs: [
+            identity = bytes_in(identity, identity_len),
+            signed_prekey = bytes_in(signed_prekey, signed_prekey_len),
+            kem_prekey = bytes_in(kem_prekey, kem_prekey_len),
+            one_time_prekey = bytes_in_maybe_empty(one_time_prekey, one_time_prekey_len),
+        ],
+        |disjoint| {
+            let bundle = PrekeyBundle::new(
+                IdentityKey::from_bytes(identity).map_err(core_code)?,
+                SignedPrekey::from_bytes(signed_prekey).map_err(core_code)?,
+                KemPrekey::from_bytes(kem_prekey).map_err(core_code)?,
+                if one_time_prekey.is_empty() {
+                    None
+                } else {
+                    Some(OneTimePrekey::from_bytes(one_time_prekey).map_err(core_code)?)
+                },
+            )
+            .map_err(core_code)?;
+            out.set(&disjoint, bundle.to_bytes());
+            Ok(())
+        }
+    }
 }

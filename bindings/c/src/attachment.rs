@@ -8,9 +8,13 @@
 //! buffer. A failed call therefore changes neither the handle nor the
 //! caller's output array.
 
+use crate::buffer::padding_in;
 use crate::buffer::{
     Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, bytes_in_maybe_empty, token,
 };
+use crate::entry::prologue;
+use crate::entry::{Input, decode, query};
+use crate::handles::Handle;
 use crate::handles::{
     DecryptorRef, EncryptorRef, FfiResult, Kind, Object, free, guard, register,
     sotto_attachment_decryptor, sotto_attachment_encryptor, sotto_rng,
@@ -77,12 +81,81 @@ fn through_scratch(
     result
 }
 
-fn padding_of(padding: i32) -> FfiResult<Padding> {
-    match padding {
-        SOTTO_PADDING_PADME => Ok(Padding::Padme),
-        SOTTO_PADDING_NONE => Ok(Padding::None),
-        _ => Err(SOTTO_ERR_INVALID_ARGUMENT),
-    }
+/// The input of one encryptor step.
+#[derive(Clone, Copy)]
+enum Step {
+    /// A full chunk: exactly the chunk size (`bytes_in`).
+    Chunk(*const u8, usize),
+    /// The last chunk: 0 to the chunk size bytes (`bytes_in_maybe_empty`).
+    Final(*const u8, usize),
+    /// A padding chunk: no input.
+    Padding,
+}
+
+/// The body of `sotto_attachment_encryptor_chunk`, `_final` and
+/// `_padding`: checks, in order, `encryptor` (handle errors), `written`
+/// (`SOTTO_ERR_NULL_POINTER`), `out` (`SOTTO_ERR_NULL_POINTER`,
+/// `SOTTO_ERR_BUFFER_TOO_SMALL`), the input (`SOTTO_ERR_WRONG_LENGTH`),
+/// aliasing; then runs `step` on the scratch buffer holding the input
+/// (with the input's length) and copies its result to `out`.
+///
+/// # Safety
+/// As those functions: the input is NULL or readable for its length, `out`
+/// NULL or writable for `out_len` bytes, `written` NULL or valid for
+/// writing a `size_t`.
+unsafe fn encryptor_step(
+    encryptor: *const sotto_attachment_encryptor,
+    input: Step,
+    (out, out_len): (*mut u8, usize),
+    written: *mut usize,
+    step: impl FnOnce(&mut Encryptor, &mut [u8], usize) -> Result<usize, sotto_core::Error>,
+) -> i32 {
+    guard(|| {
+        let (data, len) = match input {
+            Step::Chunk(data, len) | Step::Final(data, len) => (data, len),
+            Step::Padding => (core::ptr::null(), 0),
+        };
+        let aliasing = Aliasing::of(
+            &[Span::bytes(out, out_len), Span::of(written)],
+            &[Span::bytes(data, len)],
+        );
+        // SAFETY: per the caller's contract.
+        let written = unsafe { OutValue::new(written, 0, &aliasing) };
+        let encryptor = EncryptorRef::get(encryptor)?;
+        let written = written?;
+        encryptor.with(|state| {
+            let params = state.inner.params();
+            // SAFETY: per the caller's contract.
+            let out = unsafe { OutArray::new(out, out_len, params.buffer_len()) }?;
+            let chunk_size = params.chunk_size() as usize;
+            let input = match input {
+                Step::Chunk(..) => {
+                    // SAFETY: per the caller's contract.
+                    let input = unsafe { bytes_in(data, len) }?;
+                    if input.len() != chunk_size {
+                        return Err(SOTTO_ERR_WRONG_LENGTH);
+                    }
+                    input
+                }
+                Step::Final(..) => {
+                    // SAFETY: per the caller's contract.
+                    let input = unsafe { bytes_in_maybe_empty(data, len) }?;
+                    if input.len() > chunk_size {
+                        return Err(SOTTO_ERR_WRONG_LENGTH);
+                    }
+                    input
+                }
+                Step::Padding => &[],
+            };
+            let disjoint = aliasing.check()?;
+            let inner = &mut state.inner;
+            let n = through_scratch(&mut state.scratch, input, out, &disjoint, |buffer| {
+                step(inner, buffer, input.len())
+            })?;
+            written.set(&disjoint, n);
+            Ok(())
+        })
+    })
 }
 
 /// Starts encrypting an attachment under a fresh random file key drawn from
@@ -126,7 +199,7 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_new(
         let out = unsafe { OutHandle::new(out, &aliasing) };
         let rng = RngRef::get(rng)?;
         let out = out?;
-        let params = Params::new(chunk_size, padding_of(padding)?).map_err(core_code)?;
+        let params = Params::new(chunk_size, padding_in(padding)?).map_err(core_code)?;
         let disjoint = aliasing.check()?;
         let inner = rng.with(|rng| Encryptor::new(params, rng).map_err(core_code))?;
         let state = AttachmentEncryptor {
@@ -174,33 +247,16 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_chunk(
     out_len: usize,
     written: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::bytes(out, out_len), Span::of(written)],
-            &[Span::bytes(input, input_len)],
-        );
-        // SAFETY: per this function's contract.
-        let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
-        let written = written?;
-        encryptor.with(|state| {
-            let params = state.inner.params();
-            // SAFETY: per this function's contract.
-            let out = unsafe { OutArray::new(out, out_len, params.buffer_len()) }?;
-            // SAFETY: per this function's contract.
-            let input = unsafe { bytes_in(input, input_len) }?;
-            if input.len() != params.chunk_size() as usize {
-                return Err(SOTTO_ERR_WRONG_LENGTH);
-            }
-            let disjoint = aliasing.check()?;
-            let inner = &mut state.inner;
-            let n = through_scratch(&mut state.scratch, input, out, &disjoint, |buffer| {
-                inner.encrypt_chunk(buffer)
-            })?;
-            written.set(&disjoint, n);
-            Ok(())
-        })
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        encryptor_step(
+            encryptor,
+            Step::Chunk(input, input_len),
+            (out, out_len),
+            written,
+            |e, buffer, _| e.encrypt_chunk(buffer),
+        )
+    }
 }
 
 /// Encrypts the last `input_len` bytes of plaintext (0 to `chunk_size`; an
@@ -234,33 +290,16 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_final(
     out_len: usize,
     written: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::bytes(out, out_len), Span::of(written)],
-            &[Span::bytes(input, input_len)],
-        );
-        // SAFETY: per this function's contract.
-        let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
-        let written = written?;
-        encryptor.with(|state| {
-            let params = state.inner.params();
-            // SAFETY: per this function's contract.
-            let out = unsafe { OutArray::new(out, out_len, params.buffer_len()) }?;
-            // SAFETY: per this function's contract.
-            let input = unsafe { bytes_in_maybe_empty(input, input_len) }?;
-            if input.len() > params.chunk_size() as usize {
-                return Err(SOTTO_ERR_WRONG_LENGTH);
-            }
-            let disjoint = aliasing.check()?;
-            let inner = &mut state.inner;
-            let n = through_scratch(&mut state.scratch, input, out, &disjoint, |buffer| {
-                inner.finish(buffer, input.len())
-            })?;
-            written.set(&disjoint, n);
-            Ok(())
-        })
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        encryptor_step(
+            encryptor,
+            Step::Final(input, input_len),
+            (out, out_len),
+            written,
+            |e, buffer, len| e.finish(buffer, len),
+        )
+    }
 }
 
 /// Writes the next chunk of padding, encrypted, after
@@ -286,25 +325,16 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_padding(
     out_len: usize,
     written: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::bytes(out, out_len), Span::of(written)], &[]);
-        // SAFETY: per this function's contract.
-        let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
-        let written = written?;
-        encryptor.with(|state| {
-            let params = state.inner.params();
-            // SAFETY: per this function's contract.
-            let out = unsafe { OutArray::new(out, out_len, params.buffer_len()) }?;
-            let disjoint = aliasing.check()?;
-            let inner = &mut state.inner;
-            let n = through_scratch(&mut state.scratch, &[], out, &disjoint, |buffer| {
-                inner.padding_chunk(buffer).map(|n| n.unwrap_or(0))
-            })?;
-            written.set(&disjoint, n);
-            Ok(())
-        })
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        encryptor_step(
+            encryptor,
+            Step::Padding,
+            (out, out_len),
+            written,
+            |e, buffer, _| e.padding_chunk(buffer).map(|n| n.unwrap_or(0)),
+        )
+    }
 }
 
 /// The descriptor of the finished attachment (after
@@ -340,25 +370,20 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_descriptor(
     content_type_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(content_type, content_type_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let encryptor = EncryptorRef::get(token(encryptor))?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let content_type = unsafe { bytes_in_maybe_empty(content_type, content_type_len) }?;
-        let disjoint = aliasing.check()?;
-        let content_type =
-            core::str::from_utf8(content_type).map_err(|_| SOTTO_ERR_INVALID_ARGUMENT)?;
-        let descriptor =
-            encryptor.with(|state| state.inner.descriptor(content_type).map_err(core_code))?;
-        out.set(&disjoint, descriptor.to_bytes());
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [encryptor: EncryptorRef],
+        arrays: [],
+        inputs: [content_type = bytes_in_maybe_empty(content_type, content_type_len)],
+        |disjoint| {
+            let content_type =
+                core::str::from_utf8(content_type).map_err(|_| SOTTO_ERR_INVALID_ARGUMENT)?;
+            let descriptor =
+                encryptor.with(|state| state.inner.descriptor(content_type).map_err(core_code))?;
+            out.set(&disjoint, descriptor.to_bytes());
+            Ok(())
+        }
+    }
 }
 
 /// Frees an attachment encryptor, wiping its file key and scratch buffer.
@@ -404,24 +429,20 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_new(
     descriptor_len: usize,
     out: *mut *mut sotto_attachment_decryptor,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(descriptor, descriptor_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let descriptor = unsafe { bytes_in(descriptor, descriptor_len) }?;
-        let disjoint = aliasing.check()?;
-        let descriptor = Descriptor::from_bytes(descriptor).map_err(core_code)?;
-        let state = AttachmentDecryptor {
-            inner: Decryptor::new(&descriptor),
-            scratch: Zeroizing::new(vec![0u8; descriptor.params().buffer_len()]),
-        };
-        out.set(
-            &disjoint,
-            register(Object::AttachmentDecryptor(Mutex::new(state))),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutHandle<_>>(
+            Input::Bytes(descriptor, descriptor_len),
+            out,
+            |descriptor| {
+                let descriptor = Descriptor::from_bytes(descriptor).map_err(core_code)?;
+                Ok(DecryptorRef::wrap(AttachmentDecryptor {
+                    inner: Decryptor::new(&descriptor),
+                    scratch: Zeroizing::new(vec![0u8; descriptor.params().buffer_len()]),
+                }))
+            },
+        )
+    }
 }
 
 /// Stores in `*out` the number of ciphertext bytes of the next chunk to
@@ -439,17 +460,12 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_next_chunk_len(
     decryptor: *const sotto_attachment_decryptor,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let decryptor = DecryptorRef::get(token(decryptor))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let len = decryptor.with(|state| Ok(state.inner.next_chunk_len().unwrap_or(0)))?;
-        out.set(&disjoint, len);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<DecryptorRef, OutValue<usize>>(decryptor, out, |state| {
+            Ok(state.inner.next_chunk_len().unwrap_or(0))
+        })
+    }
 }
 
 /// Authenticates and decrypts the next chunk: `input` holds exactly its
@@ -496,7 +512,7 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_chunk(
         );
         // SAFETY: per this function's contract.
         let written = unsafe { OutValue::new(written, 0, &aliasing) };
-        let decryptor = DecryptorRef::get(token(decryptor))?;
+        let decryptor = DecryptorRef::get(decryptor)?;
         let written = written?;
         let needed = input_len.saturating_sub(SOTTO_ATTACHMENT_CHUNK_OVERHEAD);
         // SAFETY: per this function's contract.
@@ -536,7 +552,7 @@ pub extern "C" fn sotto_attachment_decryptor_finish(
     decryptor: *const sotto_attachment_decryptor,
 ) -> i32 {
     guard(|| {
-        let decryptor = DecryptorRef::get(token(decryptor))?;
+        let decryptor = DecryptorRef::get(decryptor)?;
         decryptor.with(|state| state.inner.finish().map_err(core_code))
     })
 }
@@ -579,25 +595,15 @@ pub unsafe extern "C" fn sotto_attachment_chunk_range(
     offset: *mut u64,
     length: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(offset), Span::of(length)],
-            &[Span::bytes(descriptor, descriptor_len)],
-        );
-        // SAFETY: per this function's contract.
-        let offset = unsafe { OutValue::new(offset, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let length = unsafe { OutValue::new(length, 0, &aliasing) };
-        let (offset, length) = (offset?, length?);
-        // SAFETY: per this function's contract.
-        let descriptor = unsafe { bytes_in(descriptor, descriptor_len) }?;
-        let disjoint = aliasing.check()?;
-        let descriptor = Descriptor::from_bytes(descriptor).map_err(core_code)?;
-        let range = descriptor.chunk_range(index).map_err(core_code)?;
-        offset.set(&disjoint, range.start);
-        length.set(&disjoint, range.end - range.start);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let descriptor = Input::Bytes(descriptor, descriptor_len);
+        decode::<(OutValue<u64>, OutValue<u64>)>(descriptor, (offset, length), |descriptor| {
+            let descriptor = Descriptor::from_bytes(descriptor).map_err(core_code)?;
+            let range = descriptor.chunk_range(index).map_err(core_code)?;
+            Ok((range.start, range.end - range.start))
+        })
+    }
 }
 
 /// Random access: authenticates and decrypts chunk `index` alone. `input`
@@ -714,6 +720,13 @@ impl sotto_attachment_descriptor_fields {
     };
 }
 
+/// All zeros (what `out` is reset to on entry).
+impl Default for sotto_attachment_descriptor_fields {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
 /// Reads the public fields of an attachment descriptor (from
 /// `sotto_attachment_encryptor_descriptor`, or received inside a Sotto
 /// message) into `*out`: sizes, chunking, padding, the ciphertext digest
@@ -735,39 +748,35 @@ pub unsafe extern "C" fn sotto_attachment_descriptor_info(
     descriptor_len: usize,
     out: *mut sotto_attachment_descriptor_fields,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(descriptor, descriptor_len)]);
-        // SAFETY: per this function's contract.
-        let out =
-            unsafe { OutValue::new(out, sotto_attachment_descriptor_fields::EMPTY, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let descriptor = unsafe { bytes_in(descriptor, descriptor_len) }?;
-        let disjoint = aliasing.check()?;
-        let descriptor = Descriptor::from_bytes(descriptor).map_err(core_code)?;
-        let params = descriptor.params();
-        let mut fields = sotto_attachment_descriptor_fields::EMPTY;
-        fields.plaintext_size = descriptor.plaintext_size();
-        fields.ciphertext_size = descriptor.ciphertext_size();
-        fields.chunk_count = descriptor.chunk_count();
-        fields.padded_size = descriptor.ciphertext_size().saturating_sub(
-            descriptor
-                .chunk_count()
-                .saturating_mul(SOTTO_ATTACHMENT_CHUNK_OVERHEAD as u64),
-        );
-        fields.chunk_size = params.chunk_size();
-        fields.padding = match params.padding() {
-            Padding::Padme => SOTTO_PADDING_PADME,
-            Padding::None => SOTTO_PADDING_NONE,
-        };
-        fields.digest = *descriptor.digest();
-        let content_type = descriptor.content_type().as_bytes();
-        fields.content_type_len = content_type.len();
-        for (slot, byte) in fields.content_type.iter_mut().zip(content_type) {
-            *slot = *byte as c_char;
-        }
-        out.set(&disjoint, fields);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let descriptor = Input::Bytes(descriptor, descriptor_len);
+        decode::<OutValue<sotto_attachment_descriptor_fields>>(descriptor, out, |descriptor| {
+            let descriptor = Descriptor::from_bytes(descriptor).map_err(core_code)?;
+            let params = descriptor.params();
+            let mut fields = sotto_attachment_descriptor_fields::EMPTY;
+            fields.plaintext_size = descriptor.plaintext_size();
+            fields.ciphertext_size = descriptor.ciphertext_size();
+            fields.chunk_count = descriptor.chunk_count();
+            fields.padded_size = descriptor.ciphertext_size().saturating_sub(
+                descriptor
+                    .chunk_count()
+                    .saturating_mul(SOTTO_ATTACHMENT_CHUNK_OVERHEAD as u64),
+            );
+            fields.chunk_size = params.chunk_size();
+            fields.padding = match params.padding() {
+                Padding::Padme => SOTTO_PADDING_PADME,
+                Padding::None => SOTTO_PADDING_NONE,
+            };
+            fields.digest = *descriptor.digest();
+            let content_type = descriptor.content_type().as_bytes();
+            fields.content_type_len = content_type.len();
+            for (slot, byte) in fields.content_type.iter_mut().zip(content_type) {
+                *slot = *byte as c_char;
+            }
+            Ok(fields)
+        })
+    }
 }
 
 #[cfg(test)]

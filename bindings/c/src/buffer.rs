@@ -1,15 +1,18 @@
 //! Owned output buffers, and the checked conversions of C inputs and
 //! outputs that every exported function uses.
 
-use crate::handles::{FfiResult, guard, live_handles, registry};
+use crate::handles::{FfiResult, Object, guard, live_handles, register, registry};
 use crate::status::{
     SOTTO_ERR_ALIASED_OUTPUT, SOTTO_ERR_BUFFER_TOO_SMALL, SOTTO_ERR_INVALID_ARGUMENT,
     SOTTO_ERR_INVALID_BUFFER, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_PANIC, SOTTO_ERR_TOO_LARGE,
     SOTTO_ERR_WRONG_LENGTH, SOTTO_ERR_ZERO_LENGTH,
 };
-use crate::{SOTTO_MAX_CONTEXT_ID_LEN, SOTTO_MAX_PLAINTEXT_LEN};
+use crate::{
+    SOTTO_MAX_CONTEXT_ID_LEN, SOTTO_MAX_PLAINTEXT_LEN, SOTTO_PADDING_NONE, SOTTO_PADDING_PADME,
+};
 use core::marker::PhantomData;
 use core::ptr;
+use sotto_core::Padding;
 use zeroize::Zeroize;
 
 /// Bytes allocated by libsotto and owned by the caller: a message, a sealed
@@ -202,6 +205,79 @@ pub(crate) unsafe fn plaintext_in<'a>(data: *const u8, len: usize) -> FfiResult<
         return Err(SOTTO_ERR_TOO_LARGE);
     }
     Ok(plaintext)
+}
+
+/// Reads a padding argument: `SOTTO_PADDING_PADME` or `SOTTO_PADDING_NONE`
+/// (`SOTTO_ERR_INVALID_ARGUMENT` for another value).
+pub(crate) fn padding_in(padding: i32) -> FfiResult<Padding> {
+    match padding {
+        SOTTO_PADDING_PADME => Ok(Padding::Padme),
+        SOTTO_PADDING_NONE => Ok(Padding::None),
+        _ => Err(SOTTO_ERR_INVALID_ARGUMENT),
+    }
+}
+
+/// The memory of a list of byte strings passed as two parallel arrays
+/// (`items[i]` points to `lens[i]` bytes): both arrays and, when they can
+/// be read (non-NULL, at most `max` items), every item. Reading them here,
+/// before any output is reset, is what lets the aliasing check cover the
+/// items themselves.
+///
+/// # Safety
+/// As [`list_in`].
+pub(crate) unsafe fn list_spans(
+    items: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    max: usize,
+) -> Vec<Span> {
+    let mut spans = vec![
+        Span::bytes(items.cast(), count.saturating_mul(size_of::<*const u8>())),
+        Span::bytes(lens.cast(), count.saturating_mul(size_of::<usize>())),
+    ];
+    if !items.is_null() && !lens.is_null() && count <= max {
+        for i in 0..count {
+            // SAFETY: both arrays are readable for `count` elements per the
+            // caller; read unaligned.
+            let (data, len) =
+                unsafe { (items.add(i).read_unaligned(), lens.add(i).read_unaligned()) };
+            spans.push(Span::bytes(data, len));
+        }
+    }
+    spans
+}
+
+/// Reads a list of required, non-empty byte strings passed as two parallel
+/// arrays (NULL arrays allowed when `count` is 0; more than `max` items:
+/// `SOTTO_ERR_TOO_LARGE`).
+///
+/// # Safety
+/// `items` and `lens` are NULL or readable for `count` elements, and each
+/// `items[i]` is NULL or readable for `lens[i]` bytes during `'a`.
+pub(crate) unsafe fn list_in<'a>(
+    items: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    max: usize,
+) -> FfiResult<Vec<&'a [u8]>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if items.is_null() || lens.is_null() {
+        return Err(SOTTO_ERR_NULL_POINTER);
+    }
+    if count > max {
+        return Err(SOTTO_ERR_TOO_LARGE);
+    }
+    (0..count)
+        .map(|i| {
+            // SAFETY: as in `list_spans`; each item per the caller.
+            unsafe {
+                let (data, len) = (items.add(i).read_unaligned(), lens.add(i).read_unaligned());
+                bytes_in(data, len)
+            }
+        })
+        .collect()
 }
 
 /// The memory an argument occupies, by address only. Computing it never
@@ -449,6 +525,102 @@ impl<T: Copy> OutValue<T> {
         // the inputs and the other outputs.
         unsafe { self.0.write_unaligned(value) };
     }
+}
+
+/// An output argument that is reset on entry (unless it aliases) and set
+/// on success: a `sotto_buffer`, a scalar or a handle. It lets one helper
+/// (see `entry`) serve every kind of output.
+pub(crate) trait Out: Sized {
+    /// The C argument (`sotto_buffer *`, `T *`, `T **`).
+    type Ptr: Copy;
+    /// The result it receives.
+    type Value;
+    /// Adds the memory the argument occupies to `spans` (for
+    /// [`Aliasing::of`]).
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>);
+    /// Resets the output when `aliasing` allows it, then checks the pointer
+    /// (see [`OutBuffer::new`]).
+    ///
+    /// # Safety
+    /// `ptr` is NULL or valid for writes of what it points to until the
+    /// returned value is dropped.
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self>;
+    /// Stores the result.
+    fn put(self, disjoint: &Disjoint, value: Self::Value);
+}
+
+impl Out for OutBuffer {
+    type Ptr = *mut sotto_buffer;
+    type Value = Vec<u8>;
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>) {
+        spans.push(Span::of(ptr));
+    }
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OutBuffer::new(ptr, aliasing) }
+    }
+    fn put(self, disjoint: &Disjoint, value: Vec<u8>) {
+        self.set(disjoint, value);
+    }
+}
+
+/// A scalar output is reset to its type's default (0, false, zeros).
+impl<T: Copy + Default> Out for OutValue<T> {
+    type Ptr = *mut T;
+    type Value = T;
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>) {
+        spans.push(Span::of(ptr));
+    }
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OutValue::new(ptr, T::default(), aliasing) }
+    }
+    fn put(self, disjoint: &Disjoint, value: T) {
+        self.set(disjoint, value);
+    }
+}
+
+/// A handle output receives a new object, registered on success.
+impl<T> Out for OutHandle<T> {
+    type Ptr = *mut *mut T;
+    type Value = Object;
+    fn spans(ptr: Self::Ptr, spans: &mut Vec<Span>) {
+        spans.push(Span::of(ptr));
+    }
+    unsafe fn open(ptr: Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { OutHandle::new(ptr, aliasing) }
+    }
+    fn put(self, disjoint: &Disjoint, value: Object) {
+        self.set(disjoint, register(value));
+    }
+}
+
+/// Two outputs of one call, reset in order on entry; a NULL one is
+/// reported after the handles, the first one first.
+impl<A: Out, B: Out> Out for (A, B) {
+    type Ptr = (A::Ptr, B::Ptr);
+    type Value = (A::Value, B::Value);
+    fn spans((a, b): Self::Ptr, spans: &mut Vec<Span>) {
+        A::spans(a, spans);
+        B::spans(b, spans);
+    }
+    unsafe fn open((a, b): Self::Ptr, aliasing: &Aliasing) -> FfiResult<Self> {
+        // SAFETY: forwarded from the caller.
+        let (a, b) = unsafe { (A::open(a, aliasing), B::open(b, aliasing)) };
+        Ok((a?, b?))
+    }
+    fn put(self, disjoint: &Disjoint, (a, b): Self::Value) {
+        self.0.put(disjoint, a);
+        self.1.put(disjoint, b);
+    }
+}
+
+/// The spans of the outputs `ptr` describes.
+pub(crate) fn out_spans<O: Out>(ptr: O::Ptr) -> Vec<Span> {
+    let mut spans = Vec::new();
+    O::spans(ptr, &mut spans);
+    spans
 }
 
 /// Handle tokens as the integers they are.

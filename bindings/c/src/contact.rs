@@ -8,21 +8,23 @@
 //! identity key (33 bytes) || `u32 device_id` (big-endian).
 
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
-    token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in, token,
 };
+use crate::buffer::{list_in, list_spans};
+use crate::entry::prologue;
+use crate::entry::{Input, call, query, seal, unseal};
+use crate::handles::Handle;
 use crate::handles::{
     AccountRef, ContactRef, DeliveryReportRef, DeviceListRef, FfiResult, Kind, Object, free, guard,
     register, sotto_account, sotto_contact, sotto_delivery_report, sotto_device_list, sotto_rng,
 };
 use crate::person::{SOTTO_USER_IDENTITY_KEY_LEN, entries_bytes};
 use crate::rng::RngRef;
-use crate::session::storage_key;
 use crate::sotto_buffer;
 use crate::status::{
-    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
-    SOTTO_ERR_WRONG_LENGTH, core_code,
+    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_TOO_LARGE, SOTTO_ERR_WRONG_LENGTH, core_code,
 };
+use core::ptr;
 use sotto_core::contact::{Contact, DEVICE_ADDRESS_LEN, DeviceAddress, Outcome, send_to_person};
 use sotto_core::{Error, PrekeyBundle, Session, SessionRecord, UserIdentityKey};
 use std::sync::Mutex;
@@ -68,65 +70,6 @@ fn address_of(bytes: &[u8]) -> FfiResult<DeviceAddress> {
     Ok(DeviceAddress::new(user, u32::from_be_bytes(id)))
 }
 
-/// The memory of the bundle arrays: both arrays and, when they can be
-/// read, every bundle (so that the aliasing check covers the bundles).
-///
-/// # Safety
-/// As [`bundles_in`].
-unsafe fn bundle_spans(bundles: *const *const u8, lens: *const usize, count: usize) -> Vec<Span> {
-    let mut spans = vec![
-        Span::bytes(bundles.cast(), count.saturating_mul(size_of::<*const u8>())),
-        Span::bytes(lens.cast(), count.saturating_mul(size_of::<usize>())),
-    ];
-    if !bundles.is_null() && !lens.is_null() && count <= SOTTO_MAX_FANOUT_BUNDLES {
-        for i in 0..count {
-            // SAFETY: both arrays are readable for `count` elements per the
-            // caller; read unaligned.
-            let (data, len) = unsafe {
-                (
-                    bundles.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                )
-            };
-            spans.push(Span::bytes(data, len));
-        }
-    }
-    spans
-}
-
-/// Reads the bundle arrays (NULL arrays allowed when `count` is 0).
-///
-/// # Safety
-/// `bundles` and `lens` are NULL or readable for `count` elements, and each
-/// `bundles[i]` is NULL or readable for `lens[i]` bytes during `'a`.
-unsafe fn bundles_in<'a>(
-    bundles: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) -> FfiResult<Vec<&'a [u8]>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if bundles.is_null() || lens.is_null() {
-        return Err(SOTTO_ERR_NULL_POINTER);
-    }
-    if count > SOTTO_MAX_FANOUT_BUNDLES {
-        return Err(SOTTO_ERR_TOO_LARGE);
-    }
-    (0..count)
-        .map(|i| {
-            // SAFETY: as in `bundle_spans`; each bundle per the caller.
-            unsafe {
-                let (data, len) = (
-                    bundles.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                );
-                bytes_in(data, len)
-            }
-        })
-        .collect()
-}
-
 /// Creates a contact holding a copy of `list` (a person's verified device
 /// list: another person's from `sotto_device_list_new`, or this person's
 /// own committed list, for the copies to its other devices) and no session.
@@ -143,17 +86,12 @@ pub unsafe extern "C" fn sotto_contact_new(
     list: *const sotto_device_list,
     out: *mut *mut sotto_contact,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let contact = Contact::new(list.with(|list| Ok(list.clone()))?);
-        out.set(&disjoint, register(Object::Contact(Mutex::new(contact))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<DeviceListRef, OutHandle<_>>(list, out, |list| {
+            Ok(ContactRef::wrap(Contact::new(list.clone())))
+        })
+    }
 }
 
 /// Imports a newer device list of the person (as `sotto_device_list_update`)
@@ -183,25 +121,21 @@ pub unsafe extern "C" fn sotto_contact_update_list(
     added: *mut sotto_buffer,
     removed: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(added), Span::of(removed)],
-            &[Span::bytes(new_list, new_list_len)],
-        );
-        // SAFETY: per this function's contract.
-        let added = unsafe { OutBuffer::new(added, &aliasing) };
-        // SAFETY: per this function's contract.
-        let removed = unsafe { OutBuffer::new(removed, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let (added, removed) = (added?, removed?);
-        // SAFETY: per this function's contract.
-        let new_list = unsafe { bytes_in(new_list, new_list_len) }?;
-        let disjoint = aliasing.check()?;
-        let change = contact.with(|contact| contact.update_list(new_list).map_err(core_code))?;
-        added.set(&disjoint, entries_bytes(&change.added));
-        removed.set(&disjoint, entries_bytes(&change.removed));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let new_list = Input::Bytes(new_list, new_list_len);
+        let outs = (added, removed);
+        call::<ContactRef, (OutBuffer, OutBuffer)>(
+            contact,
+            ptr::null(),
+            new_list,
+            outs,
+            |c, l, _| {
+                let change = c.update_list(l).map_err(core_code)?;
+                Ok((entries_bytes(&change.added), entries_bytes(&change.removed)))
+            },
+        )
+    }
 }
 
 /// A copy of the contact's current device list, as a new device list handle
@@ -217,17 +151,12 @@ pub unsafe extern "C" fn sotto_contact_device_list(
     contact: *const sotto_contact,
     out: *mut *mut sotto_device_list,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let list = contact.with(|contact| Ok(contact.list().clone()))?;
-        out.set(&disjoint, register(Object::DeviceList(Mutex::new(list))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<ContactRef, OutHandle<_>>(contact, out, |contact| {
+            Ok(DeviceListRef::wrap(contact.list().clone()))
+        })
+    }
 }
 
 /// The addresses (`SOTTO_DEVICE_ADDRESS_LEN` bytes each, concatenated, by
@@ -253,26 +182,24 @@ pub unsafe extern "C" fn sotto_contact_devices_without_session(
     me_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(me, me_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let me = unsafe { address_in(me, me_len) }?;
-        let disjoint = aliasing.check()?;
-        let me = address_of(&me)?;
-        let addresses = contact.with(|contact| {
-            Ok(contact
-                .devices_without_session(&me)
-                .iter()
-                .flat_map(DeviceAddress::to_bytes)
-                .collect::<Vec<u8>>())
-        })?;
-        out.set(&disjoint, addresses);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [contact: ContactRef],
+        arrays: [],
+        inputs: [me = address_in(me, me_len)],
+        |disjoint| {
+            let me = address_of(&me)?;
+            let addresses = contact.with(|contact| {
+                Ok(contact
+                    .devices_without_session(&me)
+                    .iter()
+                    .flat_map(DeviceAddress::to_bytes)
+                    .collect::<Vec<u8>>())
+            })?;
+            out.set(&disjoint, addresses);
+            Ok(())
+        }
+    }
 }
 
 /// Decrypts a message that device `from_device` of this contact's person
@@ -318,38 +245,25 @@ pub unsafe extern "C" fn sotto_contact_decrypt(
     to_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                Span::of(out),
-                OutArray::span(to, to_len, SOTTO_USER_IDENTITY_KEY_LEN),
-            ],
-            &[Span::bytes(me, me_len), Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let to = unsafe { OutArray::new(to, to_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        // SAFETY: per this function's contract.
-        let me = unsafe { address_in(me, me_len) }?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let me = address_of(&me)?;
-        let received = contact.with(|contact| {
-            account.with(|account| {
-                contact
-                    .decrypt(account, &me, from_device, message)
-                    .map_err(core_code)
-            })
-        })?;
-        to.set(&disjoint, &received.to.to_bytes())?;
-        out.set(&disjoint, received.plaintext);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [contact: ContactRef, account: AccountRef],
+        arrays: [to: (to_len, SOTTO_USER_IDENTITY_KEY_LEN)],
+        inputs: [me = address_in(me, me_len), message = bytes_in(message, message_len)],
+        |disjoint| {
+            let me = address_of(&me)?;
+            let received = contact.with(|contact| {
+                account.with(|account| {
+                    contact
+                        .decrypt(account, &me, from_device, message)
+                        .map_err(core_code)
+                })
+            })?;
+            to.set(&disjoint, &received.to.to_bytes())?;
+            out.set(&disjoint, received.plaintext);
+            Ok(())
+        }
+    }
 }
 
 /// Whether the current session with device `device_id` of the contact's
@@ -370,23 +284,15 @@ pub unsafe extern "C" fn sotto_contact_uses_pq_ratchet(
     device_id: u32,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let pq = contact.with(|contact| {
-            contact
-                .record(device_id)
-                .and_then(SessionRecord::current)
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<ContactRef, OutValue<bool>>(contact, out, |contact| {
+            let record = contact.record(device_id).and_then(SessionRecord::current);
+            record
                 .map(Session::uses_pq_ratchet)
                 .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, pq);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Stores in `*out` the KEM epoch of the current session with device
@@ -405,23 +311,15 @@ pub unsafe extern "C" fn sotto_contact_kem_epoch(
     device_id: u32,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let epoch = contact.with(|contact| {
-            contact
-                .record(device_id)
-                .and_then(SessionRecord::current)
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<ContactRef, OutValue<u32>>(contact, out, |contact| {
+            let record = contact.record(device_id).and_then(SessionRecord::current);
+            record
                 .and_then(Session::kem_epoch)
                 .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, epoch);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Seals the contact (its list and every session record) under a 32-byte
@@ -445,21 +343,8 @@ pub unsafe extern "C" fn sotto_contact_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let contact = ContactRef::get(token(contact))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| contact.with(|contact| contact.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<ContactRef>(contact, key, key_len, rng, out) }
 }
 
 /// Restores a contact sealed by `sotto_contact_seal`.
@@ -484,22 +369,8 @@ pub unsafe extern "C" fn sotto_contact_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_contact,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let contact = Contact::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::Contact(Mutex::new(contact))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, ContactRef::wrap) }
 }
 
 /// Frees a contact, zeroizing every session's keys. NULL is a no-op.
@@ -581,13 +452,15 @@ pub unsafe extern "C" fn sotto_send_to_person(
             Span::bytes(plaintext, plaintext_len),
         ];
         // SAFETY: per this function's contract.
-        inputs.extend(unsafe { bundle_spans(bundles, bundle_lens, bundle_count) });
+        inputs.extend(unsafe {
+            list_spans(bundles, bundle_lens, bundle_count, SOTTO_MAX_FANOUT_BUNDLES)
+        });
         let aliasing = Aliasing::of(&[Span::of(out)], &inputs);
         // SAFETY: per this function's contract.
         let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let own_ref = ContactRef::get(token(own))?;
-        let recipient_ref = ContactRef::get(token(recipient))?;
+        let account = AccountRef::get(account)?;
+        let own_ref = ContactRef::get(own)?;
+        let recipient_ref = ContactRef::get(recipient)?;
         let rng = RngRef::get(rng)?;
         // One handle for both would lock one mutex twice.
         if token(own) == token(recipient) {
@@ -609,7 +482,8 @@ pub unsafe extern "C" fn sotto_send_to_person(
             return Err(SOTTO_ERR_WRONG_LENGTH);
         }
         // SAFETY: per this function's contract.
-        let bundle_bytes = unsafe { bundles_in(bundles, bundle_lens, bundle_count) }?;
+        let bundle_bytes =
+            unsafe { list_in(bundles, bundle_lens, bundle_count, SOTTO_MAX_FANOUT_BUNDLES) }?;
         // SAFETY: per this function's contract.
         let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
         let disjoint = aliasing.check()?;
@@ -652,16 +526,8 @@ pub unsafe extern "C" fn sotto_delivery_report_count(
     report: *const sotto_delivery_report,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let report = DeliveryReportRef::get(token(report))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, report.with(|report| Ok(report.len()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<DeliveryReportRef, OutValue<usize>>(report, out, |report| Ok(report.len())) }
 }
 
 /// Line `index` (from 0) of a delivery report: the device's address
@@ -695,52 +561,40 @@ pub unsafe extern "C" fn sotto_delivery_report_get(
     new_session: *mut bool,
     message: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                OutArray::span(to, to_len, SOTTO_DEVICE_ADDRESS_LEN),
-                Span::of(outcome),
-                Span::of(status),
-                Span::of(new_session),
-                Span::of(message),
-            ],
-            &[],
-        );
-        // SAFETY: per this function's contract.
-        let outcome = unsafe { OutValue::new(outcome, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let status = unsafe { OutValue::new(status, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let new_session = unsafe { OutValue::new(new_session, false, &aliasing) };
-        // SAFETY: per this function's contract.
-        let message = unsafe { OutBuffer::new(message, &aliasing) };
-        let report = DeliveryReportRef::get(token(report))?;
-        let (outcome, status, new_session, message) = (outcome?, status?, new_session?, message?);
-        // SAFETY: per this function's contract.
-        let to = unsafe { OutArray::new(to, to_len, SOTTO_DEVICE_ADDRESS_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let delivery =
-            report.with(|report| report.get(index).cloned().ok_or(SOTTO_ERR_INVALID_ARGUMENT))?;
-        to.set(&disjoint, &delivery.to.to_bytes())?;
-        let (code, error, fresh, bytes) = match delivery.outcome {
-            Outcome::Sent {
-                message,
-                new_session,
-            } => (SOTTO_DELIVERY_SENT, None, new_session, message),
-            Outcome::NeedsBundle => (SOTTO_DELIVERY_NEEDS_BUNDLE, None, false, Vec::new()),
-            Outcome::BundleRejected(error) => (
-                SOTTO_DELIVERY_BUNDLE_REJECTED,
-                Some(error),
-                false,
-                Vec::new(),
-            ),
-        };
-        outcome.set(&disjoint, code);
-        status.set(&disjoint, error.map_or(0, |e: Error| core_code(e)));
-        new_session.set(&disjoint, fresh);
-        message.set(&disjoint, bytes);
-        Ok(())
-    })
+    prologue! {
+        outs: [
+            outcome: OutValue<i32>,
+            status: OutValue<i32>,
+            new_session: OutValue<bool>,
+            message: OutBuffer,
+        ],
+        handles: [report: DeliveryReportRef],
+        arrays: [to: (to_len, SOTTO_DEVICE_ADDRESS_LEN)],
+        inputs: [],
+        |disjoint| {
+            let delivery = report
+                .with(|report| report.get(index).cloned().ok_or(SOTTO_ERR_INVALID_ARGUMENT))?;
+            to.set(&disjoint, &delivery.to.to_bytes())?;
+            let (code, error, fresh, bytes) = match delivery.outcome {
+                Outcome::Sent {
+                    message,
+                    new_session,
+                } => (SOTTO_DELIVERY_SENT, None, new_session, message),
+                Outcome::NeedsBundle => (SOTTO_DELIVERY_NEEDS_BUNDLE, None, false, Vec::new()),
+                Outcome::BundleRejected(error) => (
+                    SOTTO_DELIVERY_BUNDLE_REJECTED,
+                    Some(error),
+                    false,
+                    Vec::new(),
+                ),
+            };
+            outcome.set(&disjoint, code);
+            status.set(&disjoint, error.map_or(0, |e: Error| core_code(e)));
+            new_session.set(&disjoint, fresh);
+            message.set(&disjoint, bytes);
+            Ok(())
+        }
+    }
 }
 
 /// Frees a delivery report. NULL is a no-op.

@@ -13,21 +13,21 @@
 //! bytes, compared byte for byte. A list of them is passed as two parallel
 //! arrays: `members[i]` points to `member_lens[i]` bytes.
 
+use crate::buffer::padding_in;
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in,
-    token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, plaintext_in, token,
 };
-use crate::handles::{
-    FfiResult, GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng,
-};
-use crate::rng::RngRef;
-use crate::session::storage_key;
-use crate::status::{
-    SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE, core_code,
-};
-use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, sotto_buffer};
-use sotto_core::Padding;
-use sotto_core::group::{GroupConfig, GroupDecrypted, GroupMessage, GroupSession};
+use crate::buffer::{list_in, list_spans};
+use crate::entry::prologue;
+use crate::entry::{Input, call, query, seal, unseal};
+use crate::handles::Handle;
+use crate::handles::{GroupRef, Kind, Object, free, guard, register, sotto_group, sotto_rng};
+
+use crate::rng::{FfiRng, RngRef};
+use crate::sotto_buffer;
+use crate::status::core_code;
+use core::ptr;
+use sotto_core::group::{ChainDistribution, GroupConfig, GroupMessage, GroupSession};
 use std::sync::Mutex;
 
 /// Length of a group identifier, in bytes.
@@ -42,81 +42,6 @@ pub const SOTTO_GROUP_DEFAULT_MAX_MESSAGES: u32 = 100;
 pub const SOTTO_GROUP_DEFAULT_MAX_AGE_SECS: u64 = 604800;
 /// Largest sealed group (1 MiB).
 pub const SOTTO_MAX_SEALED_GROUP_LEN: usize = 1048576;
-
-/// The memory of an address list: both arrays and, when they can be read,
-/// every address. Reading them here (before any output is reset) is what
-/// lets the aliasing check cover the addresses themselves.
-///
-/// # Safety
-/// As [`addresses_in`].
-unsafe fn address_spans(
-    addresses: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) -> Vec<Span> {
-    let mut spans = vec![
-        Span::bytes(
-            addresses.cast(),
-            count.saturating_mul(size_of::<*const u8>()),
-        ),
-        Span::bytes(lens.cast(), count.saturating_mul(size_of::<usize>())),
-    ];
-    if !addresses.is_null() && !lens.is_null() && count <= SOTTO_MAX_GROUP_DEVICES {
-        for i in 0..count {
-            // SAFETY: both arrays are readable for `count` elements per the
-            // caller; read unaligned.
-            let (data, len) = unsafe {
-                (
-                    addresses.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                )
-            };
-            spans.push(Span::bytes(data, len));
-        }
-    }
-    spans
-}
-
-/// Reads an address list (NULL arrays allowed when `count` is 0).
-///
-/// # Safety
-/// `addresses` and `lens` are NULL or readable for `count` elements, and
-/// each `addresses[i]` is NULL or readable for `lens[i]` bytes during `'a`.
-unsafe fn addresses_in<'a>(
-    addresses: *const *const u8,
-    lens: *const usize,
-    count: usize,
-) -> FfiResult<Vec<&'a [u8]>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if addresses.is_null() || lens.is_null() {
-        return Err(SOTTO_ERR_NULL_POINTER);
-    }
-    if count > SOTTO_MAX_GROUP_DEVICES {
-        return Err(SOTTO_ERR_TOO_LARGE);
-    }
-    (0..count)
-        .map(|i| {
-            // SAFETY: as in `address_spans`; each address per the caller.
-            unsafe {
-                let (data, len) = (
-                    addresses.add(i).read_unaligned(),
-                    lens.add(i).read_unaligned(),
-                );
-                bytes_in(data, len)
-            }
-        })
-        .collect()
-}
-
-fn padding_of(padding: i32) -> FfiResult<Padding> {
-    match padding {
-        SOTTO_PADDING_PADME => Ok(Padding::Padme),
-        SOTTO_PADDING_NONE => Ok(Padding::None),
-        _ => Err(SOTTO_ERR_INVALID_ARGUMENT),
-    }
-}
 
 /// Creates this device's state in a group: a new sending chain at `epoch`
 /// with the other member devices `members` (`member_count` addresses, see
@@ -170,7 +95,8 @@ pub unsafe extern "C" fn sotto_group_create(
 ) -> i32 {
     guard(|| {
         // SAFETY: per this function's contract.
-        let mut inputs = unsafe { address_spans(members, member_lens, member_count) };
+        let mut inputs =
+            unsafe { list_spans(members, member_lens, member_count, SOTTO_MAX_GROUP_DEVICES) };
         inputs.push(Span::bytes(group_id, group_id_len));
         inputs.push(Span::bytes(own_device, own_device_len));
         let aliasing = Aliasing::of(&[Span::of(out)], &inputs);
@@ -183,11 +109,12 @@ pub unsafe extern "C" fn sotto_group_create(
         // SAFETY: per this function's contract.
         let own = unsafe { bytes_in(own_device, own_device_len) }?;
         // SAFETY: per this function's contract.
-        let members = unsafe { addresses_in(members, member_lens, member_count) }?;
+        let members =
+            unsafe { list_in(members, member_lens, member_count, SOTTO_MAX_GROUP_DEVICES) }?;
         let config = GroupConfig {
             max_messages,
             max_age_secs,
-            padding: padding_of(padding)?,
+            padding: padding_in(padding)?,
         };
         let disjoint = aliasing.check()?;
         let group = rng.with(|rng| {
@@ -216,17 +143,13 @@ pub unsafe extern "C" fn sotto_group_distribution(
     group: *const sotto_group,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = group.with(|group| group.distribution().to_bytes().map_err(core_code))?;
-        out.set(&disjoint, bytes.to_vec());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<GroupRef, OutBuffer>(group, out, |group| {
+            let bytes = group.distribution().to_bytes().map_err(core_code)?;
+            Ok(bytes.to_vec())
+        })
+    }
 }
 
 /// Stores another member device's chain, received through the pairwise
@@ -253,18 +176,22 @@ pub unsafe extern "C" fn sotto_group_receive_distribution(
     from: *const u8,
     from_len: usize,
 ) -> i32 {
-    guard(|| {
-        let group = GroupRef::get(token(group))?;
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { bytes_in(distribution, distribution_len) }?;
-        // SAFETY: per this function's contract.
-        let from = unsafe { bytes_in(from, from_len) }?;
-        group.with(|group| {
-            group
-                .receive_distribution(distribution, from)
-                .map_err(core_code)
-        })
-    })
+    prologue! {
+        outs: [],
+        handles: [group: GroupRef],
+        arrays: [],
+        inputs: [
+            distribution = bytes_in(distribution, distribution_len),
+            from = bytes_in(from, from_len),
+        ],
+        |_disjoint| {
+            group.with(|group| {
+                group
+                    .receive_distribution(distribution, from)
+                    .map_err(core_code)
+            })
+        }
+    }
 }
 
 /// Encrypts a group message (0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes; an empty
@@ -296,38 +223,30 @@ pub unsafe extern "C" fn sotto_group_encrypt(
     message: *mut sotto_buffer,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(message), Span::of(distribution)],
-            &[Span::bytes(plaintext, plaintext_len)],
-        );
-        // SAFETY: per this function's contract.
-        let message = unsafe { OutBuffer::new(message, &aliasing) };
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let rng = RngRef::get(rng)?;
-        let (message, distribution) = (message?, distribution?);
-        // SAFETY: per this function's contract.
-        let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
-        let disjoint = aliasing.check()?;
-        let (sent, rotated) = rng.with(|rng| {
-            group.with(|group| {
-                let sent = group.encrypt(plaintext, now, rng).map_err(core_code)?;
-                // Encoding a distribution cannot fail within the bounds; if
-                // it did, the message would still be valid (the chain can
-                // be sent again with `sotto_group_distribution`).
-                let rotated = match &sent.distribution {
-                    Some(d) => d.to_bytes().map(|b| b.to_vec()).unwrap_or_default(),
-                    None => Vec::new(),
-                };
-                Ok((sent.message, rotated))
-            })
-        })?;
-        message.set(&disjoint, sent);
-        distribution.set(&disjoint, rotated);
-        Ok(())
-    })
+    prologue! {
+        outs: [message: OutBuffer, distribution: OutBuffer],
+        handles: [group: GroupRef, rng: RngRef],
+        arrays: [],
+        inputs: [plaintext = plaintext_in(plaintext, plaintext_len)],
+        |disjoint| {
+            let (sent, rotated) = rng.with(|rng| {
+                group.with(|group| {
+                    let sent = group.encrypt(plaintext, now, rng).map_err(core_code)?;
+                    // Encoding a distribution cannot fail within the bounds; if
+                    // it did, the message would still be valid (the chain can
+                    // be sent again with `sotto_group_distribution`).
+                    let rotated = match &sent.distribution {
+                        Some(d) => d.to_bytes().map(|b| b.to_vec()).unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    Ok((sent.message, rotated))
+                })
+            })?;
+            message.set(&disjoint, sent);
+            distribution.set(&disjoint, rotated);
+            Ok(())
+        }
+    }
 }
 
 /// Decrypts a group message from another member device. Transactional: on
@@ -360,31 +279,61 @@ pub unsafe extern "C" fn sotto_group_decrypt(
     sender: *mut sotto_buffer,
     epoch: *mut u32,
 ) -> i32 {
+    // SAFETY: per this function's contract.
+    unsafe {
+        let message = Input::Bytes(message, message_len);
+        let outs = ((plaintext, sender), epoch);
+        type Outs = ((OutBuffer, OutBuffer), OutValue<u32>);
+        call::<GroupRef, Outs>(group, ptr::null(), message, outs, |group, message, _| {
+            let read = group.decrypt(message).map_err(core_code)?;
+            Ok(((read.plaintext, read.sender), read.epoch))
+        })
+    }
+}
+
+/// The body of `sotto_group_add_members` and `sotto_group_remove_members`:
+/// checks, in order, `group`, `rng` (handle errors), `distribution`
+/// (`SOTTO_ERR_NULL_POINTER`), `devices` (`SOTTO_ERR_ZERO_LENGTH` when
+/// none, then as a list of addresses), aliasing; then runs `change` and
+/// hands out the new sending chain's distribution (empty when none).
+///
+/// # Safety
+/// As those functions.
+unsafe fn change_members(
+    group: *const sotto_group,
+    (devices, device_lens, device_count): (*const *const u8, *const usize, usize),
+    rng: *const sotto_rng,
+    distribution: *mut sotto_buffer,
+    change: impl FnOnce(
+        &mut GroupSession,
+        &[&[u8]],
+        &mut FfiRng<'_>,
+    ) -> Result<ChainDistribution, sotto_core::Error>,
+) -> i32 {
     guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(plaintext), Span::of(sender), Span::of(epoch)],
-            &[Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let plaintext = unsafe { OutBuffer::new(plaintext, &aliasing) };
-        // SAFETY: per this function's contract.
-        let sender = unsafe { OutBuffer::new(sender, &aliasing) };
-        // SAFETY: per this function's contract.
-        let epoch = unsafe { OutValue::new(epoch, 0, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let (plaintext, sender, epoch) = (plaintext?, sender?, epoch?);
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
+        // SAFETY: per the caller's contract.
+        let inputs =
+            unsafe { list_spans(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) };
+        let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
+        // SAFETY: per the caller's contract.
+        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
+        let group = GroupRef::get(group)?;
+        let rng = RngRef::get(rng)?;
+        let distribution = distribution?;
+        if device_count == 0 {
+            return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
+        }
+        // SAFETY: per the caller's contract.
+        let devices =
+            unsafe { list_in(devices, device_lens, device_count, SOTTO_MAX_GROUP_DEVICES) }?;
         let disjoint = aliasing.check()?;
-        let read = group.with(|group| group.decrypt(message).map_err(core_code))?;
-        let GroupDecrypted {
-            sender: from,
-            epoch: sent_in,
-            plaintext: bytes,
-        } = read;
-        epoch.set(&disjoint, sent_in);
-        sender.set(&disjoint, from);
-        plaintext.set(&disjoint, bytes);
+        let bytes = rng.with(|rng| {
+            group.with(|group| {
+                let d = change(group, &devices, rng).map_err(core_code)?;
+                Ok(d.to_bytes().map(|b| b.to_vec()).unwrap_or_default())
+            })
+        })?;
+        distribution.set(&disjoint, bytes);
         Ok(())
     })
 }
@@ -413,27 +362,17 @@ pub unsafe extern "C" fn sotto_group_add_members(
     device_count: usize,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        // SAFETY: per this function's contract.
-        let inputs = unsafe { address_spans(devices, device_lens, device_count) };
-        let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let distribution = distribution?;
-        if device_count == 0 {
-            return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
-        }
-        // SAFETY: per this function's contract.
-        let devices = unsafe { addresses_in(devices, device_lens, device_count) }?;
-        let disjoint = aliasing.check()?;
-        let bytes = group.with(|group| {
-            let d = group.add_members(&devices).map_err(core_code)?;
-            Ok(d.to_bytes().map(|b| b.to_vec()).unwrap_or_default())
-        })?;
-        distribution.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let devices = (devices, device_lens, device_count);
+        change_members(
+            group,
+            devices,
+            ptr::null(),
+            distribution,
+            |group, devices, _| group.add_members(devices),
+        )
+    }
 }
 
 /// Removes member devices (`device_count` addresses) and starts a new
@@ -462,32 +401,13 @@ pub unsafe extern "C" fn sotto_group_remove_members(
     rng: *const sotto_rng,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        // SAFETY: per this function's contract.
-        let inputs = unsafe { address_spans(devices, device_lens, device_count) };
-        let aliasing = Aliasing::of(&[Span::of(distribution)], &inputs);
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let rng = RngRef::get(rng)?;
-        let distribution = distribution?;
-        if device_count == 0 {
-            return Err(crate::status::SOTTO_ERR_ZERO_LENGTH);
-        }
-        // SAFETY: per this function's contract.
-        let devices = unsafe { addresses_in(devices, device_lens, device_count) }?;
-        let disjoint = aliasing.check()?;
-        let bytes = rng.with(|rng| {
-            group.with(|group| {
-                let d = group
-                    .remove_members(&devices, now, rng)
-                    .map_err(core_code)?;
-                Ok(d.to_bytes().map(|b| b.to_vec()).unwrap_or_default())
-            })
-        })?;
-        distribution.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let devices = (devices, device_lens, device_count);
+        change_members(group, devices, rng, distribution, |group, devices, rng| {
+            group.remove_members(devices, now, rng)
+        })
+    }
 }
 
 /// Replaces the sending chain by a new one now (e.g. after a suspected
@@ -508,23 +428,13 @@ pub unsafe extern "C" fn sotto_group_rotate(
     rng: *const sotto_rng,
     distribution: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(distribution)], &[]);
-        // SAFETY: per this function's contract.
-        let distribution = unsafe { OutBuffer::new(distribution, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let rng = RngRef::get(rng)?;
-        let distribution = distribution?;
-        let disjoint = aliasing.check()?;
-        let bytes = rng.with(|rng| {
-            group.with(|group| {
-                let d = group.rotate(now, rng).map_err(core_code)?;
-                d.to_bytes().map(|b| b.to_vec()).map_err(core_code)
-            })
-        })?;
-        distribution.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        call::<GroupRef, OutBuffer>(group, rng, Input::None, distribution, |group, _, rng| {
+            let d = group.rotate(now, rng).map_err(core_code)?;
+            d.to_bytes().map(|b| b.to_vec()).map_err(core_code)
+        })
+    }
 }
 
 /// Drops every receiving chain of an epoch before the current one (once
@@ -535,7 +445,7 @@ pub unsafe extern "C" fn sotto_group_rotate(
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_group_drop_previous_epochs(group: *mut sotto_group) -> i32 {
     guard(|| {
-        let group = GroupRef::get(token(group))?;
+        let group = GroupRef::get(group)?;
         group.with(|group| {
             group.drop_previous_epochs();
             Ok(())
@@ -553,16 +463,8 @@ pub extern "C" fn sotto_group_drop_previous_epochs(group: *mut sotto_group) -> i
 /// `out` is NULL or valid for writing a `uint32_t`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_group_epoch(group: *const sotto_group, out: *mut u32) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, group.with(|group| Ok(group.epoch()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<GroupRef, OutValue<u32>>(group, out, |group| Ok(group.epoch())) }
 }
 
 /// Stores the number of other member devices in `*out`.
@@ -577,16 +479,8 @@ pub unsafe extern "C" fn sotto_group_member_count(
     group: *const sotto_group,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, group.with(|group| Ok(group.members().count()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<GroupRef, OutValue<usize>>(group, out, |group| Ok(group.members().count())) }
 }
 
 /// Whether a chain of device `sender` for `epoch` is held here (`*out`):
@@ -607,21 +501,13 @@ pub unsafe extern "C" fn sotto_group_has_chain(
     epoch: u32,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(sender, sender_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let sender = unsafe { bytes_in(sender, sender_len) }?;
-        let disjoint = aliasing.check()?;
-        out.set(
-            &disjoint,
-            group.with(|group| Ok(group.has_chain(sender, epoch)))?,
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let sender = Input::Bytes(sender, sender_len);
+        call::<GroupRef, OutValue<bool>>(group, ptr::null(), sender, out, |group, sender, _| {
+            Ok(group.has_chain(sender, epoch))
+        })
+    }
 }
 
 /// Reads the clear routing fields of a group message, without any key:
@@ -652,35 +538,20 @@ pub unsafe extern "C" fn sotto_group_message_info(
     sender: *mut sotto_buffer,
     chain: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                OutArray::span(group_id, group_id_len, SOTTO_GROUP_ID_LEN),
-                Span::of(epoch),
-                Span::of(sender),
-                Span::of(chain),
-            ],
-            &[Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let epoch = unsafe { OutValue::new(epoch, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let sender = unsafe { OutBuffer::new(sender, &aliasing) };
-        // SAFETY: per this function's contract.
-        let chain = unsafe { OutValue::new(chain, 0, &aliasing) };
-        let (epoch, sender, chain) = (epoch?, sender?, chain?);
-        // SAFETY: per this function's contract.
-        let group_id = unsafe { OutArray::new(group_id, group_id_len, SOTTO_GROUP_ID_LEN) }?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let info = GroupMessage::parse(message).map_err(core_code)?;
-        group_id.set(&disjoint, info.group_id())?;
-        epoch.set(&disjoint, info.epoch());
-        chain.set(&disjoint, info.chain());
-        sender.set(&disjoint, info.sender().to_vec());
-        Ok(())
-    })
+    prologue! {
+        outs: [epoch: OutValue<u32>, sender: OutBuffer, chain: OutValue<u32>],
+        handles: [],
+        arrays: [group_id: (group_id_len, SOTTO_GROUP_ID_LEN)],
+        inputs: [message = bytes_in(message, message_len)],
+        |disjoint| {
+            let info = GroupMessage::parse(message).map_err(core_code)?;
+            group_id.set(&disjoint, info.group_id())?;
+            epoch.set(&disjoint, info.epoch());
+            chain.set(&disjoint, info.chain());
+            sender.set(&disjoint, info.sender().to_vec());
+            Ok(())
+        }
+    }
 }
 
 /// Seals the group state under a 32-byte storage key. Seal after every
@@ -703,21 +574,8 @@ pub unsafe extern "C" fn sotto_group_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let group = GroupRef::get(token(group))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| group.with(|group| group.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<GroupRef>(group, key, key_len, rng, out) }
 }
 
 /// Restores a group sealed by `sotto_group_seal`.
@@ -741,22 +599,8 @@ pub unsafe extern "C" fn sotto_group_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_group,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let group = GroupSession::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::Group(Mutex::new(group))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, GroupRef::wrap) }
 }
 
 /// Frees a group, wiping its keys. NULL is a no-op.

@@ -246,158 +246,102 @@ fn lock<T>(mutex: &Mutex<T>) -> FfiResult<MutexGuard<'_, T>> {
     mutex.lock().map_err(|_: PoisonError<_>| SOTTO_ERR_POISONED)
 }
 
-/// A live account handle, looked up once at the start of a call (so that
-/// handle errors are reported before anything else) and locked when used.
-/// It holds its own reference: freeing the handle meanwhile is harmless.
-pub(crate) struct AccountRef(Arc<Object>);
-
-impl AccountRef {
-    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
-    pub(crate) fn get(token: usize) -> FfiResult<Self> {
-        lookup(token, Kind::Account).map(AccountRef)
-    }
-
-    /// Runs `f` on the account, holding its lock.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Account) -> FfiResult<T>) -> FfiResult<T> {
-        let Object::Account(mutex) = &*self.0 else {
-            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-        };
-        f(&mut *lock(mutex)?)
-    }
+/// A live handle of one kind, looked up once at the start of a call (so
+/// that handle errors are reported before anything else) and locked when
+/// used. It holds its own reference: freeing the handle meanwhile is
+/// harmless.
+pub(crate) trait Handle: Sized {
+    /// The opaque C type of the handle (`sotto_account`, ...).
+    type C;
+    /// The object behind the handle.
+    type Target;
+    /// Looks up `handle` (NULL, unknown and wrong-kind handles are errors).
+    fn get(handle: *const Self::C) -> FfiResult<Self>;
+    /// Runs `f` on the object, holding its lock.
+    fn with<T>(&self, f: impl FnOnce(&mut Self::Target) -> FfiResult<T>) -> FfiResult<T>;
+    /// Wraps a new object of this kind, to be registered.
+    fn wrap(value: Self::Target) -> Object;
 }
 
-/// A live session handle (see [`AccountRef`]).
-pub(crate) struct SessionRef(Arc<Object>);
-
-impl SessionRef {
-    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
-    pub(crate) fn get(token: usize) -> FfiResult<Self> {
-        lookup(token, Kind::Session).map(SessionRef)
-    }
-
-    /// Runs `f` on the session, holding its lock.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Session) -> FfiResult<T>) -> FfiResult<T> {
-        let Object::Session(mutex) = &*self.0 else {
-            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-        };
-        f(&mut *lock(mutex)?)
-    }
-}
-
-/// A live callback generator handle (see [`AccountRef`]).
-pub(crate) struct CallbackRngRef(Arc<Object>);
-
-impl CallbackRngRef {
-    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
-    pub(crate) fn get(token: usize) -> FfiResult<Self> {
-        lookup(token, Kind::Rng).map(CallbackRngRef)
-    }
-
-    /// Runs `f` on the generator, holding its lock.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut CallbackRng) -> FfiResult<T>) -> FfiResult<T> {
-        let Object::Rng(mutex) = &*self.0 else {
-            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-        };
-        f(&mut *lock(mutex)?)
-    }
-}
-
-/// A live attachment encryptor handle (see [`AccountRef`]).
-pub(crate) struct EncryptorRef(Arc<Object>);
-
-impl EncryptorRef {
-    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
-    pub(crate) fn get(token: usize) -> FfiResult<Self> {
-        lookup(token, Kind::AttachmentEncryptor).map(EncryptorRef)
-    }
-
-    /// Runs `f` on the encryptor, holding its lock.
-    pub(crate) fn with<T>(
-        &self,
-        f: impl FnOnce(&mut AttachmentEncryptor) -> FfiResult<T>,
-    ) -> FfiResult<T> {
-        let Object::AttachmentEncryptor(mutex) = &*self.0 else {
-            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-        };
-        f(&mut *lock(mutex)?)
-    }
-}
-
-/// A live attachment decryptor handle (see [`AccountRef`]).
-pub(crate) struct DecryptorRef(Arc<Object>);
-
-impl DecryptorRef {
-    /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
-    pub(crate) fn get(token: usize) -> FfiResult<Self> {
-        lookup(token, Kind::AttachmentDecryptor).map(DecryptorRef)
-    }
-
-    /// Runs `f` on the decryptor, holding its lock.
-    pub(crate) fn with<T>(
-        &self,
-        f: impl FnOnce(&mut AttachmentDecryptor) -> FfiResult<T>,
-    ) -> FfiResult<T> {
-        let Object::AttachmentDecryptor(mutex) = &*self.0 else {
-            return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
-        };
-        f(&mut *lock(mutex)?)
-    }
-}
-
-/// Defines the live-handle reference of one more kind (see [`AccountRef`]).
+/// Defines the live-handle reference of one kind (see [`Handle`]).
 macro_rules! handle_ref {
-    ($(#[$doc:meta])* $name:ident, $kind:ident, $ty:ty) => {
+    ($(#[$doc:meta])* $name:ident, $c:ty, $kind:ident, $ty:ty) => {
         $(#[$doc])*
         pub(crate) struct $name(Arc<Object>);
 
-        impl $name {
-            /// Looks up `token` (NULL, unknown and wrong-kind handles are errors).
-            pub(crate) fn get(token: usize) -> FfiResult<Self> {
-                lookup(token, Kind::$kind).map($name)
+        impl Handle for $name {
+            type C = $c;
+            type Target = $ty;
+
+            fn get(handle: *const $c) -> FfiResult<Self> {
+                lookup(handle.addr(), Kind::$kind).map($name)
             }
 
-            /// Runs `f` on the object, holding its lock.
-            pub(crate) fn with<T>(&self, f: impl FnOnce(&mut $ty) -> FfiResult<T>) -> FfiResult<T> {
+            fn with<T>(&self, f: impl FnOnce(&mut $ty) -> FfiResult<T>) -> FfiResult<T> {
                 let Object::$kind(mutex) = &*self.0 else {
                     return Err(SOTTO_ERR_WRONG_HANDLE_KIND);
                 };
                 f(&mut *lock(mutex)?)
+            }
+
+            fn wrap(value: $ty) -> Object {
+                Object::$kind(Mutex::new(value))
             }
         }
     };
 }
 
 handle_ref!(
+    /// A live account handle.
+    AccountRef, sotto_account, Account, Account
+);
+handle_ref!(
+    /// A live session handle.
+    SessionRef, sotto_session, Session, Session
+);
+handle_ref!(
+    /// A live callback generator handle.
+    CallbackRngRef, sotto_rng, Rng, CallbackRng
+);
+handle_ref!(
+    /// A live attachment encryptor handle.
+    EncryptorRef, sotto_attachment_encryptor, AttachmentEncryptor, AttachmentEncryptor
+);
+handle_ref!(
+    /// A live attachment decryptor handle.
+    DecryptorRef, sotto_attachment_decryptor, AttachmentDecryptor, AttachmentDecryptor
+);
+handle_ref!(
     /// A live session record handle.
-    RecordRef, SessionRecord, SessionRecord
+    RecordRef, sotto_session_record, SessionRecord, SessionRecord
 );
 handle_ref!(
     /// A live user identity handle.
-    UserIdentityRef, UserIdentity, UserIdentity
+    UserIdentityRef, sotto_user_identity, UserIdentity, UserIdentity
 );
 handle_ref!(
     /// A live device list handle.
-    DeviceListRef, DeviceList, DeviceList
+    DeviceListRef, sotto_device_list, DeviceList, DeviceList
 );
 handle_ref!(
     /// A live link offer handle.
-    LinkOfferRef, LinkOffer, LinkOffer
+    LinkOfferRef, sotto_link_offer, LinkOffer, LinkOffer
 );
 handle_ref!(
     /// A live linked device handle.
-    LinkedDeviceRef, LinkedDevice, LinkedDevice
+    LinkedDeviceRef, sotto_linked_device, LinkedDevice, LinkedDevice
 );
 handle_ref!(
     /// A live group handle.
-    GroupRef, Group, GroupSession
+    GroupRef, sotto_group, Group, GroupSession
 );
 handle_ref!(
     /// A live contact handle.
-    ContactRef, Contact, Contact
+    ContactRef, sotto_contact, Contact, Contact
 );
 handle_ref!(
     /// A live delivery report handle.
-    DeliveryReportRef, DeliveryReport, Vec<Delivery>
+    DeliveryReportRef, sotto_delivery_report, DeliveryReport, Vec<Delivery>
 );
 
 thread_local! {
@@ -469,14 +413,19 @@ mod tests {
         let mut rng = sotto_core::OsRng;
         let victim = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
         let other = register(Object::Account(Mutex::new(Account::new(&mut rng).unwrap())));
-        let status =
-            guard(|| AccountRef::get(victim)?.with(|_| -> FfiResult<()> { panic!("bug") }));
+        let status = guard(|| {
+            AccountRef::get(core::ptr::without_provenance(victim))?
+                .with(|_| -> FfiResult<()> { panic!("bug") })
+        });
         assert_eq!(status, SOTTO_ERR_PANIC);
         assert_eq!(
-            guard(|| AccountRef::get(victim)?.with(|_| Ok(()))),
+            guard(|| AccountRef::get(core::ptr::without_provenance(victim))?.with(|_| Ok(()))),
             SOTTO_ERR_POISONED
         );
-        assert_eq!(guard(|| AccountRef::get(other)?.with(|_| Ok(()))), SOTTO_OK);
+        assert_eq!(
+            guard(|| AccountRef::get(core::ptr::without_provenance(other))?.with(|_| Ok(()))),
+            SOTTO_OK
+        );
         assert_eq!(free(victim, Kind::Account), Ok(()));
         assert_eq!(free(other, Kind::Account), Ok(()));
     }

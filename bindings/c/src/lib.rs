@@ -19,6 +19,12 @@
 //! addresses alone before anything is read or written, see
 //! `buffer::Aliasing`), and only then hands the inputs to the core.
 //!
+//! The shapes entry points share are written once in `entry` (a getter,
+//! a call on one handle, a decoder, seal and unseal, and the `prologue!`
+//! of the checks for the rest); cbindgen does not expand macros, so each
+//! exported function stays written out with its documentation and its body
+//! calls one of them.
+//!
 //! All of the project's `unsafe` code lives in this crate; each block states
 //! why it is sound in a `// SAFETY:` comment.
 
@@ -32,6 +38,7 @@ mod account;
 mod attachment;
 mod buffer;
 mod contact;
+mod entry;
 mod group;
 mod handles;
 mod link;

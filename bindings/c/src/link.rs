@@ -9,13 +9,15 @@
 //! with `sotto_user_identity_commit_device_list`.
 
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in,
-    bytes_in_maybe_empty, token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, bytes_in_maybe_empty, token,
 };
+use crate::entry::decode;
+use crate::entry::prologue;
+use crate::entry::{Input, call, query, query_array};
+use crate::handles::Handle;
 use crate::handles::{
-    AccountRef, FfiResult, Kind, LinkOfferRef, LinkedDeviceRef, Object, UserIdentityRef, free,
-    guard, register, sotto_account, sotto_link_offer, sotto_linked_device, sotto_rng,
-    sotto_user_identity,
+    AccountRef, FfiResult, Kind, LinkOfferRef, LinkedDeviceRef, UserIdentityRef, free, guard,
+    sotto_account, sotto_link_offer, sotto_linked_device, sotto_rng, sotto_user_identity,
 };
 use crate::person::SOTTO_USER_IDENTITY_KEY_LEN;
 use crate::rng::RngRef;
@@ -23,9 +25,9 @@ use crate::sotto_buffer;
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE, core_code,
 };
+use core::ptr;
 use sotto_core::UserIdentityKey;
 use sotto_core::link::{LinkContact, LinkOffer, ScannedOffer};
-use std::sync::Mutex;
 
 /// Length of a link offer's QR payload, in bytes.
 pub const SOTTO_LINK_OFFER_LEN: usize = 1374;
@@ -75,20 +77,13 @@ pub unsafe extern "C" fn sotto_link_offer_new(
     rng: *const sotto_rng,
     out: *mut *mut sotto_link_offer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let offer = rng.with(|rng| {
-            account.with(|account| LinkOffer::new(account, now, ttl, rng).map_err(core_code))
-        })?;
-        out.set(&disjoint, register(Object::LinkOffer(Mutex::new(offer))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        call::<AccountRef, OutHandle<_>>(account, rng, Input::None, out, |account, _, rng| {
+            let offer = LinkOffer::new(account, now, ttl, rng).map_err(core_code)?;
+            Ok(LinkOfferRef::wrap(offer))
+        })
+    }
 }
 
 /// The bytes to show as a QR code (`SOTTO_LINK_OFFER_LEN` bytes). They
@@ -106,16 +101,8 @@ pub unsafe extern "C" fn sotto_link_offer_qr_payload(
     offer: *const sotto_link_offer,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let offer = LinkOfferRef::get(token(offer))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, offer.with(|offer| Ok(offer.qr_payload()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkOfferRef, OutBuffer>(offer, out, |offer| Ok(offer.qr_payload())) }
 }
 
 /// Stores when the offer expires (the caller's clock, seconds) in `*out`.
@@ -130,16 +117,8 @@ pub unsafe extern "C" fn sotto_link_offer_expires_at(
     offer: *const sotto_link_offer,
     out: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let offer = LinkOfferRef::get(token(offer))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, offer.with(|offer| Ok(offer.expires_at()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkOfferRef, OutValue<u64>>(offer, out, |offer| Ok(offer.expires_at())) }
 }
 
 /// Completes the link on the new device: opens the primary's response and
@@ -168,22 +147,20 @@ pub unsafe extern "C" fn sotto_link_offer_complete(
     now: u64,
     out: *mut *mut sotto_linked_device,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(response, response_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let offer = LinkOfferRef::get(token(offer))?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let response = unsafe { bytes_in(response, response_len) }?;
-        let disjoint = aliasing.check()?;
-        let linked = offer.with(|offer| offer.complete(response, now).map_err(core_code))?;
-        out.set(
-            &disjoint,
-            register(Object::LinkedDevice(Mutex::new(linked))),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let response = Input::Bytes(response, response_len);
+        call::<LinkOfferRef, OutHandle<_>>(
+            offer,
+            ptr::null(),
+            response,
+            out,
+            |offer, response, _| {
+                let linked = offer.complete(response, now).map_err(core_code)?;
+                Ok(LinkedDeviceRef::wrap(linked))
+            },
+        )
+    }
 }
 
 /// Frees a link offer, wiping its keys and secret. NULL is a no-op.
@@ -219,24 +196,14 @@ pub unsafe extern "C" fn sotto_link_scan(
     identity: *mut sotto_buffer,
     expires_at: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(identity), Span::of(expires_at)],
-            &[Span::bytes(qr, qr_len)],
-        );
-        // SAFETY: per this function's contract.
-        let identity = unsafe { OutBuffer::new(identity, &aliasing) };
-        // SAFETY: per this function's contract.
-        let expires_at = unsafe { OutValue::new(expires_at, 0, &aliasing) };
-        let (identity, expires_at) = (identity?, expires_at?);
-        // SAFETY: per this function's contract.
-        let qr = unsafe { bytes_in(qr, qr_len) }?;
-        let disjoint = aliasing.check()?;
-        let scanned = ScannedOffer::from_qr(qr, now).map_err(core_code)?;
-        expires_at.set(&disjoint, scanned.expires_at());
-        identity.set(&disjoint, scanned.identity().to_bytes());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let outs = (identity, expires_at);
+        decode::<(OutBuffer, OutValue<u64>)>(Input::Bytes(qr, qr_len), outs, |qr| {
+            let scanned = ScannedOffer::from_qr(qr, now).map_err(core_code)?;
+            Ok((scanned.identity().to_bytes(), scanned.expires_at()))
+        })
+    }
 }
 
 /// Reads the caller's contacts.
@@ -337,7 +304,7 @@ pub unsafe extern "C" fn sotto_link_respond(
         let list_out = unsafe { OutBuffer::new(device_list, &aliasing) };
         // SAFETY: per this function's contract.
         let code_out = unsafe { OutValue::new(code, 0, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         let rng = RngRef::get(rng)?;
         let (response_out, list_out, code_out) = (response_out?, list_out?, code_out?);
         // SAFETY: per this function's contract.
@@ -392,16 +359,8 @@ pub unsafe extern "C" fn sotto_linked_device_code(
     linked: *const sotto_linked_device,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.code().value()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutValue<u32>>(linked, out, |l| Ok(l.code().value())) }
 }
 
 /// Stores this device's id in the person's list in `*out`.
@@ -416,16 +375,8 @@ pub unsafe extern "C" fn sotto_linked_device_device_id(
     linked: *const sotto_linked_device,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.device_id()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutValue<u32>>(linked, out, |l| Ok(l.device_id())) }
 }
 
 /// Writes the person's user identity key (`SOTTO_USER_IDENTITY_KEY_LEN`
@@ -443,18 +394,12 @@ pub unsafe extern "C" fn sotto_linked_device_user_key(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
-            &[],
-        );
-        let linked = LinkedDeviceRef::get(token(linked))?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = linked.with(|l| Ok(l.user_key().to_bytes()))?;
-        out.set(&disjoint, &key)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<LinkedDeviceRef, _>(linked, out, out_len, SOTTO_USER_IDENTITY_KEY_LEN, |l| {
+            Ok(l.user_key().to_bytes())
+        })
+    }
 }
 
 /// The person's signed device list, with this device in it (open it with
@@ -471,16 +416,8 @@ pub unsafe extern "C" fn sotto_linked_device_device_list(
     linked: *const sotto_linked_device,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.device_list().to_bytes()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutBuffer>(linked, out, |l| Ok(l.device_list().to_bytes())) }
 }
 
 /// This device's certificate (`SOTTO_DEVICE_CERTIFICATE_LEN` bytes), to
@@ -497,16 +434,8 @@ pub unsafe extern "C" fn sotto_linked_device_certificate(
     linked: *const sotto_linked_device,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.certificate().to_bytes()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutBuffer>(linked, out, |l| Ok(l.certificate().to_bytes())) }
 }
 
 /// Stores the number of contacts the primary handed over in `*out`.
@@ -521,16 +450,8 @@ pub unsafe extern "C" fn sotto_linked_device_contact_count(
     linked: *const sotto_linked_device,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, linked.with(|l| Ok(l.contacts().len()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<LinkedDeviceRef, OutValue<usize>>(linked, out, |l| Ok(l.contacts().len())) }
 }
 
 /// Contact `index` (from 0) of those the primary handed over: its user key
@@ -557,36 +478,24 @@ pub unsafe extern "C" fn sotto_linked_device_contact(
     verified: *mut bool,
     name: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[
-                OutArray::span(user_key, user_key_len, SOTTO_USER_IDENTITY_KEY_LEN),
-                Span::of(verified),
-                Span::of(name),
-            ],
-            &[],
-        );
-        // SAFETY: per this function's contract.
-        let verified = unsafe { OutValue::new(verified, false, &aliasing) };
-        // SAFETY: per this function's contract.
-        let name = unsafe { OutBuffer::new(name, &aliasing) };
-        let linked = LinkedDeviceRef::get(token(linked))?;
-        let (verified, name) = (verified?, name?);
-        // SAFETY: per this function's contract.
-        let user_key =
-            unsafe { OutArray::new(user_key, user_key_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let contact = linked.with(|l| {
-            l.contacts()
-                .get(index)
-                .cloned()
-                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        user_key.set(&disjoint, &contact.user_key.to_bytes())?;
-        verified.set(&disjoint, contact.verified);
-        name.set(&disjoint, contact.name.into_bytes());
-        Ok(())
-    })
+    prologue! {
+        outs: [verified: OutValue<bool>, name: OutBuffer],
+        handles: [linked: LinkedDeviceRef],
+        arrays: [user_key: (user_key_len, SOTTO_USER_IDENTITY_KEY_LEN)],
+        inputs: [],
+        |disjoint| {
+            let contact = linked.with(|l| {
+                l.contacts()
+                    .get(index)
+                    .cloned()
+                    .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+            })?;
+            user_key.set(&disjoint, &contact.user_key.to_bytes())?;
+            verified.set(&disjoint, contact.verified);
+            name.set(&disjoint, contact.name.into_bytes());
+            Ok(())
+        }
+    }
 }
 
 /// Frees a linked device. NULL is a no-op.

@@ -5,26 +5,27 @@
 //! `SOTTO_DEVICE_ENTRY_LEN` (142) bytes: `u32 device_id` (big-endian) ||
 //! the device's 130-byte identity record || `u64 added_at` (big-endian).
 
-use crate::buffer::{
-    Aliasing, Disjoint, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token,
-};
+use crate::buffer::Out;
+use crate::buffer::{Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, token};
+use crate::entry::prologue;
+use crate::entry::{Input, call, create, decode, query, query_array, seal, unseal};
+use crate::handles::Handle;
 use crate::handles::{
-    DeviceListRef, FfiResult, Kind, Object, UserIdentityRef, free, guard, register,
-    sotto_device_list, sotto_rng, sotto_user_identity,
+    DeviceListRef, FfiResult, Kind, UserIdentityRef, free, guard, sotto_device_list, sotto_rng,
+    sotto_user_identity,
 };
-use crate::rng::RngRef;
-use crate::session::storage_key;
+
 use crate::status::{
     SOTTO_ERR_INVALID_ARGUMENT, SOTTO_ERR_NULL_POINTER, SOTTO_ERR_TOO_LARGE,
     SOTTO_ERR_WRONG_LENGTH, core_code,
 };
 use crate::{SOTTO_IDENTITY_LEN, SOTTO_SAFETY_NUMBER_SIZE, sotto_buffer};
 use core::ffi::c_char;
+use core::ptr;
 use sotto_core::person::DeviceEntry;
 use sotto_core::{
     DeviceCertificate, DeviceList, IdentityKey, SafetyNumber, UserIdentity, UserIdentityKey,
 };
-use std::sync::Mutex;
 
 /// Length of an encoded user identity key (`0x02 || Ed25519 key`).
 pub const SOTTO_USER_IDENTITY_KEY_LEN: usize = 33;
@@ -99,17 +100,14 @@ pub unsafe extern "C" fn sotto_user_identity_new(
     rng: *const sotto_rng,
     out: *mut *mut sotto_user_identity,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let user = rng.with(|rng| UserIdentity::new(rng).map_err(core_code))?;
-        out.set(&disjoint, register(Object::UserIdentity(Mutex::new(user))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        create::<OutHandle<_>>(rng, out, |rng| {
+            UserIdentity::new(rng)
+                .map(UserIdentityRef::wrap)
+                .map_err(core_code)
+        })
+    }
 }
 
 /// Writes the person's public user identity key
@@ -128,18 +126,12 @@ pub unsafe extern "C" fn sotto_user_identity_public_key(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
-            &[],
-        );
-        let user = UserIdentityRef::get(token(user))?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = user.with(|user| Ok(user.public_key().to_bytes()))?;
-        out.set(&disjoint, &key)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<UserIdentityRef, _>(user, out, out_len, SOTTO_USER_IDENTITY_KEY_LEN, |user| {
+            Ok(user.public_key().to_bytes())
+        })
+    }
 }
 
 /// Signs the person's next device list: the committed one (or an empty
@@ -194,7 +186,7 @@ pub unsafe extern "C" fn sotto_user_identity_sign_device_list(
         );
         // SAFETY: per this function's contract.
         let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
+        let user = UserIdentityRef::get(user)?;
         let out = out?;
         if add_count > SOTTO_MAX_DEVICES {
             return Err(SOTTO_ERR_TOO_LARGE);
@@ -249,15 +241,18 @@ pub unsafe extern "C" fn sotto_user_identity_commit_device_list(
     list: *const u8,
     list_len: usize,
 ) -> i32 {
-    guard(|| {
-        let user = UserIdentityRef::get(token(user))?;
-        // SAFETY: per this function's contract.
-        let list = unsafe { bytes_in(list, list_len) }?;
-        user.with(|user| {
-            let list = DeviceList::from_bytes(list, &user.public_key()).map_err(core_code)?;
-            user.commit_device_list(&list).map_err(core_code)
-        })
-    })
+    prologue! {
+        outs: [],
+        handles: [user: UserIdentityRef],
+        arrays: [],
+        inputs: [list = bytes_in(list, list_len)],
+        |_disjoint| {
+            user.with(|user| {
+                let list = DeviceList::from_bytes(list, &user.public_key()).map_err(core_code)?;
+                user.commit_device_list(&list).map_err(core_code)
+            })
+        }
+    }
 }
 
 /// The device list last committed, as signed (empty, `{NULL, 0}`, when none
@@ -274,17 +269,15 @@ pub unsafe extern "C" fn sotto_user_identity_device_list(
     user: *const sotto_user_identity,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = user.with(|user| Ok(user.device_list().map(DeviceList::to_bytes)))?;
-        out.set(&disjoint, bytes.unwrap_or_default());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<UserIdentityRef, OutBuffer>(user, out, |user| {
+            Ok(user
+                .device_list()
+                .map(DeviceList::to_bytes)
+                .unwrap_or_default())
+        })
+    }
 }
 
 /// Issues the certificate (`SOTTO_DEVICE_CERTIFICATE_LEN` bytes) of device
@@ -304,17 +297,13 @@ pub unsafe extern "C" fn sotto_user_identity_certify_device(
     device_id: u32,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let certificate = user.with(|user| user.certify_device(device_id).map_err(core_code))?;
-        out.set(&disjoint, certificate.to_bytes());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<UserIdentityRef, OutBuffer>(user, out, |user| {
+            let certificate = user.certify_device(device_id).map_err(core_code)?;
+            Ok(certificate.to_bytes())
+        })
+    }
 }
 
 /// Seals the user identity (its private key and committed list) under a
@@ -337,20 +326,8 @@ pub unsafe extern "C" fn sotto_user_identity_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let user = UserIdentityRef::get(token(user))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed = rng.with(|rng| user.with(|user| user.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<UserIdentityRef>(user, key, key_len, rng, out) }
 }
 
 /// Restores a user identity sealed by `sotto_user_identity_seal`.
@@ -373,22 +350,8 @@ pub unsafe extern "C" fn sotto_user_identity_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_user_identity,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let user = UserIdentity::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::UserIdentity(Mutex::new(user))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, UserIdentityRef::wrap) }
 }
 
 /// Frees a user identity, wiping its private key. NULL is a no-op.
@@ -398,11 +361,6 @@ pub unsafe extern "C" fn sotto_user_identity_unseal(
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_user_identity_free(user: *mut sotto_user_identity) -> i32 {
     guard(|| free(token(user), Kind::UserIdentity))
-}
-
-/// Registers a device list and stores its handle in `*out`.
-fn new_list(out: OutHandle<sotto_device_list>, disjoint: &Disjoint, list: DeviceList) {
-    out.set(disjoint, register(Object::DeviceList(Mutex::new(list))));
 }
 
 /// Decodes and verifies a person's device list fetched from the server,
@@ -432,26 +390,21 @@ pub unsafe extern "C" fn sotto_device_list_new(
     user_key_len: usize,
     out: *mut *mut sotto_device_list,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(list, list_len),
-                Span::bytes(user_key, user_key_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let list = unsafe { bytes_in(list, list_len) }?;
-        // SAFETY: per this function's contract.
-        let user_key = unsafe { user_key_bytes(user_key, user_key_len) }?;
-        let disjoint = aliasing.check()?;
-        let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
-        let list = DeviceList::from_bytes(list, &user_key).map_err(core_code)?;
-        new_list(out, &disjoint, list);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutHandle<sotto_device_list>],
+        handles: [],
+        arrays: [],
+        inputs: [
+            list = bytes_in(list, list_len),
+            user_key = user_key_bytes(user_key, user_key_len),
+        ],
+        |disjoint| {
+            let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
+            let list = DeviceList::from_bytes(list, &user_key).map_err(core_code)?;
+            out.put(&disjoint, DeviceListRef::wrap(list));
+            Ok(())
+        }
+    }
 }
 
 /// `sotto_device_list_new` for a person seen for the first time: the user
@@ -473,17 +426,13 @@ pub unsafe extern "C" fn sotto_device_list_new_first_use(
     list_len: usize,
     out: *mut *mut sotto_device_list,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(list, list_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let list = unsafe { bytes_in(list, list_len) }?;
-        let disjoint = aliasing.check()?;
-        let list = DeviceList::from_bytes_first_use(list).map_err(core_code)?;
-        new_list(out, &disjoint, list);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutHandle<_>>(Input::Bytes(list, list_len), out, |list| {
+            let list = DeviceList::from_bytes_first_use(list).map_err(core_code)?;
+            Ok(DeviceListRef::wrap(list))
+        })
+    }
 }
 
 /// Checks a newer list of the same person fetched from the server and, on
@@ -513,29 +462,22 @@ pub unsafe extern "C" fn sotto_device_list_update(
     added: *mut sotto_buffer,
     removed: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(added), Span::of(removed)],
-            &[Span::bytes(new_list, new_list_len)],
-        );
-        // SAFETY: per this function's contract.
-        let added = unsafe { OutBuffer::new(added, &aliasing) };
-        // SAFETY: per this function's contract.
-        let removed = unsafe { OutBuffer::new(removed, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
-        let (added, removed) = (added?, removed?);
-        // SAFETY: per this function's contract.
-        let new_list = unsafe { bytes_in(new_list, new_list_len) }?;
-        let disjoint = aliasing.check()?;
-        let change = list.with(|list| {
-            let (new, change) = list.update(new_list).map_err(core_code)?;
-            *list = new;
-            Ok(change)
-        })?;
-        added.set(&disjoint, entries_bytes(&change.added));
-        removed.set(&disjoint, entries_bytes(&change.removed));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let new_list = Input::Bytes(new_list, new_list_len);
+        let outs = (added, removed);
+        call::<DeviceListRef, (OutBuffer, OutBuffer)>(
+            list,
+            ptr::null(),
+            new_list,
+            outs,
+            |list, l, _| {
+                let (new, change) = list.update(l).map_err(core_code)?;
+                *list = new;
+                Ok((entries_bytes(&change.added), entries_bytes(&change.removed)))
+            },
+        )
+    }
 }
 
 /// The list as signed (to store, or to hand to another device).
@@ -551,16 +493,8 @@ pub unsafe extern "C" fn sotto_device_list_to_bytes(
     list: *const sotto_device_list,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, list.with(|list| Ok(list.to_bytes()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<DeviceListRef, OutBuffer>(list, out, |list| Ok(list.to_bytes())) }
 }
 
 /// The list's devices, sorted by device id, as encoded device entries
@@ -577,19 +511,10 @@ pub unsafe extern "C" fn sotto_device_list_entries(
     list: *const sotto_device_list,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(
-            &disjoint,
-            list.with(|list| Ok(entries_bytes(list.entries())))?,
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<DeviceListRef, OutBuffer>(list, out, |list| Ok(entries_bytes(list.entries())))
+    }
 }
 
 /// Stores the list's version (at least 1; it only grows) in `*out`.
@@ -604,16 +529,8 @@ pub unsafe extern "C" fn sotto_device_list_version(
     list: *const sotto_device_list,
     out: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, list.with(|list| Ok(list.version()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<DeviceListRef, OutValue<u64>>(list, out, |list| Ok(list.version())) }
 }
 
 /// Writes the user identity key that signed the list
@@ -631,18 +548,12 @@ pub unsafe extern "C" fn sotto_device_list_user_key(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN)],
-            &[],
-        );
-        let list = DeviceListRef::get(token(list))?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_USER_IDENTITY_KEY_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let key = list.with(|list| Ok(list.user_key().to_bytes()))?;
-        out.set(&disjoint, &key)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<DeviceListRef, _>(list, out, out_len, SOTTO_USER_IDENTITY_KEY_LEN, |list| {
+            Ok(list.user_key().to_bytes())
+        })
+    }
 }
 
 /// Whether a device identity (a 130-byte identity record, e.g. a session
@@ -665,26 +576,20 @@ pub unsafe extern "C" fn sotto_device_list_find_identity(
     found: *mut bool,
     device_id: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(found), Span::of(device_id)],
-            &[Span::bytes(identity, identity_len)],
-        );
-        // SAFETY: per this function's contract.
-        let found = unsafe { OutValue::new(found, false, &aliasing) };
-        // SAFETY: per this function's contract.
-        let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
-        let (found, device_id) = (found?, device_id?);
-        // SAFETY: per this function's contract.
-        let identity = unsafe { array_in::<SOTTO_IDENTITY_LEN>(identity, identity_len) }?;
-        let disjoint = aliasing.check()?;
-        let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
-        let id = list.with(|list| Ok(list.device_with_identity(&identity).map(|e| e.device_id)))?;
-        found.set(&disjoint, id.is_some());
-        device_id.set(&disjoint, id.unwrap_or(0));
-        Ok(())
-    })
+    prologue! {
+        outs: [found: OutValue<bool>, device_id: OutValue<u32>],
+        handles: [list: DeviceListRef],
+        arrays: [],
+        inputs: [identity = array_in::<SOTTO_IDENTITY_LEN>(identity, identity_len)],
+        |disjoint| {
+            let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
+            let id =
+                list.with(|list| Ok(list.device_with_identity(&identity).map(|e| e.device_id)))?;
+            found.set(&disjoint, id.is_some());
+            device_id.set(&disjoint, id.unwrap_or(0));
+            Ok(())
+        }
+    }
 }
 
 /// Checks a device certificate against this list: issued by the list's
@@ -708,27 +613,22 @@ pub unsafe extern "C" fn sotto_device_list_verify_certificate(
     certificate_len: usize,
     device_id: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(device_id)],
-            &[Span::bytes(certificate, certificate_len)],
-        );
-        // SAFETY: per this function's contract.
-        let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        let list = DeviceListRef::get(token(list))?;
-        let device_id = device_id?;
-        // SAFETY: per this function's contract.
-        let certificate = unsafe { bytes_in(certificate, certificate_len) }?;
-        let disjoint = aliasing.check()?;
-        let id = list.with(|list| {
-            let certificate =
-                DeviceCertificate::from_bytes(certificate, list.user_key()).map_err(core_code)?;
-            certificate.verify_in_list(list).map_err(core_code)?;
-            Ok(certificate.device_id())
-        })?;
-        device_id.set(&disjoint, id);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let certificate = Input::Bytes(certificate, certificate_len);
+        call::<DeviceListRef, OutValue<u32>>(
+            list,
+            ptr::null(),
+            certificate,
+            device_id,
+            |list, certificate, _| {
+                let certificate = DeviceCertificate::from_bytes(certificate, list.user_key())
+                    .map_err(core_code)?;
+                certificate.verify_in_list(list).map_err(core_code)?;
+                Ok(certificate.device_id())
+            },
+        )
+    }
 }
 
 /// Frees a device list. NULL is a no-op.
@@ -770,37 +670,26 @@ pub unsafe extern "C" fn sotto_device_certificate_verify(
     device_id: *mut u32,
     list_version: *mut u64,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(device_id), Span::of(list_version)],
-            &[
-                Span::bytes(certificate, certificate_len),
-                Span::bytes(user_key, user_key_len),
-                Span::bytes(device_identity, device_identity_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let device_id = unsafe { OutValue::new(device_id, 0, &aliasing) };
-        // SAFETY: per this function's contract.
-        let list_version = unsafe { OutValue::new(list_version, 0, &aliasing) };
-        let (device_id, list_version) = (device_id?, list_version?);
-        // SAFETY: per this function's contract.
-        let certificate = unsafe { bytes_in(certificate, certificate_len) }?;
-        // SAFETY: per this function's contract.
-        let user_key = unsafe { user_key_bytes(user_key, user_key_len) }?;
-        // SAFETY: per this function's contract.
-        let identity =
-            unsafe { array_in::<SOTTO_IDENTITY_LEN>(device_identity, device_identity_len) }?;
-        let disjoint = aliasing.check()?;
-        let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
-        let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
-        let certificate =
-            DeviceCertificate::from_bytes(certificate, &user_key).map_err(core_code)?;
-        certificate.verify_device(&identity).map_err(core_code)?;
-        device_id.set(&disjoint, certificate.device_id());
-        list_version.set(&disjoint, certificate.list_version());
-        Ok(())
-    })
+    prologue! {
+        outs: [device_id: OutValue<u32>, list_version: OutValue<u64>],
+        handles: [],
+        arrays: [],
+        inputs: [
+            certificate = bytes_in(certificate, certificate_len),
+            user_key = user_key_bytes(user_key, user_key_len),
+            identity = array_in::<SOTTO_IDENTITY_LEN>(device_identity, device_identity_len),
+        ],
+        |disjoint| {
+            let user_key = UserIdentityKey::from_bytes(&user_key).map_err(core_code)?;
+            let identity = IdentityKey::from_bytes(&identity).map_err(core_code)?;
+            let certificate =
+                DeviceCertificate::from_bytes(certificate, &user_key).map_err(core_code)?;
+            certificate.verify_device(&identity).map_err(core_code)?;
+            device_id.set(&disjoint, certificate.device_id());
+            list_version.set(&disjoint, certificate.list_version());
+            Ok(())
+        }
+    }
 }
 
 /// Writes the 60-digit safety number of two people (identical on both
@@ -829,31 +718,26 @@ pub unsafe extern "C" fn sotto_user_safety_number(
     out: *mut c_char,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let out = out.cast::<u8>();
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_SAFETY_NUMBER_SIZE)],
-            &[
-                Span::bytes(local_key, local_key_len),
-                Span::bytes(remote_key, remote_key_len),
-            ],
-        );
-        // SAFETY: per this function's contract (`c_char` and `u8` have the
-        // same size and alignment).
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
-        // SAFETY: per this function's contract.
-        let local = unsafe { user_key_bytes(local_key, local_key_len) }?;
-        // SAFETY: per this function's contract.
-        let remote = unsafe { user_key_bytes(remote_key, remote_key_len) }?;
-        let disjoint = aliasing.check()?;
-        let local = UserIdentityKey::from_bytes(&local).map_err(core_code)?;
-        let remote = UserIdentityKey::from_bytes(&remote).map_err(core_code)?;
-        let mut text = SafetyNumber::for_users(&local, &remote)
-            .digits()
-            .into_bytes();
-        text.push(0);
-        out.set(&disjoint, &text)
-    })
+    // `c_char` and `u8` have the same size and alignment.
+    let out = out.cast::<u8>();
+    prologue! {
+        outs: [],
+        handles: [],
+        arrays: [out: (out_len, SOTTO_SAFETY_NUMBER_SIZE)],
+        inputs: [
+            local = user_key_bytes(local_key, local_key_len),
+            remote = user_key_bytes(remote_key, remote_key_len),
+        ],
+        |disjoint| {
+            let local = UserIdentityKey::from_bytes(&local).map_err(core_code)?;
+            let remote = UserIdentityKey::from_bytes(&remote).map_err(core_code)?;
+            let mut text = SafetyNumber::for_users(&local, &remote)
+                .digits()
+                .into_bytes();
+            text.push(0);
+            out.set(&disjoint, &text)
+        }
+    }
 }
 
 #[cfg(test)]

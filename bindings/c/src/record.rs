@@ -1,20 +1,19 @@
 //! Session records (PROTOCOL.md §17): every session with one peer device,
 //! and the routing of any incoming message to the right one.
 
-use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, bytes_in, context_id_in,
-    plaintext_in, token,
-};
+use crate::buffer::padding_in;
+use crate::buffer::{OutBuffer, OutHandle, OutValue, bytes_in, context_id_in, token};
+use crate::entry::prologue;
+use crate::entry::{Input, call, create, query, query_array, seal, unseal};
+use crate::handles::Handle;
 use crate::handles::{
-    AccountRef, Kind, Object, RecordRef, free, guard, register, sotto_account, sotto_rng,
-    sotto_session_record,
+    AccountRef, Kind, RecordRef, free, guard, sotto_account, sotto_rng, sotto_session_record,
 };
 use crate::rng::RngRef;
-use crate::session::storage_key;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
-use crate::{SOTTO_PADDING_NONE, SOTTO_PADDING_PADME, SOTTO_SESSION_ID_LEN, sotto_buffer};
-use sotto_core::{Padding, PrekeyBundle, Session, SessionContext, SessionRecord};
-use std::sync::Mutex;
+use crate::{SOTTO_SESSION_ID_LEN, sotto_buffer};
+use core::ptr;
+use sotto_core::{PrekeyBundle, Session, SessionContext, SessionRecord};
 
 /// Most archived sessions a record keeps besides the current one.
 pub const SOTTO_MAX_ARCHIVED_SESSIONS: usize = 4;
@@ -35,17 +34,12 @@ pub const SOTTO_MAX_SEALED_RECORD_LEN: usize = 393216;
 /// `out` is NULL or valid for writing a pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_session_record_new(out: *mut *mut sotto_session_record) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        let disjoint = aliasing.check()?;
-        out.set(
-            &disjoint,
-            register(Object::SessionRecord(Mutex::new(SessionRecord::new()))),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        create::<OutHandle<_>>(ptr::null(), out, |_| {
+            Ok(RecordRef::wrap(SessionRecord::new()))
+        })
+    }
 }
 
 /// Migrates a session sealed by `sotto_session_seal` into a new record
@@ -70,30 +64,17 @@ pub unsafe extern "C" fn sotto_session_record_from_sealed_session(
     sealed_session_len: usize,
     out: *mut *mut sotto_session_record,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(key, key_len),
-                Span::bytes(sealed_session, sealed_session_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed_session, sealed_session_len) }?;
-        let disjoint = aliasing.check()?;
-        let session = Session::unseal(&key, sealed).map_err(core_code)?;
-        out.set(
-            &disjoint,
-            register(Object::SessionRecord(Mutex::new(SessionRecord::from(
-                session,
-            )))),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        unseal(
+            key,
+            key_len,
+            sealed_session,
+            sealed_session_len,
+            out,
+            |session: Session| RecordRef::wrap(SessionRecord::from(session)),
+        )
+    }
 }
 
 /// Starts a new session with the owner of a prekey bundle (as
@@ -124,29 +105,30 @@ pub unsafe extern "C" fn sotto_session_record_initiate(
     remote_id_len: usize,
     rng: *const sotto_rng,
 ) -> i32 {
-    guard(|| {
-        let record = RecordRef::get(token(record))?;
-        let account = AccountRef::get(token(account))?;
-        let rng = RngRef::get(rng)?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        // SAFETY: per this function's contract.
-        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
-        // SAFETY: per this function's contract.
-        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        let context = SessionContext::new(local_id, remote_id);
-        rng.with(|rng| {
-            record.with(|record| {
-                account.with(|account| {
-                    record
-                        .initiate(account, &bundle, &context, rng)
-                        .map(|_| ())
-                        .map_err(core_code)
+    prologue! {
+        outs: [],
+        handles: [record: RecordRef, account: AccountRef, rng: RngRef],
+        arrays: [],
+        inputs: [
+            bundle = bytes_in(bundle, bundle_len),
+            local_id = context_id_in(local_id, local_id_len),
+            remote_id = context_id_in(remote_id, remote_id_len),
+        ],
+        |_disjoint| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            let context = SessionContext::new(local_id, remote_id);
+            rng.with(|rng| {
+                record.with(|record| {
+                    account.with(|account| {
+                        record
+                            .initiate(account, &bundle, &context, rng)
+                            .map(|_| ())
+                            .map_err(core_code)
+                    })
                 })
             })
-        })
-    })
+        }
+    }
 }
 
 /// Encrypts a plaintext (0 to `SOTTO_MAX_PLAINTEXT_LEN` bytes; an empty one
@@ -174,21 +156,13 @@ pub unsafe extern "C" fn sotto_session_record_encrypt(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(plaintext, plaintext_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
-        let disjoint = aliasing.check()?;
-        let message = rng
-            .with(|rng| record.with(|record| record.encrypt(plaintext, rng).map_err(core_code)))?;
-        out.set(&disjoint, message);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let plaintext = Input::Plaintext(plaintext, plaintext_len);
+        call::<RecordRef, OutBuffer>(record, rng, plaintext, out, |record, plaintext, rng| {
+            record.encrypt(plaintext, rng).map_err(core_code)
+        })
+    }
 }
 
 /// Decrypts any message from the peer device (PROTOCOL.md §17.2): a prekey
@@ -229,38 +203,28 @@ pub unsafe extern "C" fn sotto_session_record_decrypt(
     remote_id_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(message, message_len),
-                Span::bytes(local_id, local_id_len),
-                Span::bytes(remote_id, remote_id_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let account = AccountRef::get(token(account))?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        // SAFETY: per this function's contract.
-        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
-        // SAFETY: per this function's contract.
-        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
-        let disjoint = aliasing.check()?;
-        let context = SessionContext::new(local_id, remote_id);
-        let plaintext = record.with(|record| {
-            account.with(|account| {
-                record
-                    .decrypt(account, message, &context)
-                    .map_err(core_code)
-            })
-        })?;
-        out.set(&disjoint, plaintext);
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutBuffer],
+        handles: [record: RecordRef, account: AccountRef],
+        arrays: [],
+        inputs: [
+            message = bytes_in(message, message_len),
+            local_id = context_id_in(local_id, local_id_len),
+            remote_id = context_id_in(remote_id, remote_id_len),
+        ],
+        |disjoint| {
+            let context = SessionContext::new(local_id, remote_id);
+            let plaintext = record.with(|record| {
+                account.with(|account| {
+                    record
+                        .decrypt(account, message, &context)
+                        .map_err(core_code)
+                })
+            })?;
+            out.set(&disjoint, plaintext);
+            Ok(())
+        }
+    }
 }
 
 /// Writes the id of the record's current session (`SOTTO_SESSION_ID_LEN`
@@ -279,20 +243,13 @@ pub unsafe extern "C" fn sotto_session_record_current_id(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)], &[]);
-        let record = RecordRef::get(token(record))?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let id = record.with(|record| {
-            record
-                .current_id()
-                .map(|id| *id.as_bytes())
-                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, &id)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<RecordRef, _>(record, out, out_len, SOTTO_SESSION_ID_LEN, |record| {
+            let id = record.current_id().ok_or(SOTTO_ERR_INVALID_ARGUMENT)?;
+            Ok(*id.as_bytes())
+        })
+    }
 }
 
 /// Stores in `*out` the number of sessions the record holds (0 for an
@@ -308,16 +265,8 @@ pub unsafe extern "C" fn sotto_session_record_session_count(
     record: *const sotto_session_record,
     out: *mut usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(&disjoint, record.with(|record| Ok(record.len()))?);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { query::<RecordRef, OutValue<usize>>(record, out, |record| Ok(record.len())) }
 }
 
 /// The ids of every session the record holds, `SOTTO_SESSION_ID_LEN`
@@ -335,23 +284,16 @@ pub unsafe extern "C" fn sotto_session_record_session_ids(
     record: *const sotto_session_record,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let ids = record.with(|record| {
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<RecordRef, OutBuffer>(record, out, |record| {
             Ok(record
                 .session_ids()
                 .iter()
                 .flat_map(|id| *id.as_bytes())
-                .collect::<Vec<u8>>())
-        })?;
-        out.set(&disjoint, ids);
-        Ok(())
-    })
+                .collect())
+        })
+    }
 }
 
 /// The peer's identity record (`SOTTO_IDENTITY_LEN` bytes) in the current
@@ -370,22 +312,13 @@ pub unsafe extern "C" fn sotto_session_record_remote_identity(
     record: *const sotto_session_record,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = record.with(|record| {
-            record
-                .remote_identity()
-                .map(|identity| identity.to_bytes())
-                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<RecordRef, OutBuffer>(record, out, |record| {
+            let identity = record.remote_identity().ok_or(SOTTO_ERR_INVALID_ARGUMENT)?;
+            Ok(identity.to_bytes())
+        })
+    }
 }
 
 /// Whether the record's current session runs ratchet version 2, the
@@ -403,22 +336,13 @@ pub unsafe extern "C" fn sotto_session_record_uses_pq_ratchet(
     record: *const sotto_session_record,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let pq = record.with(|record| {
-            record
-                .current()
-                .map(Session::uses_pq_ratchet)
-                .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, pq);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<RecordRef, OutValue<bool>>(record, out, |record| {
+            let current = record.current().ok_or(SOTTO_ERR_INVALID_ARGUMENT)?;
+            Ok(current.uses_pq_ratchet())
+        })
+    }
 }
 
 /// Stores in `*out` the KEM epoch of the record's current session (as
@@ -436,22 +360,15 @@ pub unsafe extern "C" fn sotto_session_record_kem_epoch(
     record: *const sotto_session_record,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let epoch = record.with(|record| {
-            record
-                .current()
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<RecordRef, OutValue<u32>>(record, out, |record| {
+            let current = record.current();
+            current
                 .and_then(Session::kem_epoch)
                 .ok_or(SOTTO_ERR_INVALID_ARGUMENT)
-        })?;
-        out.set(&disjoint, epoch);
-        Ok(())
-    })
+        })
+    }
 }
 
 /// Sets how the current session pads outgoing messages
@@ -466,12 +383,8 @@ pub extern "C" fn sotto_session_record_set_padding(
     padding: i32,
 ) -> i32 {
     guard(|| {
-        let record = RecordRef::get(token(record))?;
-        let padding = match padding {
-            SOTTO_PADDING_PADME => Padding::Padme,
-            SOTTO_PADDING_NONE => Padding::None,
-            _ => return Err(SOTTO_ERR_INVALID_ARGUMENT),
-        };
+        let record = RecordRef::get(record)?;
+        let padding = padding_in(padding)?;
         record.with(|record| {
             record
                 .current_mut()
@@ -502,21 +415,8 @@ pub unsafe extern "C" fn sotto_session_record_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let record = RecordRef::get(token(record))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| record.with(|record| record.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<RecordRef>(record, key, key_len, rng, out) }
 }
 
 /// Restores a record sealed by `sotto_session_record_seal`.
@@ -541,25 +441,8 @@ pub unsafe extern "C" fn sotto_session_record_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_session_record,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let record = SessionRecord::unseal(&key, sealed).map_err(core_code)?;
-        out.set(
-            &disjoint,
-            register(Object::SessionRecord(Mutex::new(record))),
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, RecordRef::wrap) }
 }
 
 /// Frees a session record, zeroizing every session's keys. NULL is a

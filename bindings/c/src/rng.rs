@@ -2,6 +2,7 @@
 //! callback (for deterministic tests, or a platform generator).
 
 use crate::buffer::{Aliasing, OutHandle, Span, token};
+use crate::handles::Handle;
 use crate::handles::{CallbackRngRef, CallbackScope, FfiResult, Kind, Object, guard, register};
 use crate::handles::{free, sotto_rng};
 use crate::status::SOTTO_ERR_NULL_POINTER;
@@ -111,7 +112,7 @@ impl RngRef {
         if rng.is_null() {
             return Ok(RngRef::Os);
         }
-        CallbackRngRef::get(token(rng)).map(RngRef::Callback)
+        CallbackRngRef::get(rng).map(RngRef::Callback)
     }
 
     /// Runs `f` with the generator (holding the callback generator's lock).

@@ -1,9 +1,13 @@
 //! Sessions, messages and safety numbers.
 
+use crate::buffer::Out;
+use crate::buffer::padding_in;
 use crate::buffer::{
-    Aliasing, OutArray, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in,
-    plaintext_in, token,
+    Aliasing, OutBuffer, OutHandle, OutValue, Span, array_in, bytes_in, context_id_in, token,
 };
+use crate::entry::prologue;
+use crate::entry::{Input, call, decode, query, query_array, seal, unseal};
+use crate::handles::Handle;
 use crate::handles::sotto_rng;
 use crate::handles::{
     AccountRef, Kind, Object, SessionRef, free, guard, register, sotto_account, sotto_session,
@@ -11,14 +15,14 @@ use crate::handles::{
 use crate::rng::RngRef;
 use crate::status::{SOTTO_ERR_INVALID_ARGUMENT, core_code};
 use crate::{
-    SOTTO_IDENTITY_LEN, SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_PADDING_NONE,
-    SOTTO_PADDING_PADME, SOTTO_SAFETY_NUMBER_SIZE, SOTTO_SESSION_ID_LEN, SOTTO_STORAGE_KEY_LEN,
-    sotto_buffer,
+    SOTTO_IDENTITY_LEN, SOTTO_MESSAGE_NORMAL, SOTTO_MESSAGE_PREKEY, SOTTO_SAFETY_NUMBER_SIZE,
+    SOTTO_SESSION_ID_LEN, SOTTO_STORAGE_KEY_LEN, sotto_buffer,
 };
 use core::ffi::c_char;
+use core::ptr;
 use sotto_core::{
-    IdentityKey, MessageType, Padding, PrekeyBundle, PrekeyMessage, Session, SessionContext,
-    StorageKey, message_type,
+    IdentityKey, MessageType, PrekeyBundle, PrekeyMessage, Session, SessionContext, StorageKey,
+    message_type,
 };
 use std::sync::Mutex;
 use zeroize::Zeroize;
@@ -75,37 +79,27 @@ pub unsafe extern "C" fn sotto_session_initiate(
     rng: *const sotto_rng,
     out: *mut *mut sotto_session,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[
-                Span::bytes(bundle, bundle_len),
-                Span::bytes(local_id, local_id_len),
-                Span::bytes(remote_id, remote_id_len),
-            ],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let bundle = unsafe { bytes_in(bundle, bundle_len) }?;
-        // SAFETY: per this function's contract.
-        let local_id = unsafe { context_id_in(local_id, local_id_len) }?;
-        // SAFETY: per this function's contract.
-        let remote_id = unsafe { context_id_in(remote_id, remote_id_len) }?;
-        let disjoint = aliasing.check()?;
-        let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
-        let context = SessionContext::new(local_id, remote_id);
-        let session = rng.with(|rng| {
-            account.with(|account| {
-                Session::initiate(account, &bundle, &context, rng).map_err(core_code)
-            })
-        })?;
-        out.set(&disjoint, register(Object::Session(Mutex::new(session))));
-        Ok(())
-    })
+    prologue! {
+        outs: [out: OutHandle<sotto_session>],
+        handles: [account: AccountRef, rng: RngRef],
+        arrays: [],
+        inputs: [
+            bundle = bytes_in(bundle, bundle_len),
+            local_id = context_id_in(local_id, local_id_len),
+            remote_id = context_id_in(remote_id, remote_id_len),
+        ],
+        |disjoint| {
+            let bundle = PrekeyBundle::from_bytes(bundle).map_err(core_code)?;
+            let context = SessionContext::new(local_id, remote_id);
+            let session = rng.with(|rng| {
+                account.with(|account| {
+                    Session::initiate(account, &bundle, &context, rng).map_err(core_code)
+                })
+            })?;
+            out.put(&disjoint, SessionRef::wrap(session));
+            Ok(())
+        }
+    }
 }
 
 /// Creates a session from a peer's first prekey message and decrypts it
@@ -243,7 +237,7 @@ unsafe fn accept(
         let session_out = unsafe { OutHandle::new(session_out, &aliasing) };
         // SAFETY: per this function's contract.
         let plaintext_out = unsafe { OutBuffer::new(plaintext_out, &aliasing) };
-        let account = AccountRef::get(token(account))?;
+        let account = AccountRef::get(account)?;
         let (session_out, plaintext_out) = (session_out?, plaintext_out?);
         // SAFETY: per this function's contract.
         let message = unsafe { bytes_in(message, message_len) }?;
@@ -306,22 +300,13 @@ pub unsafe extern "C" fn sotto_session_encrypt(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(plaintext, plaintext_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let plaintext = unsafe { plaintext_in(plaintext, plaintext_len) }?;
-        let disjoint = aliasing.check()?;
-        let message = rng.with(|rng| {
-            session.with(|session| session.encrypt(plaintext, rng).map_err(core_code))
-        })?;
-        out.set(&disjoint, message);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let plaintext = Input::Plaintext(plaintext, plaintext_len);
+        call::<SessionRef, OutBuffer>(session, rng, plaintext, out, |session, plaintext, rng| {
+            session.encrypt(plaintext, rng).map_err(core_code)
+        })
+    }
 }
 
 /// Sets how outgoing messages are padded: `SOTTO_PADDING_PADME` (the
@@ -336,12 +321,8 @@ pub unsafe extern "C" fn sotto_session_encrypt(
 #[unsafe(no_mangle)]
 pub extern "C" fn sotto_session_set_padding(session: *mut sotto_session, padding: i32) -> i32 {
     guard(|| {
-        let session = SessionRef::get(token(session))?;
-        let padding = match padding {
-            SOTTO_PADDING_PADME => Padding::Padme,
-            SOTTO_PADDING_NONE => Padding::None,
-            _ => return Err(SOTTO_ERR_INVALID_ARGUMENT),
-        };
+        let session = SessionRef::get(session)?;
+        let padding = padding_in(padding)?;
         session.with(|session| {
             session.set_padding(padding);
             Ok(())
@@ -379,19 +360,13 @@ pub unsafe extern "C" fn sotto_session_decrypt(
     message_len: usize,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(message, message_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let plaintext = session.with(|session| session.decrypt(message).map_err(core_code))?;
-        out.set(&disjoint, plaintext);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let message = Input::Bytes(message, message_len);
+        call::<SessionRef, OutBuffer>(session, ptr::null(), message, out, |session, message, _| {
+            session.decrypt(message).map_err(core_code)
+        })
+    }
 }
 
 /// Writes the session's 32-byte id (equal on both sides) to `out`, which
@@ -412,15 +387,12 @@ pub unsafe extern "C" fn sotto_session_id(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)], &[]);
-        let session = SessionRef::get(token(session))?;
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
-        let disjoint = aliasing.check()?;
-        let id = session.with(|session| Ok(*session.id().as_bytes()))?;
-        out.set(&disjoint, &id)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<SessionRef, _>(session, out, out_len, SOTTO_SESSION_ID_LEN, |session| {
+            Ok(*session.id().as_bytes())
+        })
+    }
 }
 
 /// Whether the initiator is still waiting for the peer's first reply (and
@@ -440,19 +412,10 @@ pub unsafe extern "C" fn sotto_session_awaiting_reply(
     session: *const sotto_session,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(
-            &disjoint,
-            session.with(|session| Ok(session.awaiting_reply()))?,
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<SessionRef, OutValue<bool>>(session, out, |session| Ok(session.awaiting_reply()))
+    }
 }
 
 /// Whether the session runs ratchet version 2, the post-quantum KEM
@@ -472,19 +435,10 @@ pub unsafe extern "C" fn sotto_session_uses_pq_ratchet(
     session: *const sotto_session,
     out: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, false, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        out.set(
-            &disjoint,
-            session.with(|session| Ok(session.uses_pq_ratchet()))?,
-        );
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<SessionRef, OutValue<bool>>(session, out, |session| Ok(session.uses_pq_ratchet()))
+    }
 }
 
 /// Stores in `*out` the current KEM epoch of a version-2 session
@@ -504,18 +458,12 @@ pub unsafe extern "C" fn sotto_session_kem_epoch(
     session: *const sotto_session,
     out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let epoch =
-            session.with(|session| session.kem_epoch().ok_or(SOTTO_ERR_INVALID_ARGUMENT))?;
-        out.set(&disjoint, epoch);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<SessionRef, OutValue<u32>>(session, out, |session| {
+            session.kem_epoch().ok_or(SOTTO_ERR_INVALID_ARGUMENT)
+        })
+    }
 }
 
 /// The peer's identity record (`SOTTO_IDENTITY_LEN` bytes).
@@ -532,17 +480,12 @@ pub unsafe extern "C" fn sotto_session_remote_identity(
     session: *const sotto_session,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let bytes = session.with(|session| Ok(session.remote_identity().to_bytes()))?;
-        out.set(&disjoint, bytes);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<SessionRef, OutBuffer>(session, out, |session| {
+            Ok(session.remote_identity().to_bytes())
+        })
+    }
 }
 
 /// Writes the 60-digit safety number (identical on both sides) as a
@@ -565,22 +508,20 @@ pub unsafe extern "C" fn sotto_session_safety_number(
     out: *mut c_char,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let out = out.cast::<u8>();
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_SAFETY_NUMBER_SIZE)],
-            &[],
-        );
-        let session = SessionRef::get(token(session))?;
-        // SAFETY: per this function's contract (`c_char` and `u8` have the
-        // same size and alignment).
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_SAFETY_NUMBER_SIZE) }?;
-        let disjoint = aliasing.check()?;
-        let digits = session.with(|session| Ok(session.safety_number().digits()))?;
-        let mut text = digits.into_bytes();
-        text.push(0);
-        out.set(&disjoint, &text)
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query_array::<SessionRef, _>(
+            session,
+            out.cast(),
+            out_len,
+            SOTTO_SAFETY_NUMBER_SIZE,
+            |session| {
+                let mut text = session.safety_number().digits().into_bytes();
+                text.push(0);
+                Ok(text)
+            },
+        )
+    }
 }
 
 /// The safety number as 10 emoji (UTF-8, separated by single spaces, not
@@ -598,18 +539,14 @@ pub unsafe extern "C" fn sotto_session_safety_emoji(
     session: *const sotto_session,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let emoji = session.with(|session| Ok(session.safety_number().emoji()))?;
-        let text: Vec<&str> = emoji.iter().map(|(glyph, _name)| *glyph).collect();
-        out.set(&disjoint, text.join(" ").into_bytes());
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<SessionRef, OutBuffer>(session, out, |session| {
+            let emoji = session.safety_number().emoji();
+            let text: Vec<&str> = emoji.iter().map(|(glyph, _name)| *glyph).collect();
+            Ok(text.join(" ").into_bytes())
+        })
+    }
 }
 
 /// The QR payload this side displays (`SOTTO_QR_PAYLOAD_LEN` bytes), for the
@@ -627,17 +564,12 @@ pub unsafe extern "C" fn sotto_session_safety_qr(
     session: *const sotto_session,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let out = out?;
-        let disjoint = aliasing.check()?;
-        let payload = session.with(|session| Ok(session.safety_number().qr_payload()))?;
-        out.set(&disjoint, payload);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        query::<SessionRef, OutBuffer>(session, out, |session| {
+            Ok(session.safety_number().qr_payload())
+        })
+    }
 }
 
 /// Checks a QR payload scanned from the peer's screen (constant-time):
@@ -662,24 +594,17 @@ pub unsafe extern "C" fn sotto_session_safety_qr_matches(
     scanned_len: usize,
     matches: *mut bool,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(matches)], &[Span::bytes(scanned, scanned_len)]);
-        // SAFETY: per this function's contract.
-        let matches = unsafe { OutValue::new(matches, false, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let matches = matches?;
-        // SAFETY: per this function's contract.
-        let scanned = unsafe { bytes_in(scanned, scanned_len) }?;
-        let disjoint = aliasing.check()?;
-        let result = session.with(|session| {
-            session
-                .safety_number()
-                .matches_qr(scanned)
-                .map_err(core_code)
-        })?;
-        matches.set(&disjoint, result);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        let scanned = Input::Bytes(scanned, scanned_len);
+        call::<SessionRef, OutValue<bool>>(
+            session,
+            ptr::null(),
+            scanned,
+            matches,
+            |s, scanned, _| s.safety_number().matches_qr(scanned).map_err(core_code),
+        )
+    }
 }
 
 /// Seals (encrypts and authenticates) the session under a 32-byte storage
@@ -704,21 +629,8 @@ pub unsafe extern "C" fn sotto_session_seal(
     rng: *const sotto_rng,
     out: *mut sotto_buffer,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(key, key_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutBuffer::new(out, &aliasing) };
-        let session = SessionRef::get(token(session))?;
-        let rng = RngRef::get(rng)?;
-        let out = out?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        let disjoint = aliasing.check()?;
-        let sealed =
-            rng.with(|rng| session.with(|session| session.seal(&key, rng).map_err(core_code)))?;
-        out.set(&disjoint, sealed);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { seal::<SessionRef>(session, key, key_len, rng, out) }
 }
 
 /// Restores a session sealed by `sotto_session_seal`.
@@ -747,22 +659,8 @@ pub unsafe extern "C" fn sotto_session_unseal(
     sealed_len: usize,
     out: *mut *mut sotto_session,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[Span::of(out)],
-            &[Span::bytes(key, key_len), Span::bytes(sealed, sealed_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutHandle::new(out, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let key = unsafe { storage_key(key, key_len) }?;
-        // SAFETY: per this function's contract.
-        let sealed = unsafe { bytes_in(sealed, sealed_len) }?;
-        let disjoint = aliasing.check()?;
-        let session = Session::unseal(&key, sealed).map_err(core_code)?;
-        out.set(&disjoint, register(Object::Session(Mutex::new(session))));
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe { unseal(key, key_len, sealed, sealed_len, out, SessionRef::wrap) }
 }
 
 /// Classifies message bytes by their header: `*out` is
@@ -785,20 +683,15 @@ pub unsafe extern "C" fn sotto_message_type(
     message_len: usize,
     out: *mut i32,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(&[Span::of(out)], &[Span::bytes(message, message_len)]);
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutValue::new(out, 0, &aliasing) }?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let kind = match message_type(message).map_err(core_code)? {
-            MessageType::Prekey => SOTTO_MESSAGE_PREKEY,
-            MessageType::Normal => SOTTO_MESSAGE_NORMAL,
-        };
-        out.set(&disjoint, kind);
-        Ok(())
-    })
+    // SAFETY: per this function's contract.
+    unsafe {
+        decode::<OutValue<i32>>(Input::Bytes(message, message_len), out, |message| {
+            Ok(match message_type(message).map_err(core_code)? {
+                MessageType::Prekey => SOTTO_MESSAGE_PREKEY,
+                MessageType::Normal => SOTTO_MESSAGE_NORMAL,
+            })
+        })
+    }
 }
 
 /// Writes the id of the session a prekey message belongs to (to route it to
@@ -825,17 +718,14 @@ pub unsafe extern "C" fn sotto_prekey_message_session_id(
     out: *mut u8,
     out_len: usize,
 ) -> i32 {
-    guard(|| {
-        let aliasing = Aliasing::of(
-            &[OutArray::span(out, out_len, SOTTO_SESSION_ID_LEN)],
-            &[Span::bytes(message, message_len)],
-        );
-        // SAFETY: per this function's contract.
-        let out = unsafe { OutArray::new(out, out_len, SOTTO_SESSION_ID_LEN) }?;
-        // SAFETY: per this function's contract.
-        let message = unsafe { bytes_in(message, message_len) }?;
-        let disjoint = aliasing.check()?;
-        let decoded = PrekeyMessage::from_bytes(message).map_err(core_code)?;
-        out.set(&disjoint, decoded.session_id().as_bytes())
-    })
+    prologue! {
+        outs: [],
+        handles: [],
+        arrays: [out: (out_len, SOTTO_SESSION_ID_LEN)],
+        inputs: [message = bytes_in(message, message_len)],
+        |disjoint| {
+            let decoded = PrekeyMessage::from_bytes(message).map_err(core_code)?;
+            out.set(&disjoint, decoded.session_id().as_bytes())
+        }
+    }
 }
