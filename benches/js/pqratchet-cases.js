@@ -7,9 +7,12 @@
 // of each epoch, so the loop runs whole epochs. Rounds of v1 and v2
 // alternate (a load change on the shared machine hits both alike); the
 // median round is reported. Shared by pqratchet-node.mjs and
-// pqratchet-chromium.mjs; nothing here depends on Node. Returns rows
+// pqratchet-chromium.mjs; nothing here depends on Node. `olm`, when given,
+// is the vodozemac module of benches/js/pqratchet-olm.sh (its `OlmPair`
+// runs the same alternation over two established Olm sessions), measured
+// in the same interleaved rounds. Returns rows
 // { name, ops_per_s, us_per_op, bytes_per_message, n }.
-export async function benchPqRatchet({ api, short, now, log }) {
+export async function benchPqRatchet({ api, olm, short, now, log }) {
   const msg = new Uint8Array(100).fill(0x42);
   const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -35,7 +38,23 @@ export async function benchPqRatchet({ api, short, now, log }) {
     return { op, stats, free: () => [a, b, alice, bob, bundle].forEach((o) => o.free()) };
   }
 
+  // vodozemac's Olm, the same alternation inside its module: one call = one
+  // encrypt and its decrypt, returning the bytes on the wire (the message
+  // body, as the native bench counts them).
+  function olmPair() {
+    const p = new olm.OlmPair();
+    let count = 0;
+    let bytes = 0;
+    const op = () => {
+      bytes += p.op(msg);
+      count += 1;
+    };
+    const stats = () => ({ count, bytes, epoch: null });
+    return { op, stats, free: () => p.free() };
+  }
+
   const variants = { 'session 100 B v1 (alternating every 3)': pair(false), 'session 100 B v2 pq ratchet (alternating every 3)': pair(true) };
+  if (olm) variants['vodozemac Olm 100 B (alternating every 3)'] = olmPair();
   // A round: a multiple of 6 messages (whole turns) and longer than an epoch
   // at k = 3 (§22.7: at most 2·(8 + 8 + 1) turns of 3 = 102 messages).
   const perRound = 600;

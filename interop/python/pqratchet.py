@@ -381,6 +381,13 @@ class SessionV2(R.Session):
             else:
                 mk = new._advance(ch, n)
         elif case == "b":
+            # §22.6 decrypting step 3: a marker is checked as soon as the
+            # header routes to a new chain, before every check of §6.5 case (b).
+            if ftype == F_MARKER:
+                if kem.phase != P_SENDING_CT or fepoch != kem.E:
+                    raise SottoError("KEM_MISMATCH")
+                if kem.E == U32_MAX:
+                    raise SottoError("LIMIT_EXCEEDED", "KEM epoch")
             if new.recv is not None and pn > new.recv.n:
                 if pn - new.recv.n > R.MAX_SKIP:
                     raise SottoError("TOO_FAR_AHEAD")
@@ -389,12 +396,6 @@ class SessionV2(R.Session):
                 new.recv.n = pn
             dh_out = R.x25519_dh(new.DHs, dh)
             if ftype == F_MARKER:
-                # §22.6 decrypting step 3. GAP: the spec does not order this
-                # check against TOO_FAR_AHEAD; here it comes at the root step.
-                if kem.phase != P_SENDING_CT or fepoch != kem.E:
-                    raise SottoError("KEM_MISMATCH")
-                if kem.E == U32_MAX:    # GAP: no bound stated on this side
-                    raise SottoError("LIMIT_EXCEEDED", "KEM epoch")
                 mixed = (kem.E, kem.ss, kem.th)
                 rk, ck, nhkr = kdf_rk2(new.RK, dh_out, mixed)
                 new.last["mix"] = mixed
@@ -534,20 +535,19 @@ def read_v1_fields(r: Reader, s: R.Session) -> None:
 
 
 def _read_chunks(r: Reader, total: int, count: int) -> dict:
+    # §22.8: `received` is checked as soon as it is read, before the object.
     bits = r.u32()
-    obj = r.take(total)
     if bits >> count:
         raise SottoError("MALFORMED", "received bit at or above the chunk count")
     if bits == (1 << count) - 1:
         raise SottoError("MALFORMED", "complete chunk set")
+    obj = r.take(total)
     chunks = {}
     for i in range(count):
         piece = chunk_of(obj, i)
         if bits >> i & 1:
             chunks[i] = piece
         elif any(piece):
-            # GAP: §22.8 says missing chunks are zero bytes but not what a
-            # reader does otherwise; here they are MALFORMED.
             raise SottoError("MALFORMED", "non-zero bytes in a missing chunk")
     return chunks
 
@@ -578,13 +578,18 @@ def read_kem_state(r: Reader) -> Kem:
     return k
 
 
+def deserialize_session(state: bytes) -> R.Session:
+    """§22.8: format 1 -> a version-1 session (§9.2), format 2 -> version 2;
+    any other format byte UNSUPPORTED_VERSION."""
+    if state[:1] == b"\x02":
+        return SessionV2.deserialize(state)
+    return R.Session.deserialize(state)
+
+
 def seal_session(storage_key: bytes, s: R.Session, nonce: bytes) -> bytes:
     return R.seal(storage_key, R.KIND_SEALED_SESSION, s.serialize(), nonce)
 
 
 def unseal_session(storage_key: bytes, sealed: bytes) -> R.Session:
     """Format 1 -> a version-1 session, format 2 -> version 2 (§22.8)."""
-    state = R.unseal(storage_key, R.KIND_SEALED_SESSION, sealed)
-    if state[:1] == b"\x02":
-        return SessionV2.deserialize(state)
-    return R.Session.deserialize(state)
+    return deserialize_session(R.unseal(storage_key, R.KIND_SEALED_SESSION, sealed))

@@ -196,6 +196,103 @@ class PqVectors(unittest.TestCase):
 
 
 # --------------------------------------------------------------------------
+# tests/vectors/sotto-v2-pqratchet-rules.json (§22.11): sealed sessions of
+# format 2, rejections
+
+RULES_PATH = os.environ.get("SOTTO_PQ_RULES",
+                            os.path.join(HERE, "..", "..", "tests", "vectors", "sotto-v2-pqratchet-rules.json"))
+with open(RULES_PATH, encoding="utf-8") as fh:
+    RULES = json.load(fh)
+
+
+def named_state(entry, key="state") -> bytes:
+    return h(RULES["states"][entry[key]])
+
+
+class PqRules(unittest.TestCase):
+    def test_sealed_sessions(self):
+        phases = set()
+        for e in RULES["sealed_sessions"]:
+            with self.subTest(side=e["side"], kem=e["kem"]):
+                key = h(e["storage_key"])
+                sealed = h(e["sealed"])
+                s = P.unseal_session(key, sealed)
+                self.assertIsInstance(s, P.SessionV2)
+                self.assertEqual(s.serialize().hex(), e["serialized"])
+                k = s.kem
+                self.assertEqual({"epoch": k.E, "marker": k.marker, "phase": k.phase}, e["kem"])
+                phases.add(k.phase)
+                d = Draws(e["random"])
+                self.assertEqual(P.seal_session(key, s, d(24)).hex(), e["sealed"])
+                self.assertTrue(d.done())
+                peer = P.deserialize_session(h(e["peer_serialized"]))
+                for step in e["then"]:
+                    frm, to = (s, peer) if step["from"] == "restored" else (peer, s)
+                    d = Draws(step["random"])
+                    wire = frm.encrypt(h(step["plaintext"]), d)
+                    self.assertTrue(d.done())
+                    self.assertEqual(frm.last["field"].hex(), step["field"]["bytes"])
+                    self.assertEqual(wire.hex(), step["message"])
+                    self.assertEqual(to.decrypt(wire).hex(), step["plaintext"])
+                self.assertEqual(s.serialize().hex(), e["restored_after"])
+                self.assertEqual(peer.serialize().hex(), e["peer_after"])
+        self.assertEqual(phases, set(range(6)))
+
+    def test_rejected_messages(self):
+        self.assertGreaterEqual(len(RULES["rejected_messages"]), 20)
+        for e in RULES["rejected_messages"]:
+            with self.subTest(name=e["name"]):
+                state = named_state(e)
+                s = P.deserialize_session(state)
+                with self.assertRaises(SottoError) as c:
+                    s.decrypt(h(e["message"]))
+                self.assertEqual(c.exception.name, e["error"], str(c.exception))
+                self.assertEqual(s.serialize(), state)
+
+    def test_ignored_kem_fields(self):
+        for e in RULES["ignored_kem_fields"]:
+            with self.subTest(name=e["name"]):
+                s = P.deserialize_session(named_state(e))
+                kem_before = s.serialize_kem()
+                self.assertEqual(s.decrypt(h(e["message"])).hex(), e["plaintext"])
+                self.assertEqual(s.serialize(), named_state(e, "state_after"))
+                self.assertEqual(s.serialize_kem(), kem_before)
+
+    def test_rejected_states(self):
+        for e in RULES["rejected_states"]:
+            with self.subTest(name=e["name"]):
+                with self.assertRaises(SottoError) as c:
+                    P.deserialize_session(named_state(e))
+                self.assertEqual(c.exception.name, e["error"], str(c.exception))
+
+    def test_bundles(self):
+        for e in RULES["bundles"]:
+            with self.subTest(name=e["name"]):
+                data = h(e["bundle"])
+                if "error" in e:
+                    with self.assertRaises(SottoError) as c:
+                        P.decode_bundle_any(data)
+                    self.assertEqual(c.exception.name, e["error"], str(c.exception))
+                    continue
+                caps, _ = P.decode_bundle_any(data)
+                self.assertEqual(caps if data[1] == P.KIND_BUNDLE_V2 else None, e["capabilities"])
+                self.assertEqual(bool(caps & P.CAP_PQ_RATCHET), e["runs_version_2"])
+                v1 = data if data[1] == R.KIND_BUNDLE else P.without_capabilities(data)
+                self.assertEqual(v1.hex(), e["without_capabilities"])
+
+    def test_version_1_session(self):
+        """The version-1 session of the rejections is Alice's, initiated from
+        Bob's bundle without its capability byte with the recorded draws."""
+        alice, _, bundle_v1 = vector_parties()
+        d = Draws(RULES["version_1_session"]["random"])
+        s = P.initiate(alice, bundle_v1, ALICE_ID, BOB_ID, d)
+        self.assertTrue(d.done())
+        self.assertNotIsInstance(s, P.SessionV2)
+        entry, = [e for e in RULES["rejected_messages"] if e["name"] == "kind 0x12 to a version-1 session"]
+        self.assertEqual(named_state(entry), s.serialize())
+
+
+# --------------------------------------------------------------------------
 # Self-generated traffic
 
 def new_pair(seed: int, v2: bool = True, caps: int = P.CAP_PQ_RATCHET):

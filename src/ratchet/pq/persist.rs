@@ -12,6 +12,7 @@
 //! ```
 
 use super::assembly::Assembly;
+use super::field::CHUNK_LEN;
 use super::kdf::Mix;
 use super::state::{Encapsulated, KemRatchet, Owner, Phase};
 use crate::primitives::Secret;
@@ -37,7 +38,19 @@ fn read_assembly<const N: usize>(reader: &mut Reader<'_>) -> Result<Assembly<N>>
     }
     let mut assembly = Assembly::new();
     assembly.received = received;
-    assembly.bytes.copy_from_slice(reader.bytes(N)?);
+    let bytes = reader.bytes(N)?;
+    // Missing chunks are zero bytes: a reader accepts exactly what a
+    // writer writes (§22.8).
+    for (index, chunk) in bytes.chunks(CHUNK_LEN).enumerate() {
+        let held = u32::try_from(index)
+            .ok()
+            .and_then(|i| received.checked_shr(i))
+            .is_some_and(|bits| bits & 1 == 1);
+        if !held && chunk.iter().any(|&b| b != 0) {
+            return Err(Error::Malformed);
+        }
+    }
+    assembly.bytes.copy_from_slice(bytes);
     Ok(assembly)
 }
 

@@ -194,12 +194,17 @@ impl KemRatchet {
 
     /// §22.6 receiving, for a message that starts a new receiving chain:
     /// the secret its DH step must mix. A mix marker for any exchange other
-    /// than the one we encapsulated fails with [`Error::KemMismatch`].
+    /// than the one we encapsulated fails with [`Error::KemMismatch`], and
+    /// one of the last epoch, 2³² − 1, with [`Error::LimitExceeded`] (an
+    /// honest peer never mixes it): both before anything is derived.
     pub(crate) fn mix_for_new_chain(&self, field: &KemField) -> Result<Option<Mix>> {
         match (field, &self.phase) {
             (KemField::Mix { epoch }, Phase::SendingCt(sending))
                 if *epoch == self.epoch && sending.mix.epoch == *epoch =>
             {
+                if self.epoch == u32::MAX {
+                    return Err(Error::LimitExceeded);
+                }
                 Ok(Some(sending.mix.clone()))
             }
             (KemField::Mix { .. }, _) => Err(Error::KemMismatch),
