@@ -202,7 +202,9 @@ say "JavaScript benches ($mode)"
   fi
   # Ratchet version 2 against version 1 (PROTOCOL.md §22) through the npm
   # package: 100-byte messages alternating every 3 (the native
-  # pq_alternate3_100B), Node and Chromium.
+  # pq_alternate3_100B), Node and Chromium; full runs add vodozemac's Olm
+  # built to WebAssembly (one fat-LTO build, so not in --short/CI runs).
+  if [ "$mode" != short ]; then bash pqratchet-olm.sh; fi
   node pqratchet-node.mjs "${att_args[@]}" >"$results/pq-ratchet-js-node.json"
   if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ -d "$root/js-tests/node_modules/playwright-core" ]; then
     node pqratchet-chromium.mjs "${att_args[@]}" >"$results/pq-ratchet-js-chromium.json"

@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 target=${CARGO_TARGET_DIR:-$root/target}
 out="$root/bench-results/wasm-olm"
-cargo build -q --manifest-path benches/js/pqratchet-olm/Cargo.toml --lib \
+cargo build -q --locked --manifest-path benches/js/pqratchet-olm/Cargo.toml --lib \
   --target wasm32-unknown-unknown --release
 rm -rf "$out"
 for t in node web; do
