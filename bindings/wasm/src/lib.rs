@@ -43,6 +43,15 @@ use sotto::{
 };
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "contact")]
+mod contact;
+// The generator of the multi-device build: the operating system's, or the
+// recorded draws of a known-answer test (shared with bindings/wasm-groups
+// and bindings/wasm-devices).
+#[cfg(feature = "records")]
+#[allow(dead_code)]
+#[path = "../../wasm-common/kit.rs"]
+mod kit;
 #[cfg(feature = "records")]
 mod record;
 
