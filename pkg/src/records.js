@@ -60,6 +60,35 @@ export function extend(k) {
 
   const orNull = (value) => (value === undefined ? null : value);
 
+  // Defines read-only properties of Class: each getter reads its raw object
+  // (checked live) with `fn`.
+  function getters(Class, table) {
+    for (const [name, fn] of Object.entries(table)) {
+      Object.defineProperty(Class.prototype, name, {
+        get() {
+          const state = self(this, Class);
+          return call(() => fn(check(state, 'this')));
+        },
+        configurable: true,
+      });
+    }
+  }
+
+  // Defines methods of Class taking one device id.
+  function perDevice(Class, table) {
+    for (const [name, fn] of Object.entries(table)) {
+      Object.defineProperty(Class.prototype, name, {
+        value(id) {
+          const state = self(this, Class);
+          const d = deviceId(id, 'deviceId');
+          return call(() => fn(check(state, 'this'), d));
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
   /**
    * Every session with one remote device: the current one, used to send,
    * and up to 5 archived ones that still decrypt late messages
@@ -145,50 +174,6 @@ export function extend(k) {
       const [localId, remoteId] = context(ctx);
       return call(() => check(state, 'this').decrypt(check(accountState, 'account'), data, localId, remoteId));
     }
-    /** The current session's id, or null for an empty record. */
-    get currentId() {
-      const state = self(this, SessionRecord);
-      return orNull(call(() => check(state, 'this').current_id()));
-    }
-    /** Every session's id, current first, then archived newest first. */
-    get sessionIds() {
-      const state = self(this, SessionRecord);
-      const packed = call(() => check(state, 'this').session_ids());
-      const ids = [];
-      for (let at = 0; at < packed.length; at += 32) ids.push(packed.slice(at, at + 32));
-      return ids;
-    }
-    /** Number of sessions held (current and archived). */
-    get sessionCount() {
-      const state = self(this, SessionRecord);
-      return call(() => check(state, 'this').len());
-    }
-    get isEmpty() {
-      const state = self(this, SessionRecord);
-      return call(() => check(state, 'this').is_empty());
-    }
-    /** The peer's identity record in the current session (null when empty). */
-    get remoteIdentity() {
-      const state = self(this, SessionRecord);
-      return orNull(call(() => check(state, 'this').remote_identity()));
-    }
-    get localIdentity() {
-      const state = self(this, SessionRecord);
-      return orNull(call(() => check(state, 'this').local_identity()));
-    }
-    get canEncrypt() {
-      const state = self(this, SessionRecord);
-      return call(() => check(state, 'this').can_encrypt()) ?? false;
-    }
-    /** Whether the current session runs ratchet version 2 (null when empty). */
-    get usesPqRatchet() {
-      const state = self(this, SessionRecord);
-      return orNull(call(() => check(state, 'this').uses_pq_ratchet()));
-    }
-    get kemEpoch() {
-      const state = self(this, SessionRecord);
-      return orNull(call(() => check(state, 'this').kem_epoch()));
-    }
     /** The current session's padding, 'padme' or 'none' (null when empty). */
     get padding() {
       const state = self(this, SessionRecord);
@@ -231,31 +216,6 @@ export function extend(k) {
       const key = storageKeyBytes(storageKey);
       const tape = draws(options);
       return call(() => check(state, 'this').seal(key, tape));
-    }
-    /** The person's user key (33 bytes). */
-    get userKey() {
-      const state = self(this, Contact);
-      return call(() => check(state, 'this').user_key());
-    }
-    /** The encoded device list (for `DeviceList.fromBytes` of `sotto/devices`). */
-    get deviceList() {
-      const state = self(this, Contact);
-      return call(() => check(state, 'this').list_bytes());
-    }
-    get listVersion() {
-      const state = self(this, Contact);
-      return call(() => check(state, 'this').list_version());
-    }
-    /** The listed device ids, ascending. */
-    get deviceIds() {
-      const state = self(this, Contact);
-      return Array.from(call(() => check(state, 'this').device_ids()));
-    }
-    /** The listed identity record of a device, or null. */
-    deviceIdentity(id) {
-      const state = self(this, Contact);
-      const d = deviceId(id, 'deviceId');
-      return orNull(call(() => check(state, 'this').device_identity(d)));
     }
     /** Device ids with a session record, ascending. */
     devicesWithSession() {
@@ -302,36 +262,53 @@ export function extend(k) {
       const userKey = call(() => state.raw.user_key());
       return { from: { userKey, deviceId: from }, to: out.slice(0, 33), plaintext: out.slice(33) };
     }
-    /** Sessions held with a device (0 without a record). */
-    sessionCount(id) {
-      const state = self(this, Contact);
-      const d = deviceId(id, 'deviceId');
-      return call(() => check(state, 'this').session_count(d));
-    }
-    /** The current session id with a device, or null. */
-    currentSessionId(id) {
-      const state = self(this, Contact);
-      const d = deviceId(id, 'deviceId');
-      return orNull(call(() => check(state, 'this').current_id(d)));
-    }
-    /** The peer identity of the current session with a device, or null. */
-    remoteIdentity(id) {
-      const state = self(this, Contact);
-      const d = deviceId(id, 'deviceId');
-      return orNull(call(() => check(state, 'this').remote_identity(d)));
-    }
-    /** Whether the current session with a device runs ratchet version 2 (null: none). */
-    usesPqRatchet(id) {
-      const state = self(this, Contact);
-      const d = deviceId(id, 'deviceId');
-      return orNull(call(() => check(state, 'this').uses_pq_ratchet(d)));
-    }
-    kemEpoch(id) {
-      const state = self(this, Contact);
-      const d = deviceId(id, 'deviceId');
-      return orNull(call(() => check(state, 'this').kem_epoch(d)));
-    }
   }
+
+  getters(SessionRecord, {
+    /** The current session's id, or null for an empty record. */
+    currentId: (raw) => orNull(raw.current_id()),
+    /** Every session's id, current first, then archived newest first. */
+    sessionIds: (raw) => {
+      const packed = raw.session_ids();
+      const ids = [];
+      for (let at = 0; at < packed.length; at += 32) ids.push(packed.slice(at, at + 32));
+      return ids;
+    },
+    /** Number of sessions held (current and archived). */
+    sessionCount: (raw) => raw.len(),
+    isEmpty: (raw) => raw.is_empty(),
+    /** The peer's identity record in the current session (null when empty). */
+    remoteIdentity: (raw) => orNull(raw.remote_identity()),
+    localIdentity: (raw) => orNull(raw.local_identity()),
+    canEncrypt: (raw) => raw.can_encrypt() ?? false,
+    /** Whether the current session runs ratchet version 2 (null when empty). */
+    usesPqRatchet: (raw) => orNull(raw.uses_pq_ratchet()),
+    kemEpoch: (raw) => orNull(raw.kem_epoch()),
+  });
+
+  getters(Contact, {
+    /** The person's user key (33 bytes). */
+    userKey: (raw) => raw.user_key(),
+    /** The encoded device list (for `DeviceList.fromBytes` of `sotto/devices`). */
+    deviceList: (raw) => raw.list_bytes(),
+    listVersion: (raw) => raw.list_version(),
+    /** The listed device ids, ascending. */
+    deviceIds: (raw) => Array.from(raw.device_ids()),
+  });
+
+  perDevice(Contact, {
+    /** Sessions held with a device (0 without a record). */
+    sessionCount: (raw, id) => raw.session_count(id),
+    /** The current session id with a device, or null. */
+    currentSessionId: (raw, id) => orNull(raw.current_id(id)),
+    /** The peer identity of the current session with a device, or null. */
+    remoteIdentity: (raw, id) => orNull(raw.remote_identity(id)),
+    /** Whether the current session with a device runs ratchet version 2 (null: none). */
+    usesPqRatchet: (raw, id) => orNull(raw.uses_pq_ratchet(id)),
+    kemEpoch: (raw, id) => orNull(raw.kem_epoch(id)),
+    /** The listed identity record of a device, or null. */
+    deviceIdentity: (raw, id) => orNull(raw.device_identity(id)),
+  });
 
   const OUTCOMES = ['sent', 'needsBundle', 'bundleRejected'];
 
@@ -340,8 +317,8 @@ export function extend(k) {
    * device of the sender (`own`, this person's own contact), through each
    * device's current session or a new one from `bundles` ([{ to, bundle }],
    * a PrekeyBundle or its bytes). Returns one line per device, recipient
-   * first, then own, by device id: `{ to, outcome, message?, newSession?,
-   * error? }`. Transactional: on error nothing changes.
+   * first, then own, by device id: { to, outcome, message?, newSession?,
+   * error? }. Transactional: on error nothing changes.
    */
   function sendToPerson(account, me, own, recipient, bundles, plaintext, options) {
     ensureReady();

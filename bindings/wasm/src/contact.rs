@@ -12,7 +12,7 @@
 //!   message`; nothing for 1 (needs a bundle); for 2 (bundle rejected),
 //!   `u32 BE error code`.
 
-use super::kit::with_rng;
+use super::draws::Draws;
 use super::{IntoJs, JsResult, WasmAccount, code, storage_key};
 use sotto::contact::{Contact, DEVICE_ADDRESS_LEN, DeviceAddress, Outcome, send_to_person};
 use sotto::person::USER_IDENTITY_KEY_LEN;
@@ -99,7 +99,7 @@ impl WasmContact {
     /// Seals the list and every record as one object (draws a 24-byte nonce).
     pub fn seal(&self, key: &[u8], draws: &[u8]) -> JsResult<Vec<u8>> {
         let key = storage_key(key)?;
-        with_rng(draws, |rng| self.inner.seal(&key, rng))
+        self.inner.seal(&key, &mut Draws::from(draws)).js()
     }
 
     /// The person's 33-byte user key.
@@ -228,17 +228,16 @@ pub fn contact_send_to_person(
 ) -> JsResult<Vec<u8>> {
     let me = address(me)?;
     let bundles = bundles(packed_bundles)?;
-    let report = with_rng(draws, |rng| {
-        send_to_person(
-            &account.inner,
-            &me,
-            &mut own.inner,
-            &mut recipient.inner,
-            &bundles,
-            plaintext,
-            rng,
-        )
-    })?;
+    let report = send_to_person(
+        &account.inner,
+        &me,
+        &mut own.inner,
+        &mut recipient.inner,
+        &bundles,
+        plaintext,
+        &mut Draws::from(draws),
+    )
+    .js()?;
     let mut out = Vec::new();
     for delivery in report {
         out.extend_from_slice(&delivery.to.to_bytes());

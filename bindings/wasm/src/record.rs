@@ -13,7 +13,7 @@
 //! Every call that draws randomness takes `draws`: empty for the operating
 //! system's generator, else the exact bytes of a known-answer test.
 
-use super::kit::with_rng;
+use super::draws::Draws;
 use super::{IntoJs, JsResult, WasmAccount, WasmBundle, WasmSession, code, storage_key};
 use sotto::{Error, Padding, SessionContext, SessionRecord};
 use wasm_bindgen::prelude::*;
@@ -51,7 +51,7 @@ impl WasmRecord {
     /// Seals the record (draws a 24-byte nonce).
     pub fn seal(&self, key: &[u8], draws: &[u8]) -> JsResult<Vec<u8>> {
         let key = storage_key(key)?;
-        with_rng(draws, |rng| self.inner.seal(&key, rng))
+        self.inner.seal(&key, &mut Draws::from(draws)).js()
     }
 
     /// Starts a new current session from a bundle; returns its id.
@@ -64,16 +64,21 @@ impl WasmRecord {
         draws: &[u8],
     ) -> JsResult<Vec<u8>> {
         let context = SessionContext::new(local_id, remote_id);
-        let id = with_rng(draws, |rng| {
-            self.inner
-                .initiate(&account.inner, &bundle.inner, &context, rng)
-        })?;
+        let id = self
+            .inner
+            .initiate(
+                &account.inner,
+                &bundle.inner,
+                &context,
+                &mut Draws::from(draws),
+            )
+            .js()?;
         Ok(id.as_bytes().to_vec())
     }
 
     /// Encrypts with the current session.
     pub fn encrypt(&mut self, plaintext: &[u8], draws: &[u8]) -> JsResult<Vec<u8>> {
-        with_rng(draws, |rng| self.inner.encrypt(plaintext, rng))
+        self.inner.encrypt(plaintext, &mut Draws::from(draws)).js()
     }
 
     /// Decrypts any message of the peer device (transactional over the
