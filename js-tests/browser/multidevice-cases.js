@@ -382,7 +382,10 @@ export async function run(api, devices, { records: rv, fanout: fv }) {
     eq(toHex(restored.seal(key, NONCE)), toHex(theirs.seal(key, NONCE)), 'same state');
     const reply = restored.encrypt('from the restored record');
     eq(new TextDecoder().decode(mine.decrypt(a, reply, ab)), 'from the restored record', 'restored copy works');
-    throwsKind(() => SessionRecord.unseal(key, sealed.slice(0, 40)), sealed.length > 40 ? 'UNSEAL_FAILED' : 'TRUNCATED', api);
+    const corrupt = sealed.slice();
+    corrupt[corrupt.length - 1] ^= 1;
+    throwsKind(() => SessionRecord.unseal(key, corrupt), 'UNSEAL_FAILED', api);
+    throwsKind(() => SessionRecord.unseal(key, sealed.slice(0, 40)), 'TRUNCATED', api);
     // An empty record: nothing to encrypt with; getters are null.
     const empty = SessionRecord.create();
     eq(empty.isEmpty, true, 'empty');
