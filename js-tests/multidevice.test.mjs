@@ -52,10 +52,11 @@ test('the main API over its own module; CommonJS and ESM are the same objects', 
 
 // The entry's own budget: the .wasm and the JavaScript a browser loads for
 // `sotto/multidevice`, `gzip -9 -n`. The main entry's module with records
-// and contacts (about 8 KB more .wasm) and records.js: 107.6 KB when set.
+// (+6.8 KB .wasm) and contacts (+12.3 KB), its larger glue (+1.0 KB) and
+// records.js (2.4 KB): 120,744 B when set, against 98,217 B for `sotto`.
 // An app that sends to people loads it instead of `sotto`, never both.
 // Also checked by scripts/test-wasm.sh.
-const MULTIDEVICE_GZIP_BUDGET = 110_000;
+const MULTIDEVICE_GZIP_BUDGET = 124_000;
 test(`multidevice web build is at most ${MULTIDEVICE_GZIP_BUDGET} bytes gzipped`, (t) => {
   let total = 0;
   for (const name of ['sotto_wasm_bg.wasm', 'sotto_wasm.js', 'api.js', 'records.js', 'index.js']) {

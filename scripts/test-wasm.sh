@@ -107,9 +107,10 @@ done
 # `sotto/multidevice`: the main entry's module with session records and
 # contacts (bindings/wasm, features `records` and `contact`) and its
 # JavaScript (the main api.js, records.js), with its own budget (also
-# checked by js-tests/multidevice.test.mjs): 107.6 KB when set. It replaces
+# checked by js-tests/multidevice.test.mjs): 120,744 B when set (records
+# +6.8 KB and contacts +12.3 KB of .wasm over the main module). It replaces
 # `sotto` in an app that sends to people; the main entry keeps its 100 KB.
-md_budget=110000
+md_budget=124000
 md_total=0
 for f in sotto_wasm_bg.wasm sotto_wasm.js api.js records.js index.js; do
   md_total=$((md_total + $(gzip -9 -n -c "pkg/dist/multidevice/web/$f" | wc -c)))

@@ -391,7 +391,8 @@ export async function run(api, devices, { records: rv, fanout: fv }) {
     eq(empty.isEmpty, true, 'empty');
     eq(empty.currentId, null, 'no id');
     unchanged(empty, key, () => empty.encrypt('x'), 'INVALID_ARGUMENT');
-    throwsKind(() => empty.decrypt(b, new Uint8Array(3), ba), 'TRUNCATED', api);
+    throwsKind(() => empty.decrypt(b, new Uint8Array(0), ba), 'TRUNCATED', api);
+    throwsKind(() => empty.decrypt(b, new Uint8Array(3), ba), 'UNSUPPORTED_VERSION', api);
     throwsKind(() => mine.decrypt(a, 'text', ab), 'WRONG_ARGUMENT_TYPE', api);
     throwsKind(() => mine.initiate(b.prekeyBundle(), a, ab), 'WRONG_ARGUMENT_TYPE', api);
     throwsKind(() => SessionRecord.fromSession(mine), 'WRONG_ARGUMENT_TYPE', api);
