@@ -5,10 +5,12 @@
 //! otherwise write around single sessions.
 //!
 //! Behind the crate feature `records`, off in the main build of the package
-//! (`sotto`): it adds about 6 KB gzipped, which the main build's 100,000 B
-//! budget (issue 14) has no room for. The package's second build of this
-//! crate, `sotto/multidevice`, turns it on (with `contact`); its sizes are in
-//! pkg/README.md.
+//! (`sotto`): it adds 6.8 KB gzipped to the .wasm (88,423 -> 95,213 B with
+//! scripts/build-wasm.sh's flags), which the main build's 100,000 B budget
+//! (issue 14; 98,217 B without it) has no room for. The package's second
+//! build of this crate, `sotto/multidevice`, turns it on with `contact`
+//! (+12.3 KB more: `sotto::contact`'s fan-out, receive and sealing, and
+//! device lists): 107,544 B of .wasm, 120,744 B with its JavaScript.
 //!
 //! Every call that draws randomness takes `draws`: empty for the operating
 //! system's generator, else the exact bytes of a known-answer test.
