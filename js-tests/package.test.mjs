@@ -107,10 +107,17 @@ test('the tarball holds the builds, the .wasm and the types, and nothing else', 
       `dist/${m}/node/sotto_${m}.js`,
       `dist/${m}/node/sotto_${m}_bg.wasm`,
     ]),
+    // sotto/multidevice: the main entry's API with records and contacts.
+    'dist/multidevice.d.ts',
+    'dist/multidevice.d.cts',
+    ...['index.js', 'api.js', 'records.js', 'sotto_wasm.js', 'sotto_wasm_bg.wasm'].map((f) => `dist/multidevice/web/${f}`),
+    ...['index.js', 'index.mjs', 'api.js', 'records.js', 'package.json', 'sotto_wasm.js', 'sotto_wasm_bg.wasm'].map(
+      (f) => `dist/multidevice/node/${f}`,
+    ),
   ]) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
-  assert.equal(files.length, 50, files.join('\n'));
+  assert.equal(files.length, 64, files.join('\n'));
 });
 
 test('Node: import and require by package name', async () => {
@@ -157,6 +164,25 @@ console.log(new TextDecoder().decode(h.decrypt(g.encrypt('grouped').message).pla
   );
   assert.equal(run('node', ['people.mjs'], project).trim(), 'grouped 33');
   assert.equal(run('node', ['people.cjs'], project).trim(), 'grouped 33');
+  // sotto/multidevice, both ways.
+  const records = `
+const a = Account.create();
+const b = Account.create();
+b.generateOneTimePrekeys(1);
+const mine = SessionRecord.create();
+mine.initiate(a, b.prekeyBundle(), { localId: 'a', remoteId: 'b' });
+const { record, plaintext } = SessionRecord.accept(b, mine.encrypt('recorded'), { localId: 'b', remoteId: 'a' });
+console.log(new TextDecoder().decode(plaintext), record.sessionCount, typeof Contact.fromDeviceList, typeof sendToPerson);`;
+  await writeFile(
+    join(project, 'md.mjs'),
+    `import init, { Account, SessionRecord, Contact, sendToPerson } from 'sotto/multidevice';\nawait init();\n${records}\n`,
+  );
+  await writeFile(
+    join(project, 'md.cjs'),
+    `const { Account, SessionRecord, Contact, sendToPerson } = require('sotto/multidevice');\n${records}\n`,
+  );
+  assert.equal(run('node', ['md.mjs'], project).trim(), 'recorded 1 function function');
+  assert.equal(run('node', ['md.cjs'], project).trim(), 'recorded 1 function function');
 });
 
 test('TypeScript: the declarations type-check for import and require', async () => {
@@ -215,13 +241,32 @@ const answer: string = ScannedOffer.fromQr(offer.qrPayload).respond(user, { devi
 const rollback: 24 = DeviceErrorCode.ROLLBACK;
 export { next, read, epoch, unknown, change, linked, answer, rollback };
 `;
+  const multi = `
+const md: MdAccount = MdAccount.create();
+const rec: SessionRecord = SessionRecord.create();
+const id: Uint8Array = rec.initiate(md, new Uint8Array(1), { localId: 'a', remoteId: 'b' }, { randomness: new Uint8Array(1) });
+const current: Uint8Array | null = rec.currentId;
+const contact: Contact = Contact.fromDeviceList(new Uint8Array(1), new Uint8Array(33));
+const me: DeviceAddress = { userKey: new Uint8Array(33), deviceId: 1 };
+const report: Delivery[] = sendToPerson(md, me, contact, contact, [{ to: me, bundle: new Uint8Array(1) }], 'x');
+const first = report[0];
+const sentMessage: Uint8Array | undefined = first.outcome === 'sent' ? first.message : undefined;
+const got: Received = contact.decrypt(md, me, 2, new Uint8Array(1));
+const mdChange: { added: number[]; removed: number[] } = contact.updateList(new Uint8Array(1));
+const unknownDevice: 28 = MdErrorCode.UNKNOWN_DEVICE;
+export { id, current, sentMessage, got, mdChange, unknownDevice };
+`;
+  const multiImports = `import { Account as MdAccount, SessionRecord, Contact, sendToPerson, ErrorCode as MdErrorCode, type DeviceAddress, type Delivery, type Received } from 'sotto/multidevice';\n`;
   const peopleImports = `import { GroupSession, parseGroupMessage, ErrorCode as GroupErrorCode, type GroupEncrypted, type GroupDecrypted } from 'sotto/groups';\n` +
     `import { UserIdentity, LinkOffer, ScannedOffer, ErrorCode as DeviceErrorCode, type DeviceList, type DeviceEntry, type LinkedDevice } from 'sotto/devices';\n`;
   await writeFile(
     join(project, 'typed.mts'),
-    `import init, { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${peopleImports}await init();\n${body}${attached}${people}`,
+    `import init, { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${peopleImports}${multiImports}await init();\n${body}${attached}${people}${multi}`,
   );
-  await writeFile(join(project, 'typed.cts'), `import { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${peopleImports}${body}${attached}${people}`);
+  await writeFile(
+    join(project, 'typed.cts'),
+    `import { ${names} } from 'sotto';\nimport { ${attNames} } from 'sotto/attachments';\n${peopleImports}${multiImports}${body}${attached}${people}${multi}`,
+  );
   run(bin('tsc'), ['-p', 'tsconfig.json'], project);
   elapsed('tsc');
   // And a misuse is rejected.

@@ -148,6 +148,54 @@ for sub in groups devices; do
   cp "$src/$sub.d.ts" "$dist/$sub.d.cts"
 done
 
+# `sotto/multidevice`: the main entry plus session records and sending to a
+# person (PROTOCOL.md §17, §20), one module built from bindings/wasm with the
+# features `records` and `contact` (records and contacts take the main
+# entry's accounts and sessions, so they must live in the same module). Its
+# api.js is the main entry's; records.js adds the classes through bind's
+# third argument; index.js is the main web.js, binding with it and exporting
+# the added names. The main module above is unchanged by it.
+CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p sotto-wasm --features contact --target wasm32-unknown-unknown --profile wasm-release
+input="$target_dir/wasm32-unknown-unknown/wasm-release/sotto_wasm.wasm"
+for target in web nodejs; do
+  wasm-bindgen --target "$target" --out-dir "$work/md-$target" --out-name sotto_wasm \
+    --no-typescript "$input"
+  wasm_opt_size "$work/md-$target/sotto_wasm_bg.wasm" "$work/md-$target/opt.wasm"
+  mv "$work/md-$target/opt.wasm" "$work/md-$target/sotto_wasm_bg.wasm"
+done
+if grep -nE '^(import|export) ' "$src/records.js" | grep -v '^[0-9]*:export function extend(' >/dev/null; then
+  echo "build-wasm: pkg/src/records.js must have exactly one export (function extend)" >&2
+  exit 1
+fi
+md="$dist/multidevice"
+mkdir -p "$md/web" "$md/node"
+cp "$work/md-web/sotto_wasm.js" "$work/md-web/sotto_wasm_bg.wasm" "$md/web/"
+strip_comments "$src/api.js" >"$md/web/api.js"
+strip_comments "$src/records.js" >"$md/web/records.js"
+bind_line='const api = bind(glue, () => ready);'
+if [ "$(grep -cxF "$bind_line" "$src/web.js")" != 1 ]; then
+  echo "build-wasm: pkg/src/web.js must have the line '$bind_line' exactly once (sotto/multidevice derives its entry from it)" >&2
+  exit 1
+fi
+{
+  echo "import { extend } from './records.js';"
+  strip_comments "$src/web.js" | sed "s/^const api = bind(glue, () => ready);\$/const api = bind(glue, () => ready, extend);/"
+  echo 'export const { SessionRecord, Contact, sendToPerson } = api;'
+} >"$md/web/index.js"
+node "$root/scripts/minify.mjs" "$md/web/sotto_wasm.js" "$md/web/api.js" "$md/web/records.js" "$md/web/index.js"
+cp "$work/md-nodejs/sotto_wasm.js" "$work/md-nodejs/sotto_wasm_bg.wasm" "$md/node/"
+printf '{\n  "type": "commonjs"\n}\n' >"$md/node/package.json"
+cp "$dist/node/api.js" "$md/node/api.js"
+{
+  echo "'use strict';"
+  sed 's/^export function extend(/function extend(/' "$src/records.js"
+  echo 'module.exports = { extend };'
+} >"$md/node/records.js"
+cp "$src/multidevice-node.cjs" "$md/node/index.js"
+cp "$src/multidevice-node.mjs" "$md/node/index.mjs"
+cp "$src/multidevice.d.ts" "$dist/multidevice.d.ts"
+sed "s|'./sotto.js'|'./sotto.cjs'|" "$src/multidevice.d.ts" >"$dist/multidevice.d.cts"
+
 echo
 echo "build-wasm: wrote $dist"
 (cd "$dist" && find . -type f | LC_ALL=C sort | xargs sha256sum)
@@ -156,6 +204,8 @@ printf '%-42s %10s %10s\n' file bytes gzip-9
 for f in web/sotto_wasm_bg.wasm web/sotto_wasm.js web/api.js web/index.js node/sotto_wasm_bg.wasm node/sotto_wasm.js \
   attachments/web/sotto_attachments_bg.wasm attachments/web/sotto_attachments.js attachments/web/core.js attachments/web/index.js \
   groups/web/sotto_groups_bg.wasm groups/web/sotto_groups.js groups/web/core.js groups/web/index.js \
-  devices/web/sotto_devices_bg.wasm devices/web/sotto_devices.js devices/web/core.js devices/web/index.js; do
+  devices/web/sotto_devices_bg.wasm devices/web/sotto_devices.js devices/web/core.js devices/web/index.js \
+  multidevice/web/sotto_wasm_bg.wasm multidevice/web/sotto_wasm.js multidevice/web/api.js multidevice/web/records.js \
+  multidevice/web/index.js; do
   printf '%-42s %10d %10d\n' "$f" "$(wc -c <"$dist/$f")" "$(gzip -9 -n -c "$dist/$f" | wc -c)"
 done

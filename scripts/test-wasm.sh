@@ -5,7 +5,8 @@
 #   2. rustfmt and clippy of bindings/wasm;
 #   3. builds the package (scripts/build-wasm.sh);
 #   4. enforces the size budget (gzipped .wasm + JS of the web build <= 100 KB, see below;
-#      also checked by js-tests/size.test.mjs), and sotto/attachments' own (34 KB);
+#      also checked by js-tests/size.test.mjs), and sotto/attachments',
+#      sotto/groups', sotto/devices' and sotto/multidevice's own;
 #   5. runs every JS test (js-tests/: Node, headless Chromium, npm pack + Vite,
 #      the README quickstart, the web demo) and prints the counts.
 # Honours CARGO_TARGET_DIR. Set SOTTO_UPDATE_SCREENSHOT=1 to refresh
@@ -43,6 +44,8 @@ fi
 step "rustfmt and clippy (bindings/wasm, bindings/wasm-attachments)"
 cargo fmt -p sotto-wasm -p sotto-wasm-attachments -- --check
 cargo clippy -p sotto-wasm -p sotto-wasm-attachments --target wasm32-unknown-unknown -- -D warnings
+# sotto/multidevice: bindings/wasm with session records and contacts.
+cargo clippy -p sotto-wasm --target wasm32-unknown-unknown --features contact -- -D warnings
 cargo fmt -p sotto-wasm-groups -p sotto-wasm-devices -- --check
 cargo clippy -p sotto-wasm-groups -p sotto-wasm-devices --target wasm32-unknown-unknown -- -D warnings
 
@@ -100,6 +103,23 @@ for sub_budget in groups:64000 devices:81000; do
     exit 1
   fi
 done
+
+# `sotto/multidevice`: the main entry's module with session records and
+# contacts (bindings/wasm, features `records` and `contact`) and its
+# JavaScript (the main api.js, records.js), with its own budget (also
+# checked by js-tests/multidevice.test.mjs): 120,744 B when set (records
+# +6.8 KB and contacts +12.3 KB of .wasm over the main module). It replaces
+# `sotto` in an app that sends to people; the main entry keeps its 100 KB.
+md_budget=124000
+md_total=0
+for f in sotto_wasm_bg.wasm sotto_wasm.js api.js records.js index.js; do
+  md_total=$((md_total + $(gzip -9 -n -c "pkg/dist/multidevice/web/$f" | wc -c)))
+done
+printf '%-26s %9s %9d   (budget %d)\n' 'multidevice gzipped' '' "$md_total" "$md_budget"
+if [ "$md_total" -gt "$md_budget" ]; then
+  echo "test-wasm: sotto/multidevice is $md_total bytes gzipped, over the $md_budget-byte budget" >&2
+  exit 1
+fi
 
 step "JS tests"
 tap=$(mktemp)

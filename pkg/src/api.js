@@ -27,7 +27,9 @@
 //      call into WebAssembly with the copies only.
 // Step 3 runs no caller code.
 
-export function bind(glue, isReady) {
+// `extend` (the `sotto/multidevice` build only, pkg/src/records.js) receives
+// this layer's internals and returns more exports over the same module.
+export function bind(glue, isReady, extend) {
   /**
    * Stable error codes: 1–99 from the Rust core (sotto::Error), 100–199 from
    * the bindings (sotto::BindingError, one table shared with the C ABI, whose
@@ -509,24 +511,10 @@ export function bind(glue, isReady) {
     }
     markBundlePublished(bundle) {
       const state = self(this, Account);
-      const bundleState = stateOf(bundle);
-      let encoded;
-      if (bundleState === undefined) {
-        encoded = bytes(bundle, 'bundle', MAX_INPUT, 'a PrekeyBundle or a Uint8Array');
-      } else if (bundleState.Class !== PrekeyBundle) {
-        throw wrongType('bundle', 'a PrekeyBundle or a Uint8Array', bundle);
-      } else {
-        check(bundleState, 'bundle');
-      }
+      const withBundle = bundleArg(bundle, 'bundle');
       call(() => {
         const raw = check(state, 'this');
-        if (bundleState !== undefined) return raw.mark_bundle_published(check(bundleState, 'bundle'));
-        const temporary = glue.WasmBundle.from_bytes(encoded);
-        try {
-          return raw.mark_bundle_published(temporary);
-        } finally {
-          temporary.free();
-        }
+        return withBundle((b) => raw.mark_bundle_published(b));
       });
     }
     signedPrekey() {
@@ -562,6 +550,27 @@ export function bind(glue, isReady) {
       const state = self(this, Account);
       call(() => check(state, 'this').rotate_last_resort_prekey());
     }
+  }
+
+  // A bundle argument: a PrekeyBundle (checked now, steps 1 and 3) or its
+  // encoding (copied now, step 2). Returns `(use) => use(rawBundle)` for
+  // inside call(): an encoding is decoded into a temporary raw bundle there.
+  function bundleArg(bundle, what) {
+    const state = stateOf(bundle);
+    if (state === undefined) {
+      const encoded = bytes(bundle, what, MAX_INPUT, 'a PrekeyBundle or a Uint8Array');
+      return (use) => {
+        const temporary = glue.WasmBundle.from_bytes(encoded);
+        try {
+          return use(temporary);
+        } finally {
+          temporary.free();
+        }
+      };
+    }
+    if (state.Class !== PrekeyBundle) throw wrongType(what, 'a PrekeyBundle or a Uint8Array', bundle);
+    check(state, what);
+    return (use) => use(check(state, what));
   }
 
   // `{ pqRatchet?: boolean }` (PROTOCOL.md §22.2: a bundle advertising
@@ -625,27 +634,11 @@ export function bind(glue, isReady) {
     static initiate(account, bundle, ctx) {
       ensureReady();
       const accountState = handle(account, Account, 'account');
-      const bundleState = stateOf(bundle);
-      let encoded;
-      if (bundleState === undefined) {
-        encoded = bytes(bundle, 'bundle', MAX_INPUT, 'a PrekeyBundle or a Uint8Array');
-      } else if (bundleState.Class !== PrekeyBundle) {
-        throw wrongType('bundle', 'a PrekeyBundle or a Uint8Array', bundle);
-      } else {
-        check(bundleState, 'bundle');
-      }
+      const withBundle = bundleArg(bundle, 'bundle');
       const [localId, remoteId] = context(ctx);
       const raw = call(() => {
         const rawAccount = check(accountState, 'account');
-        if (bundleState !== undefined) {
-          return glue.WasmSession.initiate(rawAccount, check(bundleState, 'bundle'), localId, remoteId);
-        }
-        const temporary = glue.WasmBundle.from_bytes(encoded);
-        try {
-          return glue.WasmSession.initiate(rawAccount, temporary, localId, remoteId);
-        } finally {
-          temporary.free();
-        }
+        return withBundle((b) => glue.WasmSession.initiate(rawAccount, b, localId, remoteId));
       });
       return new Session(TOKEN, raw);
     }
@@ -834,7 +827,7 @@ export function bind(glue, isReady) {
     return call(() => glue.memory_bytes());
   }
 
-  return {
+  const api = {
     wasmMemoryBytes,
     ErrorCode,
     MessageTypeCode,
@@ -849,4 +842,28 @@ export function bind(glue, isReady) {
     checkIdentityKey,
     generateStorageKey,
   };
+  if (!extend) return api;
+  const more = extend({
+    glue,
+    api,
+    ErrorCode,
+    SottoError,
+    call,
+    ensureReady,
+    stateOf,
+    check,
+    handle,
+    self,
+    Handle,
+    TOKEN,
+    bytes,
+    bytesOrText,
+    storageKeyBytes,
+    context,
+    wrongType,
+    read,
+    bundleArg,
+    MAX_PLAINTEXT,
+  });
+  return { ...api, ...more };
 }

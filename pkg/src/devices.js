@@ -23,7 +23,7 @@ export function bind(glue, isReady) {
     EXPIRED: 25,
     LINK_FAILED: 27,
   });
-  const { ErrorCode, SottoError, call, bytes, storageKey, seconds, integer, options, live, Handle, TOKEN } = k;
+  const { ErrorCode, SottoError, call, bytes, storageKey, seconds, integer, options, live, Handle, TOKEN, getters } = k;
 
   const NONE = new Uint8Array(0);
   // Known-answer tests only: the exact random bytes a call draws.
@@ -66,14 +66,6 @@ export function bind(glue, isReady) {
       const raw = live(this, DeviceList);
       return call(() => raw.to_bytes());
     }
-    get userKey() {
-      const raw = live(this, DeviceList);
-      return call(() => raw.user_key());
-    }
-    get version() {
-      const raw = live(this, DeviceList);
-      return call(() => raw.version());
-    }
     /** [{ deviceId, identityKey, addedAt }] sorted by deviceId. */
     get devices() {
       const raw = live(this, DeviceList);
@@ -107,22 +99,6 @@ export function bind(glue, isReady) {
     toBytes() {
       const raw = live(this, DeviceCertificate);
       return call(() => raw.to_bytes());
-    }
-    get userKey() {
-      const raw = live(this, DeviceCertificate);
-      return call(() => raw.user_key());
-    }
-    get deviceId() {
-      const raw = live(this, DeviceCertificate);
-      return call(() => raw.device_id());
-    }
-    get deviceIdentity() {
-      const raw = live(this, DeviceCertificate);
-      return call(() => raw.device_identity());
-    }
-    get listVersion() {
-      const raw = live(this, DeviceCertificate);
-      return call(() => raw.list_version());
     }
     /** Throws IDENTITY_MISMATCH unless it certifies the device with this identity key. */
     verifyDevice(identityKey) {
@@ -187,11 +163,6 @@ export function bind(glue, isReady) {
       const key = storageKey(storageKeyBytes);
       const tape = draws(options(opts, 'options').randomness);
       return call(() => raw.seal(key, tape));
-    }
-    /** The public user key (33 bytes), which contacts verify. */
-    get publicKey() {
-      const raw = live(this, UserIdentity);
-      return call(() => raw.public_key());
     }
     /** The committed device list, or null. */
     get deviceList() {
@@ -281,19 +252,6 @@ export function bind(glue, isReady) {
       const tape = draws(o.randomness);
       return new LinkOffer(TOKEN, call(() => glue.WasmLinkOffer.create(key, sealed, now, ttl, tape)));
     }
-    /** The bytes to show as a QR code (holds the QR secret: this screen only). */
-    get qrPayload() {
-      const raw = live(this, LinkOffer);
-      return call(() => raw.qr_payload());
-    }
-    get expiresAt() {
-      const raw = live(this, LinkOffer);
-      return call(() => raw.expires_at());
-    }
-    get used() {
-      const raw = live(this, LinkOffer);
-      return call(() => raw.is_used());
-    }
     /**
      * Opens the primary's response: EXPIRED past the expiry, LINK_FAILED
      * when it does not authenticate (tampered, for another offer, already
@@ -313,15 +271,6 @@ export function bind(glue, isReady) {
       const p = bytes(payload, 'payload');
       const now = seconds(options(opts, 'options').now, 'now');
       return new ScannedOffer(TOKEN, call(() => glue.WasmScannedOffer.from_qr(p, now)));
-    }
-    /** The new device's account identity key. */
-    get identityKey() {
-      const raw = live(this, ScannedOffer);
-      return call(() => raw.identity());
-    }
-    get expiresAt() {
-      const raw = live(this, ScannedOffer);
-      return call(() => raw.expires_at());
     }
     /**
      * Answers the offer as `user` with the new device as `deviceId`:
@@ -361,6 +310,36 @@ export function bind(glue, isReady) {
       return result;
     }
   }
+
+  getters(DeviceList, {
+    userKey: 'user_key',
+    version: 'version',
+  });
+
+  getters(DeviceCertificate, {
+    userKey: 'user_key',
+    deviceId: 'device_id',
+    deviceIdentity: 'device_identity',
+    listVersion: 'list_version',
+  });
+
+  getters(UserIdentity, {
+    /** The public user key (33 bytes), which contacts verify. */
+    publicKey: 'public_key',
+  });
+
+  getters(LinkOffer, {
+    /** The bytes to show as a QR code (holds the QR secret: this screen only). */
+    qrPayload: 'qr_payload',
+    expiresAt: 'expires_at',
+    used: 'is_used',
+  });
+
+  getters(ScannedOffer, {
+    /** The new device's account identity key. */
+    identityKey: 'identity',
+    expiresAt: 'expires_at',
+  });
 
   /** Bytes of WebAssembly memory this entry's module holds (for tests). */
   const wasmMemoryBytes = () => (isReady() ? glue.wasm_memory().buffer.byteLength : 0);

@@ -30,7 +30,7 @@ export function bind(glue, isReady) {
     UNKNOWN_SENDER_CHAIN: 29,
     EPOCH_MISMATCH: 30,
   });
-  const { ErrorCode, SottoError, call, bytes, bytesOrText, storageKey, seconds, integer, options, addresses, unpack, live } = k;
+  const { ErrorCode, SottoError, call, bytes, bytesOrText, storageKey, seconds, integer, options, addresses, unpack, live, getters } = k;
 
   const MAX_PLAINTEXT = 1 << 20;
   const NONE = new Uint8Array(0);
@@ -81,19 +81,6 @@ export function bind(glue, isReady) {
       return call(() => raw.seal(key));
     }
 
-    get groupId() {
-      const raw = live(this, GroupSession);
-      return call(() => raw.group_id());
-    }
-    get ownDevice() {
-      const raw = live(this, GroupSession);
-      return call(() => raw.own_device());
-    }
-    /** The current epoch (one more with every removal). */
-    get epoch() {
-      const raw = live(this, GroupSession);
-      return call(() => raw.epoch());
-    }
     /** The rotation policy and padding. */
     get config() {
       const raw = live(this, GroupSession);
@@ -104,11 +91,6 @@ export function bind(glue, isReady) {
     get members() {
       const raw = live(this, GroupSession);
       return unpack(call(() => raw.members()));
-    }
-    /** How many receiving chains are held. */
-    get receivingChains() {
-      const raw = live(this, GroupSession);
-      return call(() => raw.receiving_chains());
     }
     /** Whether a chain of `sender` at `epoch` is held. */
     hasChain(sender, epoch) {
@@ -198,6 +180,15 @@ export function bind(glue, isReady) {
     const [epoch, chain] = call(() => glue.message_numbers(m));
     return { groupId: call(() => glue.message_group_id(m)), sender: call(() => glue.message_sender(m)), epoch, chain };
   }
+
+  getters(GroupSession, {
+    groupId: 'group_id',
+    ownDevice: 'own_device',
+    /** The current epoch (one more with every removal). */
+    epoch: 'epoch',
+    /** How many receiving chains are held. */
+    receivingChains: 'receiving_chains',
+  });
 
   /** Bytes of WebAssembly memory this entry's module holds (for tests). */
   const wasmMemoryBytes = () => (isReady() ? glue.wasm_memory().buffer.byteLength : 0);

@@ -232,6 +232,21 @@ function kit(glue, isReady, codes) {
     return state.raw;
   }
 
+  // Read-only properties of Class, each the result of one method of its
+  // live raw object (`table`: property name -> raw method name), in place
+  // of a getter per property written out in the class.
+  function getters(Class, table) {
+    for (const [name, method] of Object.entries(table)) {
+      Object.defineProperty(Class.prototype, name, {
+        get() {
+          const raw = live(this, Class);
+          return call(() => raw[method]());
+        },
+        configurable: true,
+      });
+    }
+  }
+
   const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
   return {
@@ -251,6 +266,7 @@ function kit(glue, isReady, codes) {
     Handle,
     TOKEN,
     live,
+    getters,
     hex,
   };
 }

@@ -37,14 +37,33 @@
 )]
 
 use sotto::{
-    Account, BindingError, Error, KemPrekey, MessageType, OneTimePrekey, OsRng, Padding,
-    PrekeyBundle, PrekeyMessage, Role, SafetyNumber, Session, SessionContext, SignedPrekey,
-    StorageKey,
+    Account, BindingError, Error, KemPrekey, MessageType, OneTimePrekey, Padding, PrekeyBundle,
+    PrekeyMessage, Role, SafetyNumber, Session, SessionContext, SignedPrekey, StorageKey,
 };
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "contact")]
+mod contact;
+#[cfg(feature = "records")]
+mod draws;
 #[cfg(feature = "records")]
 mod record;
+
+/// The generator of every call: the operating system's. In the multi-device
+/// build (feature `records`) it is [`draws::Draws`], which records and
+/// contacts also use for known-answer tests: one generator type for the
+/// whole module, so that no generic function of the core (the handshake,
+/// the ratchet step with its ML-KEM encapsulation, sealing) is compiled
+/// twice, once per generator type (that doubled code was about 12 KB
+/// gzipped).
+#[cfg(not(feature = "records"))]
+const fn rng() -> sotto::OsRng {
+    sotto::OsRng
+}
+#[cfg(feature = "records")]
+const fn rng() -> draws::Draws<'static> {
+    draws::Draws::Os
+}
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -148,7 +167,7 @@ pub fn check_identity(bytes: &[u8]) -> JsResult<()> {
 /// A fresh random 32-byte storage key.
 #[wasm_bindgen]
 pub fn generate_storage_key() -> JsResult<Vec<u8>> {
-    Ok(StorageKey::generate(&mut OsRng).js()?.expose().to_vec())
+    Ok(StorageKey::generate(&mut rng()).js()?.expose().to_vec())
 }
 
 /// The current size of the module's linear memory in bytes (diagnostics:
@@ -185,7 +204,7 @@ impl WasmAccount {
     /// A fresh account.
     pub fn create() -> JsResult<WasmAccount> {
         Ok(WasmAccount {
-            inner: Account::new(&mut OsRng).js()?,
+            inner: Account::new(&mut rng()).js()?,
         })
     }
 
@@ -198,7 +217,7 @@ impl WasmAccount {
 
     /// Seals the account.
     pub fn seal(&self, key: &[u8]) -> JsResult<Vec<u8>> {
-        self.inner.seal(&storage_key(key)?, &mut OsRng).js()
+        self.inner.seal(&storage_key(key)?, &mut rng()).js()
     }
 
     /// The 130-byte identity record.
@@ -213,7 +232,7 @@ impl WasmAccount {
         let count = usize::try_from(count).map_err(|_| code(Error::InvalidArgument))?;
         let report = self
             .inner
-            .generate_one_time_prekeys(count, &mut OsRng)
+            .generate_one_time_prekeys(count, &mut rng())
             .js()?;
         let ids = |ids: &[u32]| {
             JsValue::from(
@@ -297,12 +316,12 @@ impl WasmAccount {
 
     /// Rotates the signed prekey.
     pub fn rotate_signed_prekey(&mut self) -> JsResult<()> {
-        self.inner.rotate_signed_prekey(&mut OsRng).js()
+        self.inner.rotate_signed_prekey(&mut rng()).js()
     }
 
     /// Rotates the last-resort ML-KEM prekey.
     pub fn rotate_last_resort_prekey(&mut self) -> JsResult<()> {
-        self.inner.rotate_last_resort_prekey(&mut OsRng).js()
+        self.inner.rotate_last_resort_prekey(&mut rng()).js()
     }
 }
 
@@ -393,7 +412,7 @@ impl WasmSession {
     ) -> JsResult<WasmSession> {
         let context = SessionContext::new(local_id, remote_id);
         Ok(WasmSession {
-            inner: Session::initiate(&account.inner, &bundle.inner, &context, &mut OsRng).js()?,
+            inner: Session::initiate(&account.inner, &bundle.inner, &context, &mut rng()).js()?,
             accepted_plaintext: None,
         })
     }
@@ -436,12 +455,12 @@ impl WasmSession {
 
     /// Seals the session.
     pub fn seal(&self, key: &[u8]) -> JsResult<Vec<u8>> {
-        self.inner.seal(&storage_key(key)?, &mut OsRng).js()
+        self.inner.seal(&storage_key(key)?, &mut rng()).js()
     }
 
     /// Encrypts a plaintext.
     pub fn encrypt(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
-        self.inner.encrypt(plaintext, &mut OsRng).js()
+        self.inner.encrypt(plaintext, &mut rng()).js()
     }
 
     /// Decrypts a message (transactional).
