@@ -637,7 +637,7 @@ impl GroupSession {
             reserve_wiping(&mut chain.skipped, new_skipped.len(), || {
                 (0, Secret::zeroed())
             });
-            chain.skipped.extend(new_skipped.drain(..));
+            chain.skipped.append(&mut new_skipped);
             wipe_spare_capacity(&mut new_skipped, || (0, Secret::zeroed()));
         }
         chain.chain_key = next_key;
