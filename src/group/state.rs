@@ -12,7 +12,7 @@ use crate::limits::MAX_PLAINTEXT_LEN;
 use crate::padding::{Padding, pad, unpad};
 use crate::primitives::aead::{self, Algorithm, NONCE_LEN};
 use crate::primitives::ed25519::{self, PUBLIC_KEY_LEN};
-use crate::primitives::{Secret, random_array, wipe_spare_capacity};
+use crate::primitives::{Secret, random_array, reserve_wiping, wipe_spare_capacity};
 use crate::wire::{self, Hex, Kind, Writer};
 use crate::{Error, Result};
 use alloc::vec::Vec;
@@ -546,10 +546,8 @@ impl GroupSession {
             &padded,
             &mut out,
         )?;
-        let mut signed = Vec::with_capacity(SIGNATURE_LABEL.len() + out.len());
-        signed.put(SIGNATURE_LABEL);
-        signed.put(&out);
-        out.put(&sending.signing.sign(&signed));
+        let signature = sending.signing.sign_parts(&[SIGNATURE_LABEL, &out]);
+        out.put(&signature);
         Ok(out)
     }
 
@@ -577,10 +575,9 @@ impl GroupSession {
             return Err(Error::UnknownSenderChain);
         };
         let chain = self.receiving.get(position).ok_or(Error::Internal)?;
-        let mut signed = Vec::with_capacity(SIGNATURE_LABEL.len() + parts.signed.len());
-        signed.put(SIGNATURE_LABEL);
-        signed.put(parts.signed);
-        chain.verifier.verify(&signed, &parts.signature)?;
+        chain
+            .verifier
+            .verify_parts(&[SIGNATURE_LABEL, parts.signed], &parts.signature)?;
         let mask = index_mask(&chain.header_key, &parts.nonce);
         let index = u32::from_be_bytes(core::array::from_fn(|i| {
             parts.masked_index.get(i).copied().unwrap_or(0) ^ mask.get(i).copied().unwrap_or(0)
@@ -602,42 +599,51 @@ impl GroupSession {
             })?;
             Ok(padded)
         };
-        let plaintext;
-        let mut updated = chain.clone();
+        // Nothing is written to the state until the message has opened:
+        // the work is done on the held chain read-only, then committed.
         if index < chain.next {
             let slot = chain
                 .skipped
                 .binary_search_by_key(&index, |(i, _)| *i)
                 .map_err(|_| Error::DuplicateMessage)?;
             let (_, message_key) = chain.skipped.get(slot).ok_or(Error::Internal)?;
-            plaintext = open(message_key)?;
-            updated.skipped.remove(slot);
-            wipe_spare_capacity(&mut updated.skipped, || (0, Secret::zeroed()));
-        } else {
-            if index - chain.next > MAX_GROUP_SKIP {
-                return Err(Error::TooFarAhead);
-            }
-            let mut chain_key = chain.chain_key.clone();
-            let mut new_skipped = Vec::new();
-            let mut at = chain.next;
-            while at < index {
-                let (message_key, next) = step(&chain_key);
-                new_skipped.push((at, message_key));
-                chain_key = next;
-                at += 1;
-            }
-            let (message_key, next) = step(&chain_key);
-            plaintext = open(&message_key)?;
-            updated.skipped.extend(new_skipped);
-            updated.chain_key = next;
-            updated.next = index.checked_add(1).ok_or(Error::LimitExceeded)?;
+            let plaintext = open(message_key)?;
+            let chain = self.receiving.get_mut(position).ok_or(Error::Internal)?;
+            chain.skipped.remove(slot);
+            wipe_spare_capacity(&mut chain.skipped, || (0, Secret::zeroed()));
+            return Ok(GroupDecrypted {
+                sender: chain.sender.clone(),
+                epoch: chain.epoch,
+                plaintext,
+            });
         }
+        if index - chain.next > MAX_GROUP_SKIP {
+            return Err(Error::TooFarAhead);
+        }
+        let mut new_skipped = Vec::with_capacity(usize::try_from(index - chain.next).unwrap_or(0));
+        let mut at = chain.next;
+        let (mut message_key, mut next_key) = step(&chain.chain_key);
+        while at < index {
+            let (key, next) = step(&next_key);
+            new_skipped.push((at, core::mem::replace(&mut message_key, key)));
+            next_key = next;
+            at += 1;
+        }
+        let plaintext = open(&message_key)?;
+        let next_index = index.checked_add(1).ok_or(Error::LimitExceeded)?;
         // Commit: nothing below can fail.
-        let sender = updated.sender.clone();
-        let epoch = updated.epoch;
-        if let Some(slot) = self.receiving.get_mut(position) {
-            *slot = updated;
+        let chain = self.receiving.get_mut(position).ok_or(Error::Internal)?;
+        if !new_skipped.is_empty() {
+            reserve_wiping(&mut chain.skipped, new_skipped.len(), || {
+                (0, Secret::zeroed())
+            });
+            chain.skipped.append(&mut new_skipped);
+            wipe_spare_capacity(&mut new_skipped, || (0, Secret::zeroed()));
         }
+        chain.chain_key = next_key;
+        chain.next = next_index;
+        let sender = chain.sender.clone();
+        let epoch = chain.epoch;
         self.evict_skipped();
         Ok(GroupDecrypted {
             sender,

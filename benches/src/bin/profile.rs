@@ -156,9 +156,198 @@ fn main() {
                 }
             });
         }
+        #[cfg(feature = "vodozemac")]
+        "group-cmp" => group_cmp(n),
         other => {
             eprintln!("unknown workload {other}");
             std::process::exit(2);
         }
     }
+}
+
+/// `group-cmp [rounds]`: Sotto's group message (encrypt + decrypt, 100 B,
+/// `OsRng`) against vodozemac's Megolm in the same process, interleaved
+/// message by message so that both see the same machine load; prints the
+/// per-message time of each (median, 10th percentile, fastest) and their
+/// ratio,
+/// with the parts of Sotto's cost measured the same way.
+#[cfg(all(not(target_arch = "wasm32"), feature = "vodozemac"))]
+fn group_cmp(rounds: usize) {
+    use sotto::OsRng;
+    use sotto::group::{GroupConfig, GroupSession};
+    use sotto::primitives::{Secret, aead, ed25519, kdf};
+    use std::hint::black_box;
+    use std::time::Instant;
+    use vodozemac::megolm::{GroupSession as Megolm, InboundGroupSession, SessionConfig};
+
+    let m = sotto_bench::message();
+    let config = GroupConfig {
+        max_messages: u32::MAX,
+        max_age_secs: u64::MAX,
+        ..GroupConfig::default()
+    };
+    let names = [
+        b"alice@example.org/phone".as_slice(),
+        b"bob@example.org/laptop",
+    ];
+    let mut alice =
+        GroupSession::create([0x42; 16], names[0], &[names[1]], 0, config, 0, &mut OsRng).unwrap();
+    let mut bob =
+        GroupSession::create([0x42; 16], names[1], &[names[0]], 0, config, 0, &mut OsRng).unwrap();
+    bob.receive_distribution(&alice.distribution().to_bytes().unwrap(), names[0])
+        .unwrap();
+    let mut outbound = Megolm::new(SessionConfig::version_1());
+    let mut inbound = InboundGroupSession::new(&outbound.session_key(), SessionConfig::version_1());
+    let sample = alice.encrypt(&m, 0, &mut OsRng).unwrap().message;
+    bob.decrypt(&sample).unwrap();
+    let signing = ed25519::PrivateKey::from_seed(Secret::from_bytes([7; 32]));
+    let verifier = ed25519::PublicKey::from_bytes(&signing.public_key()).unwrap();
+    let signature = signing.sign(&sample);
+    let key = [9u8; 32];
+    let nonce = [3u8; 12];
+    let mut sealed = Vec::new();
+    aead::seal_into(
+        aead::Algorithm::ChaCha20Poly1305,
+        &key,
+        &nonce,
+        &sample[..70],
+        &m[..100],
+        &mut sealed,
+    )
+    .unwrap();
+    sealed.clear();
+    let padded = vec![0u8; 108];
+    aead::seal_into(
+        aead::Algorithm::ChaCha20Poly1305,
+        &key,
+        &nonce,
+        &sample[..90],
+        &padded,
+        &mut sealed,
+    )
+    .unwrap();
+
+    type Work<'a> = Box<dyn FnMut() + 'a>;
+    let mut works: Vec<(&str, Work)> = vec![
+        (
+            "sotto",
+            Box::new(|| {
+                let out = alice.encrypt(black_box(&m), 0, &mut OsRng).unwrap();
+                black_box(bob.decrypt(&out.message).unwrap());
+            }),
+        ),
+        (
+            "megolm",
+            Box::new(|| {
+                let message = outbound.encrypt(black_box(&m));
+                black_box(inbound.decrypt(&message).unwrap());
+            }),
+        ),
+        (
+            "ed25519 sign",
+            Box::new(|| {
+                black_box(signing.sign(black_box(&sample)));
+            }),
+        ),
+        (
+            "ed25519 verify_strict",
+            Box::new(|| {
+                verifier.verify(black_box(&sample), &signature).unwrap();
+            }),
+        ),
+        (
+            "OsRng 12 bytes",
+            Box::new(|| {
+                black_box(sotto::primitives::random_array::<12, _>(&mut OsRng).unwrap());
+            }),
+        ),
+        (
+            "hmac pair (chain step)",
+            Box::new(|| {
+                black_box(kdf::hmac_sha256_pair(
+                    black_box(&key),
+                    b"Sotto v1 group message key",
+                    b"Sotto v1 group chain key",
+                ));
+            }),
+        ),
+        (
+            "hmac (index mask)",
+            Box::new(|| {
+                black_box(kdf::hmac_sha256(black_box(&key), &nonce));
+            }),
+        ),
+        (
+            "aead seal 108 B",
+            Box::new(|| {
+                let mut out = Vec::with_capacity(256);
+                aead::seal_into(
+                    aead::Algorithm::ChaCha20Poly1305,
+                    &key,
+                    &nonce,
+                    &sample[..90],
+                    black_box(&padded),
+                    &mut out,
+                )
+                .unwrap();
+                black_box(out);
+            }),
+        ),
+        (
+            "aead open 108 B",
+            Box::new(|| {
+                black_box(
+                    aead::open(
+                        aead::Algorithm::ChaCha20Poly1305,
+                        &key,
+                        &nonce,
+                        &sample[..90],
+                        black_box(&sealed),
+                    )
+                    .unwrap(),
+                );
+            }),
+        ),
+    ];
+    // One operation at a time, the workloads alternating (the order turning
+    // each round): a time slice lost to another process spoils one sample,
+    // which the median ignores.
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); works.len()];
+    let count = works.len();
+    for round in 0..rounds.max(1) {
+        for j in 0..count {
+            let i = (round + j) % count;
+            let work = &mut works[i].1;
+            let start = Instant::now();
+            work();
+            times[i].push(start.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    let stat = |t: &[f64]| {
+        let mut t = t.to_vec();
+        t.sort_by(f64::total_cmp);
+        (t[t.len() / 2], t[t.len() / 10], t[0])
+    };
+    println!("{rounds} rounds, one operation each per round, interleaved (us):");
+    for (i, (name, _)) in works.iter().enumerate() {
+        let (median, p10, min) = stat(&times[i]);
+        println!("{name:24} median {median:7.2}  p10 {p10:7.2}  fastest {min:7.2}");
+    }
+    // The ratio of medians over consecutive blocks of rounds.
+    let block = (rounds / 10).max(1);
+    let ratios: Vec<f64> = times[0]
+        .chunks(block)
+        .zip(times[1].chunks(block))
+        .map(|(s, m)| stat(s).0 / stat(m).0)
+        .collect();
+    let (s, m) = (stat(&times[0]).0, stat(&times[1]).0);
+    let mut sorted = ratios.clone();
+    sorted.sort_by(f64::total_cmp);
+    println!(
+        "ratio sotto/megolm (medians): {:.3}; over {} blocks of {block} rounds: {:.3}..{:.3}",
+        s / m,
+        ratios.len(),
+        sorted[0],
+        sorted[sorted.len() - 1]
+    );
 }
