@@ -40,7 +40,7 @@ fn sotto_bytes(pq: bool, k: usize) -> f64 {
     let m = message();
     let mut total = 0;
     for i in 0..600 {
-        let (s, r) = if (i / k) % 2 == 0 {
+        let (s, r) = if (i / k).is_multiple_of(2) {
             (&mut a, &mut b)
         } else {
             (&mut b, &mut a)
@@ -58,7 +58,7 @@ fn olm_bytes(k: usize) -> f64 {
     let m = message();
     let mut total = 0;
     for i in 0..600 {
-        let (s, r) = if (i / k) % 2 == 0 {
+        let (s, r) = if (i / k).is_multiple_of(2) {
             (&mut a, &mut b)
         } else {
             (&mut b, &mut a)
@@ -115,7 +115,7 @@ fn alternating(c: &mut Criterion) {
         let mut i = 0usize;
         group.bench_function(name, |bench| {
             bench.iter(|| {
-                let (s, r) = if (i / 3) % 2 == 0 {
+                let (s, r) = if (i / 3).is_multiple_of(2) {
                     (&mut a, &mut b)
                 } else {
                     (&mut b, &mut a)
@@ -132,7 +132,7 @@ fn alternating(c: &mut Criterion) {
         let mut i = 0usize;
         group.bench_function("vodozemac", |bench| {
             bench.iter(|| {
-                let (s, r) = if (i / 3) % 2 == 0 {
+                let (s, r) = if (i / 3).is_multiple_of(2) {
                     (&mut a, &mut b)
                 } else {
                     (&mut b, &mut a)
