@@ -16,7 +16,7 @@
 #   dist/{web,node}        the npm package, laid out as scripts/build-wasm.sh does
 # with the same wasm-bindgen and wasm-opt invocations as build-wasm.sh.
 # Note: the package overrides of the workspace profile (Cargo.toml:
-# sotto-kernels, chacha20, poly1305, sha2, curve25519-dalek at 3) apply underneath every variant unless a
+# sotto-kernels, chacha20, poly1305, sha2 at 3) apply underneath every variant unless a
 # token sets those crates. The variants in docs/BENCHMARKS.md other than
 # `shipped`-equivalent ones were built before those overrides existed (the
 # profile was opt-level "z" for every crate). Honours CARGO_TARGET_DIR.
@@ -44,7 +44,7 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   sotto3 sotto2 sottos  opt-level 3 / 2 / "s" for the sotto crate (where the AEAD's
 #                 generic code was instantiated before sotto-kernels; ml-kem's still is)
 #   curve         opt-level 3 for curve25519-dalek (X25519, Ed25519 arithmetic;
-#                 the workspace profile has it since issue 14's kernels)
+#                 not in the workspace profile since ratchet v2: over the budget)
 #   curves        opt-level "s" for curve25519-dalek
 #   ed            opt-level 3 for ed25519-dalek
 #   kerns         opt-level "s" for sotto-kernels (the concrete AEAD/HMAC/HKDF
@@ -63,7 +63,6 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   lean          opt-level "z" for the crates that are not hot: sotto, the
 #                 binding crates, ed25519-dalek, wasm-bindgen/js-sys, serde-free
 #                 glue (every crate not at 3 and not ML-KEM's)
-#   inl=N         -C llvm-args=-inline-threshold=N (every crate, and the LTO)
 #   wstrip        wasm-opt --strip-target-features in addition (no effect on
 #                 the shipped module's bytes other than the section)
 variant() {
@@ -100,7 +99,6 @@ variant() {
       lean) for c in sotto sotto-wasm sotto-bench ed25519-dalek wasm-bindgen js-sys \
           zeroize subtle getrandom rand_core signature; do overrides+=("$c=z"); done ;;
       wstrip) wasmopt_extra+=(--strip-target-features) ;;
-      inl=*) rustflags+=" -C llvm-args=-inline-threshold=${tok#inl=}" ;;
       *=?) overrides+=("$tok") ;;
       simd) rustflags+=" -C target-feature=+simd128" ;;
       dalek64) rustflags+=' --cfg curve25519_dalek_bits="64"' ;;
