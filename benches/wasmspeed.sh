@@ -16,7 +16,7 @@
 #   dist/{web,node}        the npm package, laid out as scripts/build-wasm.sh does
 # with the same wasm-bindgen and wasm-opt invocations as build-wasm.sh.
 # Note: the package overrides of the workspace profile (Cargo.toml:
-# sotto-kernels, chacha20, poly1305, sha2, curve25519-dalek at 3) apply underneath every variant unless a
+# sotto-kernels, chacha20, poly1305, sha2 at 3) apply underneath every variant unless a
 # token sets those crates. The variants in docs/BENCHMARKS.md other than
 # `shipped`-equivalent ones were built before those overrides existed (the
 # profile was opt-level "z" for every crate). Honours CARGO_TARGET_DIR.
@@ -44,7 +44,7 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   sotto3 sotto2 sottos  opt-level 3 / 2 / "s" for the sotto crate (where the AEAD's
 #                 generic code was instantiated before sotto-kernels; ml-kem's still is)
 #   curve         opt-level 3 for curve25519-dalek (X25519, Ed25519 arithmetic;
-#                 the workspace profile has it since issue 14's kernels)
+#                 not in the workspace profile since ratchet v2: over the budget)
 #   curves        opt-level "s" for curve25519-dalek
 #   ed            opt-level 3 for ed25519-dalek
 #   kerns         opt-level "s" for sotto-kernels (the concrete AEAD/HMAC/HKDF
@@ -57,6 +57,14 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   conv          wasm-opt --converge --zero-filled-memory (the module defines
 #                 its memory, so it is zero-filled by the spec)
 #   shipped       the workspace profile and build-wasm.sh's wasm-opt level
+#   CRATE=LEVEL   opt-level LEVEL (0-3, s, z) for one crate, e.g. ml-kem=z
+#   finalz        opt-level "z" for the final crate (sotto-wasm, sotto-bench)
+#   glue=z        opt-level "z" for wasm-bindgen, js-sys and the binding crate
+#   lean          opt-level "z" for the crates that are not hot: sotto, the
+#                 binding crates, ed25519-dalek, wasm-bindgen/js-sys, serde-free
+#                 glue (every crate not at 3 and not ML-KEM's)
+#   wstrip        wasm-opt --strip-target-features in addition (no effect on
+#                 the shipped module's bytes other than the section)
 variant() {
   overrides=()
   rustflags=""
@@ -86,6 +94,12 @@ variant() {
       sottos) overrides+=("sotto=s") ;;
       sotto2) overrides+=("sotto=2") ;;
       final3) overrides+=("sotto-wasm=3" "sotto-bench=3") ;;
+      finalz) overrides+=("sotto-wasm=z" "sotto-bench=z") ;;
+      glue=z) for c in wasm-bindgen js-sys sotto-wasm sotto-bench; do overrides+=("$c=z"); done ;;
+      lean) for c in sotto sotto-wasm sotto-bench ed25519-dalek wasm-bindgen js-sys \
+          zeroize subtle getrandom rand_core signature; do overrides+=("$c=z"); done ;;
+      wstrip) wasmopt_extra+=(--strip-target-features) ;;
+      *=?) overrides+=("$tok") ;;
       simd) rustflags+=" -C target-feature=+simd128" ;;
       dalek64) rustflags+=' --cfg curve25519_dalek_bits="64"' ;;
       conv) wasmopt_extra+=(--converge --zero-filled-memory) ;;
@@ -122,7 +136,10 @@ build() {
   local cargo_home=${CARGO_HOME:-$HOME/.cargo}
   export RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo $rustflags"
   local crate wasm t
-  for crate in sotto-bench sotto-wasm; do
+  local crates=(sotto-bench sotto-wasm)
+  # WASMSPEED_PKG_ONLY=1: the package only (sizes while exploring; no speed runs).
+  [ -n "${WASMSPEED_PKG_ONLY:-}" ] && crates=(sotto-wasm)
+  for crate in "${crates[@]}"; do
     CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -q -p "$crate" \
       --target wasm32-unknown-unknown --profile wasm-release "${args[@]+"${args[@]}"}" --lib
     wasm="$target/wasm32-unknown-unknown/wasm-release/${crate//-/_}.wasm"
@@ -140,8 +157,10 @@ build() {
   unset RUSTFLAGS
   [ -n "${WASMSPEED_CARGO_ONLY:-}" ] && return
   # Primitive layer.
-  mv "$dir/sotto-bench-nodejs" "$dir/prims-node"
-  mv "$dir/sotto-bench-web" "$dir/prims-web"
+  if [ -z "${WASMSPEED_PKG_ONLY:-}" ]; then
+    mv "$dir/sotto-bench-nodejs" "$dir/prims-node"
+    mv "$dir/sotto-bench-web" "$dir/prims-web"
+  fi
   # The package, as scripts/build-wasm.sh lays it out.
   local src="$root/pkg/src" dist="$dir/dist"
   mkdir -p "$dist/web" "$dist/node"
@@ -173,7 +192,8 @@ print(json.dumps({
     "variant": name, "how": how.strip(),
     "package_wasm": dict(zip(["bytes", "gzip"], web[0])),
     "web_total": {"bytes": sum(w[0] for w in web), "gzip": sum(w[1] for w in web)},
-    "prims_wasm": dict(zip(["bytes", "gzip"], size(os.path.join(d, "prims-node/sotto_bench_bg.wasm")))),
+    "prims_wasm": dict(zip(["bytes", "gzip"], size(os.path.join(d, "prims-node/sotto_bench_bg.wasm"))))
+    if os.path.exists(os.path.join(d, "prims-node")) else None,
 }))
 EOF
   cat "$dir/sizes.json" >&2
