@@ -37,6 +37,8 @@ test('attachment demo: send a file, download it decrypted, refused when tampered
 
   for (const [box, kind] of [['#tamper', 'DECRYPTION_FAILED'], ['#truncate', 'TRUNCATED']]) {
     await page.check(box);
+    // The previous round's outcome must not satisfy the wait below.
+    await page.$eval('#bob-status', (el) => (el.textContent = ''));
     await page.click('#download');
     await page.waitForFunction(() => document.getElementById('bob-status').textContent.startsWith('refused'));
     assert.equal(await page.textContent('#bob-status'), `refused: ${kind}`);

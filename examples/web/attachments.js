@@ -38,6 +38,10 @@ async function served() {
 }
 
 $('download').addEventListener('click', async () => {
+  // Synchronously, before the first await: the previous outcome never
+  // stays on screen as if it were this download's.
+  $('bob-status').textContent = 'downloading…';
+  $('saved').hidden = true;
   const decrypt = createDecryptStream(message.descriptor, {
     onProgress: (n) => ($('bob-status').textContent = `decrypting… ${mb(n)}`),
   });
