@@ -482,11 +482,26 @@ mod tests {
         // Under Miri (an interpreter: this loop takes tens of minutes) only
         // the boundaries themselves; natively every length.
         let lengths: Vec<usize> = if cfg!(miri) {
-            [0, 1, 15, 16, 17, 64, SMALL_INPUT - 1, SMALL_INPUT, SMALL_INPUT + 1].to_vec()
+            [
+                0,
+                1,
+                15,
+                16,
+                17,
+                64,
+                SMALL_INPUT - 1,
+                SMALL_INPUT,
+                SMALL_INPUT + 1,
+            ]
+            .to_vec()
         } else {
             (0..70).chain(SMALL_INPUT - 40..SMALL_INPUT + 40).collect()
         };
-        let aad_lengths: &[usize] = if cfg!(miri) { &[0, 17] } else { &[0, 1, 15, 16, 17, 40] };
+        let aad_lengths: &[usize] = if cfg!(miri) {
+            &[0, 17]
+        } else {
+            &[0, 1, 15, 16, 17, 40]
+        };
         for len in lengths {
             for &aad_len in aad_lengths {
                 let text: Vec<u8> = (0..len).map(|i| i as u8).collect();
