@@ -28,7 +28,6 @@ use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write as _;
 use subtle::ConstantTimeEq;
 
 pub(crate) const SAFETY_NUMBER_LABEL: &[u8] = b"Sotto v1 safety number";
@@ -135,7 +134,16 @@ fn digits_of(fp: &[u8; 64]) -> String {
     let mut out = String::with_capacity(30);
     for chunk in fp.chunks_exact(5).take(6) {
         let value = chunk.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-        let _ = write!(out, "{:05}", value % 100_000);
+        // Five decimal digits with leading zeros (`{:05}`), written by hand:
+        // `core::fmt`'s integer padding is not otherwise needed in the
+        // WebAssembly module (issue 14).
+        let mut rest = value % 100_000;
+        let mut digits = [b'0'; 5];
+        for digit in digits.iter_mut().rev() {
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        out.extend(digits.iter().map(|&d| char::from(d)));
     }
     out
 }
@@ -180,10 +188,14 @@ impl SafetyNumber {
 
     /// The 60 decimal digits, identical on both sides.
     pub fn digits(&self) -> String {
-        let mut halves = [digits_of(&self.local), digits_of(&self.remote)];
-        halves.sort();
-        let [first, second] = halves;
-        first + &second
+        let (local, remote) = (digits_of(&self.local), digits_of(&self.remote));
+        // The smaller half first (a comparison rather than a slice sort:
+        // less WebAssembly code).
+        if local <= remote {
+            local + &remote
+        } else {
+            remote + &local
+        }
     }
 
     /// The digits in 12 groups of 5 separated by spaces, for display.
