@@ -135,8 +135,7 @@ fn digits_of(fp: &[u8; 64]) -> String {
     for chunk in fp.chunks_exact(5).take(6) {
         let value = chunk.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
         // Five decimal digits with leading zeros (`{:05}`), written by hand:
-        // `core::fmt`'s integer padding is not otherwise needed in the
-        // WebAssembly module (issue 14).
+        // a smaller WebAssembly module than `write!` (issue 14).
         let mut rest = value % 100_000;
         let mut digits = [b'0'; 5];
         for digit in digits.iter_mut().rev() {

@@ -125,7 +125,7 @@ pub(super) fn evict<T>(
 
 /// Sorts identifiers in ascending order: an insertion sort, because the
 /// lists are short (at most 2 × [`MAX_ONE_TIME_PREKEYS`](crate::limits::MAX_ONE_TIME_PREKEYS)
-/// evicted identifiers, already sorted within each kind) and the standard
+/// evicted identifiers) and the standard
 /// library's `sort_unstable` costs about 4 KB of WebAssembly (issue 14).
 /// Identifiers are unique, so the order is the same as any sort's.
 pub(super) fn sort_ids(ids: &mut [u32]) {
