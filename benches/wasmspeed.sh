@@ -10,14 +10,17 @@
 #   python3 benches/wasmspeed_report.py RESULT.json     markdown tables (benches/wasmspeed.md)
 #
 # A variant is: profile package overrides (opt-level per crate, on top of the
-# workspace's `wasm-release` profile), extra RUSTFLAGS, and the wasm-opt
-# level. For each variant the script builds
+# workspace's `wasm-release-speed` profile, the main module's: `wasm-release`
+# plus curve25519-dalek at 3 and the final crate at "z"), extra RUSTFLAGS,
+# and the wasm-opt level. For each variant the script builds
 #   prims-node, prims-web  Sotto's primitive layer (benches/src/wasm.rs)
 #   dist/{web,node}        the npm package, laid out as scripts/build-wasm.sh does
 # with the same wasm-bindgen and wasm-opt invocations as build-wasm.sh.
 # Note: the package overrides of the workspace profile (Cargo.toml:
-# sotto-kernels, chacha20, poly1305, sha2 at 3) apply underneath every variant unless a
-# token sets those crates. The variants in docs/BENCHMARKS.md other than
+# sotto-kernels, chacha20, poly1305, sha2, curve25519-dalek at 3, sotto-wasm and
+# sotto-bench at "z") apply underneath every variant unless a token sets those
+# crates (so `curve` and `finalz` are no-ops since 2026-12-03's round, and
+# `curves` + `final=s` is the previous shipped profile). The variants in docs/BENCHMARKS.md other than
 # `shipped`-equivalent ones were built before those overrides existed (the
 # profile was opt-level "z" for every crate). Honours CARGO_TARGET_DIR.
 set -euo pipefail
@@ -25,6 +28,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 out="$root/bench-results/wasmspeed"
 target=${CARGO_TARGET_DIR:-$root/target}
+# The main module's profile (scripts/build-wasm.sh builds `sotto` with it).
+profile=wasm-release-speed
 
 # Crates whose code is the primitives: the AEAD, the curve, the hashes, the KEM.
 crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
@@ -59,6 +64,7 @@ crypto=(chacha20 poly1305 chacha20poly1305 universal-hash cipher inout aead
 #   shipped       the workspace profile and build-wasm.sh's wasm-opt level
 #   CRATE=LEVEL   opt-level LEVEL (0-3, s, z) for one crate, e.g. ml-kem=z
 #   finalz        opt-level "z" for the final crate (sotto-wasm, sotto-bench)
+#   final=s       opt-level "s" for the final crate
 #   glue=z        opt-level "z" for wasm-bindgen, js-sys and the binding crate
 #   lean          opt-level "z" for the crates that are not hot: sotto, the
 #                 binding crates, ed25519-dalek, wasm-bindgen/js-sys, serde-free
@@ -95,6 +101,7 @@ variant() {
       sotto2) overrides+=("sotto=2") ;;
       final3) overrides+=("sotto-wasm=3" "sotto-bench=3") ;;
       finalz) overrides+=("sotto-wasm=z" "sotto-bench=z") ;;
+      final=s) overrides+=("sotto-wasm=s" "sotto-bench=s") ;;
       glue=z) for c in wasm-bindgen js-sys sotto-wasm sotto-bench; do overrides+=("$c=z"); done ;;
       lean) for c in sotto sotto-wasm sotto-bench ed25519-dalek wasm-bindgen js-sys \
           zeroize subtle getrandom rand_core signature; do overrides+=("$c=z"); done ;;
@@ -120,12 +127,12 @@ build() {
   if [ -n "$base" ]; then
     lvl=$base
     [[ "$lvl" =~ ^[0-9]$ ]] || lvl="\"$lvl\""
-    args+=(--config "profile.wasm-release.opt-level=$lvl")
+    args+=(--config "profile.$profile.opt-level=$lvl")
   fi
   for o in "${overrides[@]+"${overrides[@]}"}"; do
     lvl=${o#*=}
     [[ "$lvl" =~ ^[0-9]$ ]] || lvl="\"$lvl\""
-    args+=(--config "profile.wasm-release.package.${o%%=*}.opt-level=$lvl")
+    args+=(--config "profile.$profile.package.${o%%=*}.opt-level=$lvl")
   done
   local simd_feature=()
   [[ "$rustflags" == *simd128* ]] && simd_feature=(--enable-simd)
@@ -140,9 +147,9 @@ build() {
   # WASMSPEED_PKG_ONLY=1: the package only (sizes while exploring; no speed runs).
   [ -n "${WASMSPEED_PKG_ONLY:-}" ] && crates=(sotto-wasm)
   for crate in "${crates[@]}"; do
-    CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -q -p "$crate" \
-      --target wasm32-unknown-unknown --profile wasm-release "${args[@]+"${args[@]}"}" --lib
-    wasm="$target/wasm32-unknown-unknown/wasm-release/${crate//-/_}.wasm"
+    CARGO_PROFILE_WASM_RELEASE_STRIP=false CARGO_PROFILE_WASM_RELEASE_SPEED_STRIP=false cargo build -q -p "$crate" \
+      --target wasm32-unknown-unknown --profile "$profile" "${args[@]+"${args[@]}"}" --lib
+    wasm="$target/wasm32-unknown-unknown/$profile/${crate//-/_}.wasm"
     [ -n "${WASMSPEED_CARGO_ONLY:-}" ] && continue # warm the cargo cache only
     cp "$wasm" "$dir/${crate//-/_}.names.wasm" # with names, for benches/wasm_funcsizes.py
     for t in web nodejs; do

@@ -2,7 +2,7 @@
 # Builds the npm package `sotto` into pkg/dist (git-ignored) from the Rust
 # crate bindings/wasm:
 #
-#   cargo build (profile wasm-release) -> wasm-bindgen (web + nodejs targets)
+#   cargo build (profiles wasm-release-speed, wasm-release) -> wasm-bindgen (web + nodejs targets)
 #   -> wasm-opt -Oz --converge (npm binaryen) -> pkg/dist/{web,node} + type declarations
 #   (the web build's JavaScript minified: scripts/minify.mjs)
 #
@@ -38,8 +38,11 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 export RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo -C target-feature=+simd128 ${SOTTO_WASM_RUSTFLAGS:-}"
 # strip=false (env override of the workspace profile) keeps the target_features
 # section that wasm-bindgen reads; wasm-opt strips names and debug info below.
-CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p sotto-wasm --target wasm32-unknown-unknown --profile wasm-release
-input="$target_dir/wasm32-unknown-unknown/wasm-release/sotto_wasm.wasm"
+# The main module: profile wasm-release-speed (wasm-release plus
+# curve25519-dalek at 3; Cargo.toml). The other modules: wasm-release.
+export CARGO_PROFILE_WASM_RELEASE_SPEED_STRIP=false
+CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p sotto-wasm --target wasm32-unknown-unknown --profile wasm-release-speed
+input="$target_dir/wasm32-unknown-unknown/wasm-release-speed/sotto_wasm.wasm"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -155,8 +158,8 @@ done
 # api.js is the main entry's; records.js adds the classes through bind's
 # third argument; index.js is the main web.js, binding with it and exporting
 # the added names. The main module above is unchanged by it.
-CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p sotto-wasm --features contact --target wasm32-unknown-unknown --profile wasm-release
-input="$target_dir/wasm32-unknown-unknown/wasm-release/sotto_wasm.wasm"
+CARGO_PROFILE_WASM_RELEASE_STRIP=false cargo build -p sotto-wasm --features contact --target wasm32-unknown-unknown --profile wasm-release-speed
+input="$target_dir/wasm32-unknown-unknown/wasm-release-speed/sotto_wasm.wasm"
 for target in web nodejs; do
   wasm-bindgen --target "$target" --out-dir "$work/md-$target" --out-name sotto_wasm \
     --no-typescript "$input"

@@ -28,7 +28,6 @@ use crate::wire::{self, Kind, Reader, Writer};
 use crate::{Error, Result};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write as _;
 use subtle::ConstantTimeEq;
 
 pub(crate) const SAFETY_NUMBER_LABEL: &[u8] = b"Sotto v1 safety number";
@@ -135,7 +134,15 @@ fn digits_of(fp: &[u8; 64]) -> String {
     let mut out = String::with_capacity(30);
     for chunk in fp.chunks_exact(5).take(6) {
         let value = chunk.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-        let _ = write!(out, "{:05}", value % 100_000);
+        // Five decimal digits with leading zeros (`{:05}`), written by hand:
+        // a smaller WebAssembly module than `write!` (issue 14).
+        let mut rest = value % 100_000;
+        let mut digits = [b'0'; 5];
+        for digit in digits.iter_mut().rev() {
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        out.extend(digits.iter().map(|&d| char::from(d)));
     }
     out
 }
@@ -180,19 +187,28 @@ impl SafetyNumber {
 
     /// The 60 decimal digits, identical on both sides.
     pub fn digits(&self) -> String {
-        let mut halves = [digits_of(&self.local), digits_of(&self.remote)];
-        halves.sort();
-        let [first, second] = halves;
-        first + &second
+        let (local, remote) = (digits_of(&self.local), digits_of(&self.remote));
+        // The smaller half first (a comparison rather than a slice sort:
+        // less WebAssembly code).
+        if local <= remote {
+            local + &remote
+        } else {
+            remote + &local
+        }
     }
 
     /// The digits in 12 groups of 5 separated by spaces, for display.
     pub fn display(&self) -> String {
+        // Written group by group (no `join`: less WebAssembly code).
         let digits = self.digits();
-        let groups: Vec<&str> = (0..12)
-            .filter_map(|i| digits.get(5 * i..5 * i + 5))
-            .collect();
-        groups.join(" ")
+        let mut out = String::with_capacity(71);
+        for group in 0..12 {
+            if group > 0 {
+                out.push(' ');
+            }
+            out.push_str(digits.get(5 * group..5 * group + 5).unwrap_or_default());
+        }
+        out
     }
 
     fn ordered_prefixes(&self) -> ([u8; 32], [u8; 32]) {

@@ -24,6 +24,7 @@ mod prekeys;
 pub use prekeys::OneTimePrekeyReport;
 use prekeys::{
     EcPrekey, KemPrivatePrekey, SignedPrekeyState, evict, push_bounded, sign_signed_prekey,
+    sort_ids,
 };
 
 /// A device's long-term identity and its prekeys.
@@ -278,8 +279,8 @@ impl Account {
                 |k| (k.id, k.published),
                 &mut report,
             );
-            report.evicted_unpublished.sort_unstable();
-            report.evicted_published.sort_unstable();
+            sort_ids(&mut report.evicted_unpublished);
+            sort_ids(&mut report.evicted_published);
         }
         trim_front(&mut self.one_time_prekeys, MAX_ONE_TIME_PREKEYS);
         trim_front(&mut self.one_time_kem_prekeys, MAX_ONE_TIME_PREKEYS);

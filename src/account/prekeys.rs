@@ -123,6 +123,27 @@ pub(super) fn evict<T>(
     }
 }
 
+/// Sorts identifiers in ascending order: an insertion sort, because the
+/// lists are short (at most 2 × [`MAX_ONE_TIME_PREKEYS`](crate::limits::MAX_ONE_TIME_PREKEYS)
+/// evicted identifiers) and the standard
+/// library's `sort_unstable` costs about 4 KB of WebAssembly (issue 14).
+/// Identifiers are unique, so the order is the same as any sort's.
+pub(super) fn sort_ids(ids: &mut [u32]) {
+    for end in 1..ids.len() {
+        let mut at = end;
+        while let Some(pair) = at
+            .checked_sub(1)
+            .and_then(|before| ids.get_mut(before..=at))
+        {
+            match pair {
+                [a, b] if *a > *b => core::mem::swap(a, b),
+                _ => break,
+            }
+            at -= 1;
+        }
+    }
+}
+
 /// What [`Account::generate_one_time_prekeys`](super::Account::generate_one_time_prekeys) did.
 ///
 /// Evicted keys are gone from the account for good: a prekey message that
@@ -149,4 +170,35 @@ pub struct OneTimePrekeyReport {
 /// The public record of a signed prekey.
 pub(super) fn sign_signed_prekey(identity: &IdentityKeyPair, key: &EcPrekey) -> SignedPrekey {
     SignedPrekey::sign(&identity.signing, key.id, key.key.public_key())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_ids;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn sort_ids_sorts_like_the_standard_library() {
+        let mut state = 0x9E37_79B9_u32;
+        for len in 0..40 {
+            for round in 0..20 {
+                let mut ids: Vec<u32> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        // Small values too, so that duplicates occur.
+                        if round % 2 == 0 { state } else { state % 8 }
+                    })
+                    .collect();
+                let mut expected = ids.clone();
+                expected.sort_unstable();
+                sort_ids(&mut ids);
+                assert_eq!(ids, expected);
+            }
+        }
+        let mut descending: Vec<u32> = (0..200).rev().collect();
+        sort_ids(&mut descending);
+        assert_eq!(descending, (0..200).collect::<Vec<u32>>());
+    }
 }

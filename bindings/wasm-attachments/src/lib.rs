@@ -29,6 +29,12 @@
 use sotto::attachment::{Decryptor, Descriptor, Encryptor, FileKey, Params};
 use sotto::{Error, OsRng, Padding};
 use wasm_bindgen::prelude::*;
+
+/// The module's allocator: talc's WebAssembly allocator instead of std's
+/// dlmalloc, as in bindings/wasm (smaller; issue 14). Single-threaded module.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 use zeroize::Zeroizing;
 
 type JsResult<T> = Result<T, JsValue>;

@@ -41,6 +41,12 @@ use sotto::{
 };
 use wasm_bindgen::prelude::*;
 
+/// The module's allocator: talc's WebAssembly allocator instead of std's
+/// dlmalloc, as in bindings/wasm (smaller; issue 14). Single-threaded module.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[path = "../../wasm-common/kit.rs"]
 mod kit;
 use kit::{INVALID, IntoJs, JsResult, secs, with_rng};

@@ -42,6 +42,14 @@ use sotto::{
 };
 use wasm_bindgen::prelude::*;
 
+/// The module's allocator: talc's WebAssembly allocator (a binned free list
+/// over memory grown on demand, freed blocks coalesced) instead of std's
+/// dlmalloc, for a smaller module (issue 14; sizes in docs/BENCHMARKS.md).
+/// The module is single-threaded (no `atomics` target feature).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(feature = "contact")]
 mod contact;
 #[cfg(feature = "records")]
