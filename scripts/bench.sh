@@ -139,15 +139,15 @@ if [ "$mode" = full ] || [ ! -f pkg/dist/node/sotto_wasm_bg.wasm ]; then
   say "building the npm package"
   bash scripts/build-wasm.sh >/dev/null
 fi
-say "building Sotto's primitive layer for wasm32 (profile wasm-release)"
+say "building Sotto's primitive layer for wasm32 (profile wasm-release-speed, as the main module)"
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 RUSTFLAGS="--remap-path-prefix=$root=/sotto --remap-path-prefix=$cargo_home=/cargo -C target-feature=+simd128" \
-  CARGO_PROFILE_WASM_RELEASE_STRIP=false \
-  cargo build -q -p sotto-bench --lib --target wasm32-unknown-unknown --profile wasm-release
+  CARGO_PROFILE_WASM_RELEASE_STRIP=false CARGO_PROFILE_WASM_RELEASE_SPEED_STRIP=false \
+  cargo build -q -p sotto-bench --lib --target wasm32-unknown-unknown --profile wasm-release-speed
 prims="$results/wasm-prims"
 rm -rf "$prims"
 wasm-bindgen --target nodejs --out-dir "$prims" --out-name sotto_bench --no-typescript \
-  "$target_dir/wasm32-unknown-unknown/wasm-release/sotto_bench.wasm"
+  "$target_dir/wasm32-unknown-unknown/wasm-release-speed/sotto_bench.wasm"
 # The same wasm-opt invocation as scripts/build-wasm.sh.
 wasm_opt_size "$prims/sotto_bench_bg.wasm" "$prims/opt.wasm"
 mv "$prims/opt.wasm" "$prims/sotto_bench_bg.wasm"
