@@ -57,6 +57,27 @@ impl TryRng for Recorder {
 impl TryCryptoRng for Recorder {}
 
 impl Recorder {
+    /// The names of one encryption's draws, in order: the new ratchet key
+    /// (on a DH step), then the ML-KEM key-generation seed (64 bytes) or
+    /// encapsulation randomness if the KEM ratchet drew one, then the nonce.
+    fn encryption_draw_names(&self, dh_step: bool) -> Vec<&'static str> {
+        let mut names = vec![];
+        if dh_step {
+            names.push("ratchet_private");
+        }
+        match self.draws.len() - names.len() {
+            1 => {}
+            2 => names.push(if self.draws[names.len()].len() == 64 {
+                "kem_seed"
+            } else {
+                "kem_encapsulation_randomness"
+            }),
+            n => panic!("{n} draws"),
+        }
+        names.push("nonce");
+        names
+    }
+
     fn take(&mut self, names: &[&str]) -> Value {
         let draws = std::mem::take(&mut self.draws);
         assert_eq!(draws.len(), names.len(), "{names:?}");
@@ -186,20 +207,7 @@ fn run() -> Run {
             };
             let (message, step) = hazmat::plan_encrypt(sender, &plaintext, &mut rng).unwrap();
             let dh_step = step.new_root_key().is_some();
-            let mut names = vec![];
-            if dh_step {
-                names.push("ratchet_private");
-            }
-            match rng.draws.len() - names.len() {
-                1 => {}
-                2 => names.push(if rng.draws[names.len()].len() == 64 {
-                    "kem_seed"
-                } else {
-                    "kem_encapsulation_randomness"
-                }),
-                n => panic!("{n} draws"),
-            }
-            names.push("nonce");
+            let names = rng.encryption_draw_names(dh_step);
             let random = rng.take(&names);
             let mut entry = json!({
                 "number": number,
@@ -555,20 +563,7 @@ fn generate_rules() -> Value {
                 };
                 let plaintext = format!("after the seal, {turn}").into_bytes();
                 let (message, step) = hazmat::plan_encrypt(from, &plaintext, &mut rng).unwrap();
-                let mut names = vec![];
-                if step.new_root_key().is_some() {
-                    names.push("ratchet_private");
-                }
-                match rng.draws.len() - names.len() {
-                    1 => {}
-                    2 => names.push(if rng.draws[names.len()].len() == 64 {
-                        "kem_seed"
-                    } else {
-                        "kem_encapsulation_randomness"
-                    }),
-                    n => panic!("{n} draws"),
-                }
-                names.push("nonce");
+                let names = rng.encryption_draw_names(step.new_root_key().is_some());
                 let field = field_json(step.kem_field().unwrap());
                 hazmat::commit_encrypt(from, step);
                 assert_eq!(to.decrypt(&message).unwrap(), plaintext);
