@@ -203,14 +203,38 @@ def inverse_time_ratio(ops, peer):
     return p / s if s and p else None
 
 
+# The written-up sections the report ends with, in this order: the analysis,
+# issue 14's WebAssembly speed/size rounds (benches/wasmspeed.sh, hand-run),
+# then the attachment, many-device and group measurements. They live next to
+# this script, not only in docs/BENCHMARKS.md, so that `scripts/bench.sh
+# --publish` (which replaces that file with this report) keeps them: edit
+# these files and copy them into the docs (`--check-docs` checks that).
+WRITTEN_UP = ("analysis.md", "wasmspeed.md", "attachments.md", "devices.md", "groups.md")
+
+
+def written_up():
+    """The written-up sections, joined as the report joins them."""
+    here = Path(__file__).parent
+    return "\n".join((here / n).read_text() for n in WRITTEN_UP if (here / n).exists()) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--results", required=True)
-    ap.add_argument("--criterion", required=True)
+    ap.add_argument("--check-docs", metavar="PATH",
+                    help="only check that PATH ends with the written-up sections")
+    ap.add_argument("--results")
+    ap.add_argument("--criterion")
     ap.add_argument("--mode", default="full")
     ap.add_argument("--command", default="scripts/bench.sh")
     ap.add_argument("--svg-link", default="latest.svg")
     a = ap.parse_args()
+    if a.check_docs:
+        if not Path(a.check_docs).read_text().endswith(written_up()):
+            return f"{a.check_docs}: its written-up sections differ from benches/{{{','.join(WRITTEN_UP)}}}"
+        print(f"{a.check_docs}: written-up sections match benches/*.md")
+        return 0
+    if not (a.results and a.criterion):
+        ap.error("--results and --criterion are required")
     res = Path(a.results)
 
     crit = criterion_results(Path(a.criterion) / "shipped")
@@ -443,14 +467,7 @@ def main():
                 L.append(f"| {env} | {row['name']} | {row['ops_per_s']} | {row['us_per_op']} |")
         L.append("")
 
-    analysis = Path(__file__).with_name("analysis.md")
-    if analysis.exists():
-        L.append(analysis.read_text())
-    # Issue 14's WebAssembly speed/size variants (benches/wasmspeed.sh; a
-    # separate, hand-run measurement written up from its output).
-    wasmspeed = Path(__file__).with_name("wasmspeed.md")
-    if wasmspeed.exists():
-        L.append(wasmspeed.read_text())
+    L.append(written_up().removesuffix("\n"))
 
     (res / "latest.md").write_text("\n".join(L) + "\n")
     print((res / "latest.md").read_text())

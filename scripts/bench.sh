@@ -7,6 +7,10 @@
 #   scripts/bench.sh --publish full run, then copies the report to
 #                              docs/BENCHMARKS.md, docs/benchmarks.json and
 #                              benches/report/benchmarks.svg (to commit)
+#                              (the report ends with the written-up
+#                              sections benches/{analysis,wasmspeed,
+#                              attachments,devices,groups}.md, so
+#                              publishing keeps them)
 #
 # When bench-results/experiments.json exists (benches/experiments.sh), the
 # report includes it.

@@ -4,6 +4,9 @@
 # (targets are reported as met/missed, not asserted).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The written-up sections of docs/BENCHMARKS.md must match benches/*.md, from
+# which `scripts/bench.sh --publish` rebuilds them.
+python3 benches/report.py --check-docs docs/BENCHMARKS.md
 bash scripts/bench.sh --short
 echo
 cat bench-results/latest.md
