@@ -13,6 +13,7 @@ DIR/latest.svg. Only the standard library: no plotting packages, no network.
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -465,6 +466,29 @@ def main():
         for env, r in group_js:
             for row in (r or {}).get("rows", []):
                 L.append(f"| {env} | {row['name']} | {row['ops_per_s']} | {row['us_per_op']} |")
+        L.append("")
+
+    # sotto/attachments through the npm package (benches/js/attachments-*.mjs).
+    attach_js = [(env, load(res / f"attachments-{env}.json", None)) for env in ("node", "chromium")]
+    if any(r for _, r in attach_js):
+        L.append("## Attachments through the npm package\n")
+        L.append("`sotto/attachments` streams (64 KiB chunks, SHA-256 digest of the ciphertext) against "
+                 "libsodium-wrappers-sumo's `crypto_secretstream_xchacha20poly1305`, bare and with an incremental "
+                 "SHA-256 of its ciphertext (the same work), timed in turn after a warm-up, medians "
+                 "(`benches/js/attachments-node.mjs`, `attachments-chromium.mjs`; PROTOCOL.md §16). The goal is "
+                 "≥ 1.0× doing the same work; why not bare: benches/attachments.md.\n")
+        L.append("| runtime | size | op | Sotto MB/s | secretstream MB/s | ratio | secretstream + SHA-256 MB/s "
+                 "| ratio, same work | repetitions |")
+        L.append("|---|---|---|---:|---:|---:|---:|---:|---:|")
+        for env, r in attach_js:
+            # Chromium reports its user agent; its version is what matters.
+            agent = (r or {}).get("env", env)
+            chrome = re.search(r"Chrome/(\d+)", agent)
+            runtime = f"Chromium {chrome.group(1)}" if chrome else agent
+            for row in (r or {}).get("rows", []):
+                L.append(f"| {runtime} | {row['size']} | {row['op']} | {row['sotto_mbs']} | "
+                         f"{row['sodium_mbs']} | {row['ratio']}× | {row['sodium_sha256_mbs']} | "
+                         f"{row['ratio_same_work']}× | {row['reps']} |")
         L.append("")
 
     L.append(written_up().removesuffix("\n"))
