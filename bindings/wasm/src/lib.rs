@@ -57,6 +57,8 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 mod contact;
 #[cfg(feature = "records")]
 mod draws;
+#[cfg(not(feature = "records"))]
+mod pool;
 #[cfg(feature = "records")]
 mod record;
 
@@ -67,9 +69,11 @@ mod record;
 /// the ratchet step with its ML-KEM encapsulation, sealing) is compiled
 /// twice, once per generator type (that doubled code was about 12 KB
 /// gzipped).
+/// In the main build it is [`pool::Gen`]: the operating system's, and for
+/// `WasmSession::encrypt` the session's pool of it.
 #[cfg(not(feature = "records"))]
-const fn rng() -> sotto::OsRng {
-    sotto::OsRng
+const fn rng() -> pool::Gen<'static> {
+    pool::Gen::Os
 }
 #[cfg(feature = "records")]
 const fn rng() -> draws::Draws<'static> {
@@ -430,6 +434,9 @@ pub struct WasmSession {
     /// JavaScript writing into it then is like wasm-bindgen's own writes into
     /// memory it had malloc'd. Both sides wipe what they read from it.
     io: Vec<u8>,
+    /// Draws ahead for `encrypt` (see [`pool`]).
+    #[cfg(not(feature = "records"))]
+    pool: pool::Pool,
 }
 
 #[wasm_bindgen]
@@ -446,6 +453,8 @@ impl WasmSession {
             inner: Session::initiate(&account.inner, &bundle.inner, &context, &mut rng()).js()?,
             accepted_plaintext: None,
             io: Vec::new(),
+            #[cfg(not(feature = "records"))]
+            pool: pool::Pool::new(),
         })
     }
 
@@ -470,6 +479,8 @@ impl WasmSession {
             inner,
             accepted_plaintext: Some(plaintext),
             io: Vec::new(),
+            #[cfg(not(feature = "records"))]
+            pool: pool::Pool::new(),
         })
     }
 
@@ -484,6 +495,8 @@ impl WasmSession {
             inner: Session::unseal(&storage_key(key)?, sealed).js()?,
             accepted_plaintext: None,
             io: Vec::new(),
+            #[cfg(not(feature = "records"))]
+            pool: pool::Pool::new(),
         })
     }
 
@@ -512,6 +525,11 @@ impl WasmSession {
     /// is [`io_ptr`](Self::io_ptr)).
     pub fn encrypt(&mut self, len: usize) -> JsResult<usize> {
         let result = match self.io.get(..len) {
+            #[cfg(not(feature = "records"))]
+            Some(plaintext) => self
+                .inner
+                .encrypt(plaintext, &mut pool::Gen::Pool(&mut self.pool)),
+            #[cfg(feature = "records")]
             Some(plaintext) => self.inner.encrypt(plaintext, &mut rng()),
             None => Err(Error::InvalidArgument),
         };
