@@ -67,11 +67,15 @@ function same(what, a, b) {
   if (hex(a) !== hex(b)) throw new Error(`cross-check failed: ${what}`);
 }
 
-export function runSpeed({ sodium, mlKem, variants, short = false, log = () => {} }) {
+// `only` (optional): a RegExp source; rows whose `group/name` does not match
+// are skipped (not measured); the others are measured exactly as without it.
+export function runSpeed({ sodium, mlKem, variants, short = false, only, log = () => {} }) {
   const opts = short ? { rounds: 3, ms: 120 } : { rounds: 7, ms: 250 };
   const rows = [];
+  const wanted = only ? new RegExp(only) : null;
   // `scale`: operations per call of each function (a batch of messages).
   const row = (group, name, reference, fns, scale = 1) => {
+    if (wanted && !wanted.test(`${group}/${name}`)) return null;
     const r = Object.fromEntries(Object.entries(measureInterleaved(fns, opts)).map(([k, v]) => [k, v * scale]));
     const entry = { group, name, reference, ops_per_sec: r };
     rows.push(entry);

@@ -10,6 +10,8 @@ import { launch, openPage } from '../../js-tests/lib/browser.mjs';
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
+// --only=REGEX: only the rows whose group/name match (speed-cases.js).
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const dirs = args.filter((a) => !a.startsWith('--')).map((d) => path.resolve(d));
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mounts = { '/bench/': here, '/': path.join(here, 'speed-page') };
@@ -21,8 +23,8 @@ try {
   page.on('console', (m) => m.type() === 'log' && console.error(m.text()));
   const variants = dirs.map((d, i) => ({ name: path.basename(d), base: `/v${i}/` }));
   const result = await page.evaluate(
-    ({ variants, short }) => window.runBench(variants, short),
-    { variants, short },
+    ({ variants, short, only }) => window.runBench(variants, short, only),
+    { variants, short, only },
   );
   if (errors.length) throw errors[0];
   console.log(JSON.stringify(result, null, 1));

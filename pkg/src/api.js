@@ -7,7 +7,9 @@
 //   or a silent conversion; strings must be well-formed Unicode;
 // - private copies of byte arguments, measured through the intrinsic
 //   typed-array accessors (see `bytes` below): wasm-bindgen's glue sizes its
-//   allocation from `arg.length`, which a caller's object could fake;
+//   allocation from `arg.length`, which a caller's object could fake
+//   (Session.encrypt and decrypt copy the bytes, measured the same way, once,
+//   straight into WebAssembly memory instead: see `throughIo`);
 // - size caps checked on the real length before anything is copied into
 //   WebAssembly memory (which never shrinks);
 // - use-after-free checks: a freed object throws SottoError 101 instead of
@@ -113,6 +115,8 @@ export function bind(glue, isReady, extend) {
   const typedArrayOffset = accessor('byteOffset');
   const typedArrayBuffer = accessor('buffer');
   const typedArraySet = uncurry(TypedArray.set);
+  const typedArrayFill = uncurry(TypedArray.fill);
+  const memoryBuffer = uncurry(Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, 'buffer').get);
   const U8 = Uint8Array;
   const weakMapGet = uncurry(WeakMap.prototype.get);
   const weakMapSet = uncurry(WeakMap.prototype.set);
@@ -323,6 +327,45 @@ export function bind(glue, isReady, extend) {
       );
     }
     return view;
+  }
+
+  // Session.encrypt and decrypt, the per-message calls, go through the
+  // session's I/O buffer in WebAssembly memory (bindings/wasm
+  // WasmSession::io_reserve): the caller's bytes, checked and measured as by
+  // `bytes`, are copied once, straight into it, and the result once out of
+  // it. The other calls' private copy and wasm-bindgen's copies cost a fresh
+  // ArrayBuffer each, about 0.7 µs in V8 above 64 bytes (docs/BENCHMARKS.md,
+  // issue 14). `memory` is the current instance's memory (a restart brings
+  // a new one), `memoryView` a view of all of it (detached, length 0, once
+  // the memory grew).
+  let memory;
+  let memoryGeneration = -1;
+  let memoryView = new U8(0);
+  function wasmBytes() {
+    if (memoryGeneration !== generation) {
+      memory = glue.io_memory();
+      memoryGeneration = generation;
+      memoryView = new U8(0);
+    }
+    if (typedArrayLength(memoryView) === 0) memoryView = new U8(memoryBuffer(memory));
+    return memoryView;
+  }
+  // Inside call(): copies `input` (a fixed-length view from bytesView, or an
+  // array of ours) into `raw`'s I/O buffer, runs `run(length)`, which
+  // returns the result's length, and returns a copy of the result, wiping it
+  // in the buffer. Runs no caller code: nothing here reads a caller's object
+  // but through the intrinsics, and `input` cannot change length.
+  function throughIo(raw, input, run) {
+    const length = typedArrayLength(input);
+    const at = raw.io_reserve(length); // first: it may grow memory
+    typedArraySet(wasmBytes(), input, at);
+    const resultLength = run(length);
+    const from = raw.io_ptr();
+    const view = wasmBytes(); // memory may have grown during the call
+    const result = new U8(resultLength);
+    typedArraySet(result, new U8(typedArrayBuffer(view), from, resultLength));
+    typedArrayFill(view, 0, from, from + resultLength);
+    return result;
   }
 
   function text(value, what, max) {
@@ -669,13 +712,22 @@ export function bind(glue, isReady, extend) {
     }
     encrypt(plaintext) {
       const state = self(this, Session);
-      const data = bytesOrText(plaintext, 'plaintext', MAX_PLAINTEXT);
-      return call(() => check(state, 'this').encrypt(data));
+      const data =
+        typeof plaintext === 'string'
+          ? text(plaintext, 'plaintext', MAX_PLAINTEXT)
+          : bytesView(plaintext, 'plaintext', MAX_PLAINTEXT, 'a Uint8Array or a string');
+      return call(() => {
+        const raw = check(state, 'this');
+        return throughIo(raw, data, (length) => raw.encrypt(length));
+      });
     }
     decrypt(message) {
       const state = self(this, Session);
-      const data = bytes(message, 'message');
-      return call(() => check(state, 'this').decrypt(data));
+      const data = bytesView(message, 'message');
+      return call(() => {
+        const raw = check(state, 'this');
+        return throughIo(raw, data, (length) => raw.decrypt(length));
+      });
     }
     decryptBatch(messages) {
       const state = self(this, Session);

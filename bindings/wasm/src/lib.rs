@@ -27,6 +27,9 @@
 //! caller's object: only private, fixed-length, non-shared copies made
 //! through the intrinsic typed-array accessors, after the size caps were
 //! checked on the real length. Keep it that way for any new export.
+//! (`WasmSession::encrypt` and `decrypt` take no slice: the JavaScript layer
+//! writes their input into the session's I/O buffer, see
+//! [`WasmSession::io_reserve`].)
 
 #![deny(unsafe_code)]
 #![deny(
@@ -54,6 +57,8 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 mod contact;
 #[cfg(feature = "records")]
 mod draws;
+#[cfg(not(feature = "records"))]
+mod pool;
 #[cfg(feature = "records")]
 mod record;
 
@@ -64,9 +69,11 @@ mod record;
 /// the ratchet step with its ML-KEM encapsulation, sealing) is compiled
 /// twice, once per generator type (that doubled code was about 12 KB
 /// gzipped).
+/// In the main build it is [`pool::Gen`]: the operating system's, and for
+/// `WasmSession::encrypt` the session's pool of it.
 #[cfg(not(feature = "records"))]
-const fn rng() -> sotto::OsRng {
-    sotto::OsRng
+const fn rng() -> pool::Gen<'static> {
+    pool::Gen::Os
 }
 #[cfg(feature = "records")]
 const fn rng() -> draws::Draws<'static> {
@@ -199,6 +206,13 @@ pub fn memory_bytes() -> f64 {
 #[wasm_bindgen]
 pub fn schedule_restart() {
     wasm_bindgen::handler::schedule_reinit();
+}
+
+/// The module's memory (a `WebAssembly.Memory`), for writing into a
+/// session's I/O buffer and reading from it ([`WasmSession::io_reserve`]).
+#[wasm_bindgen]
+pub fn io_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// A device's long-term keys and prekeys.
@@ -407,6 +421,22 @@ impl WasmBundle {
 pub struct WasmSession {
     inner: Session,
     accepted_plaintext: Option<Vec<u8>>,
+    /// The I/O buffer of [`encrypt`](Self::encrypt) and
+    /// [`decrypt`](Self::decrypt) (issue 14: the 100-byte burst through the
+    /// package). For `&[u8]` arguments and `Vec<u8>` results wasm-bindgen's
+    /// glue calls malloc, copies, and after the call copies the result out
+    /// and calls free; the JavaScript layer copied the caller's bytes once
+    /// more before that (see the crate comment). Through this buffer the
+    /// JavaScript layer copies the caller's bytes (measured through the
+    /// intrinsic accessors, size caps checked first) once, straight into
+    /// WebAssembly memory, and copies the result once out of it, with no
+    /// malloc or free call. Between calls no Rust reference to it exists, so
+    /// JavaScript writing into it then is like wasm-bindgen's own writes into
+    /// memory it had malloc'd. Both sides wipe what they read from it.
+    io: Vec<u8>,
+    /// Draws ahead for `encrypt` (see [`pool`]).
+    #[cfg(not(feature = "records"))]
+    pool: pool::Pool,
 }
 
 #[wasm_bindgen]
@@ -422,6 +452,9 @@ impl WasmSession {
         Ok(WasmSession {
             inner: Session::initiate(&account.inner, &bundle.inner, &context, &mut rng()).js()?,
             accepted_plaintext: None,
+            io: Vec::new(),
+            #[cfg(not(feature = "records"))]
+            pool: pool::Pool::new(),
         })
     }
 
@@ -445,6 +478,9 @@ impl WasmSession {
         Ok(WasmSession {
             inner,
             accepted_plaintext: Some(plaintext),
+            io: Vec::new(),
+            #[cfg(not(feature = "records"))]
+            pool: pool::Pool::new(),
         })
     }
 
@@ -458,6 +494,9 @@ impl WasmSession {
         Ok(WasmSession {
             inner: Session::unseal(&storage_key(key)?, sealed).js()?,
             accepted_plaintext: None,
+            io: Vec::new(),
+            #[cfg(not(feature = "records"))]
+            pool: pool::Pool::new(),
         })
     }
 
@@ -466,14 +505,45 @@ impl WasmSession {
         self.inner.seal(&storage_key(key)?, &mut rng()).js()
     }
 
-    /// Encrypts a plaintext.
-    pub fn encrypt(&mut self, plaintext: &[u8]) -> JsResult<Vec<u8>> {
-        self.inner.encrypt(plaintext, &mut rng()).js()
+    /// Makes the I/O buffer at least `len` bytes long and returns its
+    /// address; the JavaScript layer writes an input there (memory may have
+    /// grown: it re-reads `memory.buffer` afterwards).
+    pub fn io_reserve(&mut self, len: usize) -> usize {
+        if self.io.len() < len {
+            self.io.resize(len, 0);
+        }
+        self.io.as_ptr() as usize
     }
 
-    /// Decrypts a message (transactional).
-    pub fn decrypt(&mut self, message: &[u8]) -> JsResult<Vec<u8>> {
-        self.inner.decrypt(message).js()
+    /// The address of the I/O buffer: after a call through it, the result.
+    pub fn io_ptr(&self) -> usize {
+        self.io.as_ptr() as usize
+    }
+
+    /// Encrypts the plaintext of `len` bytes at the start of the I/O
+    /// buffer; the message replaces it (its length is returned, its address
+    /// is [`io_ptr`](Self::io_ptr)).
+    pub fn encrypt(&mut self, len: usize) -> JsResult<usize> {
+        let result = match self.io.get(..len) {
+            #[cfg(not(feature = "records"))]
+            Some(plaintext) => self
+                .inner
+                .encrypt(plaintext, &mut pool::Gen::Pool(&mut self.pool)),
+            #[cfg(feature = "records")]
+            Some(plaintext) => self.inner.encrypt(plaintext, &mut rng()),
+            None => Err(Error::InvalidArgument),
+        };
+        self.io_result(result)
+    }
+
+    /// Decrypts the message of `len` bytes at the start of the I/O buffer
+    /// (transactional), as [`encrypt`](Self::encrypt).
+    pub fn decrypt(&mut self, len: usize) -> JsResult<usize> {
+        let result = match self.io.get(..len) {
+            Some(message) => self.inner.decrypt(message),
+            None => Err(Error::InvalidArgument),
+        };
+        self.io_result(result)
     }
 
     /// Decrypts a backlog in one call: `joined` is the messages back to
@@ -589,6 +659,27 @@ impl WasmSession {
         };
         self.inner.set_padding(padding);
         Ok(())
+    }
+}
+
+impl WasmSession {
+    /// Wipes the input in the I/O buffer; a result becomes the buffer (the
+    /// JavaScript layer wipes it once copied out), and its length is returned.
+    fn io_result(&mut self, result: sotto::Result<Vec<u8>>) -> JsResult<usize> {
+        self.io.fill(0);
+        match result {
+            Ok(output) => {
+                let n = output.len();
+                // `black_box`: an optimizer may drop stores to memory that is
+                // freed at once; this keeps the wipe.
+                drop(core::hint::black_box(core::mem::replace(
+                    &mut self.io,
+                    output,
+                )));
+                Ok(n)
+            }
+            Err(error) => Err(code(error)),
+        }
     }
 }
 
