@@ -49,6 +49,9 @@ cargo clippy -p sotto-wasm --target wasm32-unknown-unknown --features contact --
 cargo fmt -p sotto-wasm-groups -p sotto-wasm-devices -- --check
 cargo clippy -p sotto-wasm-groups -p sotto-wasm-devices --target wasm32-unknown-unknown -- -D warnings
 
+step "unit tests of bindings/wasm (native: the main build's nonce pool)"
+cargo test -q -p sotto-wasm --lib
+
 step "build the package"
 bash scripts/build-wasm.sh | tail -n 8
 
