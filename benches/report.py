@@ -429,7 +429,13 @@ def main():
 
     if experiments:
         L.append("## Experiments (profiles and proposed changes)\n")
-        L.append("Produced by `benches/experiments.sh` (a separate run on the same machine and day: native variants just before the main run, WebAssembly variants just after; "
+        # experiments.json may carry the date and commit of its run, when it
+        # is kept from an earlier report rather than run with this one.
+        when = (f"on {experiments['date']} at commit {experiments['commit']}, kept from an earlier report: "
+                "the analysis below says what changed since"
+                if "date" in experiments and "commit" in experiments
+                else "on the same machine and day: native variants just before the main run, WebAssembly variants just after")
+        L.append(f"Produced by `benches/experiments.sh` (a separate run {when}; "
                  "not part of `scripts/bench.sh` or CI). Each variant is a build flag or a feature of the bench crate only; "
                  "the core is unchanged.\n")
         for e in experiments.get("markdown", []):
