@@ -10,46 +10,7 @@
 //   slice150  a 150-byte slice out of wasm memory (the glue's output copy)
 // Runs in Node and in a page (burst-layers.mjs).
 
-const now = () => performance.now();
-
-function calibrate(fn) {
-  let batch = 1;
-  for (;;) {
-    const t0 = now();
-    for (let i = 0; i < batch; i++) fn();
-    if (now() - t0 > 4 || batch > 1 << 22) return batch;
-    batch *= 2;
-  }
-}
-
-function timeRound(fn, batch, ms) {
-  let ops = 0;
-  const t0 = now();
-  let t = t0;
-  while (t - t0 < ms) {
-    for (let i = 0; i < batch; i++) fn();
-    ops += batch;
-    t = now();
-  }
-  return (ops * 1000) / (t - t0);
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-};
-
-function measure(fns, rounds, ms) {
-  const names = Object.keys(fns);
-  const batches = {};
-  for (const n of names) {
-    batches[n] = calibrate(fns[n]);
-    timeRound(fns[n], batches[n], ms / 2);
-  }
-  const rates = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r < rounds; r++) for (const n of names) rates[n].push(timeRound(fns[n], batches[n], ms));
-  return Object.fromEntries(names.map((n) => [n, median(rates[n])]));
-}
+import { measureInterleaved } from './speed-cases.js';
 
 const enc = new TextEncoder();
 
@@ -104,7 +65,7 @@ export function runLayers({ variants, rounds = 7, ms = 250, log = () => {} }) {
     return copy;
   };
   fns.slice150 = () => new Uint8Array(memory.buffer).subarray(2000, 2150).slice();
-  const r = measure(fns, rounds, ms);
+  const r = measureInterleaved(fns, { rounds, ms });
   const out = {};
   for (const [k, v] of Object.entries(r)) {
     out[k] = { ops_per_sec: Math.round(v), us: +(1e6 / v).toFixed(3) };

@@ -43,7 +43,7 @@ const median = (xs) => {
 
 // Alternates rounds of each function (A B C A B C ...): a load change on the
 // shared machine hits every library alike. Returns median ops/s per function.
-function measureInterleaved(fns, { rounds, ms }) {
+export function measureInterleaved(fns, { rounds, ms }) {
   const names = Object.keys(fns);
   const batches = {};
   for (const n of names) {
